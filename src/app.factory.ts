@@ -1,0 +1,48 @@
+import type { IncomingMessage } from 'node:http';
+
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Logger } from 'nestjs-pino';
+
+import { AppModule } from './app.module';
+import { rejectNonJsonBodies } from './common/http/json-bodies.hook';
+import { REQUEST_ID_HEADER, resolveRequestId } from './common/http/request-id';
+import { setupSwagger } from './common/http/swagger';
+import { AppConfig } from './config/app-config';
+
+export interface CreateAppOptions {
+  /** Build the route table only: no providers instantiated, no database (used by `npm run openapi`). */
+  preview?: boolean;
+}
+
+/** Builds the whole HTTP application (used by main, the tests and the OpenAPI generator). */
+export async function createApp(config: AppConfig, options: CreateAppOptions = {}): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    bodyLimit: config.bodyLimitBytes,
+    trustProxy: config.trustProxy,
+    genReqId: (raw: IncomingMessage) => {
+      const id = resolveRequestId(raw);
+      (raw as IncomingMessage & { id: string }).id = id;
+      return id;
+    },
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
+    bufferLogs: true,
+    rawBody: true,
+    preview: options.preview ?? false,
+    abortOnError: false,
+  });
+  setupSwagger(app, config);
+  if (options.preview) return app;
+
+  app.useLogger(app.get(Logger));
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onRequest', async (request, reply) => {
+    void reply.header(REQUEST_ID_HEADER, request.id);
+  });
+  // Errors raised in hooks and body parsing (malformed JSON, size) reach AllExceptionsFilter
+  // through the error handler Nest installs, so there is one place that shapes every error.
+  fastify.addHook('onRequest', rejectNonJsonBodies);
+  await app.init();
+  return app;
+}

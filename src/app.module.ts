@@ -1,0 +1,47 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
+import { LoggerModule } from 'nestjs-pino';
+
+import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
+import { ApiKeyGuard } from './common/http/api-key.guard';
+import { EnvelopeInterceptor } from './common/http/envelope.interceptor';
+import { pinoHttpOptions } from './common/http/logging';
+import { createValidationPipe } from './common/http/validation.pipe';
+import { AppConfig } from './config/app-config';
+import { ConfigModule } from './config/config.module';
+import { DatabaseModule } from './database/database.module';
+import { HealthModule } from './health/health.module';
+import { MerchantsModule } from './merchants/merchants.module';
+
+/** Provider callbacks authenticate by their own protocol and are never rate limited. */
+const CALLBACK_PREFIX = '/api/callbacks/';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        LoggerModule.forRoot({ pinoHttp: pinoHttpOptions(config) }),
+        ThrottlerModule.forRoot({
+          throttlers: [{ name: 'default', ttl: 60_000, limit: config.rateLimitPerMinute }],
+          skipIf: (context) =>
+            context.switchToHttp().getRequest<{ url: string }>().url.startsWith(CALLBACK_PREFIX),
+        }),
+        DatabaseModule,
+        HealthModule,
+        MerchantsModule,
+      ],
+      providers: [
+        { provide: APP_FILTER, useClass: AllExceptionsFilter },
+        { provide: APP_INTERCEPTOR, useClass: EnvelopeInterceptor },
+        { provide: APP_PIPE, useFactory: createValidationPipe },
+        // Order matters: count every request against the limit before checking its key.
+        { provide: APP_GUARD, useClass: ThrottlerGuard },
+        { provide: APP_GUARD, useClass: ApiKeyGuard },
+      ],
+    };
+  }
+}

@@ -1,0 +1,26 @@
+import { Module } from '@nestjs/common';
+
+import { PAYMENT_PROVIDERS } from './billing.tokens';
+import { PaymentProvider } from './payment-provider.interface';
+import { PaymentProviderRegistry } from './payment-provider.registry';
+import { ClickProvider } from './providers/click/click.provider';
+import { MulticardProvider } from './providers/multicard/multicard.provider';
+import { PaymeProvider } from './providers/payme/payme.provider';
+import { UzumProvider } from './providers/uzum/uzum.provider';
+
+/** Adding a provider: one folder under providers/ and one entry in this list. */
+const PROVIDER_CLASSES = [MulticardProvider, ClickProvider, PaymeProvider, UzumProvider];
+
+@Module({
+  providers: [
+    ...PROVIDER_CLASSES,
+    {
+      provide: PAYMENT_PROVIDERS,
+      inject: PROVIDER_CLASSES,
+      useFactory: (...providers: PaymentProvider[]): PaymentProvider[] => providers,
+    },
+    PaymentProviderRegistry,
+  ],
+  exports: [PaymentProviderRegistry],
+})
+export class BillingModule {}

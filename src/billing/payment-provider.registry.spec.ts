@@ -1,0 +1,43 @@
+import { Test } from '@nestjs/testing';
+
+import { BillingModule } from './billing.module';
+import { PAYMENT_PROVIDERS } from './billing.tokens';
+import { PaymentProvider } from './payment-provider.interface';
+import { PaymentProviderRegistry } from './payment-provider.registry';
+import { DomainError } from '../common/errors/domain.error';
+
+const fake = (name: string): PaymentProvider => ({
+  name,
+  displayName: name,
+  credentialFields: [],
+  capabilities: { refund: 'none', statusLookup: false, checkout: 'redirect' },
+  callbackPaths: {},
+});
+
+describe('PaymentProviderRegistry', () => {
+  it('registers the four providers through the multi-provider token', async () => {
+    const moduleRef = await Test.createTestingModule({ imports: [BillingModule] }).compile();
+    await moduleRef.init();
+    const registry = moduleRef.get(PaymentProviderRegistry);
+    expect(registry.names()).toEqual(['multicard', 'click', 'payme', 'uzum']);
+    expect(registry.get('click').credentialFields.find((f: { key: string }) => f.key === 'merchantUserId')?.required).toBe(false);
+    expect(registry.get('uzum').capabilities.checkout).toBe('deeplink');
+  });
+
+  it('fails the boot on a duplicate name', async () => {
+    const moduleRef = await Test.createTestingModule({
+      providers: [{ provide: PAYMENT_PROVIDERS, useValue: [fake('click'), fake('payme'), fake('click')] }, PaymentProviderRegistry],
+    }).compile();
+    await expect(moduleRef.init()).rejects.toThrow('Duplicate payment provider name "click"');
+  });
+
+  it('names the supported providers for an unknown one and refuses missing capabilities', () => {
+    const registry = new PaymentProviderRegistry([fake('a'), { ...fake('b'), capabilities: { refund: 'partial', statusLookup: true, checkout: 'redirect' } }]);
+    registry.onModuleInit();
+    expect(() => registry.get('zzz')).toThrow(DomainError);
+    expect(() => registry.get('zzz')).toThrow('supported providers: a, b');
+    expect(() => registry.require('a', 'refund')).toThrow('does not support refund');
+    expect(() => registry.require('a', 'statusLookup')).toThrow('does not support statusLookup');
+    expect(registry.require('b', 'refund').name).toBe('b');
+  });
+});

@@ -1,0 +1,18 @@
+import { Injectable } from '@nestjs/common';
+
+import { PaymentProvider } from '../../payment-provider.interface';
+
+/** Click (click.uz): SHOP API Prepare/Complete callbacks; reversals through the Merchant API. */
+@Injectable()
+export class ClickProvider implements PaymentProvider {
+  readonly name = 'click';
+  readonly displayName = 'Click';
+  readonly credentialFields = [
+    { key: 'serviceId', required: true, description: 'service_id of the Click service' },
+    { key: 'merchantId', required: true, description: 'merchant_id issued by Click' },
+    { key: 'secretKey', required: true, description: 'secret_key (signs the SHOP API callbacks)' },
+    { key: 'merchantUserId', required: false, description: 'merchant_user_id (needed for the Merchant API: reversals, status)' },
+  ] as const;
+  readonly capabilities = { refund: 'full', statusLookup: true, checkout: 'redirect' } as const;
+  readonly callbackPaths = { prepare: 'prepare', complete: 'complete' };
+}

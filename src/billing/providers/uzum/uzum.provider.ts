@@ -1,0 +1,17 @@
+import { Injectable } from '@nestjs/common';
+
+import { PaymentProvider } from '../../payment-provider.interface';
+
+/** Uzum Bank: the buyer pays from the Uzum app; Uzum calls check/create/confirm/reverse/status. */
+@Injectable()
+export class UzumProvider implements PaymentProvider {
+  readonly name = 'uzum';
+  readonly displayName = 'Uzum Bank';
+  readonly credentialFields = [
+    { key: 'serviceId', required: true, description: 'serviceId of the Uzum merchant service' },
+    { key: 'login', required: true, description: 'Basic auth login Uzum uses to call us' },
+    { key: 'password', required: true, description: 'Basic auth password Uzum uses to call us' },
+  ] as const;
+  readonly capabilities = { refund: 'none', statusLookup: false, checkout: 'deeplink' } as const;
+  readonly callbackPaths = { check: 'check', create: 'create', confirm: 'confirm', reverse: 'reverse', status: 'status' };
+}

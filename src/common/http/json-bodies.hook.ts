@@ -1,0 +1,26 @@
+import type { FastifyRequest } from 'fastify';
+
+import { isServiceApiPath } from './api-key.guard';
+import { DomainError } from '../errors/domain.error';
+import { ErrorCode } from '../errors/error-code';
+
+const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json(?:\s*;|$)/i;
+
+function hasBody(request: FastifyRequest): boolean {
+  const length = request.headers['content-length'];
+  return request.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
+
+/**
+ * Our own API speaks JSON only: a body of any other type on /api/* (callbacks excepted, they
+ * speak each provider's format) is refused with 415 before it is parsed.
+ */
+export async function rejectNonJsonBodies(request: FastifyRequest): Promise<void> {
+  if (!isServiceApiPath(request.url) || !hasBody(request)) return;
+  const type = request.headers['content-type'] ?? '';
+  if (!JSON_TYPE.test(type)) {
+    throw new DomainError(ErrorCode.UnsupportedMediaType, [
+      `content-type must be application/json, got "${type || 'none'}"`,
+    ]);
+  }
+}

@@ -1,0 +1,29 @@
+import { INestApplication } from '@nestjs/common';
+import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+
+import { API_KEY_SECURITY, ErrorEnvelopeDto } from './api-envelope.decorators';
+import { API_KEY_HEADER } from './api-key.guard';
+import { AppConfig } from '../../config/app-config';
+
+export function buildOpenApiDocument(app: INestApplication, config: Pick<AppConfig, 'version'>): OpenAPIObject {
+  const builder = new DocumentBuilder()
+    .setTitle('payment-service')
+    .setDescription(
+      'Multi-provider payment gateway for Click, Payme, Uzum Bank and Multicard. Every JSON response ' +
+        'is an envelope `{status, code, message, data}`; errors carry the error code in `message` and ' +
+        'the reasons in `data.details`. Amounts are integer tiyin (1 som = 100 tiyin). Every response ' +
+        'carries `X-Request-Id`.',
+    )
+    .setVersion(config.version)
+    .addApiKey({ type: 'apiKey', in: 'header', name: API_KEY_HEADER, description: 'SERVICE_API_KEY' }, API_KEY_SECURITY)
+    .build();
+  return SwaggerModule.createDocument(app, builder, { extraModels: [ErrorEnvelopeDto] });
+}
+
+/** Swagger UI at /docs, JSON at /docs-json. */
+export function setupSwagger(app: INestApplication, config: Pick<AppConfig, 'version'>): void {
+  SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app, config), {
+    jsonDocumentUrl: 'docs-json',
+    customSiteTitle: 'payment-service API',
+  });
+}

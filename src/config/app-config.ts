@@ -1,0 +1,32 @@
+import { GatewayMode } from './env.schema';
+import { EncryptionKey } from '../common/crypto/encryption-key';
+
+export interface DatabaseConfig {
+  /** `DATABASE_URL`; null means "start the embedded PostgreSQL". */
+  url: string | null;
+  poolSize: number;
+  migrateOnStart: boolean;
+  embedded: { dataDir: string; port: number };
+}
+
+/** The typed configuration every other module reads. Built only by `loadConfig`. */
+export interface AppConfig {
+  mode: GatewayMode;
+  version: string;
+  port: number;
+  host: string;
+  /** Base URL providers and buyers reach us at, without a trailing slash. */
+  publicUrl: string;
+  serviceApiKey: string;
+  webhookSigningSecret: string;
+  credentialsEncryption: { current: EncryptionKey; previous: EncryptionKey[] };
+  database: DatabaseConfig;
+  rateLimitPerMinute: number;
+  bodyLimitBytes: number;
+  trustProxy: boolean;
+  logLevel: string;
+  /** Names of variables that fell back to a sandbox development default. */
+  developmentDefaults: string[];
+}
+
+export const APP_CONFIG = Symbol('APP_CONFIG');

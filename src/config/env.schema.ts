@@ -1,0 +1,95 @@
+import { Transform } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+} from 'class-validator';
+
+export const GATEWAY_MODES = ['sandbox', 'live'] as const;
+export type GatewayMode = (typeof GATEWAY_MODES)[number];
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const toInt = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value.trim()) : value;
+
+const toBool = ({ value }: { value: unknown }): unknown => {
+  if (typeof value !== 'string') return value;
+  const v = value.trim().toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(v)) return true;
+  if (['false', '0', 'no', 'off'].includes(v)) return false;
+  return value;
+};
+
+/**
+ * Every environment variable the service reads, validated once at boot. Empty strings count as
+ * unset (a blank line in .env must not silently become an empty secret).
+ */
+export class EnvironmentVariables {
+  @IsOptional() @IsIn(GATEWAY_MODES)
+  GATEWAY_MODE?: GatewayMode;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(65535)
+  PORT?: number;
+
+  @IsOptional() @IsString()
+  HOST?: string;
+
+  @IsOptional() @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
+  PUBLIC_URL?: string;
+
+  @IsOptional() @IsString() @MinLength(16) @MaxLength(512)
+  SERVICE_API_KEY?: string;
+
+  @IsOptional() @IsString() @MinLength(16) @MaxLength(512)
+  WEBHOOK_SIGNING_SECRET?: string;
+
+  @IsOptional() @IsString()
+  CREDENTIALS_ENCRYPTION_KEY?: string;
+
+  @IsOptional() @IsString()
+  CREDENTIALS_ENCRYPTION_PREVIOUS_KEYS?: string;
+
+  @IsOptional() @IsString()
+  DATABASE_URL?: string;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(200)
+  DATABASE_POOL_SIZE?: number;
+
+  @IsOptional() @Transform(toBool) @IsBoolean()
+  DATABASE_MIGRATE_ON_START?: boolean;
+
+  @IsOptional() @IsString()
+  EMBEDDED_POSTGRES_DIR?: string;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1024) @Max(65535)
+  EMBEDDED_POSTGRES_PORT?: number;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(1_000_000)
+  RATE_LIMIT_PER_MINUTE?: number;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1024) @Max(50 * 1024 * 1024)
+  BODY_LIMIT_BYTES?: number;
+
+  @IsOptional() @Transform(toBool) @IsBoolean()
+  TRUST_PROXY?: boolean;
+
+  @IsOptional() @IsIn(LOG_LEVELS)
+  LOG_LEVEL?: (typeof LOG_LEVELS)[number];
+}
+
+/** Variables live mode cannot run without (issue: "naming each missing variable"). */
+export const LIVE_REQUIRED_VARIABLES = [
+  'SERVICE_API_KEY',
+  'WEBHOOK_SIGNING_SECRET',
+  'CREDENTIALS_ENCRYPTION_KEY',
+  'DATABASE_URL',
+  'PUBLIC_URL',
+] as const satisfies readonly (keyof EnvironmentVariables)[];

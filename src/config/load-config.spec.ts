@@ -1,0 +1,78 @@
+import { ConfigError, SANDBOX_DEFAULTS, loadConfig } from './load-config';
+
+const LIVE = {
+  GATEWAY_MODE: 'live',
+  SERVICE_API_KEY: 'live-service-api-key-0123456789',
+  WEBHOOK_SIGNING_SECRET: 'live-webhook-signing-secret-0123',
+  CREDENTIALS_ENCRYPTION_KEY: 'ab'.repeat(32),
+  DATABASE_URL: 'postgres://u:p@db:5432/pay',
+  PUBLIC_URL: 'https://pay.example.uz/',
+};
+
+function problems(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+describe('loadConfig', () => {
+  it('starts sandbox mode with defaults and says which defaults it used', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      mode: 'sandbox',
+      port: 4002,
+      publicUrl: 'http://localhost:4002',
+      rateLimitPerMinute: 120,
+      serviceApiKey: SANDBOX_DEFAULTS.SERVICE_API_KEY,
+      database: { url: null, migrateOnStart: true },
+    });
+    expect(config.developmentDefaults.sort()).toEqual(['CREDENTIALS_ENCRYPTION_KEY', 'SERVICE_API_KEY', 'WEBHOOK_SIGNING_SECRET']);
+  });
+
+  it('accepts a complete live configuration and trims the public URL', () => {
+    const config = loadConfig(LIVE);
+    expect(config.mode).toBe('live');
+    expect(config.publicUrl).toBe('https://pay.example.uz');
+    expect(config.developmentDefaults).toEqual([]);
+    expect(config.credentialsEncryption.current.key).toEqual(Buffer.from('ab'.repeat(32), 'hex'));
+  });
+
+  it.each(['SERVICE_API_KEY', 'WEBHOOK_SIGNING_SECRET', 'CREDENTIALS_ENCRYPTION_KEY', 'DATABASE_URL', 'PUBLIC_URL'])(
+    'refuses live mode without %s, naming it',
+    (name) => {
+      expect(problems({ ...LIVE, [name]: '' })).toEqual([`${name} is required in live mode`]);
+    },
+  );
+
+  it('refuses the public sandbox secrets in live mode', () => {
+    expect(problems({ ...LIVE, SERVICE_API_KEY: SANDBOX_DEFAULTS.SERVICE_API_KEY })).toEqual([
+      'SERVICE_API_KEY must not be the public sandbox default',
+    ]);
+  });
+
+  it('names malformed values', () => {
+    expect(problems({ PORT: 'eighty', GATEWAY_MODE: 'prod', RATE_LIMIT_PER_MINUTE: '0' })).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining('GATEWAY_MODE'),
+        expect.stringContaining('PORT'),
+        expect.stringContaining('RATE_LIMIT_PER_MINUTE'),
+      ]),
+    );
+    expect(problems({ CREDENTIALS_ENCRYPTION_KEY: 'short' })).toEqual([
+      'CREDENTIALS_ENCRYPTION_KEY must be 32 bytes written as 64 hex characters or base64',
+    ]);
+    expect(problems({ SERVICE_API_KEY: 'short' })[0]).toContain('SERVICE_API_KEY');
+  });
+
+  it('parses previous encryption keys for rotation', () => {
+    const old = Buffer.alloc(32, 7).toString('base64');
+    const config = loadConfig({ CREDENTIALS_ENCRYPTION_PREVIOUS_KEYS: `${old}, ${'cd'.repeat(32)}` });
+    expect(config.credentialsEncryption.previous).toHaveLength(2);
+    expect(config.credentialsEncryption.previous[0].key).toEqual(Buffer.alloc(32, 7));
+    expect(new Set([config.credentialsEncryption.current.id, ...config.credentialsEncryption.previous.map((k) => k.id)]).size).toBe(3);
+  });
+});

@@ -1,0 +1,113 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+import { plainToInstance } from 'class-transformer';
+import { ValidationError, validateSync } from 'class-validator';
+
+import { AppConfig } from './app-config';
+import { EnvironmentVariables, LIVE_REQUIRED_VARIABLES } from './env.schema';
+import { EncryptionKey, parseEncryptionKey } from '../common/crypto/encryption-key';
+import { packageVersion } from '../common/project-root';
+
+/** Thrown when the environment cannot start the service; the message names every problem. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Public development defaults used only in sandbox mode. They are printed at start so a newcomer
+ * can curl the API; live mode refuses to start without real values.
+ */
+export const SANDBOX_DEFAULTS = {
+  SERVICE_API_KEY: 'sandbox-service-api-key',
+  WEBHOOK_SIGNING_SECRET: 'sandbox-webhook-signing-secret',
+  CREDENTIALS_ENCRYPTION_KEY: '0000000000000000000000000000000000000000000000000000000000000000',
+} as const;
+
+function flatten(errors: ValidationError[]): string[] {
+  return errors.flatMap((e) =>
+    Object.values(e.constraints ?? {}).map((msg) => `${e.property}: ${msg}`),
+  );
+}
+
+/**
+ * The only reader of the process environment: turns a raw environment (process.env, or a test's
+ * record) into a validated, typed AppConfig, or throws ConfigError naming what is wrong.
+ */
+export function loadConfig(rawEnv: Record<string, string | undefined>): AppConfig {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(rawEnv)) if (v !== undefined && v.trim() !== '') env[k] = v;
+
+  const vars = plainToInstance(EnvironmentVariables, env, { enableImplicitConversion: false });
+  const problems = flatten(validateSync(vars, { whitelist: false }));
+
+  const mode = vars.GATEWAY_MODE ?? 'sandbox';
+  if (mode === 'live') {
+    for (const name of LIVE_REQUIRED_VARIABLES) {
+      if (env[name] === undefined) problems.push(`${name} is required in live mode`);
+    }
+    for (const [name, value] of Object.entries(SANDBOX_DEFAULTS)) {
+      if (env[name] === value) problems.push(`${name} must not be the public sandbox default`);
+    }
+  }
+
+  const developmentDefaults: string[] = [];
+  const secret = (name: keyof typeof SANDBOX_DEFAULTS): string => {
+    const value = env[name];
+    if (value !== undefined) return value;
+    developmentDefaults.push(name);
+    return SANDBOX_DEFAULTS[name];
+  };
+
+  const parseKey = (name: string, text: string): EncryptionKey | null => {
+    try {
+      return parseEncryptionKey(text);
+    } catch (e) {
+      problems.push(`${name} ${(e as Error).message}`);
+      return null;
+    }
+  };
+  const current = parseKey('CREDENTIALS_ENCRYPTION_KEY', secret('CREDENTIALS_ENCRYPTION_KEY'));
+  const previous = (env.CREDENTIALS_ENCRYPTION_PREVIOUS_KEYS ?? '')
+    .split(',')
+    .filter((s) => s.trim() !== '')
+    .map((s) => parseKey('CREDENTIALS_ENCRYPTION_PREVIOUS_KEYS entry', s))
+    .filter((k): k is EncryptionKey => k !== null);
+
+  if (problems.length > 0 || current === null) throw new ConfigError(problems);
+
+  const port = vars.PORT ?? 4002;
+  return {
+    mode,
+    version: packageVersion(),
+    port,
+    host: vars.HOST ?? '0.0.0.0',
+    publicUrl: (vars.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, ''),
+    serviceApiKey: secret('SERVICE_API_KEY'),
+    webhookSigningSecret: secret('WEBHOOK_SIGNING_SECRET'),
+    credentialsEncryption: { current, previous },
+    database: {
+      url: vars.DATABASE_URL ?? null,
+      poolSize: vars.DATABASE_POOL_SIZE ?? 10,
+      migrateOnStart: vars.DATABASE_MIGRATE_ON_START ?? true,
+      embedded: {
+        dataDir: resolve(vars.EMBEDDED_POSTGRES_DIR ?? '.data/postgres'),
+        port: vars.EMBEDDED_POSTGRES_PORT ?? 54329,
+      },
+    },
+    rateLimitPerMinute: vars.RATE_LIMIT_PER_MINUTE ?? 120,
+    bodyLimitBytes: vars.BODY_LIMIT_BYTES ?? 1024 * 1024,
+    trustProxy: vars.TRUST_PROXY ?? false,
+    logLevel: vars.LOG_LEVEL ?? 'info',
+    developmentDefaults,
+  };
+}
+
+/** Reads `.env` from the working directory (if any) under the real environment, then validates. */
+export function loadConfigFromProcess(): AppConfig {
+  if (existsSync('.env')) process.loadEnvFile('.env');
+  return loadConfig(process.env);
+}

@@ -1,0 +1,4 @@
+import { MerchantAccount } from '../merchants/merchant-account.entity';
+
+/** Every entity; the migrations must produce exactly their schema (see schema.e2e-spec). */
+export const ENTITIES = [MerchantAccount];

@@ -1,0 +1,57 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+
+import { BusinessParamsDto } from './dto/business-params.dto';
+import { BusinessProvidersResponseDto } from './dto/business-providers-response.dto';
+import { ListMerchantsQueryDto } from './dto/list-merchants.query.dto';
+import { MerchantsPageDto, RegisteredMerchantDto } from './dto/merchant-response.dto';
+import { RegisterMerchantDto } from './dto/register-merchant.dto';
+import { SupportedProvidersResponseDto } from './dto/supported-providers-response.dto';
+import { MerchantsService } from './merchants.service';
+import { ApiEnvelope, ApiErrors, ApiKeyProtected } from '../common/http/api-envelope.decorators';
+
+@ApiTags('Merchants')
+@ApiKeyProtected()
+@Controller('api/merchants')
+export class MerchantsController {
+  constructor(private readonly merchants: MerchantsService) {}
+
+  @Get('supported')
+  @ApiOperation({ summary: 'Providers the gateway supports and the credential fields each needs' })
+  @ApiEnvelope(SupportedProvidersResponseDto, { description: 'The provider catalogue' })
+  supported(): SupportedProvidersResponseDto {
+    return this.merchants.supported();
+  }
+
+  @Post()
+  @HttpCode(200)
+  @ApiOperation({
+    summary: "Register or update a business's provider credentials",
+    description:
+      'Upsert on (source, businessId, provider). Credentials are encrypted at rest and never returned. ' +
+      "`data.callbackUrls` are the URLs to paste into the provider's cabinet.",
+  })
+  @ApiEnvelope(RegisteredMerchantDto, { description: 'The merchant account (created or updated)' })
+  @ApiErrors(400, 413, 415)
+  register(@Body() body: RegisterMerchantDto): Promise<RegisteredMerchantDto> {
+    return this.merchants.register(body);
+  }
+
+  @Get('by-business/:source/:businessId/providers')
+  @ApiOperation({
+    summary: 'The providers a business has registered and activated (render one pay button each)',
+  })
+  @ApiEnvelope(BusinessProvidersResponseDto, { description: 'Active providers; empty when none' })
+  @ApiErrors(400)
+  providersOfBusiness(@Param() params: BusinessParamsDto): Promise<BusinessProvidersResponseDto> {
+    return this.merchants.listForBusiness(params.source, params.businessId);
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'Every merchant account, newest first (staff view, cursor-paginated)' })
+  @ApiEnvelope(MerchantsPageDto, { description: 'One page of merchant accounts' })
+  @ApiErrors(400)
+  list(@Query() query: ListMerchantsQueryDto): Promise<MerchantsPageDto> {
+    return this.merchants.list(query);
+  }
+}

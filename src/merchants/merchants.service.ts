@@ -1,0 +1,176 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import { DataSource, Repository } from 'typeorm';
+
+import { CredentialsCipher, Credentials } from './credentials-cipher';
+import { BusinessProvidersResponseDto } from './dto/business-providers-response.dto';
+import { ListMerchantsQueryDto } from './dto/list-merchants.query.dto';
+import { MerchantResponseDto, MerchantsPageDto, RegisteredMerchantDto } from './dto/merchant-response.dto';
+import { RegisterMerchantDto } from './dto/register-merchant.dto';
+import { SupportedProvidersResponseDto } from './dto/supported-providers-response.dto';
+import { MerchantAccount } from './merchant-account.entity';
+import { PaymentProvider } from '../billing/payment-provider.interface';
+import { PaymentProviderRegistry } from '../billing/payment-provider.registry';
+import { DomainError } from '../common/errors/domain.error';
+import { ErrorCode } from '../common/errors/error-code';
+import { decodeCursor, toPage } from '../common/http/pagination';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+
+/** The associated data that binds sealed credentials to one merchant account. */
+function credentialsBinding(account: Pick<MerchantAccount, 'source' | 'businessId' | 'provider'>): string {
+  return JSON.stringify([account.source, account.businessId, account.provider]);
+}
+
+@Injectable()
+export class MerchantsService {
+  private readonly logger = new Logger(MerchantsService.name);
+
+  constructor(
+    @InjectRepository(MerchantAccount) private readonly accounts: Repository<MerchantAccount>,
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly registry: PaymentProviderRegistry,
+    private readonly cipher: CredentialsCipher,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  supported(): SupportedProvidersResponseDto {
+    return {
+      items: this.registry.list().map((p) => ({
+        name: p.name,
+        displayName: p.displayName,
+        fields: p.credentialFields.map((f) => ({ key: f.key, required: f.required, description: f.description })),
+        capabilities: { ...p.capabilities },
+      })),
+    };
+  }
+
+  /**
+   * Creates or updates the account of (source, businessId, provider) in one atomic statement, so
+   * concurrent registrations of the same key all succeed and leave one row.
+   */
+  async register(dto: RegisterMerchantDto): Promise<RegisteredMerchantDto> {
+    const provider = this.registry.get(dto.provider);
+    const credentials = this.checkCredentials(provider, dto.credentials);
+    const sealed = this.cipher.seal(credentials, credentialsBinding(dto));
+    const displayNameGiven = dto.displayName !== undefined;
+    const isActiveGiven = dto.isActive !== undefined;
+
+    const rows = (await this.dataSource.query(
+      `INSERT INTO merchant_accounts
+         (source, business_id, provider, display_name, credentials_ciphertext, credentials_key_id,
+          credential_fields, is_active)
+       VALUES ($1, $2, $3, $4, $5, $6, $10, COALESCE($7, true))
+       ON CONFLICT ON CONSTRAINT uq_merchant_accounts_source_business_provider DO UPDATE SET
+         credentials_ciphertext = EXCLUDED.credentials_ciphertext,
+         credentials_key_id = EXCLUDED.credentials_key_id,
+         credential_fields = EXCLUDED.credential_fields,
+         display_name = CASE WHEN $8 THEN EXCLUDED.display_name ELSE merchant_accounts.display_name END,
+         is_active = CASE WHEN $9 THEN EXCLUDED.is_active ELSE merchant_accounts.is_active END,
+         updated_at = now()
+       RETURNING id, (xmax = 0) AS created`,
+      [
+        dto.source,
+        dto.businessId,
+        provider.name,
+        dto.displayName ?? null,
+        sealed.ciphertext,
+        sealed.keyId,
+        dto.isActive ?? null,
+        displayNameGiven,
+        isActiveGiven,
+        Object.keys(credentials),
+      ],
+    )) as { id: string; created: boolean }[];
+    const { id, created } = rows[0];
+    this.logger.log({ merchantAccountId: id, provider: provider.name, created }, 'Merchant account registered');
+    const account = await this.accounts.findOneByOrFail({ id });
+    return { ...this.toResponse(account), created };
+  }
+
+  async listForBusiness(source: string, businessId: string): Promise<BusinessProvidersResponseDto> {
+    const accounts = await this.accounts.find({
+      where: { source, businessId, isActive: true },
+      order: { provider: 'ASC' },
+    });
+    return {
+      items: accounts
+        .filter((a) => this.registry.has(a.provider))
+        .map((a) => ({ provider: a.provider, displayName: a.displayName })),
+    };
+  }
+
+  async list(query: ListMerchantsQueryDto): Promise<MerchantsPageDto> {
+    const limit = query.limit ?? 20;
+    const qb = this.accounts.createQueryBuilder('m');
+    if (query.source !== undefined) qb.andWhere('m.source = :source', { source: query.source });
+    if (query.businessId !== undefined) qb.andWhere('m.business_id = :businessId', { businessId: query.businessId });
+    if (query.provider !== undefined) qb.andWhere('m.provider = :provider', { provider: query.provider });
+    if (query.isActive !== undefined) qb.andWhere('m.is_active = :isActive', { isActive: query.isActive });
+    if (query.cursor !== undefined) {
+      const after = decodeCursor(query.cursor);
+      qb.andWhere('(m.created_at, m.id) < (:createdAt, :id)', after);
+    }
+    const rows = await qb.orderBy('m.created_at', 'DESC').addOrderBy('m.id', 'DESC').take(limit + 1).getMany();
+    return toPage(rows, limit, (a) => this.toResponse(a));
+  }
+
+  /** The decrypted credentials of an account, for provider calls. Never returned by the API. */
+  openCredentials(account: MerchantAccount): Credentials {
+    return this.cipher.open(
+      { ciphertext: account.credentialsCiphertext, keyId: account.credentialsKeyId },
+      credentialsBinding(account),
+    );
+  }
+
+  /** Required fields present and non-blank, no fields the provider does not define. */
+  private checkCredentials(provider: PaymentProvider, given: Record<string, string>): Credentials {
+    const known = new Set(provider.credentialFields.map((f) => f.key));
+    const details: string[] = [];
+    for (const field of provider.credentialFields) {
+      const value = given[field.key];
+      if (field.required && (value === undefined || value.trim() === '')) {
+        details.push(`credentials.${field.key} is required for ${provider.name}`);
+      }
+    }
+    for (const key of Object.keys(given)) {
+      if (!known.has(key)) {
+        details.push(
+          `credentials.${key} is not a ${provider.name} credential; expected: ${[...known].join(', ')}`,
+        );
+      }
+    }
+    if (details.length > 0) throw new DomainError(ErrorCode.ValidationError, details);
+    const credentials: Credentials = {};
+    for (const field of provider.credentialFields) {
+      const value = given[field.key];
+      if (value !== undefined && value.trim() !== '') credentials[field.key] = value.trim();
+    }
+    return credentials;
+  }
+
+  private callbackUrls(account: MerchantAccount): Record<string, string> {
+    if (!this.registry.has(account.provider)) return {};
+    const base = `${this.config.publicUrl}/api/callbacks/${account.provider}/${account.id}`;
+    return Object.fromEntries(
+      Object.entries(this.registry.get(account.provider).callbackPaths).map(([role, path]) => [
+        role,
+        path === '' ? base : `${base}/${path}`,
+      ]),
+    );
+  }
+
+  private toResponse(account: MerchantAccount): MerchantResponseDto {
+    return {
+      id: account.id,
+      source: account.source,
+      businessId: account.businessId,
+      provider: account.provider,
+      displayName: account.displayName,
+      isActive: account.isActive,
+      callbackUrls: this.callbackUrls(account),
+      credentialFields: account.credentialFields,
+      createdAt: account.createdAt.toISOString(),
+      updatedAt: account.updatedAt.toISOString(),
+    };
+  }
+}
