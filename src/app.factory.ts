@@ -16,7 +16,10 @@ export interface CreateAppOptions {
 }
 
 /** Builds the whole HTTP application (used by main, the tests and the OpenAPI generator). */
-export async function createApp(config: AppConfig, options: CreateAppOptions = {}): Promise<NestFastifyApplication> {
+export async function createApp(
+  config: AppConfig,
+  options: CreateAppOptions = {},
+): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: config.bodyLimitBytes,
     trustProxy: config.trustProxy,

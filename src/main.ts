@@ -6,7 +6,9 @@ import { prepareDatabase, runMigrations } from './database/prepare-database';
 function printStartupNotes(config: AppConfig): void {
   if (config.mode !== 'sandbox' || config.developmentDefaults.length === 0) return;
   const lines = [
-    'Sandbox mode: using public development defaults for ' + config.developmentDefaults.join(', ') + '.',
+    'Sandbox mode: using public development defaults for ' +
+      config.developmentDefaults.join(', ') +
+      '.',
     'Set them in .env (see .env.example) before anything real touches this instance.',
   ];
   if (config.developmentDefaults.includes('SERVICE_API_KEY')) {

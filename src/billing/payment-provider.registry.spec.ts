@@ -20,19 +20,32 @@ describe('PaymentProviderRegistry', () => {
     await moduleRef.init();
     const registry = moduleRef.get(PaymentProviderRegistry);
     expect(registry.names()).toEqual(['multicard', 'click', 'payme', 'uzum']);
-    expect(registry.get('click').credentialFields.find((f: { key: string }) => f.key === 'merchantUserId')?.required).toBe(false);
+    expect(
+      registry
+        .get('click')
+        .credentialFields.find((f: { key: string }) => f.key === 'merchantUserId')?.required,
+    ).toBe(false);
     expect(registry.get('uzum').capabilities.checkout).toBe('deeplink');
   });
 
   it('fails the boot on a duplicate name', async () => {
     const moduleRef = await Test.createTestingModule({
-      providers: [{ provide: PAYMENT_PROVIDERS, useValue: [fake('click'), fake('payme'), fake('click')] }, PaymentProviderRegistry],
+      providers: [
+        { provide: PAYMENT_PROVIDERS, useValue: [fake('click'), fake('payme'), fake('click')] },
+        PaymentProviderRegistry,
+      ],
     }).compile();
     await expect(moduleRef.init()).rejects.toThrow('Duplicate payment provider name "click"');
   });
 
   it('names the supported providers for an unknown one and refuses missing capabilities', () => {
-    const registry = new PaymentProviderRegistry([fake('a'), { ...fake('b'), capabilities: { refund: 'partial', statusLookup: true, checkout: 'redirect' } }]);
+    const registry = new PaymentProviderRegistry([
+      fake('a'),
+      {
+        ...fake('b'),
+        capabilities: { refund: 'partial', statusLookup: true, checkout: 'redirect' },
+      },
+    ]);
     registry.onModuleInit();
     expect(() => registry.get('zzz')).toThrow(DomainError);
     expect(() => registry.get('zzz')).toThrow('supported providers: a, b');

@@ -15,7 +15,9 @@ export class PaymentProviderRegistry implements OnModuleInit {
   onModuleInit(): void {
     for (const provider of this.providers) {
       if (this.byName.has(provider.name)) {
-        throw new Error(`Duplicate payment provider name "${provider.name}": each provider must be registered once`);
+        throw new Error(
+          `Duplicate payment provider name "${provider.name}": each provider must be registered once`,
+        );
       }
       this.byName.set(provider.name, provider);
     }

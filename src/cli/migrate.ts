@@ -24,10 +24,11 @@ function escape(sql: string): string {
 }
 
 async function generate(dataSource: DataSource, name: string): Promise<void> {
-  if (!/^[A-Z][A-Za-z0-9]+$/.test(name)) throw new Error('Name the migration in PascalCase, e.g. AddInvoices');
+  if (!/^[A-Z][A-Za-z0-9]+$/.test(name))
+    throw new Error('Name the migration in PascalCase, e.g. AddInvoices');
   const { up, down } = await pendingSchemaChanges(dataSource);
   if (up.length === 0) {
-    process.stdout.write('No changes: the migrations already give the entities\' schema.\n');
+    process.stdout.write("No changes: the migrations already give the entities' schema.\n");
     return;
   }
   const timestamp = Date.now();
@@ -52,10 +53,16 @@ ${down.map((q) => `    await queryRunner.query(\`${escape(q)}\`);`).join('\n')}
   const index = readFileSync(indexPath, 'utf8')
     .replace(/^\/\*\*/m, `import { ${className} } from './${file}';\n\n/**`)
     .replace(/\n\n\n\/\*\*/, '\n\n/**')
-    .replace(/(export const MIGRATIONS: Function\[\] = \[)([^\]]*)\]/, (_m, head: string, list: string) => {
-      const items = list.split(',').map((s) => s.trim()).filter(Boolean);
-      return `${head}${[...items, className].join(', ')}]`;
-    });
+    .replace(
+      /(export const MIGRATIONS: Function\[\] = \[)([^\]]*)\]/,
+      (_m, head: string, list: string) => {
+        const items = list
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
+        return `${head}${[...items, className].join(', ')}]`;
+      },
+    );
   writeFileSync(indexPath, index);
   process.stdout.write(`Wrote migrations/${file}.ts and added it to migrations/index.ts\n`);
 }
@@ -70,7 +77,9 @@ async function main(): Promise<void> {
     switch (command) {
       case 'run': {
         const ran = await dataSource.runMigrations({ transaction: 'each' });
-        process.stdout.write(ran.length ? `Applied: ${ran.map((m) => m.name).join(', ')}\n` : 'Nothing to apply.\n');
+        process.stdout.write(
+          ran.length ? `Applied: ${ran.map((m) => m.name).join(', ')}\n` : 'Nothing to apply.\n',
+        );
         break;
       }
       case 'revert':

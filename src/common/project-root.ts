@@ -10,13 +10,20 @@ interface PackageJson {
 export function projectRoot(): string {
   for (let dir = __dirname; ; dir = dirname(dir)) {
     const file = join(dir, 'package.json');
-    if (existsSync(file) && (JSON.parse(readFileSync(file, 'utf8')) as PackageJson).name === 'payment-service') {
+    if (
+      existsSync(file) &&
+      (JSON.parse(readFileSync(file, 'utf8')) as PackageJson).name === 'payment-service'
+    ) {
       return dir;
     }
-    if (dirname(dir) === dir) throw new Error('payment-service package.json not found above ' + __dirname);
+    if (dirname(dir) === dir)
+      throw new Error('payment-service package.json not found above ' + __dirname);
   }
 }
 
 export function packageVersion(): string {
-  return (JSON.parse(readFileSync(join(projectRoot(), 'package.json'), 'utf8')) as PackageJson).version ?? '0.0.0';
+  return (
+    (JSON.parse(readFileSync(join(projectRoot(), 'package.json'), 'utf8')) as PackageJson)
+      .version ?? '0.0.0'
+  );
 }

@@ -30,7 +30,11 @@ describe('loadConfig', () => {
       serviceApiKey: SANDBOX_DEFAULTS.SERVICE_API_KEY,
       database: { url: null, migrateOnStart: true },
     });
-    expect(config.developmentDefaults.sort()).toEqual(['CREDENTIALS_ENCRYPTION_KEY', 'SERVICE_API_KEY', 'WEBHOOK_SIGNING_SECRET']);
+    expect(config.developmentDefaults.sort()).toEqual([
+      'CREDENTIALS_ENCRYPTION_KEY',
+      'SERVICE_API_KEY',
+      'WEBHOOK_SIGNING_SECRET',
+    ]);
   });
 
   it('accepts a complete live configuration and trims the public URL', () => {
@@ -41,12 +45,15 @@ describe('loadConfig', () => {
     expect(config.credentialsEncryption.current.key).toEqual(Buffer.from('ab'.repeat(32), 'hex'));
   });
 
-  it.each(['SERVICE_API_KEY', 'WEBHOOK_SIGNING_SECRET', 'CREDENTIALS_ENCRYPTION_KEY', 'DATABASE_URL', 'PUBLIC_URL'])(
-    'refuses live mode without %s, naming it',
-    (name) => {
-      expect(problems({ ...LIVE, [name]: '' })).toEqual([`${name} is required in live mode`]);
-    },
-  );
+  it.each([
+    'SERVICE_API_KEY',
+    'WEBHOOK_SIGNING_SECRET',
+    'CREDENTIALS_ENCRYPTION_KEY',
+    'DATABASE_URL',
+    'PUBLIC_URL',
+  ])('refuses live mode without %s, naming it', (name) => {
+    expect(problems({ ...LIVE, [name]: '' })).toEqual([`${name} is required in live mode`]);
+  });
 
   it('refuses the public sandbox secrets in live mode', () => {
     expect(problems({ ...LIVE, SERVICE_API_KEY: SANDBOX_DEFAULTS.SERVICE_API_KEY })).toEqual([
@@ -70,9 +77,16 @@ describe('loadConfig', () => {
 
   it('parses previous encryption keys for rotation', () => {
     const old = Buffer.alloc(32, 7).toString('base64');
-    const config = loadConfig({ CREDENTIALS_ENCRYPTION_PREVIOUS_KEYS: `${old}, ${'cd'.repeat(32)}` });
+    const config = loadConfig({
+      CREDENTIALS_ENCRYPTION_PREVIOUS_KEYS: `${old}, ${'cd'.repeat(32)}`,
+    });
     expect(config.credentialsEncryption.previous).toHaveLength(2);
     expect(config.credentialsEncryption.previous[0].key).toEqual(Buffer.alloc(32, 7));
-    expect(new Set([config.credentialsEncryption.current.id, ...config.credentialsEncryption.previous.map((k) => k.id)]).size).toBe(3);
+    expect(
+      new Set([
+        config.credentialsEncryption.current.id,
+        ...config.credentialsEncryption.previous.map((k) => k.id),
+      ]).size,
+    ).toBe(3);
   });
 });

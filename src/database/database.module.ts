@@ -11,9 +11,14 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
       inject: [APP_CONFIG],
       useFactory: (config: AppConfig) => {
         if (config.database.url === null) {
-          throw new Error('database.url must be resolved (prepareDatabase) before the module starts');
+          throw new Error(
+            'database.url must be resolved (prepareDatabase) before the module starts',
+          );
         }
-        return { ...dataSourceOptions(config.database.url, config.database.poolSize), retryAttempts: 3 };
+        return {
+          ...dataSourceOptions(config.database.url, config.database.poolSize),
+          retryAttempts: 3,
+        };
       },
     }),
   ],

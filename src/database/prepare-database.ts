@@ -15,7 +15,7 @@ export async function prepareDatabase(
   config: DatabaseConfig,
   log?: (line: string) => void,
 ): Promise<PreparedDatabase> {
-  if (config.url !== null) return { url: config.url, stop: async () => undefined };
+  if (config.url !== null) return { url: config.url, stop: () => Promise.resolve() };
   return startEmbeddedPostgres({ ...config.embedded, log });
 }
 

@@ -23,7 +23,9 @@ export class HealthService {
       status: 'ok',
       version: this.config.version,
       mode: this.config.mode,
-      providers: this.registry.list().map((p) => ({ name: p.name, displayName: p.displayName, status: 'up' })),
+      providers: this.registry
+        .list()
+        .map((p) => ({ name: p.name, displayName: p.displayName, status: 'up' })),
     };
   }
 

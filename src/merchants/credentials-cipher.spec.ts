@@ -6,7 +6,12 @@ import { loadConfig } from '../config/load-config';
 const KEY_A = 'aa'.repeat(32);
 const KEY_B = 'bb'.repeat(32);
 const cipherWith = (current: string, previous = ''): CredentialsCipher =>
-  new CredentialsCipher(loadConfig({ CREDENTIALS_ENCRYPTION_KEY: current, CREDENTIALS_ENCRYPTION_PREVIOUS_KEYS: previous }));
+  new CredentialsCipher(
+    loadConfig({
+      CREDENTIALS_ENCRYPTION_KEY: current,
+      CREDENTIALS_ENCRYPTION_PREVIOUS_KEYS: previous,
+    }),
+  );
 
 const CREDS = { secret: 'Pw18axeBFo8V7NamKHXX', storeId: 'store-1' };
 
@@ -20,7 +25,9 @@ describe('CredentialsCipher', () => {
 
   it('uses a fresh IV each time', () => {
     const cipher = cipherWith(KEY_A);
-    expect(cipher.seal(CREDS, 'x').ciphertext.equals(cipher.seal(CREDS, 'x').ciphertext)).toBe(false);
+    expect(cipher.seal(CREDS, 'x').ciphertext.equals(cipher.seal(CREDS, 'x').ciphertext)).toBe(
+      false,
+    );
   });
 
   it('refuses a blob moved to another account, or tampered with', () => {
@@ -29,7 +36,9 @@ describe('CredentialsCipher', () => {
     expect(() => cipher.open(sealed, 'account-2')).toThrow(DomainError);
     const tampered = Buffer.from(sealed.ciphertext);
     tampered[tampered.length - 1] ^= 1;
-    expect(() => cipher.open({ ...sealed, ciphertext: tampered }, 'account-1')).toThrow('failed authentication');
+    expect(() => cipher.open({ ...sealed, ciphertext: tampered }, 'account-1')).toThrow(
+      'failed authentication',
+    );
   });
 
   it('opens rows sealed with a previous key after rotation, and flags them for re-sealing', () => {

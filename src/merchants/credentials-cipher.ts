@@ -30,7 +30,10 @@ export class CredentialsCipher {
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
     this.current = config.credentialsEncryption.current;
-    for (const k of [config.credentialsEncryption.current, ...config.credentialsEncryption.previous]) {
+    for (const k of [
+      config.credentialsEncryption.current,
+      ...config.credentialsEncryption.previous,
+    ]) {
       this.keys.set(k.id, k.key);
     }
   }
@@ -39,7 +42,10 @@ export class CredentialsCipher {
     const iv = randomBytes(IV_BYTES);
     const cipher = createCipheriv('aes-256-gcm', this.current.key, iv);
     cipher.setAAD(Buffer.from(associatedData, 'utf8'));
-    const body = Buffer.concat([cipher.update(JSON.stringify(credentials), 'utf8'), cipher.final()]);
+    const body = Buffer.concat([
+      cipher.update(JSON.stringify(credentials), 'utf8'),
+      cipher.final(),
+    ]);
     return {
       ciphertext: Buffer.concat([Buffer.from([FORMAT_VERSION]), iv, cipher.getAuthTag(), body]),
       keyId: this.current.id,
@@ -58,10 +64,15 @@ export class CredentialsCipher {
       const decipher = createDecipheriv('aes-256-gcm', key, blob.subarray(1, 1 + IV_BYTES));
       decipher.setAAD(Buffer.from(associatedData, 'utf8'));
       decipher.setAuthTag(blob.subarray(1 + IV_BYTES, 1 + IV_BYTES + TAG_BYTES));
-      const plain = Buffer.concat([decipher.update(blob.subarray(1 + IV_BYTES + TAG_BYTES)), decipher.final()]);
+      const plain = Buffer.concat([
+        decipher.update(blob.subarray(1 + IV_BYTES + TAG_BYTES)),
+        decipher.final(),
+      ]);
       return JSON.parse(plain.toString('utf8')) as Credentials;
     } catch {
-      throw new DomainError(ErrorCode.CredentialsUndecryptable, ['stored credentials failed authentication']);
+      throw new DomainError(ErrorCode.CredentialsUndecryptable, [
+        'stored credentials failed authentication',
+      ]);
     }
   }
 

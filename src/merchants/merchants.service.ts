@@ -5,7 +5,11 @@ import { DataSource, Repository } from 'typeorm';
 import { CredentialsCipher, Credentials } from './credentials-cipher';
 import { BusinessProvidersResponseDto } from './dto/business-providers-response.dto';
 import { ListMerchantsQueryDto } from './dto/list-merchants.query.dto';
-import { MerchantResponseDto, MerchantsPageDto, RegisteredMerchantDto } from './dto/merchant-response.dto';
+import {
+  MerchantResponseDto,
+  MerchantsPageDto,
+  RegisteredMerchantDto,
+} from './dto/merchant-response.dto';
 import { RegisterMerchantDto } from './dto/register-merchant.dto';
 import { SupportedProvidersResponseDto } from './dto/supported-providers-response.dto';
 import { MerchantAccount } from './merchant-account.entity';
@@ -17,7 +21,9 @@ import { decodeCursor, toPage } from '../common/http/pagination';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 
 /** The associated data that binds sealed credentials to one merchant account. */
-function credentialsBinding(account: Pick<MerchantAccount, 'source' | 'businessId' | 'provider'>): string {
+function credentialsBinding(
+  account: Pick<MerchantAccount, 'source' | 'businessId' | 'provider'>,
+): string {
   return JSON.stringify([account.source, account.businessId, account.provider]);
 }
 
@@ -38,7 +44,11 @@ export class MerchantsService {
       items: this.registry.list().map((p) => ({
         name: p.name,
         displayName: p.displayName,
-        fields: p.credentialFields.map((f) => ({ key: f.key, required: f.required, description: f.description })),
+        fields: p.credentialFields.map((f) => ({
+          key: f.key,
+          required: f.required,
+          description: f.description,
+        })),
         capabilities: { ...p.capabilities },
       })),
     };
@@ -55,7 +65,7 @@ export class MerchantsService {
     const displayNameGiven = dto.displayName !== undefined;
     const isActiveGiven = dto.isActive !== undefined;
 
-    const rows = (await this.dataSource.query(
+    const rows = await this.dataSource.query<{ id: string; created: boolean }[]>(
       `INSERT INTO merchant_accounts
          (source, business_id, provider, display_name, credentials_ciphertext, credentials_key_id,
           credential_fields, is_active)
@@ -80,9 +90,12 @@ export class MerchantsService {
         isActiveGiven,
         Object.keys(credentials),
       ],
-    )) as { id: string; created: boolean }[];
+    );
     const { id, created } = rows[0];
-    this.logger.log({ merchantAccountId: id, provider: provider.name, created }, 'Merchant account registered');
+    this.logger.log(
+      { merchantAccountId: id, provider: provider.name, created },
+      'Merchant account registered',
+    );
     const account = await this.accounts.findOneByOrFail({ id });
     return { ...this.toResponse(account), created };
   }
@@ -103,14 +116,21 @@ export class MerchantsService {
     const limit = query.limit ?? 20;
     const qb = this.accounts.createQueryBuilder('m');
     if (query.source !== undefined) qb.andWhere('m.source = :source', { source: query.source });
-    if (query.businessId !== undefined) qb.andWhere('m.business_id = :businessId', { businessId: query.businessId });
-    if (query.provider !== undefined) qb.andWhere('m.provider = :provider', { provider: query.provider });
-    if (query.isActive !== undefined) qb.andWhere('m.is_active = :isActive', { isActive: query.isActive });
+    if (query.businessId !== undefined)
+      qb.andWhere('m.business_id = :businessId', { businessId: query.businessId });
+    if (query.provider !== undefined)
+      qb.andWhere('m.provider = :provider', { provider: query.provider });
+    if (query.isActive !== undefined)
+      qb.andWhere('m.is_active = :isActive', { isActive: query.isActive });
     if (query.cursor !== undefined) {
       const after = decodeCursor(query.cursor);
       qb.andWhere('(m.created_at, m.id) < (:createdAt, :id)', after);
     }
-    const rows = await qb.orderBy('m.created_at', 'DESC').addOrderBy('m.id', 'DESC').take(limit + 1).getMany();
+    const rows = await qb
+      .orderBy('m.created_at', 'DESC')
+      .addOrderBy('m.id', 'DESC')
+      .take(limit + 1)
+      .getMany();
     return toPage(rows, limit, (a) => this.toResponse(a));
   }
 

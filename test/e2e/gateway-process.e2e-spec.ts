@@ -44,13 +44,21 @@ describe('The built gateway as a process', () => {
   it('names every missing live variable at once', async () => {
     const result = await runGatewayToExit({ GATEWAY_MODE: 'live' }, cwd);
     expect(result.code).toBe(1);
-    for (const name of ['SERVICE_API_KEY', 'WEBHOOK_SIGNING_SECRET', 'CREDENTIALS_ENCRYPTION_KEY', 'DATABASE_URL']) {
+    for (const name of [
+      'SERVICE_API_KEY',
+      'WEBHOOK_SIGNING_SECRET',
+      'CREDENTIALS_ENCRYPTION_KEY',
+      'DATABASE_URL',
+    ]) {
       expect(result.output).toContain(`${name} is required in live mode`);
     }
   });
 
   it('starts in sandbox mode with printed development defaults over an existing database', async () => {
-    const gateway = await startGateway({ DATABASE_URL: await createTestDatabase({ migrate: false }) }, cwd);
+    const gateway = await startGateway(
+      { DATABASE_URL: await createTestDatabase({ migrate: false }) },
+      cwd,
+    );
     try {
       expect(gateway.output()).toContain('Development x-api-key: sandbox-service-api-key');
       const r = await send(`http://127.0.0.1:${gateway.port}`, '/api/merchants/supported', {
@@ -80,8 +88,14 @@ describe('The built gateway as a process', () => {
 
     const second = await startGateway(env, cwd);
     try {
-      const listed = await send(`http://127.0.0.1:${second.port}`, '/api/merchants/by-business/marketplace/persisted/providers', { headers });
-      expect(listed.body.data.items).toEqual([{ provider: 'multicard', displayName: 'Restoran A — multicard' }]);
+      const listed = await send(
+        `http://127.0.0.1:${second.port}`,
+        '/api/merchants/by-business/marketplace/persisted/providers',
+        { headers },
+      );
+      expect(listed.body.data.items).toEqual([
+        { provider: 'multicard', displayName: 'Restoran A — multicard' },
+      ]);
       const again = await send(`http://127.0.0.1:${second.port}`, '/api/merchants', {
         method: 'POST',
         headers,

@@ -10,22 +10,34 @@ describe('HTTP contract: envelope, auth, validation, request ids, limits', () =>
   afterAll(() => t.close());
 
   it('answers 401 in the envelope for a missing or a wrong key', async () => {
-    const missing = await send(t.baseUrl, '/api/merchants/supported', { headers: { 'x-api-key': '' } });
+    const missing = await send(t.baseUrl, '/api/merchants/supported', {
+      headers: { 'x-api-key': '' },
+    });
     expect(missing.status).toBe(401);
     expectEnvelope(missing);
     expect(missing.body.message).toBe('UNAUTHORIZED');
-    const wrong = await send(t.baseUrl, '/api/merchants/supported', { headers: { 'x-api-key': 'wrong-key' } });
+    const wrong = await send(t.baseUrl, '/api/merchants/supported', {
+      headers: { 'x-api-key': 'wrong-key' },
+    });
     expect(wrong.status).toBe(401);
     expectEnvelope(wrong);
-    const almost = await send(t.baseUrl, '/api/merchants', { method: 'POST', headers: { 'x-api-key': `${t.config.serviceApiKey}x` }, json: merchantBody() });
+    const almost = await send(t.baseUrl, '/api/merchants', {
+      method: 'POST',
+      headers: { 'x-api-key': `${t.config.serviceApiKey}x` },
+      json: merchantBody(),
+    });
     expect(almost.status).toBe(401);
   });
 
   it('does not ask providers for our key on /api/callbacks/*', async () => {
-    const r = await send(t.baseUrl, '/api/callbacks/click/00000000-0000-0000-0000-000000000000/prepare', {
-      method: 'POST',
-      headers: { 'x-api-key': '' },
-    });
+    const r = await send(
+      t.baseUrl,
+      '/api/callbacks/click/00000000-0000-0000-0000-000000000000/prepare',
+      {
+        method: 'POST',
+        headers: { 'x-api-key': '' },
+      },
+    );
     expect(r.status).toBe(404); // no callback routes yet; what matters is that it is not 401
     expectEnvelope(r);
   });
@@ -47,7 +59,9 @@ describe('HTTP contract: envelope, auth, validation, request ids, limits', () =>
     const error = await t.request('/nope', { headers: { 'x-request-id': 'err-1' } });
     expect(error.headers.get('x-request-id')).toBe('err-1');
     expect(error.body.data.requestId).toBe('err-1');
-    const unsafe = await t.request('/health', { headers: { 'x-request-id': 'bad id with spaces' } });
+    const unsafe = await t.request('/health', {
+      headers: { 'x-request-id': 'bad id with spaces' },
+    });
     expect(unsafe.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
   });
 
@@ -57,7 +71,11 @@ describe('HTTP contract: envelope, auth, validation, request ids, limits', () =>
       ['wrong type', merchantBody({ businessId: 42 }), 'businessId'],
       ['unknown field', merchantBody({ extra: true }), 'property extra should not exist'],
       ['credentials not an object', merchantBody({ credentials: 'secret' }), 'credentials'],
-      ['credential value not a string', merchantBody({ credentials: { applicationId: 1, secret: 's', storeId: 'x' } }), 'credentials'],
+      [
+        'credential value not a string',
+        merchantBody({ credentials: { applicationId: 1, secret: 's', storeId: 'x' } }),
+        'credentials',
+      ],
       ['isActive not boolean', merchantBody({ isActive: 'yes' }), 'isActive'],
       ['identifier with a slash', merchantBody({ businessId: 'a/b' }), 'businessId'],
       ['array body', [merchantBody()], ''],
@@ -75,19 +93,34 @@ describe('HTTP contract: envelope, auth, validation, request ids, limits', () =>
   });
 
   it('answers malformed JSON, a wrong content type and an oversized body with clean 4xx envelopes', async () => {
-    const malformed = await t.request('/api/merchants', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"source": ' });
+    const malformed = await t.request('/api/merchants', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"source": ',
+    });
     expect(malformed.status).toBe(400);
     expectEnvelope(malformed);
 
-    const wrongType = await t.request('/api/merchants', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'source=x' });
+    const wrongType = await t.request('/api/merchants', {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: 'source=x',
+    });
     expect(wrongType.status).toBe(415);
     expectEnvelope(wrongType);
     expect(wrongType.body.message).toBe('UNSUPPORTED_MEDIA_TYPE');
 
-    const form = await t.request('/api/merchants', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'a=b' });
+    const form = await t.request('/api/merchants', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'a=b',
+    });
     expect(form.status).toBe(415);
 
-    const huge = await t.request('/api/merchants', { method: 'POST', json: merchantBody({ displayName: 'x'.repeat(10_000) }) });
+    const huge = await t.request('/api/merchants', {
+      method: 'POST',
+      json: merchantBody({ displayName: 'x'.repeat(10_000) }),
+    });
     expect(huge.status).toBe(413);
     expectEnvelope(huge);
     expect(huge.body.message).toBe('PAYLOAD_TOO_LARGE');
@@ -97,8 +130,17 @@ describe('HTTP contract: envelope, auth, validation, request ids, limits', () =>
     const health = await send(t.baseUrl, '/health', { headers: { 'x-api-key': '' } });
     expect(health.status).toBe(200);
     expectEnvelope(health);
-    expect(health.body.data).toMatchObject({ status: 'ok', mode: 'sandbox', version: expect.stringMatching(/^\d+\.\d+\.\d+/) });
-    expect(health.body.data.providers.map((p: { name: string }) => p.name)).toEqual(['multicard', 'click', 'payme', 'uzum']);
+    expect(health.body.data).toMatchObject({
+      status: 'ok',
+      mode: 'sandbox',
+      version: expect.stringMatching(/^\d+\.\d+\.\d+/),
+    });
+    expect(health.body.data.providers.map((p: { name: string }) => p.name)).toEqual([
+      'multicard',
+      'click',
+      'payme',
+      'uzum',
+    ]);
     const ready = await send(t.baseUrl, '/health/ready', { headers: { 'x-api-key': '' } });
     expect(ready.status).toBe(200);
     expect(ready.body.data.database).toBe('up');
@@ -130,10 +172,16 @@ describe('Rate limit', () => {
     expectEnvelope(limited);
     expect(limited.body.message).toBe('RATE_LIMITED');
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
-    const withoutKey = await send(t.baseUrl, '/api/merchants/supported', { headers: { 'x-api-key': 'guess' } });
+    const withoutKey = await send(t.baseUrl, '/api/merchants/supported', {
+      headers: { 'x-api-key': 'guess' },
+    });
     expect(withoutKey.status).toBe(429);
     for (let i = 0; i < 8; i++) {
-      const callback = await send(t.baseUrl, '/api/callbacks/payme/00000000-0000-0000-0000-000000000000', { method: 'POST' });
+      const callback = await send(
+        t.baseUrl,
+        '/api/callbacks/payme/00000000-0000-0000-0000-000000000000',
+        { method: 'POST' },
+      );
       expect(callback.status).not.toBe(429);
     }
   });

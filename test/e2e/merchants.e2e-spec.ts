@@ -7,8 +7,15 @@ import { TEST_API_KEY, TestApp, expectEnvelope, startTestApp } from '../support/
 import { SANDBOX_CREDENTIALS, merchantBody } from '../factories/merchant.factory';
 
 interface SeedClient {
-  registerMerchant(input: { businessId: string; provider: string; credentials: Record<string, string>; displayName?: string }): Promise<{ id: string }>;
-  listProvidersFor(businessId: string): Promise<{ items: { provider: string; displayName: string | null }[] }>;
+  registerMerchant(input: {
+    businessId: string;
+    provider: string;
+    credentials: Record<string, string>;
+    displayName?: string;
+  }): Promise<{ id: string }>;
+  listProvidersFor(
+    businessId: string,
+  ): Promise<{ items: { provider: string; displayName: string | null }[] }>;
 }
 
 describe('Merchants API (real HTTP, real PostgreSQL)', () => {
@@ -19,7 +26,7 @@ describe('Merchants API (real HTTP, real PostgreSQL)', () => {
   });
   afterAll(() => t.close());
 
-  it("registers the seed Quickstart step 1 merchant; by-business lists it; supported has the seed shape", async () => {
+  it('registers the seed Quickstart step 1 merchant; by-business lists it; supported has the seed shape', async () => {
     // The Quickstart curl body, verbatim.
     const registered = await t.request('/api/merchants', {
       method: 'POST',
@@ -45,19 +52,51 @@ describe('Merchants API (real HTTP, real PostgreSQL)', () => {
 
     const listed = await t.request('/api/merchants/by-business/marketplace/sandbox/providers');
     expect(listed.status).toBe(200);
-    expect(listed.body.data).toEqual({ items: [{ provider: 'multicard', displayName: 'Sandbox merchant' }] });
+    expect(listed.body.data).toEqual({
+      items: [{ provider: 'multicard', displayName: 'Sandbox merchant' }],
+    });
 
     const supported = await t.request('/api/merchants/supported');
     expect(supported.status).toBe(200);
-    const seedShape = supported.body.data.items.map((p: { name: string; fields: { key: string; required: boolean }[] }) => ({
-      name: p.name,
-      fields: p.fields.map((f) => ({ key: f.key, required: f.required })),
-    }));
+    const seedShape = supported.body.data.items.map(
+      (p: { name: string; fields: { key: string; required: boolean }[] }) => ({
+        name: p.name,
+        fields: p.fields.map((f) => ({ key: f.key, required: f.required })),
+      }),
+    );
     expect(seedShape).toEqual([
-      { name: 'multicard', fields: [{ key: 'applicationId', required: true }, { key: 'secret', required: true }, { key: 'storeId', required: true }] },
-      { name: 'click', fields: [{ key: 'serviceId', required: true }, { key: 'merchantId', required: true }, { key: 'secretKey', required: true }, { key: 'merchantUserId', required: false }] },
-      { name: 'payme', fields: [{ key: 'merchantId', required: true }, { key: 'key', required: true }] },
-      { name: 'uzum', fields: [{ key: 'serviceId', required: true }, { key: 'login', required: true }, { key: 'password', required: true }] },
+      {
+        name: 'multicard',
+        fields: [
+          { key: 'applicationId', required: true },
+          { key: 'secret', required: true },
+          { key: 'storeId', required: true },
+        ],
+      },
+      {
+        name: 'click',
+        fields: [
+          { key: 'serviceId', required: true },
+          { key: 'merchantId', required: true },
+          { key: 'secretKey', required: true },
+          { key: 'merchantUserId', required: false },
+        ],
+      },
+      {
+        name: 'payme',
+        fields: [
+          { key: 'merchantId', required: true },
+          { key: 'key', required: true },
+        ],
+      },
+      {
+        name: 'uzum',
+        fields: [
+          { key: 'serviceId', required: true },
+          { key: 'login', required: true },
+          { key: 'password', required: true },
+        ],
+      },
     ]);
   });
 
@@ -86,11 +125,16 @@ describe('Merchants API (real HTTP, real PostgreSQL)', () => {
   it('gives each provider the callback URLs of its protocol', async () => {
     const urls: Record<string, Record<string, string>> = {};
     for (const provider of ['click', 'payme', 'uzum']) {
-      const r = await t.request('/api/merchants', { method: 'POST', json: merchantBody({ businessId: 'urls', provider }) });
+      const r = await t.request('/api/merchants', {
+        method: 'POST',
+        json: merchantBody({ businessId: 'urls', provider }),
+      });
       expect(r.status).toBe(200);
       const base = `https://pay.example.uz/api/callbacks/${provider}/${r.body.data.id}`;
       urls[provider] = r.body.data.callbackUrls;
-      expect(Object.values(r.body.data.callbackUrls).every((u) => (u as string).startsWith(base))).toBe(true);
+      expect(
+        Object.values(r.body.data.callbackUrls).every((u) => (u as string).startsWith(base)),
+      ).toBe(true);
     }
     expect(Object.keys(urls.click)).toEqual(['prepare', 'complete']);
     expect(urls.click.prepare).toMatch(/\/prepare$/);
@@ -100,28 +144,65 @@ describe('Merchants API (real HTTP, real PostgreSQL)', () => {
   });
 
   it('updates on a second registration of the same (source, businessId, provider)', async () => {
-    const first = await t.request('/api/merchants', { method: 'POST', json: merchantBody({ businessId: 'upsert' }) });
+    const first = await t.request('/api/merchants', {
+      method: 'POST',
+      json: merchantBody({ businessId: 'upsert' }),
+    });
     expect(first.body.data.created).toBe(true);
     const second = await t.request('/api/merchants', {
       method: 'POST',
-      json: merchantBody({ businessId: 'upsert', displayName: 'Renamed', credentials: { ...SANDBOX_CREDENTIALS.multicard, secret: 'rotated-secret' } }),
+      json: merchantBody({
+        businessId: 'upsert',
+        displayName: 'Renamed',
+        credentials: { ...SANDBOX_CREDENTIALS.multicard, secret: 'rotated-secret' },
+      }),
     });
     expect(second.status).toBe(200);
-    expect(second.body.data).toMatchObject({ id: first.body.data.id, displayName: 'Renamed', created: false });
-    const rows = await query(t.databaseUrl, `SELECT count(*)::int AS n FROM merchant_accounts WHERE business_id = 'upsert'`);
+    expect(second.body.data).toMatchObject({
+      id: first.body.data.id,
+      displayName: 'Renamed',
+      created: false,
+    });
+    const rows = await query(
+      t.databaseUrl,
+      `SELECT count(*)::int AS n FROM merchant_accounts WHERE business_id = 'upsert'`,
+    );
     expect(rows[0].n).toBe(1);
     // The new credentials replaced the old ones.
-    const account = await t.app.get(DataSource).getRepository(MerchantAccount).findOneByOrFail({ id: first.body.data.id });
+    const account = await t.app
+      .get(DataSource)
+      .getRepository(MerchantAccount)
+      .findOneByOrFail({ id: first.body.data.id });
     expect(t.app.get(MerchantsService).openCredentials(account).secret).toBe('rotated-secret');
   });
 
   it('keeps displayName and isActive when an update omits them, and hides inactive accounts from checkout', async () => {
-    await t.request('/api/merchants', { method: 'POST', json: merchantBody({ businessId: 'toggle', provider: 'payme', displayName: 'Kept' }) });
-    const off = await t.request('/api/merchants', { method: 'POST', json: merchantBody({ businessId: 'toggle', provider: 'payme', isActive: false, displayName: undefined }) });
+    await t.request('/api/merchants', {
+      method: 'POST',
+      json: merchantBody({ businessId: 'toggle', provider: 'payme', displayName: 'Kept' }),
+    });
+    const off = await t.request('/api/merchants', {
+      method: 'POST',
+      json: merchantBody({
+        businessId: 'toggle',
+        provider: 'payme',
+        isActive: false,
+        displayName: undefined,
+      }),
+    });
     expect(off.body.data).toMatchObject({ isActive: false, displayName: 'Kept' });
-    const again = await t.request('/api/merchants', { method: 'POST', json: { ...merchantBody({ businessId: 'toggle', provider: 'payme' }), displayName: undefined } });
+    const again = await t.request('/api/merchants', {
+      method: 'POST',
+      json: {
+        ...merchantBody({ businessId: 'toggle', provider: 'payme' }),
+        displayName: undefined,
+      },
+    });
     expect(again.body.data).toMatchObject({ isActive: false, displayName: 'Kept' });
-    await t.request('/api/merchants', { method: 'POST', json: merchantBody({ businessId: 'toggle', provider: 'click' }) });
+    await t.request('/api/merchants', {
+      method: 'POST',
+      json: merchantBody({ businessId: 'toggle', provider: 'click' }),
+    });
     const listed = await t.request('/api/merchants/by-business/marketplace/toggle/providers');
     expect(listed.body.data.items.map((i: { provider: string }) => i.provider)).toEqual(['click']);
   });
@@ -129,13 +210,19 @@ describe('Merchants API (real HTTP, real PostgreSQL)', () => {
   it('survives 20 concurrent upserts of one key: all succeed, one row', async () => {
     const responses = await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
-        t.request('/api/merchants', { method: 'POST', json: merchantBody({ businessId: 'race', displayName: `Name ${i}` }) }),
+        t.request('/api/merchants', {
+          method: 'POST',
+          json: merchantBody({ businessId: 'race', displayName: `Name ${i}` }),
+        }),
       ),
     );
     expect(responses.map((r) => r.status)).toEqual(Array(20).fill(200));
     expect(new Set(responses.map((r) => r.body.data.id)).size).toBe(1);
     expect(responses.filter((r) => r.body.data.created)).toHaveLength(1);
-    const rows = await query(t.databaseUrl, `SELECT count(*)::int AS n FROM merchant_accounts WHERE business_id = 'race'`);
+    const rows = await query(
+      t.databaseUrl,
+      `SELECT count(*)::int AS n FROM merchant_accounts WHERE business_id = 'race'`,
+    );
     expect(rows[0].n).toBe(1);
   });
 
@@ -151,19 +238,35 @@ describe('Merchants API (real HTTP, real PostgreSQL)', () => {
 
     const optionalOmitted = await t.request('/api/merchants', {
       method: 'POST',
-      json: merchantBody({ businessId: 'opt', provider: 'click', credentials: { serviceId: '1', merchantId: '2', secretKey: 's' } }),
+      json: merchantBody({
+        businessId: 'opt',
+        provider: 'click',
+        credentials: { serviceId: '1', merchantId: '2', secretKey: 's' },
+      }),
     });
     expect(optionalOmitted.status).toBe(200);
-    expect(optionalOmitted.body.data.credentialFields).toEqual(['serviceId', 'merchantId', 'secretKey']);
+    expect(optionalOmitted.body.data.credentialFields).toEqual([
+      'serviceId',
+      'merchantId',
+      'secretKey',
+    ]);
 
     const unknownField = await t.request('/api/merchants', {
       method: 'POST',
-      json: merchantBody({ provider: 'payme', credentials: { ...SANDBOX_CREDENTIALS.payme, password: 'x' } }),
+      json: merchantBody({
+        provider: 'payme',
+        credentials: { ...SANDBOX_CREDENTIALS.payme, password: 'x' },
+      }),
     });
     expect(unknownField.status).toBe(400);
-    expect(unknownField.body.data.details[0]).toContain('credentials.password is not a payme credential');
+    expect(unknownField.body.data.details[0]).toContain(
+      'credentials.password is not a payme credential',
+    );
 
-    const unknownProvider = await t.request('/api/merchants', { method: 'POST', json: merchantBody({ provider: 'stripe', credentials: { a: 'b' } }) });
+    const unknownProvider = await t.request('/api/merchants', {
+      method: 'POST',
+      json: merchantBody({ provider: 'stripe', credentials: { a: 'b' } }),
+    });
     expect(unknownProvider.status).toBe(400);
     expectEnvelope(unknownProvider);
     expect(unknownProvider.body.message).toBe('PROVIDER_NOT_SUPPORTED');
@@ -172,9 +275,16 @@ describe('Merchants API (real HTTP, real PostgreSQL)', () => {
   });
 
   it('never returns credentials, and the stored row holds no plaintext secret', async () => {
-    const secrets = { applicationId: 'app-id-PLAINTEXT-1', secret: 'very-secret-PLAINTEXT-2', storeId: 'store-PLAINTEXT-3' };
+    const secrets = {
+      applicationId: 'app-id-PLAINTEXT-1',
+      secret: 'very-secret-PLAINTEXT-2',
+      storeId: 'store-PLAINTEXT-3',
+    };
     const responses = [
-      await t.request('/api/merchants', { method: 'POST', json: merchantBody({ businessId: 'secret', credentials: secrets }) }),
+      await t.request('/api/merchants', {
+        method: 'POST',
+        json: merchantBody({ businessId: 'secret', credentials: secrets }),
+      }),
       await t.request('/api/merchants?businessId=secret'),
       await t.request('/api/merchants'),
       await t.request('/api/merchants/by-business/marketplace/secret/providers'),
@@ -184,10 +294,15 @@ describe('Merchants API (real HTTP, real PostgreSQL)', () => {
       for (const value of Object.values(secrets)) expect(r.text).not.toContain(value);
       expect(r.text).not.toContain('"credentials"');
     }
-    const rows = await query<Record<string, unknown>>(t.databaseUrl, `SELECT * FROM merchant_accounts WHERE business_id = 'secret'`);
+    const rows = await query<Record<string, unknown>>(
+      t.databaseUrl,
+      `SELECT * FROM merchant_accounts WHERE business_id = 'secret'`,
+    );
     expect(rows).toHaveLength(1);
     const everyByte = Buffer.concat(
-      Object.values(rows[0]).map((v) => (Buffer.isBuffer(v) ? v : Buffer.from(JSON.stringify(v) ?? ''))),
+      Object.values(rows[0]).map((v) =>
+        Buffer.isBuffer(v) ? v : Buffer.from(JSON.stringify(v) ?? ''),
+      ),
     );
     for (const value of Object.values(secrets)) {
       expect(everyByte.includes(Buffer.from(value))).toBe(false);
@@ -198,12 +313,17 @@ describe('Merchants API (real HTTP, real PostgreSQL)', () => {
 
   it('lists every account for staff, filtered and cursor-paginated', async () => {
     for (let i = 0; i < 5; i++) {
-      await t.request('/api/merchants', { method: 'POST', json: merchantBody({ source: 'pos', businessId: `page_${i}` }) });
+      await t.request('/api/merchants', {
+        method: 'POST',
+        json: merchantBody({ source: 'pos', businessId: `page_${i}` }),
+      });
     }
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const page = await t.request(`/api/merchants?source=pos&limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+      const page = await t.request(
+        `/api/merchants?source=pos&limit=2${cursor ? `&cursor=${cursor}` : ''}`,
+      );
       expect(page.status).toBe(200);
       expect(page.body.data.items.length).toBeLessThanOrEqual(2);
       seen.push(...page.body.data.items.map((m: { businessId: string }) => m.businessId));
@@ -211,7 +331,9 @@ describe('Merchants API (real HTTP, real PostgreSQL)', () => {
     } while (cursor);
     expect(seen).toEqual(['page_4', 'page_3', 'page_2', 'page_1', 'page_0']);
 
-    const filtered = await t.request('/api/merchants?source=pos&businessId=page_3&provider=multicard&isActive=true');
+    const filtered = await t.request(
+      '/api/merchants?source=pos&businessId=page_3&provider=multicard&isActive=true',
+    );
     expect(filtered.body.data.items).toHaveLength(1);
     const badCursor = await t.request('/api/merchants?cursor=garbage');
     expect(badCursor.status).toBe(400);

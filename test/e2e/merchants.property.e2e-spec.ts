@@ -4,11 +4,23 @@ import { TestApp, expectEnvelope, startTestApp } from '../support/test-app';
 import { SANDBOX_CREDENTIALS } from '../factories/merchant.factory';
 
 /** Bodies that are sometimes valid, often nearly valid, and sometimes anything at all. */
-const identifier = fc.oneof(fc.constantFrom('marketplace', 'biz_1', 'pos'), fc.string({ maxLength: 140 }), fc.integer(), fc.constant(null));
-const provider = fc.oneof(fc.constantFrom('multicard', 'click', 'payme', 'uzum'), fc.string(), fc.anything());
+const identifier = fc.oneof(
+  fc.constantFrom('marketplace', 'biz_1', 'pos'),
+  fc.string({ maxLength: 140 }),
+  fc.integer(),
+  fc.constant(null),
+);
+const provider = fc.oneof(
+  fc.constantFrom('multicard', 'click', 'payme', 'uzum'),
+  fc.string(),
+  fc.anything(),
+);
 const credentials = fc.oneof(
   fc.constantFrom(...Object.values(SANDBOX_CREDENTIALS)),
-  fc.dictionary(fc.string({ maxLength: 70 }), fc.oneof(fc.string({ maxLength: 3000 }), fc.anything())),
+  fc.dictionary(
+    fc.string({ maxLength: 70 }),
+    fc.oneof(fc.string({ maxLength: 3000 }), fc.anything()),
+  ),
   fc.anything(),
 );
 const registerBody = fc.oneof(
@@ -43,7 +55,11 @@ describe('Merchants endpoints under random input (fast-check)', () => {
         } catch {
           text = '{"unserialisable":true}';
         }
-        const r = await t.request('/api/merchants', { method: 'POST', headers: { 'content-type': 'application/json' }, body: text });
+        const r = await t.request('/api/merchants', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: text,
+        });
         expect(r.status).toBeLessThan(500);
         expectEnvelope(r);
         expect([200, 400]).toContain(r.status);

@@ -19,7 +19,9 @@ describe('openapi/openapi.json', () => {
     const validator = join(__dirname, '..', 'support', 'validate-openapi.js');
     const file = join(mkdtempSync(join(tmpdir(), 'openapi-')), 'openapi.json');
     writeFileSync(file, generated);
-    expect(execFileSync(process.execPath, [validator, file], { encoding: 'utf8' })).toContain('valid: payment-service');
+    expect(execFileSync(process.execPath, [validator, file], { encoding: 'utf8' })).toContain(
+      'valid: payment-service',
+    );
     // The validator does reject a broken document (so the line above can fail).
     const broken = JSON.parse(generated);
     broken.paths['/api/merchants'].post.responses = { '200': { content: {} } };
@@ -29,7 +31,9 @@ describe('openapi/openapi.json', () => {
 
   it('documents every route with a summary, the envelope, errors and the x-api-key scheme', () => {
     const spec = JSON.parse(generated);
-    expect(spec.components.securitySchemes['api-key']).toEqual(expect.objectContaining({ type: 'apiKey', in: 'header', name: 'x-api-key' }));
+    expect(spec.components.securitySchemes['api-key']).toEqual(
+      expect.objectContaining({ type: 'apiKey', in: 'header', name: 'x-api-key' }),
+    );
     expect(spec.components.schemas.ErrorEnvelopeDto).toBeDefined();
     for (const [path, item] of Object.entries<Record<string, any>>(spec.paths)) {
       for (const [method, op] of Object.entries<any>(item)) {
@@ -39,7 +43,9 @@ describe('openapi/openapi.json', () => {
         expect(success?.[1].content['application/json'].schema.properties.data).toBeDefined();
         if (path.startsWith('/api/')) {
           expect(op.security).toEqual([{ 'api-key': [] }]);
-          expect(op.responses['401'].content['application/json'].schema.$ref).toBe('#/components/schemas/ErrorEnvelopeDto');
+          expect(op.responses['401'].content['application/json'].schema.$ref).toBe(
+            '#/components/schemas/ErrorEnvelopeDto',
+          );
         }
       }
     }

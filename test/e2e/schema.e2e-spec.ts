@@ -5,7 +5,7 @@ import { pendingSchemaChanges } from '../../src/database/schema-diff';
 import { createTestDatabase, query } from '../support/database';
 
 describe('Migrations', () => {
-  it('give exactly the entities\' schema: generating a migration yields nothing', async () => {
+  it("give exactly the entities' schema: generating a migration yields nothing", async () => {
     const url = await createTestDatabase();
     const dataSource = await new DataSource(dataSourceOptions(url, 1)).initialize();
     try {
@@ -22,7 +22,10 @@ describe('Migrations', () => {
       const applied = dataSource.migrations.length;
       expect(applied).toBeGreaterThan(0);
       for (let i = 0; i < applied; i++) await dataSource.undoLastMigration();
-      const tables = await query(url, `SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'migrations'`);
+      const tables = await query(
+        url,
+        `SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'migrations'`,
+      );
       expect(tables).toEqual([]);
       await dataSource.runMigrations();
       await expect(pendingSchemaChanges(dataSource)).resolves.toEqual({ up: [], down: [] });

@@ -6,7 +6,8 @@ import { runMigrations } from '../../src/database/prepare-database';
 
 function adminUrl(): string {
   const url = process.env.TEST_DATABASE_URL;
-  if (!url) throw new Error('TEST_DATABASE_URL is not set: run the e2e suites through jest (globalSetup)');
+  if (!url)
+    throw new Error('TEST_DATABASE_URL is not set: run the e2e suites through jest (globalSetup)');
   return url;
 }
 
@@ -27,7 +28,11 @@ export async function createTestDatabase(options: { migrate?: boolean } = {}): P
 }
 
 /** Runs one query against a database URL (for assertions that read rows directly). */
-export async function query<T = Record<string, unknown>>(url: string, sql: string, params: unknown[] = []): Promise<T[]> {
+export async function query<T = Record<string, unknown>>(
+  url: string,
+  sql: string,
+  params: unknown[] = [],
+): Promise<T[]> {
   const client = new Client({ connectionString: url });
   await client.connect();
   try {

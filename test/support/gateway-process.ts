@@ -18,7 +18,8 @@ export interface ExitedProcess {
 }
 
 function assertBuilt(): void {
-  if (!existsSync(BUILT_MAIN)) throw new Error(`${BUILT_MAIN} is missing: run \`npm run build\` first (npm test does)`);
+  if (!existsSync(BUILT_MAIN))
+    throw new Error(`${BUILT_MAIN} is missing: run \`npm run build\` first (npm test does)`);
 }
 
 /** The environment a spawned gateway sees: nothing from this process but PATH and HOME. */
@@ -29,7 +30,10 @@ function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
 /** Starts the built gateway (`node dist/src/main.js`) and resolves once it listens. */
 export function startGateway(env: Record<string, string>, cwd: string): Promise<GatewayProcess> {
   assertBuilt();
-  const child = spawn(process.execPath, [BUILT_MAIN], { env: childEnv({ PORT: '0', HOST: '127.0.0.1', ...env }), cwd });
+  const child = spawn(process.execPath, [BUILT_MAIN], {
+    env: childEnv({ PORT: '0', HOST: '127.0.0.1', ...env }),
+    cwd,
+  });
   let output = '';
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`gateway did not start:\n${output}`)), 60_000);
@@ -62,7 +66,10 @@ export function startGateway(env: Record<string, string>, cwd: string): Promise<
 /** Runs the built gateway expecting it to exit by itself. */
 export function runGatewayToExit(env: Record<string, string>, cwd: string): Promise<ExitedProcess> {
   assertBuilt();
-  const child = spawn(process.execPath, [BUILT_MAIN], { env: childEnv({ PORT: '0', ...env }), cwd });
+  const child = spawn(process.execPath, [BUILT_MAIN], {
+    env: childEnv({ PORT: '0', ...env }),
+    cwd,
+  });
   let output = '';
   child.stdout.on('data', (c: Buffer) => (output += c.toString()));
   child.stderr.on('data', (c: Buffer) => (output += c.toString()));

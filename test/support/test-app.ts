@@ -21,11 +21,14 @@ export interface TestResponse {
   status: number;
   headers: Headers;
   text: string;
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- parsed JSON of any route
+  body: any; // the parsed JSON of any route
 }
 
 /** The gateway in this process, on a real port, over a fresh migrated database. */
-export async function startTestApp(env: Record<string, string> = {}, databaseUrl?: string): Promise<TestApp> {
+export async function startTestApp(
+  env: Record<string, string> = {},
+  databaseUrl?: string,
+): Promise<TestApp> {
   const url = databaseUrl ?? (await createTestDatabase());
   const config = loadConfig({
     GATEWAY_MODE: 'sandbox',
@@ -63,11 +66,11 @@ export async function send(
   }
   const response = await fetch(`${baseUrl}${path}`, { ...init, headers, body });
   const text = await response.text();
-  let parsed: unknown = undefined;
+  let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch {
-    parsed = undefined;
+    // not JSON: body stays undefined and the test reads `text`
   }
   return { status: response.status, headers: response.headers, text, body: parsed };
 }
@@ -75,7 +78,11 @@ export async function send(
 /** Asserts the seed envelope shape and returns it. */
 export function expectEnvelope(response: TestResponse): void {
   expect(response.body).toEqual(
-    expect.objectContaining({ status: expect.any(Boolean), code: response.status, message: expect.any(String) }),
+    expect.objectContaining({
+      status: expect.any(Boolean),
+      code: response.status,
+      message: expect.any(String),
+    }),
   );
   expect(Object.keys(response.body).sort()).toEqual(['code', 'data', 'message', 'status']);
   if (response.body.status === false) {

@@ -25,6 +25,9 @@ export class AllExceptionsFilter implements ExceptionFilter {
       );
     }
     if (reply.sent) return;
-    void reply.status(httpStatus).header('content-type', 'application/json; charset=utf-8').send(envelope);
+    void reply
+      .status(httpStatus)
+      .header('content-type', 'application/json; charset=utf-8')
+      .send(envelope);
   }
 }

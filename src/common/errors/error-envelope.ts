@@ -34,7 +34,12 @@ function envelope(code: ErrorCode, details: string[], extra: Record<string, unkn
   const httpStatus = ERROR_HTTP_STATUS[code];
   return {
     httpStatus,
-    envelope: { status: false as const, code: httpStatus, message: code, data: { details, ...extra } },
+    envelope: {
+      status: false as const,
+      code: httpStatus,
+      message: code,
+      data: { details, ...extra },
+    },
   };
 }
 
@@ -45,7 +50,12 @@ export function renderError(error: unknown): RenderedError {
     return { ...rendered, unexpected: rendered.httpStatus >= 500 };
   }
   if (error instanceof ThrottlerException) {
-    return { ...envelope(ErrorCode.RateLimited, ['Too many requests; retry after the time in the Retry-After header']), unexpected: false };
+    return {
+      ...envelope(ErrorCode.RateLimited, [
+        'Too many requests; retry after the time in the Retry-After header',
+      ]),
+      unexpected: false,
+    };
   }
   if (error instanceof HttpException) {
     const status = error.getStatus();
@@ -60,7 +70,9 @@ export function renderError(error: unknown): RenderedError {
     return { ...envelope(code, [(error as Error).message]), unexpected: false };
   }
   return {
-    ...envelope(ErrorCode.InternalError, ['An unexpected error occurred; quote the request id when reporting it']),
+    ...envelope(ErrorCode.InternalError, [
+      'An unexpected error occurred; quote the request id when reporting it',
+    ]),
     httpStatus: HttpStatus.INTERNAL_SERVER_ERROR,
     unexpected: true,
   };

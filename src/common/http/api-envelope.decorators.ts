@@ -16,7 +16,10 @@ export class ErrorDataDto {
   @ApiProperty({ type: [String], example: ['amount must not be less than 100'] })
   details: string[];
 
-  @ApiPropertyOptional({ example: '0b9c4a0e-6f2b-4a53-9f7e-0d1c1b1e2f3a', description: 'Also in the X-Request-Id header' })
+  @ApiPropertyOptional({
+    example: '0b9c4a0e-6f2b-4a53-9f7e-0d1c1b1e2f3a',
+    description: 'Also in the X-Request-Id header',
+  })
   requestId?: string;
 }
 
@@ -53,13 +56,20 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
 export function ApiErrors(...statuses: number[]): MethodDecorator & ClassDecorator {
   return applyDecorators(
     ...statuses.map((status) =>
-      ApiResponse({ status, description: ERROR_DESCRIPTIONS[status] ?? 'Error', type: ErrorEnvelopeDto }),
+      ApiResponse({
+        status,
+        description: ERROR_DESCRIPTIONS[status] ?? 'Error',
+        type: ErrorEnvelopeDto,
+      }),
     ),
   );
 }
 
 /** Documents a success envelope `{status: true, code, message: 'OK', data: <type>}`. */
-export function ApiEnvelope<T>(type: Type<T>, options: { status?: number; description: string }): MethodDecorator {
+export function ApiEnvelope<T>(
+  type: Type<T>,
+  options: { status?: number; description: string },
+): MethodDecorator {
   const status = options.status ?? 200;
   return applyDecorators(
     ApiExtraModels(type),

@@ -19,7 +19,12 @@ export class EnvelopeInterceptor implements NestInterceptor {
       map((data: unknown) =>
         data instanceof RawResponse
           ? data.body
-          : ({ status: true, code: reply.statusCode, message: 'OK', data } satisfies SuccessEnvelope<unknown>),
+          : ({
+              status: true,
+              code: reply.statusCode,
+              message: 'OK',
+              data,
+            } satisfies SuccessEnvelope<unknown>),
       ),
     );
   }

@@ -17,13 +17,25 @@ export function pinoHttpOptions(config: AppConfig): Options {
     // Fastify's genReqId already stored the id on the raw request (see createApp).
     genReqId: (req: IncomingMessage) => (req as IncomingMessage & { id: string }).id,
     serializers: {
-      req: (req: { method?: string; url?: string }) => ({ method: req.method, path: req.url?.split('?', 1)[0] }),
+      req: (req: { method?: string; url?: string }) => ({
+        method: req.method,
+        path: req.url?.split('?', 1)[0],
+      }),
       res: (res: ServerResponse) => ({ statusCode: res.statusCode }),
     },
     redact: {
-      paths: ['*.password', '*.secret', '*.secretKey', '*.key', '*.credentials', '*.authorization', '*["x-api-key"]'],
+      paths: [
+        '*.password',
+        '*.secret',
+        '*.secretKey',
+        '*.key',
+        '*.credentials',
+        '*.authorization',
+        '*["x-api-key"]',
+      ],
       censor: '[redacted]',
     },
-    customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+    customLogLevel: (_req, res, err) =>
+      err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
   };
 }

@@ -2,14 +2,21 @@ import { decodeCursor, encodeCursor, toPage } from './pagination';
 import { DomainError } from '../errors/domain.error';
 
 describe('cursor pagination', () => {
-  const row = (n: number) => ({ id: `00000000-0000-0000-0000-00000000000${n}`, createdAt: new Date(Date.UTC(2026, 0, n)) });
+  const row = (n: number) => ({
+    id: `00000000-0000-0000-0000-00000000000${n}`,
+    createdAt: new Date(Date.UTC(2026, 0, n)),
+  });
 
   it('round-trips a position', () => {
     expect(decodeCursor(encodeCursor(row(1)))).toEqual(row(1));
   });
 
   it('refuses cursors it did not make', () => {
-    for (const bad of ['garbage', Buffer.from('["x","y"]').toString('base64url'), Buffer.from('{}').toString('base64url')]) {
+    for (const bad of [
+      'garbage',
+      Buffer.from('["x","y"]').toString('base64url'),
+      Buffer.from('{}').toString('base64url'),
+    ]) {
       expect(() => decodeCursor(bad)).toThrow(DomainError);
     }
   });

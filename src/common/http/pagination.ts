@@ -33,14 +33,19 @@ export interface Page<T> {
 }
 
 export function encodeCursor(position: PagePosition): string {
-  return Buffer.from(JSON.stringify([position.createdAt.toISOString(), position.id])).toString('base64url');
+  return Buffer.from(JSON.stringify([position.createdAt.toISOString(), position.id])).toString(
+    'base64url',
+  );
 }
 
 export function decodeCursor(cursor: string): PagePosition {
   try {
-    const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
+    const [createdAt, id] = JSON.parse(
+      Buffer.from(cursor, 'base64url').toString('utf8'),
+    ) as unknown[];
     const date = new Date(String(createdAt));
-    if (typeof id !== 'string' || !/^[0-9a-f-]{36}$/i.test(id) || Number.isNaN(date.getTime())) throw new Error();
+    if (typeof id !== 'string' || !/^[0-9a-f-]{36}$/i.test(id) || Number.isNaN(date.getTime()))
+      throw new Error();
     return { createdAt: date, id };
   } catch {
     throw new DomainError(ErrorCode.ValidationError, ['cursor is not a cursor this API returned']);
@@ -48,8 +53,15 @@ export function decodeCursor(cursor: string): PagePosition {
 }
 
 /** Given `limit + 1` rows fetched, returns the page and the cursor of the next one. */
-export function toPage<R extends PagePosition, T>(rows: R[], limit: number, map: (row: R) => T): Page<T> {
+export function toPage<R extends PagePosition, T>(
+  rows: R[],
+  limit: number,
+  map: (row: R) => T,
+): Page<T> {
   const items = rows.slice(0, limit);
   const last = items[items.length - 1];
-  return { items: items.map(map), nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
+  return {
+    items: items.map(map),
+    nextCursor: rows.length > limit && last ? encodeCursor(last) : null,
+  };
 }

@@ -5,7 +5,10 @@ import { API_KEY_SECURITY, ErrorEnvelopeDto } from './api-envelope.decorators';
 import { API_KEY_HEADER } from './api-key.guard';
 import { AppConfig } from '../../config/app-config';
 
-export function buildOpenApiDocument(app: INestApplication, config: Pick<AppConfig, 'version'>): OpenAPIObject {
+export function buildOpenApiDocument(
+  app: INestApplication,
+  config: Pick<AppConfig, 'version'>,
+): OpenAPIObject {
   const builder = new DocumentBuilder()
     .setTitle('payment-service')
     .setDescription(
@@ -15,7 +18,10 @@ export function buildOpenApiDocument(app: INestApplication, config: Pick<AppConf
         'carries `X-Request-Id`.',
     )
     .setVersion(config.version)
-    .addApiKey({ type: 'apiKey', in: 'header', name: API_KEY_HEADER, description: 'SERVICE_API_KEY' }, API_KEY_SECURITY)
+    .addApiKey(
+      { type: 'apiKey', in: 'header', name: API_KEY_HEADER, description: 'SERVICE_API_KEY' },
+      API_KEY_SECURITY,
+    )
     .build();
   return SwaggerModule.createDocument(app, builder, { extraModels: [ErrorEnvelopeDto] });
 }

@@ -9,7 +9,9 @@ export function validationDetails(errors: ValidationError[], parent = ''): strin
     const path = parent ? `${parent}.${error.property}` : error.property;
     const own = Object.values(error.constraints ?? {}).map((message) =>
       // class-validator starts messages with the bare property name; show the full path instead.
-      message.startsWith(`${error.property} `) ? `${path}${message.slice(error.property.length)}` : `${path}: ${message}`,
+      message.startsWith(`${error.property} `)
+        ? `${path}${message.slice(error.property.length)}`
+        : `${path}: ${message}`,
     );
     return [...own, ...validationDetails(error.children ?? [], path)];
   });
@@ -22,6 +24,7 @@ export function createValidationPipe(): ValidationPipe {
     forbidNonWhitelisted: true,
     transform: true,
     stopAtFirstError: true,
-    exceptionFactory: (errors) => new DomainError(ErrorCode.ValidationError, validationDetails(errors)),
+    exceptionFactory: (errors) =>
+      new DomainError(ErrorCode.ValidationError, validationDetails(errors)),
   });
 }

@@ -23,11 +23,18 @@ export class MerchantResponseDto {
     type: 'object',
     additionalProperties: { type: 'string', format: 'uri' },
     description: "URLs to paste into the provider's cabinet, keyed by their role",
-    example: { callback: 'http://localhost:4002/api/callbacks/multicard/5f0c7c3e-8d1a-4a77-9a59-3b8f8e2f6a10' },
+    example: {
+      callback:
+        'http://localhost:4002/api/callbacks/multicard/5f0c7c3e-8d1a-4a77-9a59-3b8f8e2f6a10',
+    },
   })
   callbackUrls: Record<string, string>;
 
-  @ApiProperty({ type: [String], example: ['applicationId', 'secret', 'storeId'], description: 'Names of the stored credential fields (values are never returned)' })
+  @ApiProperty({
+    type: [String],
+    example: ['applicationId', 'secret', 'storeId'],
+    description: 'Names of the stored credential fields (values are never returned)',
+  })
   credentialFields: string[];
 
   @ApiProperty({ format: 'date-time' })
@@ -46,6 +53,10 @@ export class MerchantsPageDto {
   @ApiProperty({ type: [MerchantResponseDto] })
   items: MerchantResponseDto[];
 
-  @ApiProperty({ type: String, nullable: true, description: 'Pass as `cursor` for the next page; null on the last page' })
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'Pass as `cursor` for the next page; null on the last page',
+  })
   nextCursor: string | null;
 }

@@ -31,7 +31,8 @@ function IsCredentialMap(options?: ValidationOptions): PropertyDecorator {
           !Array.isArray(value) &&
           Object.keys(value).length <= MAX_CREDENTIAL_FIELDS &&
           Object.entries(value).every(
-            ([k, v]) => k.length <= 64 && typeof v === 'string' && v.length <= MAX_CREDENTIAL_LENGTH,
+            ([k, v]) =>
+              k.length <= 64 && typeof v === 'string' && v.length <= MAX_CREDENTIAL_LENGTH,
           ),
         defaultMessage: () =>
           `$property must be an object of at most ${MAX_CREDENTIAL_FIELDS} string values, each at most ${MAX_CREDENTIAL_LENGTH} characters`,
@@ -61,8 +62,13 @@ export class RegisterMerchantDto {
   @ApiProperty({
     type: 'object',
     additionalProperties: { type: 'string' },
-    description: 'The provider credential fields (see GET /api/merchants/supported). Stored encrypted, never returned.',
-    example: { applicationId: 'rhmt_test', secret: 'Pw18axeBFo8V7NamKHXX', storeId: 'a1df872e-d5aa-11ee-8de8-005056b4367d' },
+    description:
+      'The provider credential fields (see GET /api/merchants/supported). Stored encrypted, never returned.',
+    example: {
+      applicationId: 'rhmt_test',
+      secret: 'Pw18axeBFo8V7NamKHXX',
+      storeId: 'a1df872e-d5aa-11ee-8de8-005056b4367d',
+    },
   })
   @IsObject()
   @IsCredentialMap()
@@ -74,7 +80,10 @@ export class RegisterMerchantDto {
   @MaxLength(200)
   displayName?: string | null;
 
-  @ApiPropertyOptional({ example: true, description: 'Defaults to true on create; unchanged on update when omitted' })
+  @ApiPropertyOptional({
+    example: true,
+    description: 'Defaults to true on create; unchanged on update when omitted',
+  })
   @IsOptional()
   @IsBoolean()
   isActive?: boolean;

@@ -11,7 +11,11 @@ export class ClickProvider implements PaymentProvider {
     { key: 'serviceId', required: true, description: 'service_id of the Click service' },
     { key: 'merchantId', required: true, description: 'merchant_id issued by Click' },
     { key: 'secretKey', required: true, description: 'secret_key (signs the SHOP API callbacks)' },
-    { key: 'merchantUserId', required: false, description: 'merchant_user_id (needed for the Merchant API: reversals, status)' },
+    {
+      key: 'merchantUserId',
+      required: false,
+      description: 'merchant_user_id (needed for the Merchant API: reversals, status)',
+    },
   ] as const;
   readonly capabilities = { refund: 'full', statusLookup: true, checkout: 'redirect' } as const;
   readonly callbackPaths = { prepare: 'prepare', complete: 'complete' };

@@ -13,5 +13,11 @@ export class UzumProvider implements PaymentProvider {
     { key: 'password', required: true, description: 'Basic auth password Uzum uses to call us' },
   ] as const;
   readonly capabilities = { refund: 'none', statusLookup: false, checkout: 'deeplink' } as const;
-  readonly callbackPaths = { check: 'check', create: 'create', confirm: 'confirm', reverse: 'reverse', status: 'status' };
+  readonly callbackPaths = {
+    check: 'check',
+    create: 'create',
+    confirm: 'confirm',
+    reverse: 'reverse',
+    status: 'status',
+  };
 }
