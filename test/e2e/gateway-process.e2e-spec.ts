@@ -70,6 +70,49 @@ describe('The built gateway as a process', () => {
     }
   });
 
+  it('logs JSON lines with the request id and without secrets, even at trace level', async () => {
+    const secret = 'never-log-this-secret-Q7';
+    const gateway = await startGateway(
+      {
+        DATABASE_URL: await createTestDatabase(),
+        LOG_LEVEL: 'trace',
+        SERVICE_API_KEY: 'log-test-api-key-0123456',
+      },
+      cwd,
+    );
+    try {
+      const r = await send(`http://127.0.0.1:${gateway.port}`, '/api/merchants?cursor=x', {
+        method: 'POST',
+        headers: {
+          'x-api-key': 'log-test-api-key-0123456',
+          'x-request-id': 'log-test-1',
+          authorization: `Bearer ${secret}`,
+        },
+        json: merchantBody({
+          businessId: 'logs',
+          credentials: { applicationId: 'a', secret, storeId: 's' },
+        }),
+      });
+      expect(r.status).toBe(200);
+      await send(`http://127.0.0.1:${gateway.port}`, '/api/merchants/supported', {
+        headers: { 'x-api-key': secret },
+      });
+    } finally {
+      await gateway.stop();
+    }
+    const lines = gateway
+      .output()
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const ofRequest = lines.filter((l) => l.requestId === 'log-test-1');
+    expect(ofRequest.map((l) => l.msg)).toEqual(
+      expect.arrayContaining(['Merchant account registered', 'request completed']),
+    );
+    expect(gateway.output()).not.toContain(secret);
+    expect(gateway.output()).not.toContain('log-test-api-key-0123456');
+  });
+
   it('keeps data across a restart with the embedded database', async () => {
     const env = {
       EMBEDDED_POSTGRES_DIR: join(reachableTempDir(), 'postgres'),
