@@ -29,8 +29,3 @@ export class EnvelopeInterceptor implements NestInterceptor {
     );
   }
 }
-
-/** Returned by handlers that answer in a foreign format (HTML pages, provider protocols). */
-export class RawResponse {
-  constructor(readonly body: unknown) {}
-}
