@@ -1,4 +1,11 @@
-import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
+import {
+  CallHandler,
+  ExecutionContext,
+  Injectable,
+  NestInterceptor,
+  SetMetadata,
+} from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
 import type { FastifyReply } from 'fastify';
 import { Observable, map } from 'rxjs';
 
@@ -9,23 +16,31 @@ export interface SuccessEnvelope<T> {
   data: T;
 }
 
+const SKIP_ENVELOPE = Symbol('SKIP_ENVELOPE');
+
+/** For handlers that answer in a foreign format: HTML pages, a provider's own protocol. */
+export const SkipEnvelope = (): MethodDecorator & ClassDecorator =>
+  SetMetadata(SKIP_ENVELOPE, true);
+
 /** Wraps every JSON handler result in the seed's success envelope. */
 @Injectable()
 export class EnvelopeInterceptor implements NestInterceptor {
+  constructor(private readonly reflector: Reflector) {}
+
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    if (context.getType() !== 'http') return next.handle();
+    const skip = this.reflector.getAllAndOverride<boolean | undefined>(SKIP_ENVELOPE, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
+    if (context.getType() !== 'http' || skip) return next.handle();
     const reply = context.switchToHttp().getResponse<FastifyReply>();
     return next.handle().pipe(
-      map((data: unknown) =>
-        data instanceof RawResponse
-          ? data.body
-          : ({
-              status: true,
-              code: reply.statusCode,
-              message: 'OK',
-              data,
-            } satisfies SuccessEnvelope<unknown>),
-      ),
+      map((data: unknown): SuccessEnvelope<unknown> => ({
+        status: true,
+        code: reply.statusCode,
+        message: 'OK',
+        data,
+      })),
     );
   }
 }
