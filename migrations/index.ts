@@ -1,4 +1,9 @@
 import { InitialSchema1795458195306 } from './1795458195306-InitialSchema';
 
+import { AddInvoicesAndIdempotencyKeys1795459051038 } from './1795459051038-AddInvoicesAndIdempotencyKeys';
+
 /** Every migration in order. `npm run migration:generate -- Name` appends to this list. */
-export const MIGRATIONS: Function[] = [InitialSchema1795458195306];
+export const MIGRATIONS: Function[] = [
+  InitialSchema1795458195306,
+  AddInvoicesAndIdempotencyKeys1795459051038,
+];

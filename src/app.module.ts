@@ -1,9 +1,11 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { ScheduleModule } from '@nestjs/schedule';
 import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
 import { LoggerModule } from 'nestjs-pino';
 
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
+import { IdempotencyModule } from './common/idempotency/idempotency.module';
 import { ApiKeyGuard } from './common/http/api-key.guard';
 import { EnvelopeInterceptor } from './common/http/envelope.interceptor';
 import { pinoHttpOptions } from './common/http/logging';
@@ -12,7 +14,10 @@ import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
+import { InvoicesModule } from './invoices/invoices.module';
 import { MerchantsModule } from './merchants/merchants.module';
+import { PagesModule } from './pages/pages.module';
+import { SandboxModule } from './sandbox/sandbox.module';
 
 /** Provider callbacks authenticate by their own protocol and are never rate limited. */
 const CALLBACK_PREFIX = '/api/callbacks/';
@@ -30,9 +35,14 @@ export class AppModule {
           skipIf: (context) =>
             context.switchToHttp().getRequest<{ url: string }>().url.startsWith(CALLBACK_PREFIX),
         }),
+        ScheduleModule.forRoot(),
         DatabaseModule,
+        IdempotencyModule,
         HealthModule,
         MerchantsModule,
+        InvoicesModule,
+        PagesModule,
+        ...(config.mode === 'sandbox' ? [SandboxModule] : []),
       ],
       providers: [
         { provide: APP_FILTER, useClass: AllExceptionsFilter },

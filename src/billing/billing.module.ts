@@ -4,6 +4,7 @@ import { PAYMENT_PROVIDERS } from './billing.tokens';
 import { PaymentProvider } from './payment-provider.interface';
 import { PaymentProviderRegistry } from './payment-provider.registry';
 import { ClickProvider } from './providers/click/click.provider';
+import { MulticardClient } from './providers/multicard/multicard.client';
 import { MulticardProvider } from './providers/multicard/multicard.provider';
 import { PaymeProvider } from './providers/payme/payme.provider';
 import { UzumProvider } from './providers/uzum/uzum.provider';
@@ -14,6 +15,7 @@ const PROVIDER_CLASSES = [MulticardProvider, ClickProvider, PaymeProvider, UzumP
 @Module({
   providers: [
     ...PROVIDER_CLASSES,
+    MulticardClient,
     {
       provide: PAYMENT_PROVIDERS,
       inject: PROVIDER_CLASSES,

@@ -1,3 +1,8 @@
+import type { Currency } from '../common/money/currency';
+import type { MinorUnits } from '../common/money/money';
+import type { OfdItem } from '../invoices/invoice.entity';
+import type { Credentials } from '../merchants/credentials-cipher';
+
 /** A credential a business pastes from the provider's cabinet. */
 export interface CredentialField {
   key: string;
@@ -12,6 +17,32 @@ export interface ProviderCapabilities {
   statusLookup: boolean;
   /** How the buyer pays: redirected to a checkout page, or from an app through a deeplink. */
   checkout: 'redirect' | 'deeplink';
+}
+
+/** What a provider needs to know of an invoice to open its checkout. Amounts in tiyin. */
+export interface CheckoutInvoice {
+  id: string;
+  amount: MinorUnits;
+  currency: Currency;
+  lang: string | null;
+  returnUrl: string | null;
+  returnErrorUrl: string | null;
+  ofd: OfdItem[] | null;
+  expiresAt: Date;
+}
+
+/** Where the buyer pays, and the provider's own id of the invoice when it keeps one. */
+export interface CheckoutResult {
+  checkoutUrl: string | null;
+  deeplink: string | null;
+  providerRef: string | null;
+}
+
+/** Per-call context: the merchant account's decrypted credentials and its callback URLs. */
+export interface ProviderContext {
+  merchantAccountId: string;
+  credentials: Credentials;
+  callbackUrls: Record<string, string>;
 }
 
 /**
@@ -32,4 +63,11 @@ export interface PaymentProvider {
    * `/api/callbacks/<provider>/<merchantAccountId>` ('' is that base path itself).
    */
   readonly callbackPaths: Readonly<Record<string, string>>;
+
+  /** The checkout, computed locally without a network call (Click, Payme, Uzum). */
+  buildCheckout?(invoice: CheckoutInvoice, ctx: ProviderContext): CheckoutResult;
+  /** The checkout, created at the provider over HTTP (Multicard). Throws ProviderError. */
+  createCheckout?(invoice: CheckoutInvoice, ctx: ProviderContext): Promise<CheckoutResult>;
+  /** Annuls the provider's side of an unpaid invoice (Multicard). Throws ProviderError. */
+  cancelCheckout?(providerRef: string, ctx: ProviderContext): Promise<void>;
 }

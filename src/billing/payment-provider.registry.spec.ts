@@ -5,6 +5,8 @@ import { PAYMENT_PROVIDERS } from './billing.tokens';
 import { PaymentProvider } from './payment-provider.interface';
 import { PaymentProviderRegistry } from './payment-provider.registry';
 import { DomainError } from '../common/errors/domain.error';
+import { ConfigModule } from '../config/config.module';
+import { loadConfig } from '../config/load-config';
 
 const fake = (name: string): PaymentProvider => ({
   name,
@@ -16,7 +18,9 @@ const fake = (name: string): PaymentProvider => ({
 
 describe('PaymentProviderRegistry', () => {
   it('registers the four providers through the multi-provider token', async () => {
-    const moduleRef = await Test.createTestingModule({ imports: [BillingModule] }).compile();
+    const moduleRef = await Test.createTestingModule({
+      imports: [ConfigModule.forRoot(loadConfig({})), BillingModule],
+    }).compile();
     await moduleRef.init();
     const registry = moduleRef.get(PaymentProviderRegistry);
     expect(registry.names()).toEqual(['multicard', 'click', 'payme', 'uzum']);

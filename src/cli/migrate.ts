@@ -9,6 +9,8 @@
 import { writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
+import { inspect } from 'node:util';
+
 import { DataSource } from 'typeorm';
 
 import { projectRoot } from '../common/project-root';
@@ -102,6 +104,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(
+    `${error instanceof Error ? (error.stack ?? error.message) : inspect(error)}\n`,
+  );
   process.exit(1);
 });

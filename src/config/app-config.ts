@@ -9,6 +9,14 @@ export interface DatabaseConfig {
   embedded: { dataDir: string; port: number };
 }
 
+export interface ProvidersConfig {
+  /** Timeout of every call to a provider's API. */
+  timeoutMs: number;
+  multicard: { apiUrl: string };
+  click: { checkoutUrl: string };
+  payme: { checkoutUrl: string };
+}
+
 /** The typed configuration every other module reads. Built only by `loadConfig`. */
 export interface AppConfig {
   mode: GatewayMode;
@@ -25,6 +33,9 @@ export interface AppConfig {
   bodyLimitBytes: number;
   trustProxy: boolean;
   logLevel: string;
+  invoices: { ttlMinutes: number; expirySweepSeconds: number };
+  idempotencyKeyTtlHours: number;
+  providers: ProvidersConfig;
   /** Names of variables that fell back to a sandbox development default. */
   developmentDefaults: string[];
 }

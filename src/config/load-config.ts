@@ -80,12 +80,19 @@ export function loadConfig(rawEnv: Record<string, string | undefined>): AppConfi
   if (problems.length > 0 || current === null) throw new ConfigError(problems);
 
   const port = vars.PORT ?? 4002;
+  const publicUrl = (vars.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, '');
+  // Sandbox mode points every provider at the gateway's own emulators (DESIGN §3.6).
+  const upstream = (variable: string | undefined, live: string, sandboxPath: string): string =>
+    (variable ?? (mode === 'sandbox' ? `${publicUrl}/sandbox/${sandboxPath}` : live)).replace(
+      /\/+$/,
+      '',
+    );
   return {
     mode,
     version: packageVersion(),
     port,
     host: vars.HOST ?? '0.0.0.0',
-    publicUrl: (vars.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, ''),
+    publicUrl,
     serviceApiKey: secret('SERVICE_API_KEY'),
     webhookSigningSecret: secret('WEBHOOK_SIGNING_SECRET'),
     credentialsEncryption: { current, previous },
@@ -102,6 +109,31 @@ export function loadConfig(rawEnv: Record<string, string | undefined>): AppConfi
     bodyLimitBytes: vars.BODY_LIMIT_BYTES ?? 1024 * 1024,
     trustProxy: vars.TRUST_PROXY ?? false,
     logLevel: vars.LOG_LEVEL ?? 'info',
+    invoices: {
+      ttlMinutes: vars.INVOICE_TTL_MINUTES ?? 1440,
+      expirySweepSeconds: vars.INVOICE_EXPIRY_SWEEP_SECONDS ?? 30,
+    },
+    idempotencyKeyTtlHours: vars.IDEMPOTENCY_KEY_TTL_HOURS ?? 24,
+    providers: {
+      timeoutMs: vars.PROVIDER_TIMEOUT_MS ?? 10_000,
+      multicard: {
+        apiUrl: upstream(vars.MULTICARD_API_URL, 'https://mesh.multicard.uz', 'multicard'),
+      },
+      click: {
+        checkoutUrl: upstream(
+          vars.CLICK_CHECKOUT_URL,
+          'https://my.click.uz/services/pay',
+          'click/pay',
+        ),
+      },
+      payme: {
+        checkoutUrl: upstream(
+          vars.PAYME_CHECKOUT_URL,
+          'https://checkout.paycom.uz',
+          'payme/checkout',
+        ),
+      },
+    },
     developmentDefaults,
   };
 }

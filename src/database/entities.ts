@@ -1,4 +1,6 @@
+import { IdempotencyKey } from '../common/idempotency/idempotency-key.entity';
+import { Invoice } from '../invoices/invoice.entity';
 import { MerchantAccount } from '../merchants/merchant-account.entity';
 
 /** Every entity; the migrations must produce exactly their schema (see schema.e2e-spec). */
-export const ENTITIES = [MerchantAccount];
+export const ENTITIES = [MerchantAccount, Invoice, IdempotencyKey];

@@ -13,7 +13,7 @@ import {
 import { RegisterMerchantDto } from './dto/register-merchant.dto';
 import { SupportedProvidersResponseDto } from './dto/supported-providers-response.dto';
 import { MerchantAccount } from './merchant-account.entity';
-import { PaymentProvider } from '../billing/payment-provider.interface';
+import { PaymentProvider, ProviderContext } from '../billing/payment-provider.interface';
 import { PaymentProviderRegistry } from '../billing/payment-provider.registry';
 import { DomainError } from '../common/errors/domain.error';
 import { ErrorCode } from '../common/errors/error-code';
@@ -132,6 +132,42 @@ export class MerchantsService {
       .take(limit + 1)
       .getMany();
     return toPage(rows, limit, (a) => this.toResponse(a));
+  }
+
+  /** The account that takes payments for (source, businessId, provider): it must exist and be active. */
+  async findForCheckout(
+    source: string,
+    businessId: string,
+    provider: string,
+  ): Promise<MerchantAccount> {
+    const account = await this.accounts.findOneBy({ source, businessId, provider });
+    if (!account) {
+      throw new DomainError(ErrorCode.MerchantNotFound, [
+        `no ${provider} merchant account is registered for source "${source}", business "${businessId}"`,
+      ]);
+    }
+    if (!account.isActive) {
+      throw new DomainError(ErrorCode.MerchantInactive, [
+        `the ${provider} merchant account of business "${businessId}" is deactivated`,
+      ]);
+    }
+    return account;
+  }
+
+  async findById(id: string): Promise<MerchantAccount> {
+    const account = await this.accounts.findOneBy({ id });
+    if (!account)
+      throw new DomainError(ErrorCode.MerchantNotFound, [`merchant account ${id} does not exist`]);
+    return account;
+  }
+
+  /** What a provider strategy needs for a call on behalf of this account. */
+  providerContext(account: MerchantAccount): ProviderContext {
+    return {
+      merchantAccountId: account.id,
+      credentials: this.openCredentials(account),
+      callbackUrls: this.callbackUrls(account),
+    };
   }
 
   /** The decrypted credentials of an account, for provider calls. Never returned by the API. */

@@ -1,6 +1,7 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 
 import { createTestDatabase } from './database';
+import { freePort } from '../setup/global-setup';
 import { createApp } from '../../src/app.factory';
 import { AppConfig } from '../../src/config/app-config';
 import { loadConfig } from '../../src/config/load-config';
@@ -30,18 +31,23 @@ export async function startTestApp(
   databaseUrl?: string,
 ): Promise<TestApp> {
   const url = databaseUrl ?? (await createTestDatabase());
+  // The port is chosen first so PUBLIC_URL (and with it the sandbox provider URLs) is known.
+  const port = await freePort();
+  const baseUrl = `http://127.0.0.1:${port}`;
   const config = loadConfig({
     GATEWAY_MODE: 'sandbox',
     LOG_LEVEL: 'silent',
     SERVICE_API_KEY: TEST_API_KEY,
     RATE_LIMIT_PER_MINUTE: '100000',
+    // Tests drive the expiry sweep themselves.
+    INVOICE_EXPIRY_SWEEP_SECONDS: '3600',
     DATABASE_URL: url,
+    PORT: String(port),
+    PUBLIC_URL: baseUrl,
     ...env,
   });
   const app = await createApp(config);
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const address = app.getHttpServer().address();
-  const baseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  await app.listen({ port, host: '127.0.0.1' });
   return {
     app,
     config,

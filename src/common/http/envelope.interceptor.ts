@@ -18,6 +18,21 @@ export interface SuccessEnvelope<T> {
 
 const SKIP_ENVELOPE = Symbol('SKIP_ENVELOPE');
 
+export function successEnvelope<T>(code: number, data: T): SuccessEnvelope<T> {
+  return { status: true, code, message: 'OK', data };
+}
+
+/**
+ * A response whose bytes are already decided (an idempotent replay, a CSV export): the
+ * interceptor sends it as it is, with its content type.
+ */
+export class PreparedResponse {
+  constructor(
+    readonly body: string,
+    readonly contentType = 'application/json; charset=utf-8',
+  ) {}
+}
+
 /** For handlers that answer in a foreign format: HTML pages, a provider's own protocol. */
 export const SkipEnvelope = (): MethodDecorator & ClassDecorator =>
   SetMetadata(SKIP_ENVELOPE, true);
@@ -35,12 +50,11 @@ export class EnvelopeInterceptor implements NestInterceptor {
     if (context.getType() !== 'http' || skip) return next.handle();
     const reply = context.switchToHttp().getResponse<FastifyReply>();
     return next.handle().pipe(
-      map((data: unknown): SuccessEnvelope<unknown> => ({
-        status: true,
-        code: reply.statusCode,
-        message: 'OK',
-        data,
-      })),
+      map((data: unknown) => {
+        if (!(data instanceof PreparedResponse)) return successEnvelope(reply.statusCode, data);
+        void reply.header('content-type', data.contentType);
+        return data.body;
+      }),
     );
   }
 }

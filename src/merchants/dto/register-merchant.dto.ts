@@ -13,7 +13,7 @@ import {
 
 /** Identifiers appear in URL paths (by-business), so they stay within a safe alphabet. */
 export const IDENTIFIER_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$/;
-const IDENTIFIER_MESSAGE =
+export const IDENTIFIER_MESSAGE =
   '$property must be 1-128 characters of letters, digits and _ . : @ - (starting with a letter or digit)';
 
 const MAX_CREDENTIAL_FIELDS = 20;

@@ -1,6 +1,13 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 
-import { PaymentProvider } from '../../payment-provider.interface';
+import { clickCheckoutUrl } from './click.transformers';
+import { APP_CONFIG, AppConfig } from '../../../config/app-config';
+import {
+  CheckoutInvoice,
+  CheckoutResult,
+  PaymentProvider,
+  ProviderContext,
+} from '../../payment-provider.interface';
 
 /** Click (click.uz): SHOP API Prepare/Complete callbacks; reversals through the Merchant API. */
 @Injectable()
@@ -19,4 +26,18 @@ export class ClickProvider implements PaymentProvider {
   ] as const;
   readonly capabilities = { refund: 'full', statusLookup: true, checkout: 'redirect' } as const;
   readonly callbackPaths = { prepare: 'prepare', complete: 'complete' };
+
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+
+  buildCheckout(invoice: CheckoutInvoice, ctx: ProviderContext): CheckoutResult {
+    const credentials = {
+      serviceId: ctx.credentials.serviceId,
+      merchantId: ctx.credentials.merchantId,
+    };
+    return {
+      checkoutUrl: clickCheckoutUrl(this.config.providers.click.checkoutUrl, credentials, invoice),
+      deeplink: null,
+      providerRef: null,
+    };
+  }
 }

@@ -1,6 +1,18 @@
 import { Injectable } from '@nestjs/common';
 
-import { PaymentProvider } from '../../payment-provider.interface';
+import { MulticardClient } from './multicard.client';
+import {
+  MulticardInvoiceData,
+  multicardCheckoutResult,
+  multicardInvoiceRequest,
+} from './multicard.transformers';
+import {
+  CheckoutInvoice,
+  CheckoutResult,
+  PaymentProvider,
+  ProviderContext,
+} from '../../payment-provider.interface';
+import { ProviderError } from '../../provider.error';
 
 /** Multicard (multicard.uz): hosted checkout through its REST API; full and partial refunds. */
 @Injectable()
@@ -23,4 +35,40 @@ export class MulticardProvider implements PaymentProvider {
   readonly capabilities = { refund: 'partial', statusLookup: true, checkout: 'redirect' } as const;
   /** Multicard's callback_url is sent with every invoice; this is the URL we send. */
   readonly callbackPaths = { callback: '' };
+
+  constructor(private readonly client: MulticardClient) {}
+
+  async createCheckout(invoice: CheckoutInvoice, ctx: ProviderContext): Promise<CheckoutResult> {
+    const data = await this.client.call<MulticardInvoiceData>(
+      this.credentials(ctx),
+      'POST',
+      '/payment/invoice',
+      multicardInvoiceRequest(
+        invoice,
+        ctx.credentials.storeId,
+        ctx.callbackUrls.callback,
+        new Date(),
+      ),
+    );
+    const result = multicardCheckoutResult(data);
+    if (!result)
+      throw new ProviderError(
+        'multicard',
+        'bad_response',
+        'invoice created without uuid or checkout_url',
+      );
+    return result;
+  }
+
+  async cancelCheckout(providerRef: string, ctx: ProviderContext): Promise<void> {
+    await this.client.call<unknown>(
+      this.credentials(ctx),
+      'DELETE',
+      `/payment/invoice/${encodeURIComponent(providerRef)}`,
+    );
+  }
+
+  private credentials(ctx: ProviderContext): { applicationId: string; secret: string } {
+    return { applicationId: ctx.credentials.applicationId, secret: ctx.credentials.secret };
+  }
 }

@@ -1,6 +1,13 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 
-import { PaymentProvider } from '../../payment-provider.interface';
+import { paymeCheckoutUrl } from './payme.transformers';
+import { APP_CONFIG, AppConfig } from '../../../config/app-config';
+import {
+  CheckoutInvoice,
+  CheckoutResult,
+  PaymentProvider,
+  ProviderContext,
+} from '../../payment-provider.interface';
 
 /** Payme (payme.uz): Merchant API over JSON-RPC; refunds are made from the Payme cabinet. */
 @Injectable()
@@ -21,4 +28,15 @@ export class PaymeProvider implements PaymentProvider {
   ] as const;
   readonly capabilities = { refund: 'none', statusLookup: false, checkout: 'redirect' } as const;
   readonly callbackPaths = { endpoint: '' };
+
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+
+  buildCheckout(invoice: CheckoutInvoice, ctx: ProviderContext): CheckoutResult {
+    const url = paymeCheckoutUrl(
+      this.config.providers.payme.checkoutUrl,
+      { merchantId: ctx.credentials.merchantId },
+      invoice,
+    );
+    return { checkoutUrl: url, deeplink: null, providerRef: null };
+  }
 }

@@ -1,6 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 
-import { PaymentProvider } from '../../payment-provider.interface';
+import { uzumDeeplink } from './uzum.transformers';
+import { APP_CONFIG, AppConfig } from '../../../config/app-config';
+import { CheckoutInvoice, CheckoutResult, PaymentProvider } from '../../payment-provider.interface';
 
 /** Uzum Bank: the buyer pays from the Uzum app; Uzum calls check/create/confirm/reverse/status. */
 @Injectable()
@@ -20,4 +22,15 @@ export class UzumProvider implements PaymentProvider {
     reverse: 'reverse',
     status: 'status',
   };
+
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+
+  /** No redirect: the buyer pays from the Uzum app. checkoutUrl is our QR and instructions page. */
+  buildCheckout(invoice: CheckoutInvoice): CheckoutResult {
+    return {
+      checkoutUrl: `${this.config.publicUrl}/pay/${invoice.id}`,
+      deeplink: uzumDeeplink(invoice.id),
+      providerRef: null,
+    };
+  }
 }

@@ -1,0 +1,85 @@
+import { CheckoutInvoice, CheckoutResult } from '../../payment-provider.interface';
+
+/** Multicard's `{success, data}` / `{success: false, error: {code, details}}` envelope (multicard.md §3). */
+export interface MulticardEnvelope<T> {
+  success?: boolean;
+  data?: T;
+  error?: { code?: string; details?: string };
+}
+
+export interface MulticardInvoiceData {
+  uuid?: string;
+  checkout_url?: string;
+  deeplink?: string | null;
+  short_link?: string | null;
+}
+
+/** `/auth` answers without the envelope: `{token, role, expiry: "YYYY-MM-DD HH:mm:ss"}` in GMT+5. */
+export interface MulticardAuthResponse {
+  token?: string;
+  expiry?: string;
+  errors?: { message?: { message?: string; field?: string }[] }[];
+}
+
+/** store_id is a cashbox number or a uuid string; send numbers as numbers (multicard.md §4). */
+export function multicardStoreId(storeId: string): number | string {
+  return /^\d{1,15}$/.test(storeId) ? Number(storeId) : storeId;
+}
+
+/** The body of `POST /payment/invoice`. Amounts stay in tiyin; `ttl` matches our expiry. */
+export function multicardInvoiceRequest(
+  invoice: CheckoutInvoice,
+  storeId: string,
+  callbackUrl: string,
+  now: Date,
+): Record<string, unknown> {
+  const ttlSeconds = Math.max(60, Math.floor((invoice.expiresAt.getTime() - now.getTime()) / 1000));
+  return {
+    store_id: multicardStoreId(storeId),
+    amount: invoice.amount,
+    invoice_id: invoice.id,
+    callback_url: callbackUrl,
+    ofd: invoice.ofd,
+    ttl: ttlSeconds,
+    ...(invoice.lang ? { lang: invoice.lang } : {}),
+    ...(invoice.returnUrl ? { return_url: invoice.returnUrl } : {}),
+    ...(invoice.returnErrorUrl ? { return_error_url: invoice.returnErrorUrl } : {}),
+  };
+}
+
+export function multicardCheckoutResult(
+  data: MulticardInvoiceData | undefined,
+): CheckoutResult | null {
+  if (!data?.uuid || !data.checkout_url) return null;
+  return {
+    checkoutUrl: data.checkout_url,
+    deeplink: data.deeplink ?? null,
+    providerRef: data.uuid,
+  };
+}
+
+/** "2026-05-13 15:00:00" in GMT+5 → the instant, or null when unreadable. */
+export function parseMulticardExpiry(expiry: string | undefined): Date | null {
+  const match = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})$/.exec(expiry ?? '');
+  if (!match) return null;
+  const [, y, mo, d, h, mi, s] = match.map(Number);
+  const date = new Date(Date.UTC(y, mo - 1, d, h - 5, mi, s));
+  return Number.isNaN(date.getTime()) ? null : date;
+}
+
+/** The provider's own words for an error, whichever of its two error shapes it used. */
+export function multicardErrorMessage(body: unknown): { message: string; code: string | null } {
+  const envelope = body as MulticardEnvelope<unknown> & MulticardAuthResponse;
+  if (envelope?.error?.details || envelope?.error?.code) {
+    return {
+      message: envelope.error.details ?? envelope.error.code ?? 'error',
+      code: envelope.error.code ?? null,
+    };
+  }
+  const nested = envelope?.errors
+    ?.flatMap((e) => e.message ?? [])
+    .map((m) => m.message)
+    .filter(Boolean);
+  if (nested && nested.length > 0) return { message: nested.join('; '), code: null };
+  return { message: 'unexpected response', code: null };
+}

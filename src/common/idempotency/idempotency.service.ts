@@ -1,0 +1,121 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+
+import { IdempotencyKeyState } from './idempotency-key.entity';
+import { APP_CONFIG, AppConfig } from '../../config/app-config';
+import { registerIntervalJob } from '../jobs/interval-job';
+import { DomainError } from '../errors/domain.error';
+import { ErrorCode } from '../errors/error-code';
+
+export type IdempotencyClaim =
+  { kind: 'new' } | { kind: 'replay'; responseStatus: number; responseBody: string };
+
+/**
+ * Stripe/IETF `Idempotency-Key` semantics, kept in PostgreSQL so every instance agrees:
+ * the first request with a key claims it; a repeat with the same body gets the first response
+ * replayed byte for byte; with another body, 422; while the first is still running, 409.
+ * A request that failed releases its key, so the client can retry it.
+ */
+@Injectable()
+export class IdempotencyService implements OnApplicationBootstrap {
+  private readonly logger = new Logger(IdempotencyService.name);
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly scheduler: SchedulerRegistry,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    registerIntervalJob(this.scheduler, 'idempotency-key-purge', 3600_000, () =>
+      this.purgeExpired(),
+    );
+  }
+
+  /** A claim still in progress after this long belongs to a process that died: take it over. */
+  private get abandonAfterMs(): number {
+    return this.config.providers.timeoutMs * 3 + 30_000;
+  }
+
+  async claim(scope: string, key: string, requestHash: string): Promise<IdempotencyClaim> {
+    const inserted = await this.dataSource.query<unknown[]>(
+      `INSERT INTO idempotency_keys (scope, key, request_hash, state)
+       VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING key`,
+      [scope, key, requestHash, IdempotencyKeyState.InProgress],
+    );
+    if (inserted.length === 1) return { kind: 'new' };
+
+    const [existing] = await this.dataSource.query<
+      {
+        request_hash: string;
+        state: IdempotencyKeyState;
+        response_status: number | null;
+        response_body: string | null;
+        age_ms: number;
+      }[]
+    >(
+      `SELECT request_hash, state, response_status, response_body,
+              (extract(epoch FROM now() - created_at) * 1000)::float8 AS age_ms
+         FROM idempotency_keys WHERE scope = $1 AND key = $2`,
+      [scope, key],
+    );
+    if (!existing) return this.claim(scope, key, requestHash); // released meanwhile: try again
+    if (existing.request_hash !== requestHash) {
+      throw new DomainError(ErrorCode.IdempotencyKeyReused, [
+        'this Idempotency-Key was used with a different request body; use a new key for a new request',
+      ]);
+    }
+    if (existing.state === IdempotencyKeyState.Completed && existing.response_body !== null) {
+      return {
+        kind: 'replay',
+        responseStatus: existing.response_status ?? 200,
+        responseBody: existing.response_body,
+      };
+    }
+    if (existing.age_ms > this.abandonAfterMs) {
+      const taken = await this.dataSource.query<unknown[]>(
+        `UPDATE idempotency_keys SET created_at = now()
+          WHERE scope = $1 AND key = $2 AND state = $3 AND created_at < now() - make_interval(secs => $4)
+          RETURNING key`,
+        [scope, key, IdempotencyKeyState.InProgress, this.abandonAfterMs / 1000],
+      );
+      if (taken.length === 1) return { kind: 'new' };
+    }
+    throw new DomainError(ErrorCode.IdempotencyRequestInProgress, [
+      'a request with this Idempotency-Key is still being processed; retry shortly',
+    ]);
+  }
+
+  async complete(
+    scope: string,
+    key: string,
+    responseStatus: number,
+    responseBody: string,
+  ): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE idempotency_keys SET state = $3, response_status = $4, response_body = $5, completed_at = now()
+        WHERE scope = $1 AND key = $2`,
+      [scope, key, IdempotencyKeyState.Completed, responseStatus, responseBody],
+    );
+  }
+
+  async release(scope: string, key: string): Promise<void> {
+    await this.dataSource.query(
+      `DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2 AND state = $3`,
+      [scope, key, IdempotencyKeyState.InProgress],
+    );
+  }
+
+  /** Forgets keys older than IDEMPOTENCY_KEY_TTL_HOURS (at least 24 h). */
+  async purgeExpired(): Promise<number> {
+    const removed = await this.dataSource.query<unknown[]>(
+      `DELETE FROM idempotency_keys WHERE created_at < now() - make_interval(hours => $1) RETURNING key`,
+      [this.config.idempotencyKeyTtlHours],
+    );
+    if (removed.length > 0)
+      this.logger.log({ removed: removed.length }, 'Purged expired idempotency keys');
+    return removed.length;
+  }
+}

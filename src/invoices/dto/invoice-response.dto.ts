@@ -1,0 +1,124 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+
+import { OfdItemDto } from './create-invoice.dto';
+import { INVOICE_STATUSES, InvoiceStatus } from '../invoice-status.enum';
+
+export class CardDto {
+  @ApiProperty({ example: '860030******5959', description: 'Masked card number' })
+  pan: string | null;
+
+  @ApiProperty({ type: String, nullable: true, example: 'uzcard' })
+  paymentSystem: string | null;
+}
+
+export class InvoiceResponseDto {
+  @ApiProperty({ format: 'uuid', example: 'f6339f31-6a09-41f0-9a1b-00505680eaf6' })
+  id: string;
+
+  @ApiProperty({ example: 'marketplace' })
+  source: string;
+
+  @ApiProperty({ example: 'biz_42' })
+  businessId: string;
+
+  @ApiProperty({ example: 'multicard' })
+  provider: string;
+
+  @ApiProperty({ example: 'order_123' })
+  sourceInvoiceId: string;
+
+  @ApiProperty({ type: 'integer', example: 5000000, description: 'Tiyin' })
+  amount: number;
+
+  @ApiProperty({ example: 'UZS' })
+  currency: string;
+
+  @ApiProperty({ enum: INVOICE_STATUSES, example: 'pending' })
+  status: InvoiceStatus;
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: null,
+    description: 'Why it reached its state (e.g. expired)',
+  })
+  statusReason: string | null;
+
+  @ApiProperty({ type: 'integer', example: 0, description: 'Tiyin refunded so far' })
+  refundedAmount: number;
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: 'https://checkout.example/invoice/f6339f31',
+  })
+  checkoutUrl: string | null;
+
+  @ApiProperty({ type: String, nullable: true, example: null })
+  deeplink: string | null;
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: "The provider's id of the invoice or payment",
+  })
+  providerUuid: string | null;
+
+  @ApiProperty({ example: 'https://shop.example/api/payments/webhook' })
+  notifyUrl: string;
+
+  @ApiProperty({ type: String, nullable: true })
+  returnUrl: string | null;
+
+  @ApiProperty({ type: String, nullable: true })
+  returnErrorUrl: string | null;
+
+  @ApiProperty({ type: String, nullable: true, enum: ['uz', 'ru', 'en'] })
+  lang: string | null;
+
+  @ApiProperty({ type: [OfdItemDto], nullable: true })
+  ofd: OfdItemDto[] | null;
+
+  @ApiProperty({ type: CardDto, nullable: true })
+  card: CardDto | null;
+
+  @ApiProperty({ type: String, nullable: true })
+  receiptUrl: string | null;
+
+  @ApiProperty({ type: String, nullable: true, format: 'date-time' })
+  paidAt: string | null;
+
+  @ApiProperty({ type: String, nullable: true, format: 'date-time' })
+  cancelledAt: string | null;
+
+  @ApiProperty({ format: 'date-time' })
+  expiresAt: string;
+
+  @ApiProperty({
+    type: Boolean,
+    nullable: true,
+    description: 'false while a notification is undelivered',
+  })
+  notifyDelivered: boolean | null;
+
+  @ApiProperty({ format: 'date-time' })
+  createdAt: string;
+
+  @ApiProperty({ format: 'date-time' })
+  updatedAt: string;
+}
+
+export class CreatedInvoiceDto extends InvoiceResponseDto {
+  @ApiPropertyOptional({
+    description: 'False when an open invoice of this order and provider was returned',
+  })
+  created: boolean;
+}
+
+export class InvoicesPageDto {
+  @ApiProperty({ type: [InvoiceResponseDto] })
+  items: InvoiceResponseDto[];
+
+  @ApiProperty({ type: String, nullable: true })
+  nextCursor: string | null;
+}

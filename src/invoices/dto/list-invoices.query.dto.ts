@@ -1,0 +1,49 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsISO8601, IsOptional, IsString, MaxLength } from 'class-validator';
+
+import { PageQueryDto } from '../../common/http/pagination';
+import { INVOICE_STATUSES, InvoiceStatus } from '../invoice-status.enum';
+
+export class ListInvoicesQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ example: 'marketplace' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(128)
+  source?: string;
+
+  @ApiPropertyOptional({ example: 'biz_42' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(128)
+  businessId?: string;
+
+  @ApiPropertyOptional({ example: 'click' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  provider?: string;
+
+  @ApiPropertyOptional({ enum: INVOICE_STATUSES })
+  @IsOptional()
+  @IsIn(INVOICE_STATUSES)
+  status?: InvoiceStatus;
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'Created at or after' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  createdFrom?: string;
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'Created before' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  createdTo?: string;
+
+  @ApiPropertyOptional({
+    enum: ['json', 'csv'],
+    default: 'json',
+    description: 'csv: the page as text/csv',
+  })
+  @IsOptional()
+  @IsIn(['json', 'csv'])
+  format?: 'json' | 'csv';
+}

@@ -1,0 +1,80 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+
+import { InvoiceStatus, InvoiceStatusReason } from './invoice-status.enum';
+import { InvoiceTransitions } from './invoice-transitions.service';
+import { Invoice } from './invoice.entity';
+import { abandonedCreatingBefore } from './invoices.service';
+import { registerIntervalJob } from '../common/jobs/interval-job';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+
+const BATCH = 200;
+
+/**
+ * Moves pending invoices past `expiresAt` to cancelled (reason `expired`) and abandoned
+ * `creating` ones to failed, through the state machine. Rows are claimed with
+ * FOR UPDATE SKIP LOCKED, so any number of instances can sweep at once and each invoice is
+ * expired exactly once.
+ */
+@Injectable()
+export class InvoiceExpiryService implements OnApplicationBootstrap {
+  private readonly logger = new Logger(InvoiceExpiryService.name);
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly transitions: InvoiceTransitions,
+    private readonly scheduler: SchedulerRegistry,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    registerIntervalJob(
+      this.scheduler,
+      'invoice-expiry',
+      this.config.invoices.expirySweepSeconds * 1000,
+      () => this.expireDue(),
+    );
+  }
+
+  /** Returns how many invoices this call expired and how many abandoned checkouts it failed. */
+  async expireDue(now = new Date()): Promise<{ expired: number; abandoned: number }> {
+    let expired = 0;
+    let abandoned = 0;
+    for (;;) {
+      const batch = await this.dataSource.transaction(async (m) => {
+        const due = await m
+          .createQueryBuilder(Invoice, 'i')
+          .setLock('pessimistic_write')
+          .setOnLocked('skip_locked')
+          .where(`i.status = 'pending' AND i.expires_at <= :now`, { now })
+          .orWhere(`i.status = 'creating' AND i.created_at <= :stale`, {
+            stale: abandonedCreatingBefore(this.config, now),
+          })
+          .orderBy('i.expires_at')
+          .limit(BATCH)
+          .getMany();
+        for (const invoice of due) {
+          if (invoice.status === InvoiceStatus.Pending) {
+            await this.transitions.apply(m, invoice, InvoiceStatus.Cancelled, {
+              at: now,
+              reason: InvoiceStatusReason.Expired,
+            });
+            expired++;
+          } else {
+            await this.transitions.apply(m, invoice, InvoiceStatus.Failed, {
+              at: now,
+              reason: InvoiceStatusReason.CheckoutAbandoned,
+            });
+            abandoned++;
+          }
+        }
+        return due.length;
+      });
+      if (batch < BATCH) break;
+    }
+    if (expired + abandoned > 0) this.logger.log({ expired, abandoned }, 'Expired invoices');
+    return { expired, abandoned };
+  }
+}

@@ -1,0 +1,19 @@
+export enum InvoiceStatus {
+  /** Internal: the provider's checkout is being created upstream (Multicard); not payable yet. */
+  Creating = 'creating',
+  Pending = 'pending',
+  Paid = 'paid',
+  Cancelled = 'cancelled',
+  Failed = 'failed',
+  Refunded = 'refunded',
+}
+
+export const INVOICE_STATUSES = Object.values(InvoiceStatus);
+
+/** Why an invoice reached its state (kept in `status_reason`). */
+export enum InvoiceStatusReason {
+  CancelledByMerchant = 'cancelled_by_merchant',
+  Expired = 'expired',
+  ProviderError = 'provider_error',
+  CheckoutAbandoned = 'checkout_abandoned',
+}

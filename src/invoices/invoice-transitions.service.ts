@@ -1,0 +1,70 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+
+import { InvoiceStatus, InvoiceStatusReason } from './invoice-status.enum';
+import { Invoice } from './invoice.entity';
+import { applyInvoiceTransition } from './invoice.state-machine';
+import { DomainError } from '../common/errors/domain.error';
+import { ErrorCode } from '../common/errors/error-code';
+
+/** Fields a transition may record besides the status (checkout details, payment details). */
+export type InvoicePatch = Partial<
+  Pick<
+    Invoice,
+    | 'checkoutUrl'
+    | 'deeplink'
+    | 'providerRef'
+    | 'cardPan'
+    | 'paymentSystem'
+    | 'receiptUrl'
+    | 'refundedAmount'
+  >
+>;
+
+/**
+ * Persists invoice transitions. Every status change of every module goes through `apply`, inside
+ * the caller's transaction and on a row the caller has locked with `lock`, so the state machine's
+ * rules and the (coming) outbox event are never bypassed.
+ */
+@Injectable()
+export class InvoiceTransitions {
+  /** Reads the invoice with a row lock (SELECT … FOR UPDATE) inside the caller's transaction. */
+  async lock(manager: EntityManager, id: string): Promise<Invoice> {
+    const invoice = await manager.findOne(Invoice, {
+      where: { id },
+      lock: { mode: 'pessimistic_write' },
+    });
+    if (!invoice)
+      throw new DomainError(ErrorCode.InvoiceNotFound, [`invoice ${id} does not exist`]);
+    return invoice;
+  }
+
+  async apply(
+    manager: EntityManager,
+    invoice: Invoice,
+    to: InvoiceStatus,
+    options: { at?: Date; reason?: InvoiceStatusReason | null; patch?: InvoicePatch } = {},
+  ): Promise<Invoice> {
+    applyInvoiceTransition(invoice, to, options.at ?? new Date(), options.reason ?? null);
+    Object.assign(invoice, options.patch ?? {});
+    const result = await manager
+      .createQueryBuilder()
+      .update(Invoice)
+      .set({
+        status: invoice.status,
+        statusReason: invoice.statusReason,
+        paidAt: invoice.paidAt,
+        cancelledAt: invoice.cancelledAt,
+        failedAt: invoice.failedAt,
+        refundedAt: invoice.refundedAt,
+        ...options.patch,
+      })
+      .where('id = :id', { id: invoice.id })
+      .returning(['version', 'updatedAt'])
+      .execute();
+    const [row] = result.raw as { version: number; updated_at: Date }[];
+    invoice.version = row.version;
+    invoice.updatedAt = row.updated_at;
+    return invoice;
+  }
+}

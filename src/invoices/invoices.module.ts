@@ -1,0 +1,18 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+
+import { InvoiceExpiryService } from './invoice-expiry.service';
+import { InvoiceTransitions } from './invoice-transitions.service';
+import { Invoice } from './invoice.entity';
+import { InvoicesController } from './invoices.controller';
+import { InvoicesService } from './invoices.service';
+import { BillingModule } from '../billing/billing.module';
+import { MerchantsModule } from '../merchants/merchants.module';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([Invoice]), BillingModule, MerchantsModule],
+  controllers: [InvoicesController],
+  providers: [InvoicesService, InvoiceTransitions, InvoiceExpiryService],
+  exports: [InvoicesService, InvoiceTransitions, InvoiceExpiryService],
+})
+export class InvoicesModule {}

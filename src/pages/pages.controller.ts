@@ -1,0 +1,25 @@
+import { Controller, Get, Param, Query, Res } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+
+import { PagesService } from './pages.service';
+import { SkipEnvelope } from '../common/http/envelope.interceptor';
+
+/** Server-rendered pages buyers see. */
+@ApiExcludeController()
+@SkipEnvelope()
+@Controller()
+export class PagesController {
+  constructor(private readonly pages: PagesService) {}
+
+  @Get('pay/:id')
+  async uzumPay(
+    @Param('id') id: string,
+    @Query('lang') lang: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<string> {
+    const page = await this.pages.uzumPayPage(id, lang);
+    void reply.status(page.status).header('content-type', 'text/html; charset=utf-8');
+    return page.html;
+  }
+}

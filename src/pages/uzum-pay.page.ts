@@ -1,0 +1,48 @@
+import { PageLanguage, TextKey, t } from './i18n';
+import { escapeHtml, htmlPage } from '../common/http/html';
+import { toMajorUnitString } from '../common/money/money';
+import { InvoiceStatus } from '../invoices/invoice-status.enum';
+import { Invoice } from '../invoices/invoice.entity';
+
+/** The Uzum checkout page: the amount, a QR code of the deeplink, and how to pay in the app. */
+export function renderUzumPayPage(invoice: Invoice, qrSvg: string, lang: PageLanguage): string {
+  const status = t(invoice.status satisfies TextKey, lang);
+  const payable = invoice.status === InvoiceStatus.Pending;
+  return htmlPage({
+    title: t('uzumTitle', lang),
+    lang,
+    body: `<div class="card">
+  <h1>${escapeHtml(t('uzumTitle', lang))}</h1>
+  <p class="muted">${escapeHtml(t('amount', lang))}</p>
+  <p class="amount" data-testid="amount">${escapeHtml(toMajorUnitString(invoice.amount, invoice.currency))} ${escapeHtml(invoice.currency === 'UZS' ? "so'm" : invoice.currency)}</p>
+  <p>${escapeHtml(t('status', lang))}: <span class="status ${escapeHtml(invoice.status)}" data-testid="status">${escapeHtml(status)}</span></p>
+  ${
+    payable
+      ? `<figure role="img" aria-label="${escapeHtml(t('qrAlt', lang))}" class="qr" data-testid="qr">${qrSvg}</figure>
+  <p>${escapeHtml(t('scan', lang))}</p>
+  <ol>
+    <li>${escapeHtml(t('step1', lang))}</li>
+    <li>${escapeHtml(t('step2', lang))}</li>
+    <li>${escapeHtml(t('step3', lang))} <code data-testid="order">${escapeHtml(invoice.id)}</code></li>
+    <li>${escapeHtml(t('step4', lang))}</li>
+  </ol>
+  <p><a class="button" href="${escapeHtml(invoice.deeplink)}">${escapeHtml(t('openApp', lang))}</a></p>`
+      : ''
+  }
+  ${invoice.returnUrl ? `<p><a href="${escapeHtml(invoice.returnUrl)}">${escapeHtml(t('back', lang))}</a></p>` : ''}
+  <nav aria-label="Language"><p class="muted">${(['uz', 'ru', 'en'] as const)
+    .map((l) =>
+      l === lang ? `<strong>${l}</strong>` : `<a href="?lang=${l}" lang="${l}">${l}</a>`,
+    )
+    .join(' · ')}</p></nav>
+</div>`,
+  });
+}
+
+export function renderNotFoundPage(lang: PageLanguage): string {
+  return htmlPage({
+    title: t('notFound', lang),
+    lang,
+    body: `<div class="card"><h1>${escapeHtml(t('notFound', lang))}</h1></div>`,
+  });
+}

@@ -1,0 +1,350 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+import { Inject, Injectable, Logger } from '@nestjs/common';
+
+import { APP_CONFIG, AppConfig } from '../../config/app-config';
+
+/** What the emulator answers: an HTTP status and a JSON body in Multicard's shapes. */
+export interface EmulatorReply {
+  status: number;
+  body: unknown;
+}
+
+type PaymentStatus = 'draft' | 'progress' | 'success' | 'error' | 'revert';
+
+interface EmulatedInvoice {
+  uuid: string;
+  applicationId: string;
+  storeId: number | string;
+  amount: number;
+  invoiceId: string;
+  callbackUrl: string;
+  returnUrl: string | null;
+  returnErrorUrl: string | null;
+  lang: string | null;
+  ofd: unknown[];
+  deleted: boolean;
+  status: PaymentStatus;
+  refunded: number;
+  cardPan: string | null;
+  paymentTime: string | null;
+  addedOn: string;
+}
+
+/** Faults a test (or a curious developer) can inject over HTTP through `/_control`. */
+export interface EmulatorFaults {
+  /** The next `count` API calls answer `status` (a 5xx by default). */
+  fail?: { count: number; status?: number };
+  /** Every API call waits this long before answering (to provoke timeouts). */
+  delayMs?: number;
+  /** Forget every issued token: the next call with one gets 401. */
+  expireTokens?: boolean;
+}
+
+const ok = (data: unknown): EmulatorReply => ({ status: 200, body: { success: true, data } });
+const fail = (status: number, code: string, details: string): EmulatorReply => ({
+  status,
+  body: { success: false, error: { code, details } },
+});
+
+/** "YYYY-MM-DD HH:mm:ss" in GMT+5, Multicard's time format. */
+function tashkentTime(date: Date): string {
+  return new Date(date.getTime() + 5 * 3600_000).toISOString().replace('T', ' ').slice(0, 19);
+}
+
+/**
+ * An in-memory Multicard (multicard.md): /auth, invoices, payments, refunds and a hosted
+ * checkout page whose Pay button debits a test card and sends the signed success callback to the
+ * invoice's callback_url, as Multicard does. Sandbox mode only; state lives in this process.
+ */
+@Injectable()
+export class MulticardEmulator {
+  private readonly logger = new Logger(MulticardEmulator.name);
+  private readonly secrets = new Map<string, string>();
+  private readonly tokens = new Map<string, { applicationId: string; expiresAt: number }>();
+  private readonly invoices = new Map<string, EmulatedInvoice>();
+  private faults: EmulatorFaults = {};
+  readonly stats = { auth: 0, invoicesCreated: 0, invoicesDeleted: 0 };
+
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+
+  control(faults: EmulatorFaults): { faults: EmulatorFaults; stats: MulticardEmulator['stats'] } {
+    if (faults.expireTokens) this.tokens.clear();
+    this.faults = { fail: faults.fail, delayMs: faults.delayMs };
+    return { faults: this.faults, stats: this.stats };
+  }
+
+  /** Applies injected faults to an API call; returns the reply to send instead, if any. */
+  async injectFault(): Promise<EmulatorReply | null> {
+    if (this.faults.delayMs) await sleep(this.faults.delayMs);
+    const failing = this.faults.fail;
+    if (failing && failing.count > 0) {
+      failing.count--;
+      return fail(failing.status ?? 503, 'ERROR_SANDBOX_FAULT', 'Injected sandbox fault');
+    }
+    return null;
+  }
+
+  auth(body: { application_id?: unknown; secret?: unknown }): EmulatorReply {
+    const missing = ['application_id', 'secret'].filter(
+      (f) =>
+        typeof body?.[f as keyof typeof body] !== 'string' || body[f as keyof typeof body] === '',
+    );
+    if (missing.length > 0) {
+      return {
+        status: 400,
+        body: {
+          errors: [{ message: missing.map((field) => ({ message: `${field} required`, field })) }],
+        },
+      };
+    }
+    const applicationId = body.application_id as string;
+    const secret = body.secret as string;
+    const known = this.secrets.get(applicationId);
+    if (known !== undefined && known !== secret) {
+      return { status: 400, body: { errors: [{ message: [{ message: 'Invalid Credentials' }] }] } };
+    }
+    this.secrets.set(applicationId, secret);
+    this.stats.auth++;
+    const token = randomBytes(24).toString('base64url');
+    const expiresAt = Date.now() + 24 * 3600_000;
+    this.tokens.set(token, { applicationId, expiresAt });
+    return {
+      status: 200,
+      body: { token, role: 'merchant', expiry: tashkentTime(new Date(expiresAt)) },
+    };
+  }
+
+  /** The application behind a `Bearer` header, or null (401). */
+  authenticate(authorization: string | undefined): string | null {
+    const token = /^Bearer (.+)$/.exec(authorization ?? '')?.[1];
+    const entry = token ? this.tokens.get(token) : undefined;
+    return entry && entry.expiresAt > Date.now() ? entry.applicationId : null;
+  }
+
+  createInvoice(applicationId: string, body: Record<string, unknown>): EmulatorReply {
+    const problems: string[] = [];
+    const storeId = body?.store_id;
+    if (typeof storeId !== 'number' && typeof storeId !== 'string')
+      problems.push('store_id required');
+    if (!Number.isSafeInteger(body?.amount) || (body.amount as number) <= 0)
+      problems.push('amount must be a positive integer (tiyin)');
+    if (
+      typeof body?.invoice_id !== 'string' ||
+      body.invoice_id === '' ||
+      body.invoice_id.length > 255
+    )
+      problems.push('invoice_id required');
+    if (typeof body?.callback_url !== 'string' || !/^https?:\/\//.test(body.callback_url))
+      problems.push('callback_url required');
+    const ofd = body?.ofd;
+    if (!Array.isArray(ofd) || ofd.length === 0) problems.push('ofd required');
+    else {
+      ofd.forEach((item: Record<string, unknown>, i) => {
+        for (const field of ['qty', 'price', 'total', 'mxik', 'package_code', 'name']) {
+          if (item?.[field] === undefined || item[field] === '')
+            problems.push(`ofd.${i}.${field} required`);
+        }
+      });
+    }
+    if (problems.length > 0) return fail(400, 'ERROR_FIELDS', problems.join('; '));
+    const uuid = randomUUID();
+    const invoice: EmulatedInvoice = {
+      uuid,
+      applicationId,
+      storeId: storeId as number | string,
+      amount: body.amount as number,
+      invoiceId: body.invoice_id as string,
+      callbackUrl: body.callback_url as string,
+      returnUrl: typeof body.return_url === 'string' ? body.return_url : null,
+      returnErrorUrl: typeof body.return_error_url === 'string' ? body.return_error_url : null,
+      lang: typeof body.lang === 'string' ? body.lang : null,
+      ofd: ofd as unknown[],
+      deleted: false,
+      status: 'draft',
+      refunded: 0,
+      cardPan: null,
+      paymentTime: null,
+      addedOn: tashkentTime(new Date()),
+    };
+    this.invoices.set(uuid, invoice);
+    this.stats.invoicesCreated++;
+    return ok(this.invoiceView(invoice));
+  }
+
+  getInvoice(applicationId: string, uuid: string): EmulatorReply {
+    const invoice = this.find(applicationId, uuid);
+    return invoice
+      ? ok(this.invoiceView(invoice))
+      : fail(404, 'ERROR_NOT_FOUND', 'Invoice not found');
+  }
+
+  deleteInvoice(applicationId: string, uuid: string): EmulatorReply {
+    const invoice = this.find(applicationId, uuid);
+    if (!invoice) return fail(404, 'ERROR_NOT_FOUND', 'Invoice not found');
+    if (invoice.status !== 'draft') return fail(400, 'ERROR_FIELDS', 'Invoice already completed');
+    invoice.deleted = true;
+    this.stats.invoicesDeleted++;
+    return ok([]);
+  }
+
+  getPayment(applicationId: string, uuid: string): EmulatorReply {
+    const invoice = this.find(applicationId, uuid);
+    return invoice
+      ? ok(this.paymentView(invoice))
+      : fail(404, 'ERROR_NOT_FOUND', 'Payment not found');
+  }
+
+  refund(
+    applicationId: string,
+    uuid: string,
+    partial: { refund_amount?: unknown; ofd?: unknown } | null,
+  ): EmulatorReply {
+    const invoice = this.find(applicationId, uuid);
+    if (!invoice) return fail(404, 'ERROR_NOT_FOUND', 'Payment not found');
+    if (invoice.status !== 'success')
+      return fail(400, 'ERROR_TRANS_NOT_READY', `Payment is ${invoice.status}`);
+    const remaining = invoice.amount - invoice.refunded;
+    if (partial) {
+      const amount = partial.refund_amount;
+      if (
+        !Number.isSafeInteger(amount) ||
+        (amount as number) <= 0 ||
+        (amount as number) > remaining
+      ) {
+        return fail(400, 'ERROR_FIELDS', `refund_amount must be 1..${remaining}`);
+      }
+      if (!Array.isArray(partial.ofd) || partial.ofd.length === 0)
+        return fail(400, 'ERROR_FIELDS', 'ofd required');
+      invoice.refunded += amount as number;
+    } else {
+      invoice.refunded = invoice.amount;
+    }
+    if (invoice.refunded === invoice.amount) invoice.status = 'revert';
+    return ok(this.paymentView(invoice));
+  }
+
+  /** The hosted checkout page's data, for any visitor (the uuid is the capability). */
+  checkout(uuid: string): EmulatedInvoice | null {
+    const invoice = this.invoices.get(uuid);
+    return invoice && !invoice.deleted ? invoice : null;
+  }
+
+  /**
+   * The buyer pressed Pay (test card) or Decline. Paying debits the card and sends the success
+   * callback signed md5(store_id + invoice_id + amount + secret); Multicard refunds the payer
+   * unless the merchant answers HTTP 200 with `success: true` (multicard.md §6.1).
+   */
+  async pay(
+    uuid: string,
+    decline: boolean,
+  ): Promise<{ redirect: string | null; message: string; accepted: boolean }> {
+    const invoice = this.checkout(uuid);
+    if (!invoice) return { redirect: null, message: 'Invoice not found', accepted: false };
+    if (invoice.status !== 'draft')
+      return {
+        redirect: invoice.returnUrl,
+        message: `Invoice is ${invoice.status}`,
+        accepted: false,
+      };
+    const failure = invoice.returnErrorUrl ?? invoice.returnUrl;
+    if (decline) {
+      invoice.status = 'error';
+      return { redirect: failure, message: 'Payment declined', accepted: false };
+    }
+    invoice.status = 'progress';
+    invoice.cardPan = '860053******8829';
+    invoice.paymentTime = tashkentTime(new Date());
+    const secret = this.secrets.get(invoice.applicationId) ?? '';
+    const callback = {
+      store_id: invoice.storeId,
+      amount: invoice.amount,
+      invoice_id: invoice.invoiceId,
+      billing_id: null,
+      payment_time: invoice.paymentTime,
+      phone: '998901234567',
+      card_pan: invoice.cardPan,
+      ps: 'uzcard',
+      card_token: randomUUID(),
+      uuid: invoice.uuid,
+      receipt_url: `${this.baseUrl()}/receipt/${invoice.uuid}`,
+      sign: createHash('md5')
+        .update(`${invoice.storeId}${invoice.invoiceId}${invoice.amount}${secret}`)
+        .digest('hex'),
+    };
+    let accepted = false;
+    let message = 'The merchant did not accept the payment; it was refunded';
+    try {
+      const response = await fetch(invoice.callbackUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(callback),
+        signal: AbortSignal.timeout(this.config.providers.timeoutMs),
+      });
+      const answer = (await response.json().catch(() => null)) as {
+        success?: boolean;
+        message?: string;
+      } | null;
+      accepted = response.status === 200 && answer?.success === true;
+      if (!accepted && answer?.message) message = answer.message;
+    } catch (error) {
+      this.logger.warn({ uuid, err: error }, 'Success callback failed');
+    }
+    invoice.status = accepted ? 'success' : 'revert';
+    return accepted
+      ? { redirect: invoice.returnUrl, message: 'Payment successful', accepted }
+      : { redirect: failure, message, accepted };
+  }
+
+  private baseUrl(): string {
+    return `${this.config.publicUrl}/sandbox/multicard`;
+  }
+
+  private find(applicationId: string, uuid: string): EmulatedInvoice | null {
+    const invoice = this.invoices.get(uuid);
+    return invoice && invoice.applicationId === applicationId && !invoice.deleted ? invoice : null;
+  }
+
+  private invoiceView(invoice: EmulatedInvoice): Record<string, unknown> {
+    return {
+      uuid: invoice.uuid,
+      store_id: invoice.storeId,
+      amount: invoice.amount,
+      invoice_id: invoice.invoiceId,
+      return_url: invoice.returnUrl,
+      return_error_url: invoice.returnErrorUrl,
+      callback_url: invoice.callbackUrl,
+      ofd: invoice.ofd,
+      split: null,
+      sms: null,
+      payment: this.paymentView(invoice),
+      checkout_url: `${this.baseUrl()}/checkout/${invoice.uuid}`,
+      short_link: null,
+      deeplink: `${this.baseUrl()}/checkout/${invoice.uuid}?app=1`,
+      added_on: invoice.addedOn,
+      updated_on: invoice.addedOn,
+    };
+  }
+
+  private paymentView(invoice: EmulatedInvoice): Record<string, unknown> {
+    return {
+      uuid: invoice.uuid,
+      store_id: invoice.storeId,
+      payment_amount: invoice.amount,
+      commission_type: 'up',
+      commission_amount: 0,
+      total_amount: invoice.amount,
+      refund_amount: invoice.refunded,
+      store_invoice_id: invoice.invoiceId,
+      status: invoice.status,
+      callback_url: invoice.callbackUrl,
+      billing_id: null,
+      phone: invoice.cardPan ? '998901234567' : null,
+      ps: invoice.cardPan ? 'uzcard' : null,
+      card_pan: invoice.cardPan,
+      payment_time: invoice.paymentTime,
+      receipt_url: invoice.cardPan ? `${this.baseUrl()}/receipt/${invoice.uuid}` : null,
+    };
+  }
+}
