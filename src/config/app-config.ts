@@ -35,6 +35,8 @@ export interface AppConfig {
   logLevel: string;
   invoices: { ttlMinutes: number; expirySweepSeconds: number };
   idempotencyKeyTtlHours: number;
+  /** How long a process reuses a merchant account it looked up for a checkout (0: never). */
+  merchantCacheTtlSeconds: number;
   providers: ProvidersConfig;
   /** Names of variables that fell back to a sandbox development default. */
   developmentDefaults: string[];

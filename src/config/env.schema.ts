@@ -161,6 +161,13 @@ export class EnvironmentVariables {
   @IsOptional()
   @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
   PAYME_CHECKOUT_URL?: string;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(300)
+  MERCHANT_CACHE_TTL_SECONDS?: number;
 }
 
 /** Variables live mode cannot run without (issue: "naming each missing variable"). */

@@ -114,6 +114,7 @@ export function loadConfig(rawEnv: Record<string, string | undefined>): AppConfi
       expirySweepSeconds: vars.INVOICE_EXPIRY_SWEEP_SECONDS ?? 30,
     },
     idempotencyKeyTtlHours: vars.IDEMPOTENCY_KEY_TTL_HOURS ?? 24,
+    merchantCacheTtlSeconds: vars.MERCHANT_CACHE_TTL_SECONDS ?? 5,
     providers: {
       timeoutMs: vars.PROVIDER_TIMEOUT_MS ?? 10_000,
       multicard: {

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { DataSource, EntityManager, Repository } from 'typeorm';
+import { DataSource, In, Repository } from 'typeorm';
 
 import { CreateInvoiceDto } from './dto/create-invoice.dto';
 import { CreatedInvoiceDto, InvoiceResponseDto, InvoicesPageDto } from './dto/invoice-response.dto';
@@ -61,8 +61,11 @@ export class InvoicesService {
   async create(dto: CreateInvoiceDto): Promise<CreatedInvoiceDto> {
     const provider = this.registry.get(dto.provider);
     this.checkReceipt(dto, provider.name);
-    const account = await this.merchants.findForCheckout(dto.source, dto.businessId, provider.name);
-    const ctx = this.merchants.providerContext(account);
+    const { account, ctx } = await this.merchants.checkoutAccount(
+      dto.source,
+      dto.businessId,
+      provider.name,
+    );
     const now = new Date();
     const draft: CheckoutInvoice = {
       id: randomUUID(),
@@ -75,9 +78,7 @@ export class InvoicesService {
       expiresAt: new Date(now.getTime() + this.config.invoices.ttlMinutes * 60_000),
     };
     const local = provider.buildCheckout?.(draft, ctx) ?? null;
-    const claim = await this.dataSource.transaction((m) =>
-      this.claimOrder(m, dto, account, draft, local),
-    );
+    const claim = await this.claimOrder(dto, account, draft, local);
     if (claim.kind === 'existing') {
       return { ...toInvoiceResponse(await this.awaitCheckout(claim.invoice)), created: false };
     }
@@ -200,60 +201,94 @@ export class InvoicesService {
   }
 
   /**
-   * Under a transaction-scoped advisory lock on the order, so concurrent creates of one order
-   * queue up instead of racing: refuses a paid order, returns the open invoice of this provider
-   * (when the amount matches), or inserts the new one.
+   * Claims the order for this provider. The happy path is one autocommitted statement: insert
+   * unless the order is paid, with ON CONFLICT on the partial unique index of open invoices, so
+   * concurrent creates of one order meet at the index instead of racing (the losers wait for the
+   * winner's commit and then read its row). A conflicting open invoice that is overdue or
+   * abandoned is closed through the state machine and the insert tried again.
+   *
+   * The paid check and the insert share one snapshot, so an order paid in that instant can still
+   * get a new pending invoice; it can never be paid twice: payment callbacks refuse an order paid
+   * elsewhere, and the unique index on paid invoices makes a second payment impossible.
    */
   private async claimOrder(
-    m: EntityManager,
     dto: CreateInvoiceDto,
     account: MerchantAccount,
     draft: CheckoutInvoice,
     local: CheckoutResult | null,
   ): Promise<OrderClaim> {
-    await m.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
-      `invoice-order:${dto.source}:${dto.sourceInvoiceId}`,
-    ]);
-    const related = await m
-      .createQueryBuilder(Invoice, 'i')
-      .where('i.source = :source AND i.source_invoice_id = :sid', {
-        source: dto.source,
-        sid: dto.sourceInvoiceId,
-      })
-      .andWhere(
-        `(i.status IN ('paid', 'refunded') OR (i.provider = :provider AND i.status IN ('creating', 'pending')))`,
-        { provider: account.provider },
-      )
-      .getMany();
-    const paid = related.find(
-      (i) => i.status === InvoiceStatus.Paid || i.status === InvoiceStatus.Refunded,
-    );
-    if (paid) {
-      throw new DomainError(
-        ErrorCode.AlreadyPaid,
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const invoice = this.newInvoice(dto, account, draft, local);
+      const [row] = await this.dataSource.query<
+        {
+          paid_id: string | null;
+          paid_provider: string | null;
+          created_at: Date | null;
+          updated_at: Date | null;
+        }[]
+      >(
+        `WITH paid AS (
+           SELECT id, provider FROM invoices
+            WHERE source = $1 AND source_invoice_id = $2 AND status IN ('paid', 'refunded') LIMIT 1
+         ), inserted AS (
+           INSERT INTO invoices (id, merchant_account_id, source, business_id, provider, source_invoice_id, amount,
+                                 currency, status, refunded_amount, notify_url, return_url, return_error_url, lang, ofd,
+                                 checkout_url, deeplink, provider_ref, expires_at, version)
+           SELECT $3, $4, $1, $5, $6, $2, $7, $8, $9, 0, $10, $11, $12, $13, $14, $15, $16, $17, $18, 1
+            WHERE NOT EXISTS (SELECT 1 FROM paid)
+           ON CONFLICT (source, source_invoice_id, provider) WHERE status IN ('creating', 'pending') DO NOTHING
+           RETURNING created_at, updated_at
+         )
+         SELECT (SELECT id FROM paid) AS paid_id, (SELECT provider FROM paid) AS paid_provider,
+                (SELECT created_at FROM inserted) AS created_at, (SELECT updated_at FROM inserted) AS updated_at`,
         [
-          `order ${dto.sourceInvoiceId} of ${dto.source} was already paid (invoice ${paid.id}, ${paid.provider})`,
+          invoice.source,
+          invoice.sourceInvoiceId,
+          invoice.id,
+          invoice.merchantAccountId,
+          invoice.businessId,
+          invoice.provider,
+          invoice.amount,
+          invoice.currency,
+          invoice.status,
+          invoice.notifyUrl,
+          invoice.returnUrl,
+          invoice.returnErrorUrl,
+          invoice.lang,
+          invoice.ofd === null ? null : JSON.stringify(invoice.ofd),
+          invoice.checkoutUrl,
+          invoice.deeplink,
+          invoice.providerRef,
+          invoice.expiresAt,
         ],
-        { invoiceId: paid.id },
       );
-    }
-    const open = related.find(
-      (i) => i.status === InvoiceStatus.Pending || i.status === InvoiceStatus.Creating,
-    );
-    if (open && this.isAbandoned(open)) {
-      await this.transitions.apply(m, open, InvoiceStatus.Failed, {
-        reason: InvoiceStatusReason.CheckoutAbandoned,
+      if (row.paid_id !== null) {
+        throw new DomainError(
+          ErrorCode.AlreadyPaid,
+          [
+            `order ${dto.sourceInvoiceId} of ${dto.source} was already paid (invoice ${row.paid_id}, ${row.paid_provider})`,
+          ],
+          { invoiceId: row.paid_id },
+        );
+      }
+      if (row.created_at !== null && row.updated_at !== null) {
+        invoice.createdAt = row.created_at;
+        invoice.updatedAt = row.updated_at;
+        return { kind: 'new', invoice };
+      }
+      const open = await this.invoices.findOne({
+        where: {
+          source: dto.source,
+          sourceInvoiceId: dto.sourceInvoiceId,
+          provider: account.provider,
+          status: In([InvoiceStatus.Creating, InvoiceStatus.Pending]),
+        },
       });
-    } else if (
-      open &&
-      open.status === InvoiceStatus.Pending &&
-      open.expiresAt.getTime() <= Date.now()
-    ) {
-      // Past its lifetime but not yet swept: expire it now rather than hand out a dead checkout.
-      await this.transitions.apply(m, open, InvoiceStatus.Cancelled, {
-        reason: InvoiceStatusReason.Expired,
-      });
-    } else if (open) {
+      if (!open) continue; // closed meanwhile: insert again
+      if (this.isAbandoned(open) || this.isOverdue(open)) {
+        await this.closeStale(open.id);
+        continue;
+      }
       if (open.amount !== draft.amount || open.currency !== draft.currency) {
         throw new DomainError(
           ErrorCode.InvoiceConflict,
@@ -266,8 +301,18 @@ export class InvoicesService {
       }
       return { kind: 'existing', invoice: open };
     }
+    throw new DomainError(ErrorCode.InvoiceCreationInProgress, [
+      `order ${dto.sourceInvoiceId} is changing under concurrent requests; retry`,
+    ]);
+  }
 
-    const invoice = m.create(Invoice, {
+  private newInvoice(
+    dto: CreateInvoiceDto,
+    account: MerchantAccount,
+    draft: CheckoutInvoice,
+    local: CheckoutResult | null,
+  ): Invoice {
+    return Object.assign(new Invoice(), {
       id: draft.id,
       merchantAccountId: account.id,
       source: dto.source,
@@ -296,9 +341,29 @@ export class InvoicesService {
       refundedAt: null,
       expiresAt: draft.expiresAt,
       notifyDelivered: null,
+      version: 1,
     });
-    await m.insert(Invoice, invoice);
-    return { kind: 'new', invoice };
+  }
+
+  /** Closes an open invoice that can no longer be handed out (overdue, or its checkout abandoned). */
+  private async closeStale(id: string): Promise<void> {
+    await this.dataSource.transaction(async (m) => {
+      const locked = await this.transitions.lock(m, id);
+      if (this.isAbandoned(locked)) {
+        await this.transitions.apply(m, locked, InvoiceStatus.Failed, {
+          reason: InvoiceStatusReason.CheckoutAbandoned,
+        });
+      } else if (this.isOverdue(locked)) {
+        await this.transitions.apply(m, locked, InvoiceStatus.Cancelled, {
+          reason: InvoiceStatusReason.Expired,
+        });
+      }
+    });
+  }
+
+  /** Past its lifetime but not yet swept: expire it rather than hand out a dead checkout. */
+  private isOverdue(invoice: Invoice): boolean {
+    return invoice.status === InvoiceStatus.Pending && invoice.expiresAt.getTime() <= Date.now();
   }
 
   private isAbandoned(invoice: Invoice): boolean {

@@ -18,6 +18,7 @@ import { PaymentProviderRegistry } from '../billing/payment-provider.registry';
 import { DomainError } from '../common/errors/domain.error';
 import { ErrorCode } from '../common/errors/error-code';
 import { decodeCursor, toPage } from '../common/http/pagination';
+import { TtlCache } from '../common/ttl-cache';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 
 /** The associated data that binds sealed credentials to one merchant account. */
@@ -30,6 +31,10 @@ function credentialsBinding(
 @Injectable()
 export class MerchantsService {
   private readonly logger = new Logger(MerchantsService.name);
+  private readonly checkoutCache: TtlCache<
+    string,
+    { account: MerchantAccount; ctx: ProviderContext }
+  >;
 
   constructor(
     @InjectRepository(MerchantAccount) private readonly accounts: Repository<MerchantAccount>,
@@ -37,7 +42,9 @@ export class MerchantsService {
     private readonly registry: PaymentProviderRegistry,
     private readonly cipher: CredentialsCipher,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.checkoutCache = new TtlCache(config.merchantCacheTtlSeconds * 1000);
+  }
 
   supported(): SupportedProvidersResponseDto {
     return {
@@ -96,6 +103,7 @@ export class MerchantsService {
       { merchantAccountId: id, provider: provider.name, created },
       'Merchant account registered',
     );
+    this.checkoutCache.delete(credentialsBinding(dto));
     const account = await this.accounts.findOneByOrFail({ id });
     return { ...this.toResponse(account), created };
   }
@@ -132,6 +140,26 @@ export class MerchantsService {
       .take(limit + 1)
       .getMany();
     return toPage(rows, limit, (a) => this.toResponse(a));
+  }
+
+  /**
+   * The active account of (source, businessId, provider) and its provider context, for a
+   * checkout. Kept for MERCHANT_CACHE_TTL_SECONDS per process (credentials decrypted once): a
+   * re-registration through this process is seen at once, one through another process within
+   * that time.
+   */
+  async checkoutAccount(
+    source: string,
+    businessId: string,
+    provider: string,
+  ): Promise<{ account: MerchantAccount; ctx: ProviderContext }> {
+    const key = credentialsBinding({ source, businessId, provider });
+    const cached = this.checkoutCache.get(key);
+    if (cached) return cached;
+    const account = await this.findForCheckout(source, businessId, provider);
+    const entry = { account, ctx: this.providerContext(account) };
+    this.checkoutCache.set(key, entry);
+    return entry;
   }
 
   /** The account that takes payments for (source, businessId, provider): it must exist and be active. */
