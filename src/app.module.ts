@@ -7,6 +7,7 @@ import { LoggerModule } from 'nestjs-pino';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
 import { IdempotencyModule } from './common/idempotency/idempotency.module';
 import { ApiKeyGuard } from './common/http/api-key.guard';
+import { FixedWindowThrottlerStorage } from './common/http/fixed-window-throttler.storage';
 import { EnvelopeInterceptor } from './common/http/envelope.interceptor';
 import { pinoHttpOptions } from './common/http/logging';
 import { createValidationPipe } from './common/http/validation.pipe';
@@ -32,6 +33,7 @@ export class AppModule {
         LoggerModule.forRoot({ pinoHttp: pinoHttpOptions(config) }),
         ThrottlerModule.forRoot({
           throttlers: [{ name: 'default', ttl: 60_000, limit: config.rateLimitPerMinute }],
+          storage: new FixedWindowThrottlerStorage(),
           skipIf: (context) =>
             context.switchToHttp().getRequest<{ url: string }>().url.startsWith(CALLBACK_PREFIX),
         }),
