@@ -2,8 +2,7 @@ import { InitialSchema1795458195306 } from './1795458195306-InitialSchema';
 
 import { AddInvoicesAndIdempotencyKeys1795459051038 } from './1795459051038-AddInvoicesAndIdempotencyKeys';
 
+import { AddProviderTransactionsCallbackLogAndOutbox1795460703280 } from './1795460703280-AddProviderTransactionsCallbackLogAndOutbox';
+
 /** Every migration in order. `npm run migration:generate -- Name` appends to this list. */
-export const MIGRATIONS: Function[] = [
-  InitialSchema1795458195306,
-  AddInvoicesAndIdempotencyKeys1795459051038,
-];
+export const MIGRATIONS: Function[] = [InitialSchema1795458195306, AddInvoicesAndIdempotencyKeys1795459051038, AddProviderTransactionsCallbackLogAndOutbox1795460703280];

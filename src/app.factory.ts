@@ -5,6 +5,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { Logger } from 'nestjs-pino';
 
 import { AppModule } from './app.module';
+import { registerBodyParsers } from './common/http/body-parsers';
 import { rejectNonJsonBodies } from './common/http/json-bodies.hook';
 import { REQUEST_ID_HEADER, resolveRequestId } from './common/http/request-id';
 import { setupSwagger } from './common/http/swagger';
@@ -31,7 +32,8 @@ export async function createApp(
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     bufferLogs: true,
-    rawBody: true,
+    // Our own parsers (registerBodyParsers) replace Nest's.
+    bodyParser: false,
     preview: options.preview ?? false,
     abortOnError: false,
   });
@@ -46,6 +48,7 @@ export async function createApp(
   // Errors raised in hooks and body parsing (malformed JSON, size) reach AllExceptionsFilter
   // through the error handler Nest installs, so there is one place that shapes every error.
   fastify.addHook('onRequest', rejectNonJsonBodies);
+  registerBodyParsers(fastify, config.bodyLimitBytes);
   await app.init();
   return app;
 }

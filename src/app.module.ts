@@ -4,6 +4,7 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
 import { LoggerModule } from 'nestjs-pino';
 
+import { CallbacksModule } from './callbacks/callbacks.module';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
 import { IdempotencyModule } from './common/idempotency/idempotency.module';
 import { ApiKeyGuard } from './common/http/api-key.guard';
@@ -43,6 +44,7 @@ export class AppModule {
         HealthModule,
         MerchantsModule,
         InvoicesModule,
+        CallbacksModule,
         PagesModule,
         ...(config.mode === 'sandbox' ? [SandboxModule] : []),
       ],

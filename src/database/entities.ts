@@ -1,6 +1,16 @@
+import { CallbackLogEntry } from '../callbacks/callback-log.entity';
+import { ProviderTransaction } from '../callbacks/provider-transaction.entity';
 import { IdempotencyKey } from '../common/idempotency/idempotency-key.entity';
 import { Invoice } from '../invoices/invoice.entity';
 import { MerchantAccount } from '../merchants/merchant-account.entity';
+import { WebhookEvent } from '../notifications/webhook-event.entity';
 
 /** Every entity; the migrations must produce exactly their schema (see schema.e2e-spec). */
-export const ENTITIES = [MerchantAccount, Invoice, IdempotencyKey];
+export const ENTITIES = [
+  MerchantAccount,
+  Invoice,
+  IdempotencyKey,
+  ProviderTransaction,
+  CallbackLogEntry,
+  WebhookEvent,
+];

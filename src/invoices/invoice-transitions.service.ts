@@ -4,8 +4,10 @@ import { EntityManager } from 'typeorm';
 import { InvoiceStatus, InvoiceStatusReason } from './invoice-status.enum';
 import { Invoice } from './invoice.entity';
 import { applyInvoiceTransition } from './invoice.state-machine';
+import { Clock } from '../common/clock';
 import { DomainError } from '../common/errors/domain.error';
 import { ErrorCode } from '../common/errors/error-code';
+import { enqueueInvoiceEvent } from '../notifications/outbox';
 
 /** Fields a transition may record besides the status (checkout details, payment details). */
 export type InvoicePatch = Partial<
@@ -24,10 +26,20 @@ export type InvoicePatch = Partial<
 /**
  * Persists invoice transitions. Every status change of every module goes through `apply`, inside
  * the caller's transaction and on a row the caller has locked with `lock`, so the state machine's
- * rules and the (coming) outbox event are never bypassed.
+ * rules are never bypassed and the outbox event is written in the same transaction as the change.
  */
+/**
+ * The app hears of every change of an invoice it knows: paid, cancelled, failed, refunded. Not of
+ * `creating → pending | failed`: the create call itself answered those.
+ */
+export function notifiesApp(from: InvoiceStatus, to: InvoiceStatus): boolean {
+  return from !== InvoiceStatus.Creating && to !== InvoiceStatus.Pending;
+}
+
 @Injectable()
 export class InvoiceTransitions {
+  constructor(private readonly clock: Clock) {}
+
   /** Reads the invoice with a row lock (SELECT … FOR UPDATE) inside the caller's transaction. */
   async lock(manager: EntityManager, id: string): Promise<Invoice> {
     const invoice = await manager.findOne(Invoice, {
@@ -45,8 +57,11 @@ export class InvoiceTransitions {
     to: InvoiceStatus,
     options: { at?: Date; reason?: InvoiceStatusReason | null; patch?: InvoicePatch } = {},
   ): Promise<Invoice> {
-    applyInvoiceTransition(invoice, to, options.at ?? new Date(), options.reason ?? null);
+    const notify = notifiesApp(invoice.status, to);
+    const at = options.at ?? this.clock.now();
+    applyInvoiceTransition(invoice, to, at, options.reason ?? null);
     Object.assign(invoice, options.patch ?? {});
+    if (notify) invoice.notifyDelivered = false;
     const result = await manager
       .createQueryBuilder()
       .update(Invoice)
@@ -57,6 +72,7 @@ export class InvoiceTransitions {
         cancelledAt: invoice.cancelledAt,
         failedAt: invoice.failedAt,
         refundedAt: invoice.refundedAt,
+        notifyDelivered: invoice.notifyDelivered,
         ...options.patch,
       })
       .where('id = :id', { id: invoice.id })
@@ -65,6 +81,7 @@ export class InvoiceTransitions {
     const [row] = result.raw as { version: number; updated_at: Date }[];
     invoice.version = row.version;
     invoice.updatedAt = row.updated_at;
+    if (notify) await enqueueInvoiceEvent(manager, invoice, at);
     return invoice;
   }
 }

@@ -1,0 +1,138 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+
+import { ProviderTransaction } from './provider-transaction.entity';
+import { Credentials } from '../merchants/credentials-cipher';
+import { InvoiceStatus } from '../invoices/invoice-status.enum';
+import { InvoicePatch, InvoiceTransitions } from '../invoices/invoice-transitions.service';
+import { Invoice } from '../invoices/invoice.entity';
+import { MerchantAccount } from '../merchants/merchant-account.entity';
+import { MerchantsService } from '../merchants/merchants.service';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function isUuid(value: unknown): value is string {
+  return typeof value === 'string' && UUID.test(value);
+}
+
+export interface CallbackAccount {
+  account: MerchantAccount;
+  credentials: Credentials;
+}
+
+/**
+ * What every provider's callback handler shares: the merchant account from the URL, the locked
+ * invoice, the one-order-one-payment guard, and the paid/refunded transitions (which write the
+ * outbox event in the same transaction).
+ */
+@Injectable()
+export class CallbackSupport {
+  constructor(
+    @InjectDataSource() readonly dataSource: DataSource,
+    private readonly merchants: MerchantsService,
+    private readonly transitions: InvoiceTransitions,
+  ) {}
+
+  /** The account named in the URL, when it exists and belongs to `provider`. Deactivated accounts
+   * still receive callbacks: a payment for an invoice created while active must be honoured. */
+  async account(ref: string, provider: string): Promise<CallbackAccount | null> {
+    if (!isUuid(ref)) return null;
+    const account = await this.merchants.findById(ref).catch(() => null);
+    if (!account || account.provider !== provider) return null;
+    return { account, credentials: this.merchants.openCredentials(account) };
+  }
+
+  /** The invoice with a row lock, when it exists and belongs to the account. */
+  async lockInvoice(
+    m: EntityManager,
+    invoiceId: unknown,
+    accountId: string,
+  ): Promise<Invoice | null> {
+    if (!isUuid(invoiceId)) return null;
+    const invoice = await m.findOne(Invoice, {
+      where: { id: invoiceId },
+      lock: { mode: 'pessimistic_write' },
+    });
+    return invoice && invoice.merchantAccountId === accountId ? invoice : null;
+  }
+
+  /** One order, one payment: true when this invoice or another invoice of its order is paid. */
+  async orderAlreadyPaid(m: EntityManager, invoice: Invoice): Promise<boolean> {
+    if (invoice.status === InvoiceStatus.Paid || invoice.status === InvoiceStatus.Refunded)
+      return true;
+    const rows = await m.query<unknown[]>(
+      `SELECT 1 FROM invoices WHERE source = $1 AND source_invoice_id = $2 AND status IN ('paid', 'refunded') AND id <> $3 LIMIT 1`,
+      [invoice.source, invoice.sourceInvoiceId, invoice.id],
+    );
+    return rows.length > 0;
+  }
+
+  async lockTransaction(
+    m: EntityManager,
+    provider: string,
+    providerTxnId: string,
+  ): Promise<ProviderTransaction | null> {
+    return m.findOne(ProviderTransaction, {
+      where: { provider, providerTxnId },
+      lock: { mode: 'pessimistic_write' },
+    });
+  }
+
+  async findTransaction(
+    provider: string,
+    providerTxnId: string,
+  ): Promise<ProviderTransaction | null> {
+    return this.dataSource
+      .getRepository(ProviderTransaction)
+      .findOneBy({ provider, providerTxnId });
+  }
+
+  async insertTransaction(
+    m: EntityManager,
+    values: Partial<ProviderTransaction>,
+  ): Promise<ProviderTransaction> {
+    const transaction = m.create(ProviderTransaction, {
+      details: {},
+      reason: null,
+      providerTime: null,
+      completedMs: null,
+      cancelledMs: null,
+      ...values,
+    });
+    const result = await m.insert(ProviderTransaction, transaction);
+    const generated = result.generatedMaps[0] as Partial<ProviderTransaction>;
+    return Object.assign(transaction, {
+      id: generated.id,
+      seq: String(generated.seq),
+      createdAt: generated.createdAt,
+      updatedAt: generated.updatedAt,
+    });
+  }
+
+  async saveTransaction(m: EntityManager, transaction: ProviderTransaction): Promise<void> {
+    await m.update(
+      ProviderTransaction,
+      { id: transaction.id },
+      {
+        state: transaction.state,
+        completedMs: transaction.completedMs,
+        cancelledMs: transaction.cancelledMs,
+        reason: transaction.reason,
+        details: transaction.details,
+      },
+    );
+  }
+
+  /** pending → paid, recording what the provider told us of the payment. */
+  markPaid(m: EntityManager, invoice: Invoice, patch: InvoicePatch): Promise<Invoice> {
+    return this.transitions.apply(m, invoice, InvoiceStatus.Paid, { patch });
+  }
+
+  /** paid → refunded: the provider returned the money (Payme cancel of a performed transaction, Uzum reverse). */
+  markRefunded(m: EntityManager, invoice: Invoice): Promise<Invoice> {
+    return this.transitions.apply(m, invoice, InvoiceStatus.Refunded, {
+      patch: { refundedAmount: invoice.amount },
+    });
+  }
+}

@@ -1,0 +1,16 @@
+import { Module } from '@nestjs/common';
+
+import { CallbackLog } from './callback-log.service';
+import { CallbackSupport } from './callback-support.service';
+import { ClickCallbacksController } from './click/click-callbacks.controller';
+import { ClickCallbacksService } from './click/click-callbacks.service';
+import { InvoicesModule } from '../invoices/invoices.module';
+import { MerchantsModule } from '../merchants/merchants.module';
+
+/** Provider → gateway: each provider's callback protocol under /api/callbacks/<provider>/<account>. */
+@Module({
+  imports: [InvoicesModule, MerchantsModule],
+  controllers: [ClickCallbacksController],
+  providers: [CallbackSupport, CallbackLog, ClickCallbacksService],
+})
+export class CallbacksModule {}

@@ -1,0 +1,43 @@
+import { All, Body, Controller, HttpCode, Param, Req, Res } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+
+import { ClickCallbacksService } from './click-callbacks.service';
+import { SkipEnvelope } from '../../common/http/envelope.interceptor';
+import { CallbackLog } from '../callback-log.service';
+
+/** Click SHOP API: the merchant's prepare and complete URLs (both dispatch on `action`). */
+@ApiExcludeController()
+@SkipEnvelope()
+@Controller('api/callbacks/click/:merchantAccountId')
+export class ClickCallbacksController {
+  constructor(
+    private readonly click: ClickCallbacksService,
+    private readonly log: CallbackLog,
+  ) {}
+
+  @All(['prepare', 'complete'])
+  @HttpCode(200)
+  async handle(
+    @Param('merchantAccountId') accountRef: string,
+    @Body() body: unknown,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<string> {
+    const result = await this.click.handle(accountRef, body);
+    const action = request.url.split('?', 1)[0].split('/').pop() ?? 'click';
+    await this.log.record({
+      provider: 'click',
+      merchantAccountRef: accountRef,
+      action,
+      invoiceId: result.invoiceId,
+      request: body,
+      responseStatus: result.status,
+      response: JSON.parse(result.body) as unknown,
+      outcome: result.outcome,
+      requestId: request.id,
+    });
+    void reply.status(result.status).header('content-type', 'application/json; charset=utf-8');
+    return result.body;
+  }
+}

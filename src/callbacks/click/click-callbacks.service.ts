@@ -1,0 +1,201 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+
+import {
+  CLICK_COMPLETE,
+  CLICK_PREPARE,
+  ClickError,
+  ClickRequest,
+  clickResponse,
+  clickSignature,
+  parseClickRequest,
+} from '../../billing/providers/click/click.protocol';
+import { Clock } from '../../common/clock';
+import { constantTimeEqual } from '../../common/crypto/constant-time-equal';
+import { parseMajorUnitString } from '../../common/money/money';
+import { InvoiceStatus } from '../../invoices/invoice-status.enum';
+import { Invoice } from '../../invoices/invoice.entity';
+import { CallbackReply } from '../callback-reply';
+import { CallbackSupport } from '../callback-support.service';
+import { ProviderTransactionState } from '../provider-transaction.entity';
+
+const PROVIDER = 'click';
+
+/** A decision: Click's error code, and the id to answer with (our merchant_prepare_id). */
+interface Decision {
+  error: ClickError;
+  prepareId: string | null;
+}
+
+/**
+ * Click's SHOP API (click.md): Prepare (action 0) and Complete (action 1), form-encoded in, JSON
+ * out, always HTTP 200. Checks run in the order of click.md §4.1, with the §4.2 choice: on
+ * Complete, a Click-reported failure (`error < 0`) is answered -9 before the "already paid" check,
+ * which is what Click's own test suite expects (scenario 8).
+ */
+@Injectable()
+export class ClickCallbacksService {
+  constructor(
+    private readonly support: CallbackSupport,
+    private readonly clock: Clock,
+  ) {}
+
+  async handle(accountRef: string, body: unknown): Promise<CallbackReply> {
+    const parsed = parseClickRequest(body);
+    const form = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+    const echo = (
+      error: ClickError,
+      prepareId: string | null = null,
+      invoiceId: string | null = null,
+    ): CallbackReply => ({
+      status: 200,
+      body: clickResponse({
+        clickTransId: typeof form.click_trans_id === 'string' ? form.click_trans_id : null,
+        merchantTransId: typeof form.merchant_trans_id === 'string' ? form.merchant_trans_id : null,
+        idField: form.action === CLICK_COMPLETE ? 'merchant_confirm_id' : 'merchant_prepare_id',
+        id: prepareId,
+        error,
+      }),
+      outcome: error === ClickError.Success ? null : String(error),
+      invoiceId,
+    });
+
+    // 1. Every required parameter, well formed.
+    if ('problems' in parsed) return echo(ClickError.ErrorInRequest);
+    const request = parsed.request;
+    // 2. The signature, with the secret of the account named in the URL (authenticated first).
+    const caller = await this.support.account(accountRef, PROVIDER);
+    if (
+      !caller ||
+      !constantTimeEqual(
+        request.sign_string.toLowerCase(),
+        clickSignature(request, caller.credentials.secretKey),
+      )
+    ) {
+      return echo(ClickError.SignCheckFailed);
+    }
+    // Click.md §3.2: the service_id hashed is the one received; it must also be ours.
+    if (request.service_id !== caller.credentials.serviceId) return echo(ClickError.ErrorInRequest);
+    // 3. The action.
+    if (request.action !== CLICK_PREPARE && request.action !== CLICK_COMPLETE)
+      return echo(ClickError.ActionNotFound);
+
+    const decision = await this.support.dataSource.transaction(async (m) => {
+      // 4. The order (our invoice id in merchant_trans_id, of this account).
+      const invoice = await this.support.lockInvoice(
+        m,
+        request.merchant_trans_id,
+        caller.account.id,
+      );
+      if (!invoice) return { error: ClickError.UserDoesNotExist, prepareId: null, invoiceId: null };
+      const result =
+        request.action === CLICK_PREPARE
+          ? await this.prepare(m, request, invoice)
+          : await this.complete(m, request, invoice);
+      return { ...result, invoiceId: invoice.id };
+    });
+    return echo(decision.error, decision.prepareId, decision.invoiceId);
+  }
+
+  private async prepare(
+    m: EntityManager,
+    request: ClickRequest,
+    invoice: Invoice,
+  ): Promise<Decision> {
+    const existing = await this.support.lockTransaction(m, PROVIDER, request.click_trans_id);
+    if (existing && existing.invoiceId !== invoice.id)
+      return { error: ClickError.ErrorInRequest, prepareId: null };
+    if (existing?.state === ProviderTransactionState.Completed)
+      return { error: ClickError.AlreadyPaid, prepareId: null };
+    if (await this.support.orderAlreadyPaid(m, invoice))
+      return { error: ClickError.AlreadyPaid, prepareId: null };
+    if (!this.amountMatches(request, invoice))
+      return { error: ClickError.IncorrectAmount, prepareId: null };
+    if (
+      invoice.status !== InvoiceStatus.Pending ||
+      existing?.state === ProviderTransactionState.Cancelled
+    ) {
+      return { error: ClickError.TransactionCancelled, prepareId: null };
+    }
+    // A repeated Prepare of the same attempt gets the same prepare id.
+    if (existing) return { error: ClickError.Success, prepareId: existing.seq };
+    const transaction = await this.support.insertTransaction(m, {
+      provider: PROVIDER,
+      providerTxnId: request.click_trans_id,
+      invoiceId: invoice.id,
+      merchantAccountId: invoice.merchantAccountId,
+      state: ProviderTransactionState.Created,
+      amount: invoice.amount,
+      createdMs: this.clock.nowMs(),
+      details: {
+        clickPaydocId: request.click_paydoc_id,
+        amount: request.amount,
+        signTime: request.sign_time,
+      },
+    });
+    return { error: ClickError.Success, prepareId: transaction.seq };
+  }
+
+  private async complete(
+    m: EntityManager,
+    request: ClickRequest,
+    invoice: Invoice,
+  ): Promise<Decision> {
+    // 5. The prepared attempt: this click_trans_id, with the prepare id we gave it, for this order.
+    const transaction = await this.support.lockTransaction(m, PROVIDER, request.click_trans_id);
+    if (
+      !transaction ||
+      transaction.seq !== request.merchant_prepare_id ||
+      transaction.invoiceId !== invoice.id
+    ) {
+      return { error: ClickError.TransactionDoesNotExist, prepareId: null };
+    }
+    // §4.2: Click reports the debit failed. Answer -9. A created attempt is cancelled (the order stays
+    // payable by another attempt); a completed one is NOT un-paid: Click's own confirmation stands
+    // and money moves back only through a reversal, so an error here cannot undo a payment.
+    if (Number(request.error) < 0) {
+      if (transaction.state === ProviderTransactionState.Created) {
+        transaction.state = ProviderTransactionState.Cancelled;
+        transaction.cancelledMs = this.clock.nowMs();
+        transaction.details = {
+          ...transaction.details,
+          clickError: request.error,
+          clickErrorNote: request.error_note.slice(0, 200),
+        };
+        await this.support.saveTransaction(m, transaction);
+      }
+      return { error: ClickError.TransactionCancelled, prepareId: transaction.seq };
+    }
+    // 6. Already confirmed (this attempt, or the order through anything else).
+    if (
+      transaction.state === ProviderTransactionState.Completed ||
+      (await this.support.orderAlreadyPaid(m, invoice))
+    ) {
+      return { error: ClickError.AlreadyPaid, prepareId: transaction.seq };
+    }
+    // 7. The amount.
+    if (!this.amountMatches(request, invoice))
+      return { error: ClickError.IncorrectAmount, prepareId: transaction.seq };
+    // 8. Cancelled (this attempt, or the invoice: expired or cancelled by the merchant).
+    if (
+      transaction.state !== ProviderTransactionState.Created ||
+      invoice.status !== InvoiceStatus.Pending
+    ) {
+      return { error: ClickError.TransactionCancelled, prepareId: transaction.seq };
+    }
+    // 9. Paid.
+    transaction.state = ProviderTransactionState.Completed;
+    transaction.completedMs = this.clock.nowMs();
+    await this.support.saveTransaction(m, transaction);
+    await this.support.markPaid(m, invoice, {
+      providerRef: request.click_trans_id,
+      paymentSystem: 'click',
+    });
+    return { error: ClickError.Success, prepareId: transaction.seq };
+  }
+
+  /** The som amount string Click sent, exactly equal to the invoice's tiyin (no float). */
+  private amountMatches(request: ClickRequest, invoice: Invoice): boolean {
+    return parseMajorUnitString(request.amount, invoice.currency) === invoice.amount;
+  }
+}

@@ -1,0 +1,78 @@
+import {
+  Check,
+  Column,
+  CreateDateColumn,
+  Entity,
+  Index,
+  JoinColumn,
+  ManyToOne,
+  PrimaryColumn,
+  Unique,
+  UpdateDateColumn,
+} from 'typeorm';
+
+import { Invoice } from '../invoices/invoice.entity';
+
+export enum WebhookEventStatus {
+  Pending = 'pending',
+  Delivered = 'delivered',
+  Dead = 'dead',
+}
+
+/**
+ * The transactional outbox: one row per invoice change, written in the transaction of the
+ * change. `body` holds the exact bytes every delivery attempt sends.
+ */
+@Entity({ name: 'webhook_events' })
+@Unique('uq_webhook_events_invoice_sequence', ['invoiceId', 'sequence'])
+@Check('chk_webhook_events_status', "status IN ('pending', 'delivered', 'dead')")
+@Index('ix_webhook_events_due', ['nextAttemptAt'], { where: "status = 'pending'" })
+@Index('ix_webhook_events_created_at_id', ['createdAt', 'id'])
+export class WebhookEvent {
+  @PrimaryColumn('uuid')
+  id: string;
+
+  @ManyToOne(() => Invoice, { onDelete: 'RESTRICT', nullable: false })
+  @JoinColumn({ name: 'invoice_id', foreignKeyConstraintName: 'fk_webhook_events_invoice' })
+  invoice?: Invoice;
+
+  @Column('uuid')
+  invoiceId: string;
+
+  @Column('text')
+  type: string;
+
+  /** The invoice's version after the change: increases with every change of that invoice. */
+  @Column('integer')
+  sequence: number;
+
+  @Column('text')
+  notifyUrl: string;
+
+  @Column('text')
+  body: string;
+
+  @Column('text')
+  status: WebhookEventStatus;
+
+  @Column('integer', { default: 0 })
+  attempts: number;
+
+  @Column('timestamptz')
+  nextAttemptAt: Date;
+
+  @Column('integer', { nullable: true })
+  lastStatus: number | null;
+
+  @Column('text', { nullable: true })
+  lastError: string | null;
+
+  @Column('timestamptz', { nullable: true })
+  deliveredAt: Date | null;
+
+  @CreateDateColumn({ type: 'timestamptz' })
+  createdAt: Date;
+
+  @UpdateDateColumn({ type: 'timestamptz' })
+  updatedAt: Date;
+}
