@@ -20,7 +20,7 @@ export function registerBodyParsers(fastify: FastifyInstance, bodyLimit: number)
     { parseAs: 'string', bodyLimit },
     (request, body, done) => {
       const text = body as string;
-      parseJson(request, text, (error: Error | null, value?: unknown) => {
+      void parseJson(request, text, (error: Error | null, value?: unknown) => {
         if (error && isCallback(request)) done(null, new MalformedBody(text));
         else if (error) done(error, undefined);
         else done(null, value);
