@@ -4,13 +4,15 @@ import { CallbackLog } from './callback-log.service';
 import { CallbackSupport } from './callback-support.service';
 import { ClickCallbacksController } from './click/click-callbacks.controller';
 import { ClickCallbacksService } from './click/click-callbacks.service';
+import { PaymeCallbacksController } from './payme/payme-callbacks.controller';
+import { PaymeCallbacksService } from './payme/payme-callbacks.service';
 import { InvoicesModule } from '../invoices/invoices.module';
 import { MerchantsModule } from '../merchants/merchants.module';
 
 /** Provider → gateway: each provider's callback protocol under /api/callbacks/<provider>/<account>. */
 @Module({
   imports: [InvoicesModule, MerchantsModule],
-  controllers: [ClickCallbacksController],
-  providers: [CallbackSupport, CallbackLog, ClickCallbacksService],
+  controllers: [ClickCallbacksController, PaymeCallbacksController],
+  providers: [CallbackSupport, CallbackLog, ClickCallbacksService, PaymeCallbacksService],
 })
 export class CallbacksModule {}

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { DataSource, Repository } from 'typeorm';
+import { DataSource, EntityManager, Repository } from 'typeorm';
 
 import { CredentialsCipher, Credentials } from './credentials-cipher';
 import { BusinessProvidersResponseDto } from './dto/business-providers-response.dto';
@@ -196,6 +196,31 @@ export class MerchantsService {
       credentials: this.openCredentials(account),
       callbackUrls: this.callbackUrls(account),
     };
+  }
+
+  /**
+   * Replaces one credential of an account (Payme's ChangePassword rotates the cashbox key), sealed
+   * again inside the caller's transaction when one is given.
+   */
+  async replaceCredential(
+    account: MerchantAccount,
+    field: string,
+    value: string,
+    manager?: EntityManager,
+  ): Promise<void> {
+    const credentials = { ...this.openCredentials(account), [field]: value };
+    const sealed = this.cipher.seal(credentials, credentialsBinding(account));
+    await (manager ?? this.dataSource.manager).update(
+      MerchantAccount,
+      { id: account.id },
+      {
+        credentialsCiphertext: sealed.ciphertext,
+        credentialsKeyId: sealed.keyId,
+        credentialFields: Object.keys(credentials),
+      },
+    );
+    this.checkoutCache.delete(credentialsBinding(account));
+    this.logger.log({ merchantAccountId: account.id, field }, 'Merchant credential replaced');
   }
 
   /** The decrypted credentials of an account, for provider calls. Never returned by the API. */

@@ -1,0 +1,481 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+
+import {
+  PAYME_METHODS,
+  PAYME_TIMEOUT_MS,
+  PaymeError,
+  PaymeMethod,
+  PaymeReason,
+  PaymeState,
+  RpcId,
+  parseRpcRequest,
+  paymeError,
+  paymeKeyFromAuthorization,
+  paymeResult,
+  rpcId,
+} from '../../billing/providers/payme/payme.protocol';
+import { PAYME_ACCOUNT_FIELD } from '../../billing/providers/payme/payme.transformers';
+import { MalformedBody } from '../../common/http/body-parsers';
+import { Clock } from '../../common/clock';
+import { constantTimeEqual } from '../../common/crypto/constant-time-equal';
+import { InvoiceStatus } from '../../invoices/invoice-status.enum';
+import { Invoice } from '../../invoices/invoice.entity';
+import { MerchantsService } from '../../merchants/merchants.service';
+import { CallbackReply } from '../callback-reply';
+import { CallbackAccount, CallbackSupport } from '../callback-support.service';
+import { ProviderTransaction, ProviderTransactionState } from '../provider-transaction.entity';
+
+const PROVIDER = 'payme';
+
+/** A method's outcome: a result, or an error code (with the account field it concerns). */
+type Outcome = ({ result: unknown } | { error: PaymeError; data?: string }) & {
+  invoiceId?: string | null;
+};
+
+const STATE: Record<ProviderTransactionState, PaymeState> = {
+  [ProviderTransactionState.Created]: PaymeState.Created,
+  [ProviderTransactionState.Completed]: PaymeState.Performed,
+  [ProviderTransactionState.Cancelled]: PaymeState.Cancelled,
+  [ProviderTransactionState.Reversed]: PaymeState.CancelledAfterPerform,
+  [ProviderTransactionState.Failed]: PaymeState.Cancelled,
+};
+
+const fail = (error: PaymeError, data?: string): Outcome => ({ error, data });
+
+const isAmount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) > 0;
+const isTime = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
+const isPaymeId = (v: unknown): v is string =>
+  typeof v === 'string' && v.length > 0 && v.length <= 64;
+
+/**
+ * Payme's Merchant API (payme.md): JSON-RPC, always HTTP 200, Basic auth `Paycom:<key>`.
+ * Every answer is rebuilt from stored values, so a repeated call gets the identical answer.
+ * Changes happen in one transaction that locks the invoice first, then the transaction.
+ */
+@Injectable()
+export class PaymeCallbacksService {
+  private readonly logger = new Logger(PaymeCallbacksService.name);
+
+  constructor(
+    private readonly support: CallbackSupport,
+    private readonly merchants: MerchantsService,
+    private readonly clock: Clock,
+  ) {}
+
+  async handle(
+    accountRef: string,
+    httpMethod: string,
+    authorization: string | undefined,
+    body: unknown,
+  ): Promise<CallbackReply & { action: string }> {
+    const id = rpcId(body);
+    const answer = (
+      json: string,
+      outcome: string | null,
+      action: string,
+      invoiceId: string | null = null,
+    ) => ({
+      status: 200,
+      body: json,
+      outcome,
+      invoiceId,
+      action,
+    });
+    const method =
+      typeof body === 'object' &&
+      body !== null &&
+      typeof (body as { method?: unknown }).method === 'string'
+        ? String((body as { method: string }).method).slice(0, 50)
+        : 'unknown';
+    if (httpMethod !== 'POST')
+      return answer(
+        paymeError(null, PaymeError.InvalidHttpMethod),
+        String(PaymeError.InvalidHttpMethod),
+        httpMethod,
+      );
+    if (body instanceof MalformedBody || body === undefined)
+      return answer(
+        paymeError(null, PaymeError.ParseError),
+        String(PaymeError.ParseError),
+        'unparsable',
+      );
+
+    // The account from the URL authenticates the caller before anything else is read.
+    const caller = await this.support.account(accountRef, PROVIDER);
+    const key = paymeKeyFromAuthorization(authorization);
+    if (!caller || key === null || !constantTimeEqual(key, caller.credentials.key ?? '')) {
+      return answer(
+        paymeError(id, PaymeError.InsufficientPrivileges),
+        String(PaymeError.InsufficientPrivileges),
+        method,
+      );
+    }
+    const request = parseRpcRequest(body);
+    if (!request)
+      return answer(
+        paymeError(id, PaymeError.InvalidRequest),
+        String(PaymeError.InvalidRequest),
+        method,
+      );
+    if (!(PAYME_METHODS as readonly string[]).includes(request.method)) {
+      return answer(
+        paymeError(request.id, PaymeError.MethodNotFound, request.method),
+        String(PaymeError.MethodNotFound),
+        method,
+      );
+    }
+    let outcome: Outcome;
+    try {
+      outcome = await this.dispatch(request.method as PaymeMethod, request.params, caller);
+    } catch (error) {
+      this.logger.error({ err: error, method: request.method }, 'Payme callback failed');
+      outcome = fail(PaymeError.SystemError);
+    }
+    return 'result' in outcome
+      ? answer(paymeResult(request.id, outcome.result), null, method, outcome.invoiceId ?? null)
+      : answer(
+          paymeError(request.id as RpcId, outcome.error, outcome.data),
+          String(outcome.error),
+          method,
+          outcome.invoiceId ?? null,
+        );
+  }
+
+  private dispatch(
+    method: PaymeMethod,
+    params: Record<string, unknown>,
+    caller: CallbackAccount,
+  ): Promise<Outcome> {
+    switch (method) {
+      case 'CheckPerformTransaction':
+        return this.checkPerform(params, caller);
+      case 'CreateTransaction':
+        return this.create(params, caller);
+      case 'PerformTransaction':
+        return this.perform(params, caller);
+      case 'CancelTransaction':
+        return this.cancel(params, caller);
+      case 'CheckTransaction':
+        return this.check(params, caller);
+      case 'GetStatement':
+        return this.statement(params, caller);
+      case 'ChangePassword':
+        return this.changePassword(params, caller);
+    }
+  }
+
+  private orderId(params: Record<string, unknown>): unknown {
+    const account = params.account;
+    return typeof account === 'object' && account !== null
+      ? (account as Record<string, unknown>)[PAYME_ACCOUNT_FIELD]
+      : undefined;
+  }
+
+  /**
+   * The account checks shared by CheckPerformTransaction and CreateTransaction, on a locked invoice:
+   * it exists (-31050), is not paid through anything (-31051), is still payable (-31053), and the
+   * amount is the invoice's to the tiyin (-31001).
+   */
+  private async payableInvoice(
+    m: EntityManager,
+    params: Record<string, unknown>,
+    caller: CallbackAccount,
+  ): Promise<{ invoice: Invoice } | { outcome: Outcome }> {
+    const invoice = await this.support.lockInvoice(m, this.orderId(params), caller.account.id);
+    if (!invoice) return { outcome: fail(PaymeError.OrderNotFound, PAYME_ACCOUNT_FIELD) };
+    if (await this.support.orderAlreadyPaid(m, invoice))
+      return {
+        outcome: {
+          ...fail(PaymeError.OrderAlreadyPaid, PAYME_ACCOUNT_FIELD),
+          invoiceId: invoice.id,
+        } as Outcome,
+      };
+    if (invoice.status !== InvoiceStatus.Pending)
+      return {
+        outcome: {
+          ...fail(PaymeError.OrderNotPayable, PAYME_ACCOUNT_FIELD),
+          invoiceId: invoice.id,
+        } as Outcome,
+      };
+    if (!isAmount(params.amount) || params.amount !== invoice.amount)
+      return { outcome: { ...fail(PaymeError.WrongAmount), invoiceId: invoice.id } };
+    return { invoice };
+  }
+
+  /** Another Payme transaction of this invoice that is still open or performed. */
+  private async activeTransaction(
+    m: EntityManager,
+    invoice: Invoice,
+    exceptId: string | null,
+  ): Promise<ProviderTransaction | null> {
+    const rows = await m.find(ProviderTransaction, {
+      where: { invoiceId: invoice.id, provider: PROVIDER },
+    });
+    return (
+      rows.find(
+        (t) =>
+          t.providerTxnId !== exceptId &&
+          (t.state === ProviderTransactionState.Created ||
+            t.state === ProviderTransactionState.Completed),
+      ) ?? null
+    );
+  }
+
+  private checkPerform(params: Record<string, unknown>, caller: CallbackAccount): Promise<Outcome> {
+    return this.support.dataSource.transaction(async (m) => {
+      const found = await this.payableInvoice(m, params, caller);
+      if ('outcome' in found) return found.outcome;
+      const { invoice } = found;
+      if (await this.activeTransaction(m, invoice, null))
+        return { ...fail(PaymeError.OrderBusy, PAYME_ACCOUNT_FIELD), invoiceId: invoice.id };
+      return {
+        result: { allow: true, ...(invoice.ofd ? { detail: fiscalDetail(invoice) } : {}) },
+        invoiceId: invoice.id,
+      };
+    });
+  }
+
+  private create(params: Record<string, unknown>, caller: CallbackAccount): Promise<Outcome> {
+    if (!isPaymeId(params.id) || !isTime(params.time))
+      return Promise.resolve(fail(PaymeError.InvalidRequest));
+    const paymeId = params.id;
+    const paymeTime = params.time;
+    return this.support.dataSource.transaction(async (m) => {
+      const known = await this.support.findTransaction(PROVIDER, paymeId);
+      if (known) {
+        if (known.merchantAccountId !== caller.account.id) return fail(PaymeError.CannotPerform);
+        await this.support.lockInvoice(m, known.invoiceId, caller.account.id);
+        const transaction = (await this.support.lockTransaction(
+          m,
+          PROVIDER,
+          paymeId,
+        )) as ProviderTransaction;
+        if (transaction.state !== ProviderTransactionState.Created)
+          return { ...fail(PaymeError.CannotPerform), invoiceId: transaction.invoiceId };
+        if (await this.cancelIfTimedOut(m, transaction))
+          return { ...fail(PaymeError.CannotPerform), invoiceId: transaction.invoiceId };
+        return { result: createResult(transaction), invoiceId: transaction.invoiceId };
+      }
+      const found = await this.payableInvoice(m, params, caller);
+      if ('outcome' in found) return found.outcome;
+      const { invoice } = found;
+      // Another CreateTransaction of the same id may have committed while we waited for the lock.
+      const raced = await this.support.lockTransaction(m, PROVIDER, paymeId);
+      if (raced)
+        return raced.state === ProviderTransactionState.Created
+          ? { result: createResult(raced), invoiceId: invoice.id }
+          : fail(PaymeError.CannotPerform);
+      // One-time order: a second transaction while one is open (or performed) is refused (payme.md §3.2).
+      if (await this.activeTransaction(m, invoice, paymeId))
+        return { ...fail(PaymeError.CannotPerform), invoiceId: invoice.id };
+      if (this.clock.nowMs() - paymeTime >= PAYME_TIMEOUT_MS)
+        return { ...fail(PaymeError.CannotPerform), invoiceId: invoice.id };
+      const transaction = await this.support.insertTransaction(m, {
+        provider: PROVIDER,
+        providerTxnId: paymeId,
+        invoiceId: invoice.id,
+        merchantAccountId: caller.account.id,
+        state: ProviderTransactionState.Created,
+        amount: invoice.amount,
+        providerTime: paymeTime,
+        createdMs: this.clock.nowMs(),
+      });
+      return { result: createResult(transaction), invoiceId: invoice.id };
+    });
+  }
+
+  private perform(params: Record<string, unknown>, caller: CallbackAccount): Promise<Outcome> {
+    return this.withTransaction(params, caller, async (m, transaction, invoice) => {
+      if (transaction.state === ProviderTransactionState.Completed)
+        return { result: performResult(transaction) };
+      if (transaction.state !== ProviderTransactionState.Created)
+        return fail(PaymeError.CannotPerform);
+      if (await this.cancelIfTimedOut(m, transaction)) return fail(PaymeError.CannotPerform);
+      if (
+        invoice.status !== InvoiceStatus.Pending ||
+        (await this.support.orderAlreadyPaid(m, invoice))
+      ) {
+        // The order was paid elsewhere or closed meanwhile: this transaction must not take money.
+        this.close(transaction, ProviderTransactionState.Cancelled, PaymeReason.ExecutionError);
+        await this.support.saveTransaction(m, transaction);
+        return fail(PaymeError.CannotPerform);
+      }
+      transaction.state = ProviderTransactionState.Completed;
+      transaction.completedMs = this.clock.nowMs();
+      await this.support.saveTransaction(m, transaction);
+      await this.support.markPaid(m, invoice, {
+        providerRef: transaction.providerTxnId,
+        paymentSystem: 'payme',
+      });
+      return { result: performResult(transaction) };
+    });
+  }
+
+  private cancel(params: Record<string, unknown>, caller: CallbackAccount): Promise<Outcome> {
+    if (!Number.isSafeInteger(params.reason))
+      return Promise.resolve(fail(PaymeError.InvalidRequest));
+    const reason = params.reason as number;
+    return this.withTransaction(params, caller, async (m, transaction, invoice) => {
+      if (transaction.state === ProviderTransactionState.Created) {
+        // Released: the invoice stays payable by another transaction.
+        this.close(transaction, ProviderTransactionState.Cancelled, reason);
+        await this.support.saveTransaction(m, transaction);
+      } else if (transaction.state === ProviderTransactionState.Completed) {
+        // Refunded from Payme's side: the invoice is refunded and the app told.
+        this.close(transaction, ProviderTransactionState.Reversed, reason);
+        await this.support.saveTransaction(m, transaction);
+        if (invoice.status === InvoiceStatus.Paid) await this.support.markRefunded(m, invoice);
+      }
+      return { result: cancelResult(transaction) };
+    });
+  }
+
+  private check(params: Record<string, unknown>, caller: CallbackAccount): Promise<Outcome> {
+    return this.withTransaction(params, caller, (_m, transaction) =>
+      Promise.resolve({
+        result: {
+          create_time: transaction.createdMs,
+          perform_time: transaction.completedMs ?? 0,
+          cancel_time: transaction.cancelledMs ?? 0,
+          transaction: transaction.seq,
+          state: STATE[transaction.state],
+          reason: transaction.reason,
+        },
+      }),
+    );
+  }
+
+  private async statement(
+    params: Record<string, unknown>,
+    caller: CallbackAccount,
+  ): Promise<Outcome> {
+    if (!isTime(params.from) || !isTime(params.to)) return fail(PaymeError.InvalidRequest);
+    const rows = await this.support.dataSource
+      .getRepository(ProviderTransaction)
+      .createQueryBuilder('t')
+      .where('t.merchant_account_id = :account AND t.provider = :provider', {
+        account: caller.account.id,
+        provider: PROVIDER,
+      })
+      .andWhere('t.provider_time BETWEEN :from AND :to', { from: params.from, to: params.to })
+      .orderBy('t.provider_time', 'ASC')
+      .addOrderBy('t.seq', 'ASC')
+      .getMany();
+    return {
+      result: {
+        transactions: rows.map((t) => ({
+          id: t.providerTxnId,
+          time: t.providerTime,
+          amount: t.amount,
+          account: { [PAYME_ACCOUNT_FIELD]: t.invoiceId },
+          create_time: t.createdMs,
+          perform_time: t.completedMs ?? 0,
+          cancel_time: t.cancelledMs ?? 0,
+          transaction: t.seq,
+          state: STATE[t.state],
+          reason: t.reason,
+          receivers: null,
+        })),
+      },
+    };
+  }
+
+  /** The new cashbox key, sealed like every credential; the old key stops working at once. */
+  private async changePassword(
+    params: Record<string, unknown>,
+    caller: CallbackAccount,
+  ): Promise<Outcome> {
+    const password = params.password;
+    if (typeof password !== 'string' || password.trim() === '' || password.length > 256)
+      return fail(PaymeError.OrderNotFound, 'password');
+    if (constantTimeEqual(password, caller.credentials.key ?? ''))
+      return fail(PaymeError.InsufficientPrivileges);
+    await this.support.dataSource.transaction(async (m) => {
+      const current = await this.support.account(caller.account.id, PROVIDER);
+      if (!current) throw new Error('merchant account vanished');
+      await this.merchants.replaceCredential(current.account, 'key', password, m);
+    });
+    return { result: { success: true } };
+  }
+
+  /** Finds the Payme transaction of this account and runs `work` with its invoice and itself locked. */
+  private async withTransaction(
+    params: Record<string, unknown>,
+    caller: CallbackAccount,
+    work: (
+      m: EntityManager,
+      transaction: ProviderTransaction,
+      invoice: Invoice,
+    ) => Promise<Outcome>,
+  ): Promise<Outcome> {
+    if (!isPaymeId(params.id)) return fail(PaymeError.TransactionNotFound);
+    const paymeId = params.id;
+    const known = await this.support.findTransaction(PROVIDER, paymeId);
+    if (!known || known.merchantAccountId !== caller.account.id)
+      return fail(PaymeError.TransactionNotFound);
+    const outcome = await this.support.dataSource.transaction(async (m) => {
+      const invoice = (await this.support.lockInvoice(
+        m,
+        known.invoiceId,
+        caller.account.id,
+      )) as Invoice;
+      const transaction = (await this.support.lockTransaction(
+        m,
+        PROVIDER,
+        paymeId,
+      )) as ProviderTransaction;
+      return work(m, transaction, invoice);
+    });
+    return { ...outcome, invoiceId: known.invoiceId };
+  }
+
+  /** A created transaction older than 12 hours (from Payme's `time`) is cancelled with reason 4. */
+  private async cancelIfTimedOut(
+    m: EntityManager,
+    transaction: ProviderTransaction,
+  ): Promise<boolean> {
+    const since = transaction.providerTime ?? transaction.createdMs;
+    if (this.clock.nowMs() - since < PAYME_TIMEOUT_MS) return false;
+    this.close(transaction, ProviderTransactionState.Cancelled, PaymeReason.Timeout);
+    await this.support.saveTransaction(m, transaction);
+    return true;
+  }
+
+  private close(
+    transaction: ProviderTransaction,
+    state: ProviderTransactionState,
+    reason: number,
+  ): void {
+    transaction.state = state;
+    transaction.reason = reason;
+    transaction.cancelledMs = this.clock.nowMs();
+  }
+}
+
+function createResult(t: ProviderTransaction): Record<string, unknown> {
+  return { create_time: t.createdMs, transaction: t.seq, state: STATE[t.state] };
+}
+
+function performResult(t: ProviderTransaction): Record<string, unknown> {
+  return { transaction: t.seq, perform_time: t.completedMs, state: STATE[t.state] };
+}
+
+function cancelResult(t: ProviderTransaction): Record<string, unknown> {
+  return { transaction: t.seq, cancel_time: t.cancelledMs, state: STATE[t.state] };
+}
+
+/** Receipt lines for Payme's fiscalization (`detail`), from the invoice's ofd items. */
+function fiscalDetail(invoice: Invoice): Record<string, unknown> {
+  return {
+    receipt_type: 0,
+    items: (invoice.ofd ?? []).map((item) => ({
+      title: item.name,
+      price: item.price,
+      count: item.qty,
+      code: item.mxik,
+      package_code: item.package_code,
+      vat_percent: item.vat ?? 0,
+    })),
+  };
+}
