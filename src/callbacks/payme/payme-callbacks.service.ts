@@ -135,7 +135,7 @@ export class PaymeCallbacksService {
     return 'result' in outcome
       ? answer(paymeResult(request.id, outcome.result), null, method, outcome.invoiceId ?? null)
       : answer(
-          paymeError(request.id as RpcId, outcome.error, outcome.data),
+          paymeError(request.id, outcome.error, outcome.data),
           String(outcome.error),
           method,
           outcome.invoiceId ?? null,
