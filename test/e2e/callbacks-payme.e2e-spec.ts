@@ -1,3 +1,4 @@
+import { Clock } from '../../src/common/clock';
 import { query } from '../support/database';
 import { paymeAuth, paymeId, rpc } from '../support/payme';
 import { TestApp, send, startTestApp } from '../support/test-app';
@@ -198,7 +199,6 @@ describe('Payme Merchant API callbacks (payme.md §6 and §9, over real HTTP)', 
     const old = Date.now() - TWELVE_HOURS + 60_000;
     expect((await create(order, id, 500000, old)).body.result.state).toBe(1);
     // 12 hours pass (the gateway's clock moves forward a minute and more).
-    const { Clock } = await import('../../src/common/clock');
     t.app.get(Clock).advance(120_000);
     try {
       expect((await rpc(t, accountId, key, 'PerformTransaction', { id })).body.error.code).toBe(

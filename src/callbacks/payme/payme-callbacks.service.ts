@@ -8,7 +8,6 @@ import {
   PaymeMethod,
   PaymeReason,
   PaymeState,
-  RpcId,
   parseRpcRequest,
   paymeError,
   paymeKeyFromAuthorization,

@@ -163,7 +163,7 @@ export function parseRpcRequest(body: unknown): RpcRequest | null {
     Array.isArray(params)
   )
     return null;
-  return { id: (id ?? null), method, params: params as Record<string, unknown> };
+  return { id: id ?? null, method, params: params as Record<string, unknown> };
 }
 
 export function rpcId(body: unknown): RpcId {
