@@ -6,13 +6,21 @@ import { ClickCallbacksController } from './click/click-callbacks.controller';
 import { ClickCallbacksService } from './click/click-callbacks.service';
 import { PaymeCallbacksController } from './payme/payme-callbacks.controller';
 import { PaymeCallbacksService } from './payme/payme-callbacks.service';
+import { UzumCallbacksController } from './uzum/uzum-callbacks.controller';
+import { UzumCallbacksService } from './uzum/uzum-callbacks.service';
 import { InvoicesModule } from '../invoices/invoices.module';
 import { MerchantsModule } from '../merchants/merchants.module';
 
 /** Provider → gateway: each provider's callback protocol under /api/callbacks/<provider>/<account>. */
 @Module({
   imports: [InvoicesModule, MerchantsModule],
-  controllers: [ClickCallbacksController, PaymeCallbacksController],
-  providers: [CallbackSupport, CallbackLog, ClickCallbacksService, PaymeCallbacksService],
+  controllers: [ClickCallbacksController, PaymeCallbacksController, UzumCallbacksController],
+  providers: [
+    CallbackSupport,
+    CallbackLog,
+    ClickCallbacksService,
+    PaymeCallbacksService,
+    UzumCallbacksService,
+  ],
 })
 export class CallbacksModule {}
