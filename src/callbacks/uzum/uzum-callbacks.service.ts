@@ -29,11 +29,14 @@ const STATUS: Record<ProviderTransactionState, UzumStatus> = {
   [ProviderTransactionState.Failed]: 'FAILED',
 };
 
-class UzumRefusal {
+/** A refusal in Uzum's words, thrown to end the transaction and answered 400 FAILED. */
+class UzumRefusal extends Error {
   constructor(
     readonly code: UzumError,
     readonly invoiceId: string | null = null,
-  ) {}
+  ) {
+    super(`uzum refusal ${code}`);
+  }
 }
 
 type Body = Record<string, unknown>;
