@@ -4,6 +4,8 @@ import { CallbackLog } from './callback-log.service';
 import { CallbackSupport } from './callback-support.service';
 import { ClickCallbacksController } from './click/click-callbacks.controller';
 import { ClickCallbacksService } from './click/click-callbacks.service';
+import { MulticardCallbacksController } from './multicard/multicard-callbacks.controller';
+import { MulticardCallbacksService } from './multicard/multicard-callbacks.service';
 import { PaymeCallbacksController } from './payme/payme-callbacks.controller';
 import { PaymeCallbacksService } from './payme/payme-callbacks.service';
 import { UzumCallbacksController } from './uzum/uzum-callbacks.controller';
@@ -14,13 +16,19 @@ import { MerchantsModule } from '../merchants/merchants.module';
 /** Provider → gateway: each provider's callback protocol under /api/callbacks/<provider>/<account>. */
 @Module({
   imports: [InvoicesModule, MerchantsModule],
-  controllers: [ClickCallbacksController, PaymeCallbacksController, UzumCallbacksController],
+  controllers: [
+    ClickCallbacksController,
+    PaymeCallbacksController,
+    UzumCallbacksController,
+    MulticardCallbacksController,
+  ],
   providers: [
     CallbackSupport,
     CallbackLog,
     ClickCallbacksService,
     PaymeCallbacksService,
     UzumCallbacksService,
+    MulticardCallbacksService,
   ],
 })
 export class CallbacksModule {}

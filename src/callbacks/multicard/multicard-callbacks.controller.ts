@@ -1,0 +1,42 @@
+import { Body, Controller, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+
+import { MulticardCallbacksService } from './multicard-callbacks.service';
+import { SkipEnvelope } from '../../common/http/envelope.interceptor';
+import { CallbackLog } from '../callback-log.service';
+
+/** Multicard's success callback: the callback_url we send with each invoice. */
+@ApiExcludeController()
+@SkipEnvelope()
+@Controller('api/callbacks/multicard/:merchantAccountId')
+export class MulticardCallbacksController {
+  constructor(
+    private readonly multicard: MulticardCallbacksService,
+    private readonly log: CallbackLog,
+  ) {}
+
+  @Post()
+  @HttpCode(200)
+  async handle(
+    @Param('merchantAccountId') accountRef: string,
+    @Body() body: unknown,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<string> {
+    const result = await this.multicard.handle(accountRef, body);
+    await this.log.record({
+      provider: 'multicard',
+      merchantAccountRef: accountRef,
+      action: 'success',
+      invoiceId: result.invoiceId,
+      request: body,
+      responseStatus: result.status,
+      response: JSON.parse(result.body) as unknown,
+      outcome: result.outcome,
+      requestId: request.id,
+    });
+    void reply.status(result.status).header('content-type', 'application/json; charset=utf-8');
+    return result.body;
+  }
+}

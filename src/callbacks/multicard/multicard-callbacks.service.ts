@@ -1,0 +1,110 @@
+import { Injectable } from '@nestjs/common';
+
+import {
+  multicardSuccessSign,
+  normalizeMulticardAmount,
+} from '../../billing/providers/multicard/multicard.protocol';
+import { Clock } from '../../common/clock';
+import { constantTimeEqual } from '../../common/crypto/constant-time-equal';
+import { InvoiceStatus } from '../../invoices/invoice-status.enum';
+import { CallbackReply } from '../callback-reply';
+import { CallbackSupport } from '../callback-support.service';
+import { ProviderTransactionState } from '../provider-transaction.entity';
+
+const PROVIDER = 'multicard';
+
+const text = (v: unknown, max = 200): string | null =>
+  typeof v === 'string' && v !== '' ? v.slice(0, max) : typeof v === 'number' ? String(v) : null;
+
+/**
+ * Multicard's success callback (multicard.md §6.1), sent once money was debited. HTTP 200 with
+ * `{"success": true}` accepts the payment; anything else makes Multicard cancel it and refund the
+ * payer, showing our `message`. Business refusals are therefore 200 with `success: false`, never
+ * 500 (a 500 or a timeout would freeze the buyer's funds). A repeat of an accepted payment (same
+ * `uuid`) is accepted again without a second effect.
+ */
+@Injectable()
+export class MulticardCallbacksService {
+  constructor(
+    private readonly support: CallbackSupport,
+    private readonly clock: Clock,
+  ) {}
+
+  async handle(accountRef: string, body: unknown): Promise<CallbackReply> {
+    const fields = (
+      typeof body === 'object' && body !== null && !Array.isArray(body) ? body : {}
+    ) as Record<string, unknown>;
+    const refuse = (
+      message: string,
+      outcome: string,
+      invoiceId: string | null = null,
+    ): CallbackReply => ({
+      status: 200,
+      body: JSON.stringify({ success: false, message }),
+      outcome,
+      invoiceId,
+    });
+    const accept = (invoiceId: string): CallbackReply => ({
+      status: 200,
+      body: JSON.stringify({ success: true }),
+      outcome: null,
+      invoiceId,
+    });
+
+    const caller = await this.support.account(accountRef, PROVIDER);
+    const storeId = text(fields.store_id);
+    const invoiceRef = text(fields.invoice_id, 255);
+    const amount = normalizeMulticardAmount(fields.amount);
+    const uuid = text(fields.uuid, 64);
+    const sign = typeof fields.sign === 'string' ? fields.sign.toLowerCase() : '';
+    if (!caller || storeId === null || invoiceRef === null || amount === null || uuid === null) {
+      return refuse('Invalid request', 'invalid_request');
+    }
+    if (
+      !constantTimeEqual(
+        sign,
+        multicardSuccessSign(storeId, invoiceRef, amount, caller.credentials.secret),
+      )
+    ) {
+      return refuse('Invalid signature', 'invalid_sign');
+    }
+    if (storeId !== caller.credentials.storeId) return refuse('Unknown store', 'store_mismatch');
+
+    return this.support.dataSource.transaction(async (m) => {
+      const invoice = await this.support.lockInvoice(m, invoiceRef, caller.account.id);
+      if (!invoice) return refuse('Invoice not found', 'invoice_not_found');
+      const known = await this.support.lockTransaction(m, PROVIDER, uuid);
+      if (known) {
+        return known.invoiceId === invoice.id && known.state === ProviderTransactionState.Completed
+          ? accept(invoice.id)
+          : refuse('Payment already processed', 'duplicate_uuid', invoice.id);
+      }
+      if (Number(amount) !== invoice.amount)
+        return refuse('Amount does not match the invoice', 'amount_mismatch', invoice.id);
+      if (await this.support.orderAlreadyPaid(m, invoice))
+        return refuse('The order is already paid', 'already_paid', invoice.id);
+      if (invoice.status !== InvoiceStatus.Pending)
+        return refuse('The invoice is cancelled or expired', 'not_payable', invoice.id);
+
+      const now = this.clock.nowMs();
+      await this.support.insertTransaction(m, {
+        provider: PROVIDER,
+        providerTxnId: uuid,
+        invoiceId: invoice.id,
+        merchantAccountId: caller.account.id,
+        state: ProviderTransactionState.Completed,
+        amount: invoice.amount,
+        createdMs: now,
+        completedMs: now,
+        details: { paymentTime: text(fields.payment_time), billingId: text(fields.billing_id) },
+      });
+      await this.support.markPaid(m, invoice, {
+        providerRef: uuid,
+        cardPan: text(fields.card_pan, 32),
+        paymentSystem: text(fields.ps, 32),
+        receiptUrl: text(fields.receipt_url, 2048),
+      });
+      return accept(invoice.id);
+    });
+  }
+}
