@@ -1,10 +1,11 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { toString as qrToString } from 'qrcode';
 
 import { pageLanguage } from './i18n';
 import { renderNotFoundPage, renderUzumPayPage } from './uzum-pay.page';
 import { DomainError } from '../common/errors/domain.error';
 import { InvoicesService } from '../invoices/invoices.service';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
 
 export interface RenderedPage {
   status: number;
@@ -15,7 +16,10 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 @Injectable()
 export class PagesService {
-  constructor(private readonly invoices: InvoicesService) {}
+  constructor(
+    private readonly invoices: InvoicesService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
   /** `/pay/:id`: the checkout page of an Uzum invoice (QR code of the deeplink + instructions). */
   async uzumPayPage(id: string, requestedLang: string | undefined): Promise<RenderedPage> {
@@ -36,6 +40,8 @@ export class PagesService {
       margin: 1,
       errorCorrectionLevel: 'M',
     });
-    return { status: 200, html: renderUzumPayPage(invoice, qr, lang) };
+    const sandboxApp =
+      this.config.mode === 'sandbox' ? `/sandbox/uzum/app?order=${invoice.id}` : null;
+    return { status: 200, html: renderUzumPayPage(invoice, qr, lang, sandboxApp) };
   }
 }

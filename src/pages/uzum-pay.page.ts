@@ -5,7 +5,12 @@ import { InvoiceStatus } from '../invoices/invoice-status.enum';
 import { Invoice } from '../invoices/invoice.entity';
 
 /** The Uzum checkout page: the amount, a QR code of the deeplink, and how to pay in the app. */
-export function renderUzumPayPage(invoice: Invoice, qrSvg: string, lang: PageLanguage): string {
+export function renderUzumPayPage(
+  invoice: Invoice,
+  qrSvg: string,
+  lang: PageLanguage,
+  sandboxAppUrl: string | null = null,
+): string {
   const status = t(invoice.status satisfies TextKey, lang);
   const payable = invoice.status === InvoiceStatus.Pending;
   return htmlPage({
@@ -26,7 +31,8 @@ export function renderUzumPayPage(invoice: Invoice, qrSvg: string, lang: PageLan
     <li>${escapeHtml(t('step3', lang))} <code data-testid="order">${escapeHtml(invoice.id)}</code></li>
     <li>${escapeHtml(t('step4', lang))}</li>
   </ol>
-  <p><a class="button" href="${escapeHtml(invoice.deeplink)}">${escapeHtml(t('openApp', lang))}</a></p>`
+  <p><a class="button" href="${escapeHtml(invoice.deeplink)}">${escapeHtml(t('openApp', lang))}</a></p>
+  ${sandboxAppUrl ? `<p><a href="${escapeHtml(sandboxAppUrl)}" data-testid="sandbox-app">Sandbox: pay in the emulated Uzum app</a></p>` : ''}`
       : ''
   }
   ${invoice.returnUrl ? `<p><a href="${escapeHtml(invoice.returnUrl)}">${escapeHtml(t('back', lang))}</a></p>` : ''}

@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
+import { tashkentTime } from '../sandbox-support';
 
 /** What the emulator answers: an HTTP status and a JSON body in Multicard's shapes. */
 export interface EmulatorReply {
@@ -47,11 +48,6 @@ const fail = (status: number, code: string, details: string): EmulatorReply => (
   status,
   body: { success: false, error: { code, details } },
 });
-
-/** "YYYY-MM-DD HH:mm:ss" in GMT+5, Multicard's time format. */
-function tashkentTime(date: Date): string {
-  return new Date(date.getTime() + 5 * 3600_000).toISOString().replace('T', ' ').slice(0, 19);
-}
 
 /**
  * An in-memory Multicard (multicard.md): /auth, invoices, payments, refunds and a hosted

@@ -1,0 +1,35 @@
+import { Body, Controller, Get, Post, Query, Res } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import { SkipThrottle } from '@nestjs/throttler';
+import type { FastifyReply } from 'fastify';
+
+import { UzumEmulator } from './uzum-emulator.service';
+import { SkipEnvelope } from '../../common/http/envelope.interceptor';
+import { sendOutcome } from '../sandbox-pages';
+
+/** The Uzum Bank app, emulated under /sandbox/uzum/app (sandbox mode only). */
+@ApiExcludeController()
+@SkipEnvelope()
+@SkipThrottle()
+@Controller('sandbox/uzum/app')
+export class UzumEmulatorController {
+  constructor(private readonly uzum: UzumEmulator) {}
+
+  @Get()
+  async page(
+    @Query('order') order: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<string> {
+    const page = await this.uzum.page(order);
+    void reply.status(page.status).header('content-type', 'text/html; charset=utf-8');
+    return page.html;
+  }
+
+  @Post('pay')
+  async pay(
+    @Body() form: { order?: string } | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<string> {
+    return sendOutcome(reply, await this.uzum.pay(form?.order));
+  }
+}
