@@ -145,7 +145,10 @@ export class ClickEmulator {
         typeof answer.body?.error_note === 'string'
           ? answer.body.error_note
           : `HTTP ${answer.status}`,
-      prepareId: String(answer.body?.merchant_prepare_id ?? ''),
+      prepareId:
+        typeof answer.body?.merchant_prepare_id === 'number'
+          ? String(answer.body.merchant_prepare_id)
+          : '',
     };
   }
 

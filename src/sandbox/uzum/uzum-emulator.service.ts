@@ -69,7 +69,11 @@ export class UzumEmulator {
         },
       );
     const refused = (step: string, body: Record<string, unknown> | null) =>
-      this.finish(false, `/${step}: ${String(body?.errorCode ?? 'no answer')}`, invoice.returnUrl);
+      this.finish(
+        false,
+        `/${step}: ${typeof body?.errorCode === 'string' ? body.errorCode : 'no answer'}`,
+        invoice.returnUrl,
+      );
     const params = { order_id: invoice.id };
     const check = await call('check', { params });
     if (check.status !== 200) return refused('check', check.body);
