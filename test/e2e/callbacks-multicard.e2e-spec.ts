@@ -11,10 +11,25 @@ describe('Multicard success callback (multicard.md §6.1, over real HTTP)', () =
   let accountId: string;
 
   const newInvoice = async (amount = 500000) =>
-    (await t.request('/api/invoices', { method: 'POST', json: invoiceBody({ provider: 'multicard', amount }) })).body.data;
+    (
+      await t.request('/api/invoices', {
+        method: 'POST',
+        json: invoiceBody({ provider: 'multicard', amount }),
+      })
+    ).body.data;
   const events = async (id: string) =>
-    (await query<{ n: number }>(t.databaseUrl, 'SELECT count(*)::int AS n FROM webhook_events WHERE invoice_id = $1', [id]))[0].n;
-  const callback = (invoiceId: string, overrides: Record<string, unknown> = {}, secret = C.secret) => {
+    (
+      await query<{ n: number }>(
+        t.databaseUrl,
+        'SELECT count(*)::int AS n FROM webhook_events WHERE invoice_id = $1',
+        [id],
+      )
+    )[0].n;
+  const callback = (
+    invoiceId: string,
+    overrides: Record<string, unknown> = {},
+    secret = C.secret,
+  ) => {
     const body: Record<string, unknown> = {
       store_id: C.storeId,
       amount: 500000,
@@ -29,13 +44,27 @@ describe('Multicard success callback (multicard.md §6.1, over real HTTP)', () =
       receipt_url: 'https://receipt.example/1',
       ...overrides,
     };
-    body.sign ??= multicardSuccessSign(String(body.store_id), String(body.invoice_id), String(body.amount).replace(/\.0+$/, ''), secret);
-    return send(t.baseUrl, `/api/callbacks/multicard/${accountId}`, { method: 'POST', headers: { 'x-api-key': '' }, json: body });
+    body.sign ??= multicardSuccessSign(
+      String(body.store_id),
+      String(body.invoice_id),
+      String(body.amount).replace(/\.0+$/, ''),
+      secret,
+    );
+    return send(t.baseUrl, `/api/callbacks/multicard/${accountId}`, {
+      method: 'POST',
+      headers: { 'x-api-key': '' },
+      json: body,
+    });
   };
 
   beforeAll(async () => {
     t = await startTestApp();
-    accountId = (await t.request('/api/merchants', { method: 'POST', json: merchantBody({ provider: 'multicard' }) })).body.data.id;
+    accountId = (
+      await t.request('/api/merchants', {
+        method: 'POST',
+        json: merchantBody({ provider: 'multicard' }),
+      })
+    ).body.data.id;
   });
   afterAll(() => t.close());
 
@@ -46,7 +75,12 @@ describe('Multicard success callback (multicard.md §6.1, over real HTTP)', () =
     expect(first.status).toBe(200);
     expect(first.body).toEqual({ success: true });
     const got = (await t.request(`/api/invoices/${inv.id}`)).body.data;
-    expect(got).toMatchObject({ status: 'paid', providerUuid: uuid, card: { pan: '860030******5959', paymentSystem: 'uzcard' }, receiptUrl: 'https://receipt.example/1' });
+    expect(got).toMatchObject({
+      status: 'paid',
+      providerUuid: uuid,
+      card: { pan: '860030******5959', paymentSystem: 'uzcard' },
+      receiptUrl: 'https://receipt.example/1',
+    });
     const again = await callback(inv.id, { uuid });
     expect(again.body).toEqual({ success: true });
     expect(await events(inv.id)).toBe(1);
@@ -54,7 +88,9 @@ describe('Multicard success callback (multicard.md §6.1, over real HTTP)', () =
 
   it('an amount sent as "500000.0" still verifies (normalisation)', async () => {
     const inv = await newInvoice();
-    expect((await callback(inv.id, { uuid: `u-${inv.id}`, amount: '500000.0' })).body).toEqual({ success: true });
+    expect((await callback(inv.id, { uuid: `u-${inv.id}`, amount: '500000.0' })).body).toEqual({
+      success: true,
+    });
   });
 
   it('a wrong sign → success:false, no change; nor with another secret', async () => {
@@ -62,33 +98,60 @@ describe('Multicard success callback (multicard.md §6.1, over real HTTP)', () =
     const bad = await callback(inv.id, { uuid: `b-${inv.id}`, sign: '0'.repeat(32) });
     expect(bad.status).toBe(200);
     expect(bad.body).toEqual({ success: false, message: 'Invalid signature' });
-    expect((await callback(inv.id, { uuid: `c-${inv.id}` }, 'other-secret')).body.success).toBe(false);
+    expect((await callback(inv.id, { uuid: `c-${inv.id}` }, 'other-secret')).body.success).toBe(
+      false,
+    );
     expect((await t.request(`/api/invoices/${inv.id}`)).body.data.status).toBe('pending');
-    const log = await query<{ outcome: string; request: Record<string, unknown> }>(t.databaseUrl, `SELECT outcome, request FROM callback_log WHERE invoice_id IS NULL AND outcome = 'invalid_sign'`);
+    const log = await query<{ outcome: string; request: Record<string, unknown> }>(
+      t.databaseUrl,
+      `SELECT outcome, request FROM callback_log WHERE invoice_id IS NULL AND outcome = 'invalid_sign'`,
+    );
     expect(log.length).toBeGreaterThan(0);
     expect(log[0].request.sign).toBe('[removed]');
   });
 
   it('refuses a wrong amount, an unknown invoice, another store, a cancelled invoice and an order paid elsewhere', async () => {
     const inv = await newInvoice();
-    expect((await callback(inv.id, { uuid: `d-${inv.id}`, amount: 499999 })).body.message).toBe('Amount does not match the invoice');
-    expect((await callback('00000000-0000-4000-8000-000000000000', { uuid: 'x1' })).body.message).toBe('Invoice not found');
-    expect((await callback(inv.id, { uuid: `e-${inv.id}`, store_id: 'other-store' })).body.message).toBe('Unknown store');
+    expect((await callback(inv.id, { uuid: `d-${inv.id}`, amount: 499999 })).body.message).toBe(
+      'Amount does not match the invoice',
+    );
+    expect(
+      (await callback('00000000-0000-4000-8000-000000000000', { uuid: 'x1' })).body.message,
+    ).toBe('Invoice not found');
+    expect(
+      (await callback(inv.id, { uuid: `e-${inv.id}`, store_id: 'other-store' })).body.message,
+    ).toBe('Unknown store');
     const cancelled = await newInvoice();
     await t.request(`/api/invoices/${cancelled.id}/cancel`, { method: 'POST' });
-    expect((await callback(cancelled.id, { uuid: `f-${cancelled.id}` })).body.message).toBe('The invoice is cancelled or expired');
+    expect((await callback(cancelled.id, { uuid: `f-${cancelled.id}` })).body.message).toBe(
+      'The invoice is cancelled or expired',
+    );
     const body = invoiceBody({ provider: 'multicard', amount: 500000 });
     const mc = (await t.request('/api/invoices', { method: 'POST', json: body })).body.data.id;
-    await t.request('/api/merchants', { method: 'POST', json: merchantBody({ provider: 'click' }) });
-    const click = (await t.request('/api/invoices', { method: 'POST', json: { ...body, provider: 'click' } })).body.data.id;
-    await query(t.databaseUrl, `UPDATE invoices SET status = 'paid', paid_at = now() WHERE id = $1`, [click]);
-    expect((await callback(mc, { uuid: `g-${mc}` })).body).toEqual({ success: false, message: 'The order is already paid' });
+    await t.request('/api/merchants', {
+      method: 'POST',
+      json: merchantBody({ provider: 'click' }),
+    });
+    const click = (
+      await t.request('/api/invoices', { method: 'POST', json: { ...body, provider: 'click' } })
+    ).body.data.id;
+    await query(
+      t.databaseUrl,
+      `UPDATE invoices SET status = 'paid', paid_at = now() WHERE id = $1`,
+      [click],
+    );
+    expect((await callback(mc, { uuid: `g-${mc}` })).body).toEqual({
+      success: false,
+      message: 'The order is already paid',
+    });
     expect(await events(inv.id)).toBe(0);
   });
 
   it('20 concurrent duplicate callbacks → one paid transition and one event', async () => {
     const inv = await newInvoice();
-    const answers = await Promise.all(Array.from({ length: 20 }, () => callback(inv.id, { uuid: `h-${inv.id}` })));
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, () => callback(inv.id, { uuid: `h-${inv.id}` })),
+    );
     expect(answers.every((a) => a.body.success === true)).toBe(true);
     expect(await events(inv.id)).toBe(1);
   });

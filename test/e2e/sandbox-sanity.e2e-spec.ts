@@ -18,7 +18,11 @@ describe('Sanity test through the sandbox, for all four providers', () => {
     for (const provider of ['multicard', 'click', 'payme', 'uzum']) {
       const r = await t.request('/api/merchants', {
         method: 'POST',
-        json: merchantBody({ businessId: 'sandbox', provider, credentials: SANDBOX_CREDENTIALS[provider] }),
+        json: merchantBody({
+          businessId: 'sandbox',
+          provider,
+          credentials: SANDBOX_CREDENTIALS[provider],
+        }),
       });
       expect(r.status).toBe(200);
     }
@@ -26,7 +30,10 @@ describe('Sanity test through the sandbox, for all four providers', () => {
   afterAll(() => t.close());
 
   const create = async (provider: string) => {
-    const r = await t.request('/api/invoices', { method: 'POST', json: invoiceBody({ businessId: 'sandbox', provider, returnUrl }) });
+    const r = await t.request('/api/invoices', {
+      method: 'POST',
+      json: invoiceBody({ businessId: 'sandbox', provider, returnUrl }),
+    });
     expect(r.status).toBe(201);
     return r.body.data as { id: string; checkoutUrl: string; sourceInvoiceId: string };
   };
@@ -35,25 +42,54 @@ describe('Sanity test through the sandbox, for all four providers', () => {
     const invoice = (await t.request(`/api/invoices/${id}`)).body.data;
     expect(invoice).toMatchObject({ status: 'paid', provider, notifyDelivered: false });
     expect(invoice.paidAt).not.toBeNull();
-    const events = await query<{ body: string; status: string }>(t.databaseUrl, 'SELECT body, status FROM webhook_events WHERE invoice_id = $1', [id]);
+    const events = await query<{ body: string; status: string }>(
+      t.databaseUrl,
+      'SELECT body, status FROM webhook_events WHERE invoice_id = $1',
+      [id],
+    );
     expect(events).toHaveLength(1);
     const body = JSON.parse(events[0].body);
-    expect(Object.keys(body).slice(0, 11)).toEqual(['id', 'source', 'businessId', 'sourceInvoiceId', 'amount', 'currency', 'status', 'providerUuid', 'paidAt', 'card', 'receiptUrl']);
-    expect(body).toMatchObject({ id, status: 'paid', amount: 100000, currency: 'UZS', sourceInvoiceId: invoice.sourceInvoiceId, paidAt: invoice.paidAt, providerUuid: invoice.providerUuid });
+    expect(Object.keys(body).slice(0, 11)).toEqual([
+      'id',
+      'source',
+      'businessId',
+      'sourceInvoiceId',
+      'amount',
+      'currency',
+      'status',
+      'providerUuid',
+      'paidAt',
+      'card',
+      'receiptUrl',
+    ]);
+    expect(body).toMatchObject({
+      id,
+      status: 'paid',
+      amount: 100000,
+      currency: 'UZS',
+      sourceInvoiceId: invoice.sourceInvoiceId,
+      paidAt: invoice.paidAt,
+      providerUuid: invoice.providerUuid,
+    });
   };
 
-  it.each(['multicard', 'click', 'payme'])('%s: open checkoutUrl, Pay, land on returnUrl, invoice paid', async (provider) => {
-    const invoice = await create(provider);
-    const paid = await press(t.baseUrl, invoice.checkoutUrl, 'Pay');
-    expect(paid.status).toBe(303);
-    expect(paid.headers.get('location')).toBe(returnUrl);
-    await expectPaidAndNotified(invoice.id, provider);
-  });
+  it.each(['multicard', 'click', 'payme'])(
+    '%s: open checkoutUrl, Pay, land on returnUrl, invoice paid',
+    async (provider) => {
+      const invoice = await create(provider);
+      const paid = await press(t.baseUrl, invoice.checkoutUrl, 'Pay');
+      expect(paid.status).toBe(303);
+      expect(paid.headers.get('location')).toBe(returnUrl);
+      await expectPaidAndNotified(invoice.id, provider);
+    },
+  );
 
   it('uzum: open the QR page, go to the sandbox app, Pay, land on returnUrl, invoice paid', async () => {
     const invoice = await create('uzum');
     const page = await send(t.baseUrl, new URL(invoice.checkoutUrl).pathname);
-    const app = /data-testid="sandbox-app"/.test(page.text) ? /href="(\/sandbox\/uzum\/app\?order=[^"]+)" data-testid="sandbox-app"/.exec(page.text)?.[1] : null;
+    const app = /data-testid="sandbox-app"/.test(page.text)
+      ? /href="(\/sandbox\/uzum\/app\?order=[^"]+)" data-testid="sandbox-app"/.exec(page.text)?.[1]
+      : null;
     expect(app).toBe(`/sandbox/uzum/app?order=${invoice.id}`);
     const paid = await press(t.baseUrl, app as string, 'Pay');
     expect(paid.status).toBe(303);
@@ -70,7 +106,11 @@ describe('Sanity test through the sandbox, for all four providers', () => {
     const declined = await press(t.baseUrl, invoice.checkoutUrl, label);
     expect([200, 303]).toContain(declined.status);
     expect((await t.request(`/api/invoices/${invoice.id}`)).body.data.status).toBe('pending');
-    expect(await query(t.databaseUrl, 'SELECT 1 FROM webhook_events WHERE invoice_id = $1', [invoice.id])).toEqual([]);
+    expect(
+      await query(t.databaseUrl, 'SELECT 1 FROM webhook_events WHERE invoice_id = $1', [
+        invoice.id,
+      ]),
+    ).toEqual([]);
   });
 
   it('a second Pay of a paid order is refused by the provider page', async () => {
