@@ -1,0 +1,247 @@
+import fc from 'fast-check';
+
+import { multicardSuccessSign } from '../../src/billing/providers/multicard/multicard.protocol';
+import { completeCall, postClick, prepareCall } from '../support/click';
+import { query } from '../support/database';
+import { paymeId, rpc } from '../support/payme';
+import { TestApp, send, startTestApp } from '../support/test-app';
+import { transId, uzumAuth, uzumCall } from '../support/uzum';
+import { invoiceBody } from '../factories/invoice.factory';
+import { SANDBOX_CREDENTIALS as CREDS, merchantBody } from '../factories/merchant.factory';
+
+/**
+ * Every paying call (Click Complete, Payme Perform/Create, Uzum confirm/create, Multicard success)
+ * with one thing tampered — signature, auth, serviceId, amount, ids, account — must change nothing.
+ */
+describe('Tampered callbacks never change state (fast-check)', () => {
+  let t: TestApp;
+  const acc: Record<string, string> = {};
+  const inv: Record<string, string> = {};
+  let foreignInvoice: string;
+  let clickComplete: ReturnType<typeof completeCall>;
+  let paymeTxn: string;
+  let uzumTxn: string;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    for (const provider of ['click', 'payme', 'uzum', 'multicard']) {
+      acc[provider] = (
+        await t.request('/api/merchants', { method: 'POST', json: merchantBody({ provider }) })
+      ).body.data.id;
+      inv[provider] = (
+        await t.request('/api/invoices', {
+          method: 'POST',
+          json: invoiceBody({ provider, amount: 500000 }),
+        })
+      ).body.data.id;
+    }
+    // Another business's Click account and invoice: ids that exist but belong to someone else.
+    await t.request('/api/merchants', {
+      method: 'POST',
+      json: merchantBody({
+        businessId: 'other',
+        provider: 'click',
+        credentials: { ...CREDS.click, secretKey: 'other-secret' },
+      }),
+    });
+    foreignInvoice = (
+      await t.request('/api/invoices', {
+        method: 'POST',
+        json: invoiceBody({ businessId: 'other', provider: 'click', amount: 500000 }),
+      })
+    ).body.data.id;
+    // Legitimate first steps, so only the paying step is tampered.
+    const prepare = prepareCall(inv.click, '5000.00');
+    const prepared = await postClick(t, acc.click, prepare, CREDS.click.secretKey);
+    clickComplete = completeCall(prepare, String(prepared.body.merchant_prepare_id));
+    paymeTxn = paymeId();
+    await rpc(t, acc.payme, CREDS.payme.key, 'CreateTransaction', {
+      id: paymeTxn,
+      time: Date.now(),
+      amount: 500000,
+      account: { order_id: inv.payme },
+    });
+    uzumTxn = transId();
+    await uzumCall(t, acc.uzum, 'create', {
+      transId: uzumTxn,
+      params: { order_id: inv.uzum },
+      amount: 500000,
+    });
+  });
+  afterAll(() => t.close());
+
+  const junk = fc.oneof(
+    fc.string({ maxLength: 40 }),
+    fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: 32, maxLength: 32 }),
+    fc.constant(''),
+  );
+  const wrongAmount = fc.integer({ min: 1, max: 10_000_000 }).filter((a) => a !== 500000);
+
+  const tamper = fc.oneof(
+    fc.record({ p: fc.constant('click-sign' as const), v: junk }),
+    fc.record({
+      p: fc.constant('click-service' as const),
+      v: fc.integer({ min: 1, max: 99999 }).filter((s) => String(s) !== CREDS.click.serviceId),
+    }),
+    fc.record({ p: fc.constant('click-amount' as const), v: wrongAmount }),
+    fc.record({ p: fc.constant('click-order' as const), v: fc.constant(0) }),
+    fc.record({ p: fc.constant('click-account' as const), v: fc.constant(0) }),
+    fc.record({ p: fc.constant('payme-key' as const), v: junk }),
+    fc.record({ p: fc.constant('payme-create-amount' as const), v: wrongAmount }),
+    fc.record({ p: fc.constant('payme-foreign-txn' as const), v: junk }),
+    fc.record({ p: fc.constant('uzum-auth' as const), v: junk }),
+    fc.record({
+      p: fc.constant('uzum-service' as const),
+      v: fc.integer({ min: 1, max: 99999 }).filter((s) => String(s) !== CREDS.uzum.serviceId),
+    }),
+    fc.record({ p: fc.constant('uzum-create-amount' as const), v: wrongAmount }),
+    fc.record({ p: fc.constant('multicard-sign' as const), v: junk }),
+    fc.record({ p: fc.constant('multicard-amount' as const), v: wrongAmount }),
+    fc.record({ p: fc.constant('multicard-store' as const), v: junk }),
+    fc.record({ p: fc.constant('multicard-invoice' as const), v: fc.constant(0) }),
+  );
+
+  const multicard = (overrides: Record<string, unknown>, sign?: string) => {
+    const body: Record<string, unknown> = {
+      store_id: CREDS.multicard.storeId,
+      amount: 500000,
+      invoice_id: inv.multicard,
+      uuid: `u-${Math.random()}`,
+      card_pan: '8600****',
+      ps: 'uzcard',
+      ...overrides,
+    };
+    body.sign =
+      sign ??
+      multicardSuccessSign(
+        String(body.store_id),
+        String(body.invoice_id),
+        String(body.amount),
+        CREDS.multicard.secret,
+      );
+    return send(t.baseUrl, `/api/callbacks/multicard/${acc.multicard}`, {
+      method: 'POST',
+      json: body,
+    });
+  };
+
+  async function attempt(kind: { p: string; v: string | number }): Promise<number> {
+    const { p, v } = kind;
+    switch (p) {
+      case 'click-sign':
+        // (an empty sign_string would make the helper sign the call itself)
+        return (
+          await postClick(
+            t,
+            acc.click,
+            { ...clickComplete, sign_string: `${String(v)}0` },
+            CREDS.click.secretKey,
+          )
+        ).status;
+      case 'click-service':
+        return (
+          await postClick(
+            t,
+            acc.click,
+            { ...clickComplete, service_id: String(v) },
+            CREDS.click.secretKey,
+          )
+        ).status;
+      case 'click-amount':
+        return (
+          await postClick(
+            t,
+            acc.click,
+            { ...clickComplete, amount: (Number(v) / 100).toFixed(2) },
+            CREDS.click.secretKey,
+          )
+        ).status;
+      case 'click-order':
+        return (
+          await postClick(
+            t,
+            acc.click,
+            { ...clickComplete, merchant_trans_id: foreignInvoice },
+            CREDS.click.secretKey,
+          )
+        ).status;
+      case 'click-account':
+        return (await postClick(t, acc.payme, clickComplete, CREDS.click.secretKey)).status;
+      case 'payme-key':
+        return (await rpc(t, acc.payme, String(v), 'PerformTransaction', { id: paymeTxn })).status;
+      case 'payme-create-amount':
+        return (
+          await rpc(t, acc.payme, CREDS.payme.key, 'CreateTransaction', {
+            id: paymeId(),
+            time: Date.now(),
+            amount: v,
+            account: { order_id: inv.payme },
+          })
+        ).status;
+      case 'payme-foreign-txn':
+        return (
+          await rpc(t, acc.payme, CREDS.payme.key, 'PerformTransaction', { id: `x${String(v)}` })
+        ).status;
+      case 'uzum-auth':
+        return (
+          await uzumCall(
+            t,
+            acc.uzum,
+            'confirm',
+            { transId: uzumTxn },
+            uzumAuth(CREDS.uzum.login, String(v)),
+          )
+        ).status;
+      case 'uzum-service':
+        return (await uzumCall(t, acc.uzum, 'confirm', { transId: uzumTxn, serviceId: v })).status;
+      case 'uzum-create-amount':
+        return (
+          await uzumCall(t, acc.uzum, 'create', {
+            transId: transId(),
+            params: { order_id: inv.uzum },
+            amount: v,
+          })
+        ).status;
+      case 'multicard-sign':
+        return (await multicard({}, String(v))).status;
+      case 'multicard-amount':
+        return (await multicard({ amount: v })).status;
+      case 'multicard-store':
+        return (await multicard({ store_id: `s${String(v)}` })).status;
+      default:
+        return (await multicard({ invoice_id: foreignInvoice })).status;
+    }
+  }
+
+  it('changes nothing over 300 tampered calls, and never answers 5xx', async () => {
+    await fc.assert(
+      fc.asyncProperty(tamper, async (kind) => {
+        const status = await attempt(kind);
+        expect(status).toBeLessThan(500);
+      }),
+      { numRuns: 300 },
+    );
+    const invoices = await query<{ status: string }>(t.databaseUrl, 'SELECT status FROM invoices');
+    expect(invoices.every((i) => i.status === 'pending')).toBe(true);
+    expect(
+      await query(t.databaseUrl, `SELECT 1 FROM provider_transactions WHERE state <> 'created'`),
+    ).toEqual([]);
+    expect(
+      await query<{ n: number }>(
+        t.databaseUrl,
+        'SELECT count(*)::int AS n FROM provider_transactions',
+      ),
+    ).toEqual([{ n: 3 }]);
+    expect(await query(t.databaseUrl, 'SELECT 1 FROM webhook_events')).toEqual([]);
+    // The untampered calls do pay: the tampering, not the setup, is what was refused.
+    expect((await postClick(t, acc.click, clickComplete, CREDS.click.secretKey)).body.error).toBe(
+      0,
+    );
+    expect(
+      (await rpc(t, acc.payme, CREDS.payme.key, 'PerformTransaction', { id: paymeTxn })).body.result
+        .state,
+    ).toBe(2);
+    expect((await uzumCall(t, acc.uzum, 'confirm', { transId: uzumTxn })).status).toBe(200);
+    expect((await multicard({})).body).toEqual({ success: true });
+  });
+});
