@@ -1,8 +1,10 @@
 /** `npm run bench [-- name ...]`: runs the named benchmarks (all when none is named). */
+import { benchCallbacks } from './callbacks.bench';
 import { benchInvoices } from './invoices.bench';
 
 const BENCHMARKS: Record<string, () => Promise<void>> = {
   invoices: benchInvoices,
+  callbacks: benchCallbacks,
 };
 
 async function main(): Promise<void> {

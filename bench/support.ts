@@ -128,3 +128,86 @@ export function writeResults(
   writeFileSync(join(dir, `${benchmark}.json`), `${JSON.stringify(data, null, 2)}\n`);
   writeFileSync(join(dir, `${benchmark}.md`), `${summary}\n`);
 }
+
+export const BENCH_API_KEY = 'bench-service-api-key-0123456789';
+
+/** Starts the built gateway on its own database, as in production (JSON logs at info). */
+export async function startBenchGateway(
+  pg: Awaited<ReturnType<typeof benchPostgres>>,
+  name: string,
+): Promise<{ url: string; databaseUrl: string; child: ChildProcess }> {
+  const port = await freePort();
+  const databaseUrl = await pg.createDatabase(name);
+  const child = await startProcess(
+    join(ROOT, 'dist', 'src', 'main.js'),
+    {
+      DATABASE_URL: databaseUrl,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      SERVICE_API_KEY: BENCH_API_KEY,
+      RATE_LIMIT_PER_MINUTE: '1000000',
+      LOG_LEVEL: 'info',
+    },
+    `http://127.0.0.1:${port}/health`,
+  );
+  return { url: `http://127.0.0.1:${port}`, databaseUrl, child };
+}
+
+export async function registerBenchMerchant(
+  gatewayUrl: string,
+  provider: string,
+  credentials: Record<string, string>,
+): Promise<string> {
+  const response = await fetch(`${gatewayUrl}/api/merchants`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': BENCH_API_KEY },
+    body: JSON.stringify({ source: 'marketplace', businessId: 'bench', provider, credentials }),
+  });
+  return ((await response.json()) as { data: { id: string } }).data.id;
+}
+
+/**
+ * The raw baseline every benchmark reports beside the gateway: Fastify + pg inserting an invoice
+ * row, no framework, validation, auth or logging (bench/invoices-baseline.server.ts).
+ */
+export async function runInsertBaseline(
+  pg: Awaited<ReturnType<typeof benchPostgres>>,
+  options: { connections: number; durationSeconds: number; body: () => string },
+): Promise<LoadResult> {
+  const port = await freePort();
+  const databaseUrl = await pg.createDatabase(`bench_baseline_${port}`);
+  const merchantId = '00000000-0000-4000-8000-000000000001';
+  const client = new Client({ connectionString: databaseUrl });
+  await client.connect();
+  await client.query(
+    `INSERT INTO merchant_accounts (id, source, business_id, provider, credentials_ciphertext, credential_fields, credentials_key_id)
+     VALUES ($1, 'marketplace', 'bench', 'click', '\\x00', '{}', 'none')`,
+    [merchantId],
+  );
+  await client.end();
+  const baseline = await startProcess(
+    join(ROOT, 'dist', 'bench', 'invoices-baseline.server.js'),
+    { DATABASE_URL: databaseUrl, PORT: String(port), MERCHANT_ACCOUNT_ID: merchantId },
+    `http://127.0.0.1:${port}/health`,
+  );
+  try {
+    return await load('baseline (raw Fastify + pg insert)', {
+      url: `http://127.0.0.1:${port}/invoices`,
+      ...options,
+    });
+  } finally {
+    await stopProcess(baseline);
+  }
+}
+
+/** The Markdown table of a run. */
+export function resultsTable(results: LoadResult[]): string {
+  return [
+    '| target | req/s | p50 ms | p99 ms | requests | non-2xx | errors |',
+    '|---|---|---|---|---|---|---|',
+    ...results.map(
+      (r) =>
+        `| ${r.name} | ${r.requestsPerSecond} | ${r.latencyP50Ms} | ${r.latencyP99Ms} | ${r.requests} | ${r.non2xx} | ${r.errors} |`,
+    ),
+  ].join('\n');
+}

@@ -79,13 +79,13 @@ export class CallbackSupport {
     });
   }
 
+  /** Without a lock. Inside a transaction pass its manager: never take a second pool connection there. */
   async findTransaction(
     provider: string,
     providerTxnId: string,
+    manager: EntityManager = this.dataSource.manager,
   ): Promise<ProviderTransaction | null> {
-    return this.dataSource
-      .getRepository(ProviderTransaction)
-      .findOneBy({ provider, providerTxnId });
+    return manager.findOneBy(ProviderTransaction, { provider, providerTxnId });
   }
 
   async insertTransaction(

@@ -241,7 +241,7 @@ export class PaymeCallbacksService {
     const paymeId = params.id;
     const paymeTime = params.time;
     return this.support.dataSource.transaction(async (m) => {
-      const known = await this.support.findTransaction(PROVIDER, paymeId);
+      const known = await this.support.findTransaction(PROVIDER, paymeId, m);
       if (known) {
         if (known.merchantAccountId !== caller.account.id) return fail(PaymeError.CannotPerform);
         await this.support.lockInvoice(m, known.invoiceId, caller.account.id);
@@ -390,11 +390,7 @@ export class PaymeCallbacksService {
       return fail(PaymeError.OrderNotFound, 'password');
     if (constantTimeEqual(password, caller.credentials.key ?? ''))
       return fail(PaymeError.InsufficientPrivileges);
-    await this.support.dataSource.transaction(async (m) => {
-      const current = await this.support.account(caller.account.id, PROVIDER);
-      if (!current) throw new Error('merchant account vanished');
-      await this.merchants.replaceCredential(current.account, 'key', password, m);
-    });
+    await this.merchants.replaceCredential(caller.account, 'key', password);
     return { result: { success: true } };
   }
 

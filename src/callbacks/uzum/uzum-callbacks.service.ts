@@ -185,7 +185,7 @@ export class UzumCallbacksService {
     const orderId = this.orderId(body);
     if (!Number.isSafeInteger(body.amount)) throw new UzumRefusal(UzumError.MissingParameter);
     return this.support.dataSource.transaction(async (m) => {
-      if (await this.support.findTransaction(PROVIDER, transId))
+      if (await this.support.findTransaction(PROVIDER, transId, m))
         throw new UzumRefusal(UzumError.TransactionExists);
       const invoice = await this.payableInvoice(m, orderId, caller);
       if (body.amount !== invoice.amount)
