@@ -289,7 +289,7 @@ describe('Click SHOP API callbacks (click.md §7, over real HTTP)', () => {
     ).toBe(-4);
   });
 
-  it('22. (Merchant API Auth) is covered by the refunds work; here: Prepare for a cancelled invoice → -9', async () => {
+  it('Prepare for a cancelled invoice → -9 (case 22, the Merchant API Auth header, is a unit test: click.merchant-api.spec.ts)', async () => {
     const id = await newInvoice();
     await t.request(`/api/invoices/${id}/cancel`, { method: 'POST' });
     expect((await postClick(t, accountId, prepareCall(id, '1000.00'), SECRET)).body.error).toBe(-9);

@@ -207,6 +207,8 @@ describe('Uzum Merchant API callbacks (uzum.md §1.8, over real HTTP)', () => {
       expect((await uzumCall(t, accountId, 'status', { transId: id })).body).toMatchObject({
         status: 'FAILED',
       });
+      // A failed transaction cannot be reversed.
+      failed(await uzumCall(t, accountId, 'reverse', { transId: id }), '10017');
       // The expired attempt no longer blocks the order.
       const again = await uzumCall(t, accountId, 'create', {
         transId: transId(),
