@@ -5,4 +5,8 @@ import { AddInvoicesAndIdempotencyKeys1795459051038 } from './1795459051038-AddI
 import { AddProviderTransactionsCallbackLogAndOutbox1795460703280 } from './1795460703280-AddProviderTransactionsCallbackLogAndOutbox';
 
 /** Every migration in order. `npm run migration:generate -- Name` appends to this list. */
-export const MIGRATIONS: Function[] = [InitialSchema1795458195306, AddInvoicesAndIdempotencyKeys1795459051038, AddProviderTransactionsCallbackLogAndOutbox1795460703280];
+export const MIGRATIONS: Function[] = [
+  InitialSchema1795458195306,
+  AddInvoicesAndIdempotencyKeys1795459051038,
+  AddProviderTransactionsCallbackLogAndOutbox1795460703280,
+];

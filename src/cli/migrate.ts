@@ -25,6 +25,18 @@ function escape(sql: string): string {
   return sql.replace(/\\/g, '\\\\').replace(/`/g, '\\`').replace(/\$\{/g, '\\${');
 }
 
+/** Formats the written files as the repository does (Prettier is a development dependency). */
+async function formatWithPrettier(files: string[]): Promise<void> {
+  const prettier = (await import('prettier')) as typeof import('prettier');
+  for (const file of files) {
+    const options = (await prettier.resolveConfig(file)) ?? {};
+    writeFileSync(
+      file,
+      await prettier.format(readFileSync(file, 'utf8'), { ...options, filepath: file }),
+    );
+  }
+}
+
 async function generate(dataSource: DataSource, name: string): Promise<void> {
   if (!/^[A-Z][A-Za-z0-9]+$/.test(name))
     throw new Error('Name the migration in PascalCase, e.g. AddInvoices');
@@ -66,6 +78,7 @@ ${down.map((q) => `    await queryRunner.query(\`${escape(q)}\`);`).join('\n')}
       },
     );
   writeFileSync(indexPath, index);
+  await formatWithPrettier([join(MIGRATIONS_DIR, `${file}.ts`), indexPath]);
   process.stdout.write(`Wrote migrations/${file}.ts and added it to migrations/index.ts\n`);
 }
 
