@@ -17,6 +17,18 @@ export interface ProvidersConfig {
   payme: { checkoutUrl: string };
 }
 
+export interface WebhooksConfig {
+  /** Delay before each attempt, in seconds (the first is the delay of the first attempt). */
+  retryScheduleSeconds: number[];
+  timeoutMs: number;
+  /** Deliveries in flight at once, per process. */
+  concurrency: number;
+  /** The safety-net sweep (deliveries are also woken right after each commit). */
+  dispatchIntervalSeconds: number;
+  /** Hosts a live-mode notifyUrl may resolve to even when private (the SSRF guard's allow-list). */
+  allowedHosts: string[];
+}
+
 /** The typed configuration every other module reads. Built only by `loadConfig`. */
 export interface AppConfig {
   mode: GatewayMode;
@@ -38,6 +50,7 @@ export interface AppConfig {
   /** How long a process reuses a merchant account it looked up for a checkout (0: never). */
   merchantCacheTtlSeconds: number;
   providers: ProvidersConfig;
+  webhooks: WebhooksConfig;
   /** Names of variables that fell back to a sandbox development default. */
   developmentDefaults: string[];
 }

@@ -6,6 +6,7 @@ import {
   IsOptional,
   IsString,
   IsUrl,
+  Matches,
   Max,
   MaxLength,
   Min,
@@ -168,6 +169,37 @@ export class EnvironmentVariables {
   @Min(0)
   @Max(300)
   MERCHANT_CACHE_TTL_SECONDS?: number;
+
+  @IsOptional()
+  @Matches(/^\s*\d{1,7}(\s*,\s*\d{1,7}){0,49}\s*$/, {
+    message: 'WEBHOOK_RETRY_SCHEDULE must be up to 50 comma-separated delays in seconds',
+  })
+  WEBHOOK_RETRY_SCHEDULE?: string;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(120_000)
+  WEBHOOK_TIMEOUT_MS?: number;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  WEBHOOK_CONCURRENCY?: number;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  WEBHOOK_DISPATCH_INTERVAL_SECONDS?: number;
+
+  @IsOptional()
+  @IsString()
+  WEBHOOK_ALLOWED_HOSTS?: string;
 }
 
 /** Variables live mode cannot run without (issue: "naming each missing variable"). */

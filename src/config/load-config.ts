@@ -115,6 +115,21 @@ export function loadConfig(rawEnv: Record<string, string | undefined>): AppConfi
     },
     idempotencyKeyTtlHours: vars.IDEMPOTENCY_KEY_TTL_HOURS ?? 24,
     merchantCacheTtlSeconds: vars.MERCHANT_CACHE_TTL_SECONDS ?? 5,
+    webhooks: {
+      // 0 s, 10 s, 1 min, 5 min, 30 min, 2 h, 6 h, 12 h, 24 h, 24 h: about three days in all.
+      retryScheduleSeconds: (
+        vars.WEBHOOK_RETRY_SCHEDULE ?? '0,10,60,300,1800,7200,21600,43200,86400,86400'
+      )
+        .split(',')
+        .map((s) => Number(s.trim())),
+      timeoutMs: vars.WEBHOOK_TIMEOUT_MS ?? 10_000,
+      concurrency: vars.WEBHOOK_CONCURRENCY ?? 50,
+      dispatchIntervalSeconds: vars.WEBHOOK_DISPATCH_INTERVAL_SECONDS ?? 5,
+      allowedHosts: (vars.WEBHOOK_ALLOWED_HOSTS ?? '')
+        .split(',')
+        .map((h) => h.trim().toLowerCase())
+        .filter(Boolean),
+    },
     providers: {
       timeoutMs: vars.PROVIDER_TIMEOUT_MS ?? 10_000,
       multicard: {
