@@ -18,6 +18,7 @@ import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { InvoicesModule } from './invoices/invoices.module';
 import { MerchantsModule } from './merchants/merchants.module';
+import { NotificationsModule } from './notifications/notifications.module';
 import { PagesModule } from './pages/pages.module';
 import { SandboxModule } from './sandbox/sandbox.module';
 
@@ -45,6 +46,7 @@ export class AppModule {
         MerchantsModule,
         InvoicesModule,
         CallbacksModule,
+        NotificationsModule,
         PagesModule,
         ...(config.mode === 'sandbox' ? [SandboxModule] : []),
       ],

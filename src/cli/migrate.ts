@@ -64,9 +64,11 @@ ${down.map((q) => `    await queryRunner.query(\`${escape(q)}\`);`).join('\n')}
   const file = `${timestamp}-${name}`;
   writeFileSync(join(MIGRATIONS_DIR, `${file}.ts`), body);
   const indexPath = join(MIGRATIONS_DIR, 'index.ts');
-  const index = readFileSync(indexPath, 'utf8')
-    .replace(/^\/\*\*/m, `import { ${className} } from './${file}';\n\n/**`)
-    .replace(/\n\n\n\/\*\*/, '\n\n/**')
+  const lines = readFileSync(indexPath, 'utf8').split('\n');
+  const lastImport = lines.reduce((at, line, i) => (line.startsWith('import ') ? i : at), -1);
+  lines.splice(lastImport + 1, 0, `import { ${className} } from './${file}';`);
+  const index = lines
+    .join('\n')
     .replace(
       /(export const MIGRATIONS: Function\[\] = \[)([^\]]*)\]/,
       (_m, head: string, list: string) => {

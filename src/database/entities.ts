@@ -3,6 +3,7 @@ import { ProviderTransaction } from '../callbacks/provider-transaction.entity';
 import { IdempotencyKey } from '../common/idempotency/idempotency-key.entity';
 import { Invoice } from '../invoices/invoice.entity';
 import { MerchantAccount } from '../merchants/merchant-account.entity';
+import { WebhookAttempt } from '../notifications/webhook-attempt.entity';
 import { WebhookEvent } from '../notifications/webhook-event.entity';
 
 /** Every entity; the migrations must produce exactly their schema (see schema.e2e-spec). */
@@ -13,4 +14,5 @@ export const ENTITIES = [
   ProviderTransaction,
   CallbackLogEntry,
   WebhookEvent,
+  WebhookAttempt,
 ];

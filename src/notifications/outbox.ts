@@ -7,6 +7,8 @@ import { WebhookEventStatus } from './webhook-event.entity';
 import { Invoice } from '../invoices/invoice.entity';
 
 export const INVOICE_UPDATED = 'invoice.updated';
+/** NOTIFY channel: PostgreSQL delivers it when the transaction commits, waking every dispatcher. */
+export const WEBHOOK_EVENTS_CHANNEL = 'webhook_events';
 
 /** Writes the invoice's change to the outbox inside the caller's transaction (the one that made the change). */
 export async function enqueueInvoiceEvent(
@@ -29,5 +31,6 @@ export async function enqueueInvoiceEvent(
       now,
     ],
   );
+  await manager.query(`SELECT pg_notify('${WEBHOOK_EVENTS_CHANNEL}', '')`);
   return id;
 }

@@ -61,6 +61,10 @@ export class WebhookEvent {
   @Column('timestamptz')
   nextAttemptAt: Date;
 
+  /** Set while a dispatcher holds the event (in flight); a crashed holder's lease simply runs out. */
+  @Column('timestamptz', { nullable: true })
+  leasedUntil: Date | null;
+
   @Column('integer', { nullable: true })
   lastStatus: number | null;
 

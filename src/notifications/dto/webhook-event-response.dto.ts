@@ -1,0 +1,183 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsISO8601, IsOptional, IsUUID } from 'class-validator';
+
+import { PageQueryDto } from '../../common/http/pagination';
+
+export class WebhookAttemptDto {
+  @ApiProperty({ type: 'integer', example: 1 })
+  n: number;
+
+  @ApiProperty({ format: 'date-time' })
+  startedAt: string;
+
+  @ApiProperty({ type: 'integer', example: 42 })
+  durationMs: number;
+
+  @ApiProperty({ type: 'integer', nullable: true, example: 200 })
+  responseStatus: number | null;
+
+  @ApiProperty({ type: String, nullable: true, description: 'At most 1 KB of the response body' })
+  responseSnippet: string | null;
+
+  @ApiProperty({ type: String, nullable: true, example: null })
+  error: string | null;
+}
+
+export class WebhookEventDto {
+  @ApiProperty({
+    format: 'uuid',
+    description: 'The event id (webhook-id header, eventId in the body)',
+  })
+  id: string;
+
+  @ApiProperty({ format: 'uuid' })
+  invoiceId: string;
+
+  @ApiProperty({ example: 'invoice.updated' })
+  type: string;
+
+  @ApiProperty({
+    type: 'integer',
+    description: "The invoice's version after the change; increases per invoice",
+  })
+  sequence: number;
+
+  @ApiProperty({ enum: ['pending', 'delivered', 'dead'] })
+  status: string;
+
+  @ApiProperty({ type: 'integer' })
+  attempts: number;
+
+  @ApiProperty({ format: 'date-time' })
+  nextAttemptAt: string;
+
+  @ApiProperty({ type: 'integer', nullable: true })
+  lastStatus: number | null;
+
+  @ApiProperty({ type: String, nullable: true })
+  lastError: string | null;
+
+  @ApiProperty({ type: String, nullable: true, format: 'date-time' })
+  deliveredAt: string | null;
+
+  @ApiProperty()
+  notifyUrl: string;
+
+  @ApiProperty({ description: 'The exact body every attempt sends' })
+  body: string;
+
+  @ApiProperty({ format: 'date-time' })
+  createdAt: string;
+}
+
+export class WebhookEventDetailDto extends WebhookEventDto {
+  @ApiProperty({ type: [WebhookAttemptDto] })
+  attemptsLog: WebhookAttemptDto[];
+}
+
+export class WebhookEventsPageDto {
+  @ApiProperty({ type: [WebhookEventDto] })
+  items: WebhookEventDto[];
+
+  @ApiProperty({ type: String, nullable: true })
+  nextCursor: string | null;
+}
+
+export class ListWebhookEventsQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ format: 'uuid' })
+  @IsOptional()
+  @IsUUID('all')
+  invoiceId?: string;
+
+  @ApiPropertyOptional({ enum: ['pending', 'delivered', 'dead'] })
+  @IsOptional()
+  @IsIn(['pending', 'delivered', 'dead'])
+  status?: string;
+
+  @ApiPropertyOptional({ format: 'date-time' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  createdFrom?: string;
+
+  @ApiPropertyOptional({ format: 'date-time' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  createdTo?: string;
+}
+
+export class WebhookEventIdParamsDto {
+  @ApiProperty({ format: 'uuid' })
+  @IsUUID('all', { message: '$property must be an event id (a UUID)' })
+  id: string;
+}
+
+export class StuckInvoiceDto {
+  @ApiProperty({ format: 'uuid' })
+  invoiceId: string;
+
+  @ApiProperty()
+  source: string;
+
+  @ApiProperty()
+  businessId: string;
+
+  @ApiProperty()
+  sourceInvoiceId: string;
+
+  @ApiProperty()
+  provider: string;
+
+  @ApiProperty({ description: "The invoice's status" })
+  status: string;
+
+  @ApiProperty()
+  notifyUrl: string;
+
+  @ApiProperty({ type: 'integer', description: 'Events not delivered yet (pending or dead)' })
+  undelivered: number;
+
+  @ApiProperty({ type: 'integer', description: 'Of those, dead: they wait for a manual retry' })
+  dead: number;
+
+  @ApiProperty({ format: 'uuid', description: 'The oldest undelivered event (retry it first)' })
+  oldestEventId: string;
+
+  @ApiProperty({ format: 'date-time' })
+  oldestEventAt: string;
+
+  @ApiProperty({ type: String, nullable: true })
+  lastError: string | null;
+}
+
+export class StuckInvoicesDto {
+  @ApiProperty({ type: [StuckInvoiceDto] })
+  items: StuckInvoiceDto[];
+}
+
+export class JobsStatusDto {
+  @ApiProperty({ example: { pending: 3, inFlight: 1, dead: 0, delivered: 120, oldestDueAt: null } })
+  webhooks: {
+    pending: number;
+    inFlight: number;
+    dead: number;
+    delivered: number;
+    oldestDueAt: string | null;
+  };
+
+  @ApiProperty({
+    example: {
+      listening: true,
+      running: false,
+      lastRunAt: '2026-11-23T10:00:00.000Z',
+      delivered: 120,
+      failed: 4,
+    },
+  })
+  dispatcher: Record<string, unknown>;
+
+  @ApiProperty({
+    type: [String],
+    example: ['invoice-expiry', 'idempotency-key-purge', 'webhook-dispatch'],
+  })
+  scheduledJobs: string[];
+}

@@ -1,0 +1,300 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnModuleDestroy,
+} from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+
+import { WEBHOOK_EVENTS_CHANNEL } from './outbox';
+import { nextAttemptDelayMs, parseRetryAfter } from './retry-schedule';
+import { WebhookEventStatus } from './webhook-event.entity';
+import { DeliveryResult, WebhookSender } from './webhook-sender';
+import { webhookHeaders } from './webhook-signer';
+import { Clock } from '../common/clock';
+import { registerIntervalJob } from '../common/jobs/interval-job';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+
+interface ClaimedEvent {
+  id: string;
+  invoice_id: string;
+  notify_url: string;
+  body: string;
+  attempts: number;
+}
+
+interface Outcome {
+  event: ClaimedEvent;
+  result: DeliveryResult;
+  startedAt: Date;
+}
+
+export interface DispatcherState {
+  listening: boolean;
+  running: boolean;
+  lastRunAt: string | null;
+  delivered: number;
+  failed: number;
+}
+
+const BATCH = 200;
+
+/**
+ * Delivers the outbox. Claims due events with FOR UPDATE SKIP LOCKED under a lease, so any number
+ * of processes share the work and an event held by a process that died is picked up again when
+ * its lease runs out. Woken right after every commit that writes an event (PostgreSQL NOTIFY is
+ * delivered on commit), and by an interval as a safety net. An invoice's events go out one at a
+ * time in sequence: a newer one waits while an older one is undelivered (and not dead).
+ */
+@Injectable()
+export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(WebhookDispatcher.name);
+  private readonly sender: WebhookSender;
+  private listener: Client | null = null;
+  private running: Promise<void> | null = null;
+  private again = false;
+  private stopped = false;
+  readonly state: DispatcherState = {
+    listening: false,
+    running: false,
+    lastRunAt: null,
+    delivered: 0,
+    failed: 0,
+  };
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly clock: Clock,
+    private readonly scheduler: SchedulerRegistry,
+  ) {
+    this.sender = new WebhookSender(
+      config.webhooks.timeoutMs,
+      { strict: config.mode === 'live', allowedHosts: config.webhooks.allowedHosts },
+      config.webhooks.concurrency,
+    );
+  }
+
+  /** The lease: longer than any delivery can take. */
+  private get leaseMs(): number {
+    return this.config.webhooks.timeoutMs * 3 + 10_000;
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    registerIntervalJob(
+      this.scheduler,
+      'webhook-dispatch',
+      this.config.webhooks.dispatchIntervalSeconds * 1000,
+      () => this.wake(),
+    );
+    await this.listen();
+    this.wake();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.stopped = true;
+    await this.listener?.end().catch(() => undefined);
+    await this.running?.catch(() => undefined);
+    this.sender.close();
+  }
+
+  /** Runs the dispatch loop now, or once more right after the running one. */
+  wake(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = this.loop().finally(() => {
+      this.running = null;
+      this.state.running = false;
+    });
+    return this.running;
+  }
+
+  /** Delivers whatever is due until nothing is (for tests and the manual retry path). */
+  async drain(): Promise<void> {
+    do {
+      await this.wake();
+    } while (this.running);
+  }
+
+  private async loop(): Promise<void> {
+    this.state.running = true;
+    do {
+      this.again = false;
+      this.state.lastRunAt = this.clock.now().toISOString();
+      let claimed: number;
+      try {
+        claimed = await this.dispatchBatch();
+      } catch (error) {
+        this.logger.error({ err: error }, 'Webhook dispatch failed');
+        return;
+      }
+      if (claimed === BATCH) this.again = true;
+    } while (this.again && !this.stopped);
+  }
+
+  /** Claims one batch, delivers it with bounded concurrency, records the outcomes. */
+  async dispatchBatch(): Promise<number> {
+    const events = await this.claim(BATCH);
+    if (events.length === 0) return 0;
+    const outcomes: Outcome[] = [];
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < events.length) {
+        const event = events[next++];
+        outcomes.push(await this.deliver(event));
+      }
+    };
+    await Promise.all(
+      Array.from({ length: Math.min(this.config.webhooks.concurrency, events.length) }, worker),
+    );
+    await this.record(outcomes);
+    return events.length;
+  }
+
+  private async claim(limit: number, onlyId: string | null = null): Promise<ClaimedEvent[]> {
+    const now = this.clock.now();
+    return this.dataSource.query<ClaimedEvent[]>(
+      `WITH due AS (
+         SELECT e.id FROM webhook_events e
+          WHERE e.status = 'pending' AND e.next_attempt_at <= $1 AND (e.leased_until IS NULL OR e.leased_until < $1)
+            AND ($4::uuid IS NULL OR e.id = $4)
+            AND NOT EXISTS (
+              SELECT 1 FROM webhook_events older
+               WHERE older.invoice_id = e.invoice_id AND older.status = 'pending' AND older.sequence < e.sequence)
+          ORDER BY e.next_attempt_at, e.sequence
+          LIMIT $2
+          FOR UPDATE SKIP LOCKED
+       )
+       UPDATE webhook_events w SET leased_until = $3, attempts = w.attempts + 1, updated_at = now()
+         FROM due WHERE w.id = due.id
+       RETURNING w.id, w.invoice_id, w.notify_url, w.body, w.attempts`,
+      [now, limit, new Date(now.getTime() + this.leaseMs), onlyId],
+    );
+  }
+
+  private async deliver(event: ClaimedEvent): Promise<Outcome> {
+    const startedAt = this.clock.now();
+    const headers = webhookHeaders({
+      eventId: event.id,
+      invoiceId: event.invoice_id,
+      body: event.body,
+      secret: this.config.webhookSigningSecret,
+      userAgent: `payment-service/${this.config.version}`,
+      nowSeconds: Math.floor(startedAt.getTime() / 1000),
+    });
+    const result = await this.sender.send(event.notify_url, headers, event.body);
+    return { event, result, startedAt };
+  }
+
+  /** Writes every outcome of a batch in one transaction: events, attempts, invoices' delivery flag. */
+  private async record(outcomes: Outcome[]): Promise<void> {
+    const now = this.clock.nowMs();
+    const events = outcomes.map(({ event, result }) => {
+      const delivered = result.status !== null && result.status >= 200 && result.status < 300;
+      const gone = result.status === 410;
+      const delay =
+        delivered || gone
+          ? null
+          : nextAttemptDelayMs(
+              event.attempts,
+              this.config.webhooks.retryScheduleSeconds,
+              parseRetryAfter(result.retryAfter, now),
+            );
+      const status = delivered
+        ? WebhookEventStatus.Delivered
+        : gone || delay === null
+          ? WebhookEventStatus.Dead
+          : WebhookEventStatus.Pending;
+      if (delivered) this.state.delivered++;
+      else this.state.failed++;
+      return {
+        id: event.id,
+        status,
+        next_attempt_at: new Date(now + (delay ?? 0)).toISOString(),
+        last_status: result.status,
+        last_error: result.error ?? (delivered ? null : `HTTP ${result.status}`),
+        delivered_at: delivered ? new Date(now).toISOString() : null,
+      };
+    });
+    const attempts = outcomes.map(({ event, result, startedAt }) => ({
+      event_id: event.id,
+      n: event.attempts,
+      started_at: startedAt.toISOString(),
+      duration_ms: result.durationMs,
+      response_status: result.status,
+      response_snippet: result.snippet,
+      error: result.error,
+    }));
+    const deliveredInvoices = [
+      ...new Set(
+        outcomes
+          .filter((_, i) => events[i].status === WebhookEventStatus.Delivered)
+          .map((o) => o.event.invoice_id),
+      ),
+    ];
+    await this.dataSource.transaction(async (m) => {
+      await m.query(
+        `UPDATE webhook_events w SET status = r.status, next_attempt_at = r.next_attempt_at, leased_until = NULL,
+                last_status = r.last_status, last_error = r.last_error, delivered_at = r.delivered_at, updated_at = now()
+           FROM jsonb_to_recordset($1::jsonb)
+             AS r(id uuid, status text, next_attempt_at timestamptz, last_status int, last_error text, delivered_at timestamptz)
+          WHERE w.id = r.id`,
+        [JSON.stringify(events)],
+      );
+      await m.query(
+        `INSERT INTO webhook_attempts (event_id, n, started_at, duration_ms, response_status, response_snippet, error)
+         SELECT event_id, n, started_at, duration_ms, response_status, response_snippet, error
+           FROM jsonb_to_recordset($1::jsonb)
+             AS r(event_id uuid, n int, started_at timestamptz, duration_ms int, response_status int, response_snippet text, error text)`,
+        [JSON.stringify(attempts)],
+      );
+      if (deliveredInvoices.length > 0) {
+        await m.query(
+          `UPDATE invoices i SET notify_delivered = true
+            WHERE i.id = ANY($1::uuid[])
+              AND NOT EXISTS (SELECT 1 FROM webhook_events e WHERE e.invoice_id = i.id AND e.status <> 'delivered')`,
+          [deliveredInvoices],
+        );
+      }
+    });
+  }
+
+  /** Attempts one event now (the manual retry); it must have been made due by the caller. */
+  async deliverNow(eventId: string): Promise<boolean> {
+    const [event] = await this.claim(1, eventId);
+    if (!event) return false;
+    await this.record([await this.deliver(event)]);
+    return true;
+  }
+
+  private async listen(): Promise<void> {
+    if (!this.config.database.url) return;
+    try {
+      const client = new Client({ connectionString: this.config.database.url });
+      client.on('error', (error) => {
+        this.state.listening = false;
+        this.logger.warn(
+          { err: error },
+          'Lost the webhook wake-up connection; the interval still dispatches',
+        );
+      });
+      client.on('notification', () => void this.wake());
+      await client.connect();
+      await client.query(`LISTEN ${WEBHOOK_EVENTS_CHANNEL}`);
+      this.listener = client;
+      this.state.listening = true;
+    } catch (error) {
+      this.logger.warn(
+        { err: error },
+        'Could not listen for webhook events; the interval still dispatches',
+      );
+    }
+  }
+}

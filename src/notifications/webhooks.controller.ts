@@ -1,0 +1,66 @@
+import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+
+import {
+  JobsStatusDto,
+  ListWebhookEventsQueryDto,
+  StuckInvoicesDto,
+  WebhookEventDetailDto,
+  WebhookEventIdParamsDto,
+  WebhookEventsPageDto,
+} from './dto/webhook-event-response.dto';
+import { WebhooksService } from './webhooks.service';
+import { ApiEnvelope, ApiErrors, ApiKeyProtected } from '../common/http/api-envelope.decorators';
+
+@ApiTags('Webhooks')
+@ApiKeyProtected()
+@Controller('api')
+export class WebhooksController {
+  constructor(private readonly webhooks: WebhooksService) {}
+
+  @Get('webhooks')
+  @ApiOperation({
+    summary: 'The delivery log: webhook events, newest first (filter, cursor-paginate)',
+  })
+  @ApiEnvelope(WebhookEventsPageDto, { description: 'One page of events' })
+  @ApiErrors(400)
+  list(@Query() query: ListWebhookEventsQueryDto): Promise<WebhookEventsPageDto> {
+    return this.webhooks.list(query);
+  }
+
+  @Get('webhooks/stuck')
+  @ApiOperation({
+    summary: 'Invoices whose notifications are not delivered yet (notify_delivered = false)',
+  })
+  @ApiEnvelope(StuckInvoicesDto, { description: 'Oldest first' })
+  stuck(): Promise<StuckInvoicesDto> {
+    return this.webhooks.stuck();
+  }
+
+  @Get('webhooks/:id')
+  @ApiOperation({ summary: 'One webhook event with every delivery attempt' })
+  @ApiEnvelope(WebhookEventDetailDto, { description: 'The event and its attempts' })
+  @ApiErrors(400, 404)
+  get(@Param() params: WebhookEventIdParamsDto): Promise<WebhookEventDetailDto> {
+    return this.webhooks.get(params.id);
+  }
+
+  @Post('webhooks/:id/retry')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Attempt a delivery now (revives a dead event)' })
+  @ApiEnvelope(WebhookEventDetailDto, { description: 'The event after the attempt' })
+  @ApiErrors(400, 404, 409)
+  retry(@Param() params: WebhookEventIdParamsDto): Promise<WebhookEventDetailDto> {
+    return this.webhooks.retry(params.id);
+  }
+
+  @Get('admin/jobs')
+  @ApiOperation({
+    summary:
+      'The job queue: pending, in flight, dead, oldest due; dispatcher state; scheduled jobs',
+  })
+  @ApiEnvelope(JobsStatusDto, { description: 'Queue and scheduler status' })
+  jobs(): Promise<JobsStatusDto> {
+    return this.webhooks.jobs();
+  }
+}

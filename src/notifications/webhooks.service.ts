@@ -1,0 +1,209 @@
+import { Injectable } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+
+import {
+  JobsStatusDto,
+  ListWebhookEventsQueryDto,
+  StuckInvoicesDto,
+  WebhookEventDetailDto,
+  WebhookEventDto,
+  WebhookEventsPageDto,
+} from './dto/webhook-event-response.dto';
+import { WebhookAttempt } from './webhook-attempt.entity';
+import { WebhookDispatcher } from './webhook-dispatcher.service';
+import { WebhookEvent, WebhookEventStatus } from './webhook-event.entity';
+import { canTransitionWebhookEvent } from './webhook-event.state-machine';
+import { Clock } from '../common/clock';
+import { DomainError } from '../common/errors/domain.error';
+import { ErrorCode } from '../common/errors/error-code';
+import { decodeCursor, toPage } from '../common/http/pagination';
+
+function toEventDto(e: WebhookEvent): WebhookEventDto {
+  return {
+    id: e.id,
+    invoiceId: e.invoiceId,
+    type: e.type,
+    sequence: e.sequence,
+    status: e.status,
+    attempts: e.attempts,
+    nextAttemptAt: e.nextAttemptAt.toISOString(),
+    lastStatus: e.lastStatus,
+    lastError: e.lastError,
+    deliveredAt: e.deliveredAt ? e.deliveredAt.toISOString() : null,
+    notifyUrl: e.notifyUrl,
+    body: e.body,
+    createdAt: e.createdAt.toISOString(),
+  };
+}
+
+/** The delivery log, the Stuck view, manual retries and the job queue's state. */
+@Injectable()
+export class WebhooksService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly dispatcher: WebhookDispatcher,
+    private readonly scheduler: SchedulerRegistry,
+    private readonly clock: Clock,
+  ) {}
+
+  async list(query: ListWebhookEventsQueryDto): Promise<WebhookEventsPageDto> {
+    const limit = query.limit ?? 20;
+    const qb = this.dataSource.getRepository(WebhookEvent).createQueryBuilder('e');
+    if (query.invoiceId) qb.andWhere('e.invoice_id = :invoiceId', { invoiceId: query.invoiceId });
+    if (query.status) qb.andWhere('e.status = :status', { status: query.status });
+    if (query.createdFrom)
+      qb.andWhere('e.created_at >= :from', { from: new Date(query.createdFrom) });
+    if (query.createdTo) qb.andWhere('e.created_at < :to', { to: new Date(query.createdTo) });
+    if (query.cursor)
+      qb.andWhere('(e.created_at, e.id) < (:createdAt, :id)', decodeCursor(query.cursor));
+    const rows = await qb
+      .orderBy('e.created_at', 'DESC')
+      .addOrderBy('e.id', 'DESC')
+      .take(limit + 1)
+      .getMany();
+    return toPage(rows, limit, toEventDto);
+  }
+
+  async get(id: string): Promise<WebhookEventDetailDto> {
+    const event = await this.dataSource.getRepository(WebhookEvent).findOneBy({ id });
+    if (!event)
+      throw new DomainError(ErrorCode.WebhookEventNotFound, [`webhook event ${id} does not exist`]);
+    const attempts = await this.dataSource
+      .getRepository(WebhookAttempt)
+      .find({ where: { eventId: id }, order: { n: 'ASC' } });
+    return {
+      ...toEventDto(event),
+      attemptsLog: attempts.map((a) => ({
+        n: a.n,
+        startedAt: a.startedAt.toISOString(),
+        durationMs: a.durationMs,
+        responseStatus: a.responseStatus,
+        responseSnippet: a.responseSnippet,
+        error: a.error,
+      })),
+    };
+  }
+
+  /** Attempts the event now; a dead event is revived first. A delivered one is refused (409). */
+  async retry(id: string): Promise<WebhookEventDetailDto> {
+    const now = this.clock.now();
+    await this.dataSource.transaction(async (m) => {
+      const event = await m.findOne(WebhookEvent, {
+        where: { id },
+        lock: { mode: 'pessimistic_write' },
+      });
+      if (!event)
+        throw new DomainError(ErrorCode.WebhookEventNotFound, [
+          `webhook event ${id} does not exist`,
+        ]);
+      if (event.status === WebhookEventStatus.Delivered) {
+        throw new DomainError(ErrorCode.WebhookAlreadyDelivered, [
+          `webhook event ${id} was already delivered`,
+        ]);
+      }
+      if (event.leasedUntil && event.leasedUntil > now) {
+        throw new DomainError(ErrorCode.WebhookDeliveryInProgress, [
+          `webhook event ${id} is being delivered right now`,
+        ]);
+      }
+      // A dead event comes back to pending (the state machine allows dead → pending).
+      if (
+        event.status === WebhookEventStatus.Dead &&
+        !canTransitionWebhookEvent(event.status, WebhookEventStatus.Pending)
+      ) {
+        throw new DomainError(ErrorCode.InvalidStateTransition, [
+          `webhook event ${id} cannot be retried`,
+        ]);
+      }
+      await m.update(
+        WebhookEvent,
+        { id },
+        { status: WebhookEventStatus.Pending, nextAttemptAt: now },
+      );
+    });
+    await this.dispatcher.deliverNow(id);
+    return this.get(id);
+  }
+
+  async stuck(limit = 100): Promise<StuckInvoicesDto> {
+    const rows = await this.dataSource.query<
+      {
+        invoice_id: string;
+        source: string;
+        business_id: string;
+        source_invoice_id: string;
+        provider: string;
+        status: string;
+        notify_url: string;
+        undelivered: number;
+        dead: number;
+        oldest_event_id: string;
+        oldest_event_at: Date;
+        last_error: string | null;
+      }[]
+    >(
+      `SELECT i.id AS invoice_id, i.source, i.business_id, i.source_invoice_id, i.provider, i.status, i.notify_url,
+              count(e.id)::int AS undelivered,
+              count(e.id) FILTER (WHERE e.status = 'dead')::int AS dead,
+              (array_agg(e.id ORDER BY e.sequence))[1] AS oldest_event_id,
+              min(e.created_at) AS oldest_event_at,
+              (array_agg(e.last_error ORDER BY e.updated_at DESC))[1] AS last_error
+         FROM invoices i JOIN webhook_events e ON e.invoice_id = i.id AND e.status <> 'delivered'
+        WHERE i.notify_delivered = false
+        GROUP BY i.id
+        ORDER BY min(e.created_at)
+        LIMIT $1`,
+      [limit],
+    );
+    return {
+      items: rows.map((r) => ({
+        invoiceId: r.invoice_id,
+        source: r.source,
+        businessId: r.business_id,
+        sourceInvoiceId: r.source_invoice_id,
+        provider: r.provider,
+        status: r.status,
+        notifyUrl: r.notify_url,
+        undelivered: r.undelivered,
+        dead: r.dead,
+        oldestEventId: r.oldest_event_id,
+        oldestEventAt: r.oldest_event_at.toISOString(),
+        lastError: r.last_error,
+      })),
+    };
+  }
+
+  async jobs(): Promise<JobsStatusDto> {
+    const now = this.clock.now();
+    const [row] = await this.dataSource.query<
+      {
+        pending: number;
+        in_flight: number;
+        dead: number;
+        delivered: number;
+        oldest_due_at: Date | null;
+      }[]
+    >(
+      `SELECT count(*) FILTER (WHERE status = 'pending')::int AS pending,
+              count(*) FILTER (WHERE status = 'pending' AND leased_until > $1)::int AS in_flight,
+              count(*) FILTER (WHERE status = 'dead')::int AS dead,
+              count(*) FILTER (WHERE status = 'delivered')::int AS delivered,
+              min(next_attempt_at) FILTER (WHERE status = 'pending') AS oldest_due_at
+         FROM webhook_events`,
+      [now],
+    );
+    return {
+      webhooks: {
+        pending: row.pending,
+        inFlight: row.in_flight,
+        dead: row.dead,
+        delivered: row.delivered,
+        oldestDueAt: row.oldest_due_at ? row.oldest_due_at.toISOString() : null,
+      },
+      dispatcher: { ...this.dispatcher.state },
+      scheduledJobs: this.scheduler.getIntervals().sort(),
+    };
+  }
+}
