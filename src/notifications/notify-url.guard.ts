@@ -76,7 +76,7 @@ export function guardedLookup(policy: NotifyUrlPolicy) {
   return (hostname: string, options: object, callback: LookupCallback): void => {
     dnsLookup(hostname, { ...options, all: true }, (error, addresses) => {
       if (error) return callback(error, []);
-      const list = addresses as LookupAddress[];
+      const list = addresses;
       const allowed = !policy.strict || policy.allowedHosts.includes(hostname.toLowerCase());
       const usable = allowed ? list : list.filter((a) => !isBlockedAddress(a.address));
       if (usable.length === 0) {

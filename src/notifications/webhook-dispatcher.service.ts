@@ -92,7 +92,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
       () => this.wake(),
     );
     await this.listen();
-    this.wake();
+    void this.wake();
   }
 
   async onModuleDestroy(): Promise<void> {

@@ -28,8 +28,8 @@ export class WebhookSender {
     maxSockets: number,
   ) {
     const lookup = guardedLookup(policy) as never;
-    this.http = new HttpAgent({ keepAlive: true, maxSockets, lookup } as never);
-    this.https = new HttpsAgent({ keepAlive: true, maxSockets, lookup } as never);
+    this.http = new HttpAgent({ keepAlive: true, maxSockets, lookup });
+    this.https = new HttpsAgent({ keepAlive: true, maxSockets, lookup });
   }
 
   send(url: string, headers: Record<string, string>, body: string): Promise<DeliveryResult> {
