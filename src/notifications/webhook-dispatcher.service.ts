@@ -171,10 +171,13 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
           ORDER BY e.next_attempt_at, e.sequence
           LIMIT $2
           FOR UPDATE SKIP LOCKED
+       ), claimed AS (
+         UPDATE webhook_events w SET leased_until = $3, attempts = w.attempts + 1, updated_at = now()
+           FROM due WHERE w.id = due.id
+         RETURNING w.id, w.invoice_id, w.notify_url, w.body, w.attempts
        )
-       UPDATE webhook_events w SET leased_until = $3, attempts = w.attempts + 1, updated_at = now()
-         FROM due WHERE w.id = due.id
-       RETURNING w.id, w.invoice_id, w.notify_url, w.body, w.attempts`,
+       -- A SELECT at the top: TypeORM answers a bare UPDATE … RETURNING with [rows, count].
+       SELECT * FROM claimed`,
       [now, limit, new Date(now.getTime() + this.leaseMs), onlyId],
     );
   }

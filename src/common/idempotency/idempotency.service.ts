@@ -76,9 +76,13 @@ export class IdempotencyService implements OnApplicationBootstrap {
     }
     if (existing.age_ms > this.abandonAfterMs) {
       const taken = await this.dataSource.query<unknown[]>(
-        `UPDATE idempotency_keys SET created_at = now()
-          WHERE scope = $1 AND key = $2 AND state = $3 AND created_at < now() - make_interval(secs => $4)
-          RETURNING key`,
+        // Wrapped in a CTE so the statement is a SELECT: TypeORM answers a bare UPDATE … RETURNING
+        // with [rows, count] instead of the rows.
+        `WITH taken AS (
+           UPDATE idempotency_keys SET created_at = now()
+            WHERE scope = $1 AND key = $2 AND state = $3 AND created_at < now() - make_interval(secs => $4)
+            RETURNING key
+         ) SELECT key FROM taken`,
         [scope, key, IdempotencyKeyState.InProgress, this.abandonAfterMs / 1000],
       );
       if (taken.length === 1) return { kind: 'new' };
@@ -111,7 +115,9 @@ export class IdempotencyService implements OnApplicationBootstrap {
   /** Forgets keys older than IDEMPOTENCY_KEY_TTL_HOURS (at least 24 h). */
   async purgeExpired(): Promise<number> {
     const removed = await this.dataSource.query<unknown[]>(
-      `DELETE FROM idempotency_keys WHERE created_at < now() - make_interval(hours => $1) RETURNING key`,
+      `WITH removed AS (
+         DELETE FROM idempotency_keys WHERE created_at < now() - make_interval(hours => $1) RETURNING key
+       ) SELECT key FROM removed`,
       [this.config.idempotencyKeyTtlHours],
     );
     if (removed.length > 0)

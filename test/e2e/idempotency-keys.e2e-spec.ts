@@ -1,0 +1,35 @@
+import { IdempotencyService } from '../../src/common/idempotency/idempotency.service';
+import { query } from '../support/database';
+import { TestApp, startTestApp } from '../support/test-app';
+
+describe('Idempotency-Key storage', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(() => t.close());
+
+  it('keeps keys at least 24 hours and forgets older ones', async () => {
+    await query(
+      t.databaseUrl,
+      `INSERT INTO idempotency_keys (scope, key, request_hash, state, created_at)
+       VALUES ('POST /x', 'old', 'h', 'completed', now() - interval '25 hours'),
+              ('POST /x', 'recent', 'h', 'completed', now() - interval '23 hours')`,
+    );
+    await expect(t.app.get(IdempotencyService).purgeExpired()).resolves.toBe(1);
+    expect(
+      await query(t.databaseUrl, `SELECT key FROM idempotency_keys WHERE scope = 'POST /x'`),
+    ).toEqual([{ key: 'recent' }]);
+  });
+
+  it('takes over a key whose first request died mid-flight, but not a live one', async () => {
+    const keys = t.app.get(IdempotencyService);
+    await expect(keys.claim('POST /y', 'k1', 'hash')).resolves.toEqual({ kind: 'new' });
+    await expect(keys.claim('POST /y', 'k1', 'hash')).rejects.toThrow('still being processed');
+    await query(
+      t.databaseUrl,
+      `UPDATE idempotency_keys SET created_at = now() - interval '1 hour' WHERE key = 'k1'`,
+    );
+    await expect(keys.claim('POST /y', 'k1', 'hash')).resolves.toEqual({ kind: 'new' });
+  });
+});
