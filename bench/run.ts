@@ -1,10 +1,12 @@
 /** `npm run bench [-- name ...]`: runs the named benchmarks (all when none is named). */
 import { benchCallbacks } from './callbacks.bench';
 import { benchInvoices } from './invoices.bench';
+import { benchWebhooks } from './webhooks.bench';
 
 const BENCHMARKS: Record<string, () => Promise<void>> = {
   invoices: benchInvoices,
   callbacks: benchCallbacks,
+  webhooks: benchWebhooks,
 };
 
 async function main(): Promise<void> {

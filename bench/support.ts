@@ -135,9 +135,10 @@ export const BENCH_API_KEY = 'bench-service-api-key-0123456789';
 export async function startBenchGateway(
   pg: Awaited<ReturnType<typeof benchPostgres>>,
   name: string,
+  options: { reuseDatabase?: string } = {},
 ): Promise<{ url: string; databaseUrl: string; child: ChildProcess }> {
   const port = await freePort();
-  const databaseUrl = await pg.createDatabase(name);
+  const databaseUrl = options.reuseDatabase ?? (await pg.createDatabase(name));
   const child = await startProcess(
     join(ROOT, 'dist', 'src', 'main.js'),
     {
