@@ -1,0 +1,50 @@
+import { TestApp, startTestApp } from '../support/test-app';
+import { invoiceBody } from '../factories/invoice.factory';
+import { merchantBody } from '../factories/merchant.factory';
+
+describe('notifyUrl in live mode (SSRF guard)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({
+      GATEWAY_MODE: 'live',
+      WEBHOOK_SIGNING_SECRET: 'live-webhook-signing-secret-0123',
+      CREDENTIALS_ENCRYPTION_KEY: 'cd'.repeat(32),
+      WEBHOOK_ALLOWED_HOSTS: 'hooks.internal.example',
+    });
+    await t.request('/api/merchants', {
+      method: 'POST',
+      json: merchantBody({ provider: 'click' }),
+    });
+  });
+  afterAll(() => t.close());
+
+  it.each([
+    ['http://shop.example/hook', 'must be https in live mode'],
+    ['https://127.0.0.1/hook', 'loopback'],
+    ['https://10.0.0.7/hook', 'private'],
+    ['https://169.254.169.254/latest/meta-data', 'metadata'],
+    ['https://[::1]/hook', 'loopback'],
+    ['https://localhost/hook', 'internal'],
+  ])('refuses %s with a clear 400 and creates nothing', async (notifyUrl, reason) => {
+    const r = await t.request('/api/invoices', {
+      method: 'POST',
+      json: invoiceBody({ provider: 'click', notifyUrl }),
+    });
+    expect(r.status).toBe(400);
+    expect(r.body.data.details.join(' ')).toContain(reason);
+  });
+
+  it('accepts a public https URL and an allow-listed host', async () => {
+    for (const notifyUrl of ['https://shop.example/hook', 'https://hooks.internal.example/hook']) {
+      const r = await t.request('/api/invoices', {
+        method: 'POST',
+        json: invoiceBody({ provider: 'click', notifyUrl }),
+      });
+      expect(r.status).toBe(201);
+    }
+  });
+
+  it('has no sandbox routes in live mode', async () => {
+    expect((await t.request('/sandbox/multicard/_stats')).status).toBe(404);
+  });
+});
