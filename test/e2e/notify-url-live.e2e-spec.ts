@@ -1,3 +1,4 @@
+import { query } from '../support/database';
 import { TestApp, startTestApp } from '../support/test-app';
 import { invoiceBody } from '../factories/invoice.factory';
 import { merchantBody } from '../factories/merchant.factory';
@@ -26,12 +27,14 @@ describe('notifyUrl in live mode (SSRF guard)', () => {
     ['https://[::1]/hook', 'loopback'],
     ['https://localhost/hook', 'internal'],
   ])('refuses %s with a clear 400 and creates nothing', async (notifyUrl, reason) => {
-    const r = await t.request('/api/invoices', {
-      method: 'POST',
-      json: invoiceBody({ provider: 'click', notifyUrl }),
-    });
+    const body = invoiceBody({ provider: 'click', notifyUrl });
+    const r = await t.request('/api/invoices', { method: 'POST', json: body });
     expect(r.status).toBe(400);
     expect(r.body.data.details.join(' ')).toContain(reason);
+    const rows = await query(t.databaseUrl, 'SELECT 1 FROM invoices WHERE source_invoice_id = $1', [
+      body.sourceInvoiceId,
+    ]);
+    expect(rows).toEqual([]);
   });
 
   it('accepts a public https URL and an allow-listed host', async () => {
