@@ -1,6 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+
+import { CallbackReply } from './callback-reply';
 
 const SECRET_KEY = /sign|password|secret|token|authorization|^key$/i;
 
@@ -34,6 +37,32 @@ export class CallbackLog {
   private readonly logger = new Logger(CallbackLog.name);
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /**
+   * Logs the call and its answer, then sends the answer as the provider's protocol wants it
+   * (its HTTP status, the exact JSON text). Every callback controller ends here.
+   */
+  async answer(
+    reply: FastifyReply,
+    call: {
+      provider: string;
+      merchantAccountRef: string;
+      action: string;
+      request: unknown;
+      requestId: string;
+    },
+    result: CallbackReply,
+  ): Promise<string> {
+    await this.record({
+      ...call,
+      invoiceId: result.invoiceId,
+      responseStatus: result.status,
+      response: JSON.parse(result.body) as unknown,
+      outcome: result.outcome,
+    });
+    void reply.status(result.status).header('content-type', 'application/json; charset=utf-8');
+    return result.body;
+  }
 
   /** Written after the callback's transaction: a log failure never changes the provider's answer. */
   async record(entry: CallbackLogRecord): Promise<void> {

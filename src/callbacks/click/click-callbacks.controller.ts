@@ -26,18 +26,16 @@ export class ClickCallbacksController {
   ): Promise<string> {
     const result = await this.click.handle(accountRef, body);
     const action = request.url.split('?', 1)[0].split('/').pop() ?? 'click';
-    await this.log.record({
-      provider: 'click',
-      merchantAccountRef: accountRef,
-      action,
-      invoiceId: result.invoiceId,
-      request: body,
-      responseStatus: result.status,
-      response: JSON.parse(result.body) as unknown,
-      outcome: result.outcome,
-      requestId: request.id,
-    });
-    void reply.status(result.status).header('content-type', 'application/json; charset=utf-8');
-    return result.body;
+    return this.log.answer(
+      reply,
+      {
+        provider: 'click',
+        merchantAccountRef: accountRef,
+        action: action,
+        request: body,
+        requestId: request.id,
+      },
+      result,
+    );
   }
 }

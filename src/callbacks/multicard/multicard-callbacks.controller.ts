@@ -25,18 +25,16 @@ export class MulticardCallbacksController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<string> {
     const result = await this.multicard.handle(accountRef, body);
-    await this.log.record({
-      provider: 'multicard',
-      merchantAccountRef: accountRef,
-      action: 'success',
-      invoiceId: result.invoiceId,
-      request: body,
-      responseStatus: result.status,
-      response: JSON.parse(result.body) as unknown,
-      outcome: result.outcome,
-      requestId: request.id,
-    });
-    void reply.status(result.status).header('content-type', 'application/json; charset=utf-8');
-    return result.body;
+    return this.log.answer(
+      reply,
+      {
+        provider: 'multicard',
+        merchantAccountRef: accountRef,
+        action: 'success',
+        request: body,
+        requestId: request.id,
+      },
+      result,
+    );
   }
 }

@@ -26,18 +26,16 @@ export class PaymeCallbacksController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<string> {
     const result = await this.payme.handle(accountRef, request.method, authorization, body);
-    await this.log.record({
-      provider: 'payme',
-      merchantAccountRef: accountRef,
-      action: result.action,
-      invoiceId: result.invoiceId,
-      request: body,
-      responseStatus: 200,
-      response: JSON.parse(result.body) as unknown,
-      outcome: result.outcome,
-      requestId: request.id,
-    });
-    void reply.status(200).header('content-type', 'application/json; charset=utf-8');
-    return result.body;
+    return this.log.answer(
+      reply,
+      {
+        provider: 'payme',
+        merchantAccountRef: accountRef,
+        action: result.action,
+        request: body,
+        requestId: request.id,
+      },
+      result,
+    );
   }
 }

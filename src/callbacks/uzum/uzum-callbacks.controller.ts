@@ -26,18 +26,16 @@ export class UzumCallbacksController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<string> {
     const result = await this.uzum.handle(accountRef, action, request.method, authorization, body);
-    await this.log.record({
-      provider: 'uzum',
-      merchantAccountRef: accountRef,
-      action,
-      invoiceId: result.invoiceId,
-      request: body,
-      responseStatus: result.status,
-      response: JSON.parse(result.body) as unknown,
-      outcome: result.outcome,
-      requestId: request.id,
-    });
-    void reply.status(result.status).header('content-type', 'application/json; charset=utf-8');
-    return result.body;
+    return this.log.answer(
+      reply,
+      {
+        provider: 'uzum',
+        merchantAccountRef: accountRef,
+        action: action,
+        request: body,
+        requestId: request.id,
+      },
+      result,
+    );
   }
 }
