@@ -123,7 +123,7 @@ export function loadConfig(rawEnv: Record<string, string | undefined>): AppConfi
         .split(',')
         .map((s) => Number(s.trim())),
       timeoutMs: vars.WEBHOOK_TIMEOUT_MS ?? 10_000,
-      concurrency: vars.WEBHOOK_CONCURRENCY ?? 50,
+      concurrency: vars.WEBHOOK_CONCURRENCY ?? 200,
       dispatchIntervalSeconds: vars.WEBHOOK_DISPATCH_INTERVAL_SECONDS ?? 5,
       allowedHosts: (vars.WEBHOOK_ALLOWED_HOSTS ?? '')
         .split(',')

@@ -41,7 +41,8 @@ export interface DispatcherState {
   failed: number;
 }
 
-const BATCH = 200;
+const BATCH = 100;
+const LANES = 4;
 
 /**
  * Delivers the outbox. Claims due events with FOR UPDATE SKIP LOCKED under a lease, so any number
@@ -123,20 +124,30 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
     } while (this.running);
   }
 
+  /**
+   * LANES batch loops run side by side, so one lane's database round trips overlap another's
+   * deliveries; SKIP LOCKED keeps their batches disjoint.
+   */
   private async loop(): Promise<void> {
     this.state.running = true;
     do {
       this.again = false;
       this.state.lastRunAt = this.clock.now().toISOString();
-      let claimed: number;
-      try {
-        claimed = await this.dispatchBatch();
-      } catch (error) {
-        this.logger.error({ err: error }, 'Webhook dispatch failed');
-        return;
-      }
-      if (claimed === BATCH) this.again = true;
+      const results = await Promise.all(Array.from({ length: LANES }, () => this.lane()));
+      if (results.some((full) => full)) this.again = true;
     } while (this.again && !this.stopped);
+  }
+
+  /** Dispatches batches while they come back full; true when the last one was full. */
+  private async lane(): Promise<boolean> {
+    try {
+      let claimed = await this.dispatchBatch();
+      while (claimed === BATCH && !this.stopped) claimed = await this.dispatchBatch();
+      return false;
+    } catch (error) {
+      this.logger.error({ err: error }, 'Webhook dispatch failed');
+      return false;
+    }
   }
 
   /** Claims one batch, delivers it with bounded concurrency, records the outcomes. */
@@ -151,9 +162,9 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
         outcomes.push(await this.deliver(event));
       }
     };
-    await Promise.all(
-      Array.from({ length: Math.min(this.config.webhooks.concurrency, events.length) }, worker),
-    );
+    // WEBHOOK_CONCURRENCY is the process's total; each lane takes its share.
+    const workers = Math.max(1, Math.ceil(this.config.webhooks.concurrency / LANES));
+    await Promise.all(Array.from({ length: Math.min(workers, events.length) }, worker));
     await this.record(outcomes);
     return events.length;
   }

@@ -74,7 +74,10 @@ describe('Webhook dispatch across gateway processes', () => {
     const accountId = await register(first);
     await first.stop();
     await backlog(databaseUrl, accountId, receiver.url, 20_000, 'three_');
-    const gateways = await Promise.all([0, 1, 2].map(() => startGateway(env(databaseUrl), cwd)));
+    // A healthy receiver and the default 10 s timeout: any duplicate would be the dispatcher's fault.
+    const gateways = await Promise.all(
+      [0, 1, 2].map(() => startGateway({ ...env(databaseUrl), WEBHOOK_TIMEOUT_MS: '10000' }, cwd)),
+    );
     try {
       await eventually(() => counts.size >= 20_000, 120_000);
       await eventually(
@@ -108,7 +111,7 @@ describe('Webhook dispatch across gateway processes', () => {
     receiver.respond = (d) => {
       const id = String(d.headers['webhook-id']);
       counts.set(id, (counts.get(id) ?? 0) + 1);
-      return new Promise((resolve) => setTimeout(() => resolve({ status: 200 }), 20));
+      return new Promise((resolve) => setTimeout(() => resolve({ status: 200 }), 250));
     };
     await backlog(databaseUrl, accountId, receiver.url, 5_000, 'kill_');
     const victim = await startGateway(env(databaseUrl), cwd);
