@@ -124,6 +124,31 @@ export class CallbackSupport {
     );
   }
 
+  /**
+   * Runs `work` in one database transaction with the account's provider transaction and its
+   * invoice locked, invoice first (the lock order of every callback). Null when the account has no
+   * transaction with this id.
+   */
+  async withLockedTransaction<T>(
+    provider: string,
+    providerTxnId: string,
+    accountId: string,
+    work: (m: EntityManager, transaction: ProviderTransaction, invoice: Invoice) => Promise<T>,
+  ): Promise<{ result: T; invoiceId: string } | null> {
+    const known = await this.findTransaction(provider, providerTxnId);
+    if (!known || known.merchantAccountId !== accountId) return null;
+    const result = await this.dataSource.transaction(async (m) => {
+      const invoice = (await this.lockInvoice(m, known.invoiceId, accountId)) as Invoice;
+      const transaction = (await this.lockTransaction(
+        m,
+        provider,
+        providerTxnId,
+      )) as ProviderTransaction;
+      return work(m, transaction, invoice);
+    });
+    return { result, invoiceId: known.invoiceId };
+  }
+
   /** pending → paid, recording what the provider told us of the payment. */
   markPaid(m: EntityManager, invoice: Invoice, patch: InvoicePatch): Promise<Invoice> {
     return this.transitions.apply(m, invoice, InvoiceStatus.Paid, { patch });

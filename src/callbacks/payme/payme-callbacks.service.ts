@@ -405,24 +405,14 @@ export class PaymeCallbacksService {
     ) => Promise<Outcome>,
   ): Promise<Outcome> {
     if (!isPaymeId(params.id)) return fail(PaymeError.TransactionNotFound);
-    const paymeId = params.id;
-    const known = await this.support.findTransaction(PROVIDER, paymeId);
-    if (!known || known.merchantAccountId !== caller.account.id)
-      return fail(PaymeError.TransactionNotFound);
-    const outcome = await this.support.dataSource.transaction(async (m) => {
-      const invoice = (await this.support.lockInvoice(
-        m,
-        known.invoiceId,
-        caller.account.id,
-      )) as Invoice;
-      const transaction = (await this.support.lockTransaction(
-        m,
-        PROVIDER,
-        paymeId,
-      )) as ProviderTransaction;
-      return work(m, transaction, invoice);
-    });
-    return { ...outcome, invoiceId: known.invoiceId };
+    const locked = await this.support.withLockedTransaction(
+      PROVIDER,
+      params.id,
+      caller.account.id,
+      work,
+    );
+    if (!locked) return fail(PaymeError.TransactionNotFound);
+    return { ...locked.result, invoiceId: locked.invoiceId };
   }
 
   /** A created transaction older than 12 hours (from Payme's `time`) is cancelled with reason 4. */

@@ -330,24 +330,14 @@ export class UzumCallbacksService {
       invoice: Invoice,
     ) => Promise<Record<string, unknown>>,
   ): Promise<{ body: Record<string, unknown>; invoiceId: string }> {
-    const transId = this.transId(body);
-    const known = await this.support.findTransaction(PROVIDER, transId);
-    if (!known || known.merchantAccountId !== caller.account.id)
-      throw new UzumRefusal(UzumError.TransactionNotFound);
-    const result = await this.support.dataSource.transaction(async (m) => {
-      const invoice = (await this.support.lockInvoice(
-        m,
-        known.invoiceId,
-        caller.account.id,
-      )) as Invoice;
-      const transaction = (await this.support.lockTransaction(
-        m,
-        PROVIDER,
-        transId,
-      )) as ProviderTransaction;
-      return work(m, transaction, invoice);
-    });
-    return { body: result, invoiceId: known.invoiceId };
+    const locked = await this.support.withLockedTransaction(
+      PROVIDER,
+      this.transId(body),
+      caller.account.id,
+      work,
+    );
+    if (!locked) throw new UzumRefusal(UzumError.TransactionNotFound);
+    return { body: locked.result, invoiceId: locked.invoiceId };
   }
 
   /** A CREATED transaction not confirmed within 30 minutes has failed (Uzum does not say so). */
