@@ -1,4 +1,4 @@
-import { query } from '../support/database';
+import { countEvents, query } from '../support/database';
 import { ClickCall, completeCall, postClick, prepareCall } from '../support/click';
 import { TestApp, startTestApp } from '../support/test-app';
 import { invoiceBody } from '../factories/invoice.factory';
@@ -19,14 +19,7 @@ describe('Click SHOP API callbacks (click.md §7, over real HTTP)', () => {
     return r.body.data.id as string;
   };
   const invoice = async (id: string) => (await t.request(`/api/invoices/${id}`)).body.data;
-  const events = async (id: string) =>
-    (
-      await query<{ n: number }>(
-        t.databaseUrl,
-        'SELECT count(*)::int AS n FROM webhook_events WHERE invoice_id = $1',
-        [id],
-      )
-    )[0].n;
+  const events = (id: string) => countEvents(t.databaseUrl, id);
   const prepared = async (
     id: string,
     amount = '1000.00',

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { ClickCall, completeCall, postClick, prepareCall } from '../support/click';
-import { createTestDatabase, query } from '../support/database';
+import { countEvents, createTestDatabase, query } from '../support/database';
 import { GatewayProcess, startGateway } from '../support/gateway-process';
 import { paymeId, rpc } from '../support/payme';
 import { TestApp } from '../support/test-app';
@@ -33,14 +33,7 @@ describe('Duplicate callbacks spread over two gateway processes on one database'
     });
     return (await r.json()) as { data: { id: string } };
   };
-  const events = async (id: string) =>
-    (
-      await query<{ n: number }>(
-        databaseUrl,
-        'SELECT count(*)::int AS n FROM webhook_events WHERE invoice_id = $1',
-        [id],
-      )
-    )[0].n;
+  const events = (id: string) => countEvents(databaseUrl, id);
   const paidTransitions = async (id: string) =>
     (
       await query<{ status: string; version: number }>(

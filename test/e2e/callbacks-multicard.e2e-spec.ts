@@ -1,5 +1,5 @@
 import { multicardSuccessSign } from '../../src/billing/providers/multicard/multicard.protocol';
-import { query } from '../support/database';
+import { countEvents, query } from '../support/database';
 import { TestApp, send, startTestApp } from '../support/test-app';
 import { invoiceBody } from '../factories/invoice.factory';
 import { SANDBOX_CREDENTIALS, merchantBody } from '../factories/merchant.factory';
@@ -17,14 +17,7 @@ describe('Multicard success callback (multicard.md §6.1, over real HTTP)', () =
         json: invoiceBody({ provider: 'multicard', amount }),
       })
     ).body.data;
-  const events = async (id: string) =>
-    (
-      await query<{ n: number }>(
-        t.databaseUrl,
-        'SELECT count(*)::int AS n FROM webhook_events WHERE invoice_id = $1',
-        [id],
-      )
-    )[0].n;
+  const events = (id: string) => countEvents(t.databaseUrl, id);
   const callback = (
     invoiceId: string,
     overrides: Record<string, unknown> = {},

@@ -1,5 +1,5 @@
 import { Clock } from '../../src/common/clock';
-import { query } from '../support/database';
+import { countEvents, query } from '../support/database';
 import { paymeAuth, paymeId, rpc } from '../support/payme';
 import { TestApp, send, startTestApp } from '../support/test-app';
 import { invoiceBody } from '../factories/invoice.factory';
@@ -20,14 +20,7 @@ describe('Payme Merchant API callbacks (payme.md §6 and §9, over real HTTP)', 
       })
     ).body.data.id;
   const invoice = async (id: string) => (await t.request(`/api/invoices/${id}`)).body.data;
-  const events = async (id: string) =>
-    (
-      await query<{ n: number }>(
-        t.databaseUrl,
-        'SELECT count(*)::int AS n FROM webhook_events WHERE invoice_id = $1',
-        [id],
-      )
-    )[0].n;
+  const events = (id: string) => countEvents(t.databaseUrl, id);
   const create = (order: string, id = paymeId(), amount = 500000, time = Date.now()) =>
     rpc(t, accountId, key, 'CreateTransaction', { id, time, amount, account: { order_id: order } });
 

@@ -1,5 +1,5 @@
 import { Clock } from '../../src/common/clock';
-import { query } from '../support/database';
+import { countEvents, query } from '../support/database';
 import { TestApp, send, startTestApp } from '../support/test-app';
 import { transId, uzumAuth, uzumCall } from '../support/uzum';
 import { invoiceBody } from '../factories/invoice.factory';
@@ -17,14 +17,7 @@ describe('Uzum Merchant API callbacks (uzum.md §1.8, over real HTTP)', () => {
       })
     ).body.data.id;
   const invoice = async (id: string) => (await t.request(`/api/invoices/${id}`)).body.data;
-  const events = async (id: string) =>
-    (
-      await query<{ n: number }>(
-        t.databaseUrl,
-        'SELECT count(*)::int AS n FROM webhook_events WHERE invoice_id = $1',
-        [id],
-      )
-    )[0].n;
+  const events = (id: string) => countEvents(t.databaseUrl, id);
   const failed = (r: { status: number; body: Record<string, unknown> }, code: string) => {
     expect(r.status).toBe(400);
     expect(r.body).toMatchObject({ status: 'FAILED', errorCode: code });

@@ -41,3 +41,13 @@ export async function query<T = Record<string, unknown>>(
     await client.end();
   }
 }
+
+/** How many outbox events an invoice has (one per change the app is told of). */
+export async function countEvents(url: string, invoiceId: string): Promise<number> {
+  const [row] = await query<{ n: number }>(
+    url,
+    'SELECT count(*)::int AS n FROM webhook_events WHERE invoice_id = $1',
+    [invoiceId],
+  );
+  return row.n;
+}
