@@ -2,6 +2,7 @@ import { InitialSchema1795458195306 } from './1795458195306-InitialSchema';
 import { AddInvoicesAndIdempotencyKeys1795459051038 } from './1795459051038-AddInvoicesAndIdempotencyKeys';
 import { AddProviderTransactionsCallbackLogAndOutbox1795460703280 } from './1795460703280-AddProviderTransactionsCallbackLogAndOutbox';
 import { AddWebhookAttemptsAndLeases1795462732681 } from './1795462732681-AddWebhookAttemptsAndLeases';
+import { AddRefundsAndReconciliationRuns1795465473022 } from './1795465473022-AddRefundsAndReconciliationRuns';
 
 /** Every migration in order. `npm run migration:generate -- Name` appends to this list. */
 export const MIGRATIONS: Function[] = [
@@ -9,4 +10,5 @@ export const MIGRATIONS: Function[] = [
   AddInvoicesAndIdempotencyKeys1795459051038,
   AddProviderTransactionsCallbackLogAndOutbox1795460703280,
   AddWebhookAttemptsAndLeases1795462732681,
+  AddRefundsAndReconciliationRuns1795465473022,
 ];

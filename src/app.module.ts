@@ -20,6 +20,8 @@ import { InvoicesModule } from './invoices/invoices.module';
 import { MerchantsModule } from './merchants/merchants.module';
 import { NotificationsModule } from './notifications/notifications.module';
 import { PagesModule } from './pages/pages.module';
+import { ReconciliationModule } from './reconciliation/reconciliation.module';
+import { RefundsModule } from './refunds/refunds.module';
 import { SandboxModule } from './sandbox/sandbox.module';
 
 /** Provider callbacks authenticate by their own protocol and are never rate limited. */
@@ -47,6 +49,8 @@ export class AppModule {
         InvoicesModule,
         CallbacksModule,
         NotificationsModule,
+        RefundsModule,
+        ReconciliationModule,
         PagesModule,
         ...(config.mode === 'sandbox' ? [SandboxModule] : []),
       ],

@@ -3,6 +3,7 @@ import { Module } from '@nestjs/common';
 import { PAYMENT_PROVIDERS } from './billing.tokens';
 import { PaymentProvider } from './payment-provider.interface';
 import { PaymentProviderRegistry } from './payment-provider.registry';
+import { ClickMerchantApi } from './providers/click/click.merchant-api';
 import { ClickProvider } from './providers/click/click.provider';
 import { MulticardClient } from './providers/multicard/multicard.client';
 import { MulticardProvider } from './providers/multicard/multicard.provider';
@@ -16,6 +17,7 @@ const PROVIDER_CLASSES = [MulticardProvider, ClickProvider, PaymeProvider, UzumP
   providers: [
     ...PROVIDER_CLASSES,
     MulticardClient,
+    ClickMerchantApi,
     {
       provide: PAYMENT_PROVIDERS,
       inject: PROVIDER_CLASSES,

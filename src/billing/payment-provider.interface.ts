@@ -38,6 +38,44 @@ export interface CheckoutResult {
   providerRef: string | null;
 }
 
+/** The payment of an invoice as we know it, for the provider to find it again. */
+export interface PaymentReference {
+  invoiceId: string;
+  /** invoice.providerRef: the provider's invoice id while pending, its payment id once paid. */
+  providerRef: string | null;
+  /** Whether we hold the invoice as paid (or refunded). */
+  paid: boolean;
+  /** What the completed provider transaction recorded (Click's paydoc id), when there is one. */
+  details: Record<string, string | number | boolean | null>;
+}
+
+/** A refund to make at the provider. Amounts in tiyin. */
+export interface RefundOrder {
+  payment: PaymentReference;
+  amount: MinorUnits;
+  /** The amount paid, and what was refunded before this refund. */
+  paidAmount: MinorUnits;
+  refundedBefore: MinorUnits;
+  /** The new fiscal receipt (Multicard partial refunds). */
+  ofd: OfdItem[] | null;
+  /** The full card number, when the provider needs it for wallet payments (never stored). */
+  cardPan: string | null;
+}
+
+/** What was paid, as the provider reports it. */
+export interface PaidDetails {
+  providerRef: string | null;
+  cardPan: string | null;
+  paymentSystem: string | null;
+  receiptUrl: string | null;
+}
+
+/** A payment's state at the provider now (reconciliation, refund recovery). */
+export type PaymentLookup =
+  | { state: 'unpaid' | 'failed' | 'not_found' }
+  | { state: 'paid'; refundedAmount: MinorUnits | null; paid: PaidDetails }
+  | { state: 'refunded'; paid: PaidDetails };
+
 /** Per-call context: the merchant account's decrypted credentials and its callback URLs. */
 export interface ProviderContext {
   merchantAccountId: string;
@@ -70,4 +108,13 @@ export interface PaymentProvider {
   createCheckout?(invoice: CheckoutInvoice, ctx: ProviderContext): Promise<CheckoutResult>;
   /** Annuls the provider's side of an unpaid invoice (Multicard). Throws ProviderError. */
   cancelCheckout?(providerRef: string, ctx: ProviderContext): Promise<void>;
+  /**
+   * Returns money of a paid payment (capabilities.refund says how much at once). Resolves when the
+   * provider confirmed it; throws ProviderError otherwise (`declined`: it surely did not happen).
+   */
+  refund?(order: RefundOrder, ctx: ProviderContext): Promise<void>;
+  /** What is wrong with a refund request for this provider, checked before anything is recorded. */
+  refundProblems?(order: RefundOrder, ctx: ProviderContext): string[];
+  /** Asks the provider about a payment (capabilities.statusLookup). Throws ProviderError. */
+  lookupPayment?(payment: PaymentReference, ctx: ProviderContext): Promise<PaymentLookup>;
 }

@@ -30,5 +30,6 @@ import { MerchantsModule } from '../merchants/merchants.module';
     UzumCallbacksService,
     MulticardCallbacksService,
   ],
+  exports: [CallbackSupport],
 })
 export class CallbacksModule {}

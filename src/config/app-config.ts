@@ -13,7 +13,7 @@ export interface ProvidersConfig {
   /** Timeout of every call to a provider's API. */
   timeoutMs: number;
   multicard: { apiUrl: string };
-  click: { checkoutUrl: string };
+  click: { checkoutUrl: string; apiUrl: string };
   payme: { checkoutUrl: string };
 }
 
@@ -46,6 +46,13 @@ export interface AppConfig {
   trustProxy: boolean;
   logLevel: string;
   invoices: { ttlMinutes: number; expirySweepSeconds: number };
+  refunds: { recoveryIntervalSeconds: number };
+  reconciliation: {
+    /** Cron expression (server time) of the scheduled run. */
+    cron: string;
+    /** Invoices pending longer than this are asked about at their provider. */
+    pendingMinutes: number;
+  };
   idempotencyKeyTtlHours: number;
   /** How long a process reuses a merchant account it looked up for a checkout (0: never). */
   merchantCacheTtlSeconds: number;

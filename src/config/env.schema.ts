@@ -11,7 +11,11 @@ import {
   MaxLength,
   Min,
   MinLength,
+  Validate,
+  ValidatorConstraint,
+  ValidatorConstraintInterface,
 } from 'class-validator';
+import { validateCronExpression } from 'cron';
 
 export const GATEWAY_MODES = ['sandbox', 'live'] as const;
 export type GatewayMode = (typeof GATEWAY_MODES)[number];
@@ -28,6 +32,17 @@ const toBool = ({ value }: { value: unknown }): unknown => {
   if (['false', '0', 'no', 'off'].includes(v)) return false;
   return value;
 };
+
+@ValidatorConstraint({ name: 'isCronExpression' })
+class IsCronExpression implements ValidatorConstraintInterface {
+  validate(value: unknown): boolean {
+    return typeof value === 'string' && validateCronExpression(value).valid;
+  }
+
+  defaultMessage(): string {
+    return '$property must be a cron expression such as */10 * * * *';
+  }
+}
 
 /**
  * Every environment variable the service reads, validated once at boot. Empty strings count as
@@ -162,6 +177,28 @@ export class EnvironmentVariables {
   @IsOptional()
   @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
   PAYME_CHECKOUT_URL?: string;
+
+  @IsOptional()
+  @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
+  CLICK_API_URL?: string;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  REFUND_RECOVERY_INTERVAL_SECONDS?: number;
+
+  @IsOptional()
+  @Validate(IsCronExpression)
+  RECONCILIATION_CRON?: string;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(10_080)
+  RECONCILIATION_PENDING_MINUTES?: number;
 
   @IsOptional()
   @Transform(toInt)

@@ -113,6 +113,11 @@ export function loadConfig(rawEnv: Record<string, string | undefined>): AppConfi
       ttlMinutes: vars.INVOICE_TTL_MINUTES ?? 1440,
       expirySweepSeconds: vars.INVOICE_EXPIRY_SWEEP_SECONDS ?? 30,
     },
+    refunds: { recoveryIntervalSeconds: vars.REFUND_RECOVERY_INTERVAL_SECONDS ?? 60 },
+    reconciliation: {
+      cron: vars.RECONCILIATION_CRON ?? '*/10 * * * *',
+      pendingMinutes: vars.RECONCILIATION_PENDING_MINUTES ?? 15,
+    },
     idempotencyKeyTtlHours: vars.IDEMPOTENCY_KEY_TTL_HOURS ?? 24,
     merchantCacheTtlSeconds: vars.MERCHANT_CACHE_TTL_SECONDS ?? 5,
     webhooks: {
@@ -141,6 +146,7 @@ export function loadConfig(rawEnv: Record<string, string | undefined>): AppConfi
           'https://my.click.uz/services/pay',
           'click/pay',
         ),
+        apiUrl: upstream(vars.CLICK_API_URL, 'https://api.click.uz/v2/merchant', 'click/api'),
       },
       payme: {
         checkoutUrl: upstream(

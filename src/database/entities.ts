@@ -5,6 +5,8 @@ import { Invoice } from '../invoices/invoice.entity';
 import { MerchantAccount } from '../merchants/merchant-account.entity';
 import { WebhookAttempt } from '../notifications/webhook-attempt.entity';
 import { WebhookEvent } from '../notifications/webhook-event.entity';
+import { ReconciliationRun } from '../reconciliation/reconciliation-run.entity';
+import { Refund } from '../refunds/refund.entity';
 
 /** Every entity; the migrations must produce exactly their schema (see schema.e2e-spec). */
 export const ENTITIES = [
@@ -15,4 +17,6 @@ export const ENTITIES = [
   CallbackLogEntry,
   WebhookEvent,
   WebhookAttempt,
+  Refund,
+  ReconciliationRun,
 ];

@@ -61,20 +61,56 @@ export class InvoiceTransitions {
     const at = options.at ?? this.clock.now();
     applyInvoiceTransition(invoice, to, at, options.reason ?? null);
     Object.assign(invoice, options.patch ?? {});
+    return this.persist(manager, invoice, at, notify, {
+      status: invoice.status,
+      statusReason: invoice.statusReason,
+      paidAt: invoice.paidAt,
+      cancelledAt: invoice.cancelledAt,
+      failedAt: invoice.failedAt,
+      refundedAt: invoice.refundedAt,
+      ...options.patch,
+    });
+  }
+
+  /**
+   * Adds a succeeded refund to the paid invoice's running total. Reaching the paid amount is the
+   * transition paid → refunded; a partial refund keeps the invoice paid and still tells the app,
+   * with the new `refundedAmount`. The total can never pass the amount (checked here and by the
+   * table's CHECK constraint).
+   */
+  async recordRefund(
+    manager: EntityManager,
+    invoice: Invoice,
+    amount: number,
+    at: Date = this.clock.now(),
+  ): Promise<Invoice> {
+    const total = invoice.refundedAmount + amount;
+    if (invoice.status !== InvoiceStatus.Paid || total > invoice.amount) {
+      throw new DomainError(ErrorCode.InvalidStateTransition, [
+        `invoice ${invoice.id} (${invoice.status}, ${invoice.refundedAmount} of ${invoice.amount} refunded) cannot take a refund of ${amount}`,
+      ]);
+    }
+    if (total === invoice.amount)
+      return this.apply(manager, invoice, InvoiceStatus.Refunded, {
+        at,
+        patch: { refundedAmount: total },
+      });
+    invoice.refundedAmount = total;
+    return this.persist(manager, invoice, at, true, { refundedAmount: total });
+  }
+
+  private async persist(
+    manager: EntityManager,
+    invoice: Invoice,
+    at: Date,
+    notify: boolean,
+    changes: Partial<Invoice>,
+  ): Promise<Invoice> {
     if (notify) invoice.notifyDelivered = false;
     const result = await manager
       .createQueryBuilder()
       .update(Invoice)
-      .set({
-        status: invoice.status,
-        statusReason: invoice.statusReason,
-        paidAt: invoice.paidAt,
-        cancelledAt: invoice.cancelledAt,
-        failedAt: invoice.failedAt,
-        refundedAt: invoice.refundedAt,
-        notifyDelivered: invoice.notifyDelivered,
-        ...options.patch,
-      })
+      .set({ ...changes, notifyDelivered: invoice.notifyDelivered })
       .where('id = :id', { id: invoice.id })
       .returning(['version', 'updatedAt'])
       .execute();

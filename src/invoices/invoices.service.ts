@@ -10,7 +10,7 @@ import { CreatedInvoiceDto, InvoiceResponseDto, InvoicesPageDto } from './dto/in
 import { ListInvoicesQueryDto } from './dto/list-invoices.query.dto';
 import { InvoiceStatus, InvoiceStatusReason } from './invoice-status.enum';
 import { InvoiceTransitions } from './invoice-transitions.service';
-import { Invoice } from './invoice.entity';
+import { Invoice, OfdItem } from './invoice.entity';
 import { toInvoiceResponse, toInvoicesCsv } from './invoice.mapper';
 import { initialInvoiceStatus } from './invoice.state-machine';
 import {
@@ -20,6 +20,7 @@ import {
   ProviderContext,
 } from '../billing/payment-provider.interface';
 import { PaymentProviderRegistry } from '../billing/payment-provider.registry';
+import { providerCallGraceMs } from '../billing/provider-http';
 import { ProviderError } from '../billing/provider.error';
 import { DomainError } from '../common/errors/domain.error';
 import { ErrorCode } from '../common/errors/error-code';
@@ -32,7 +33,18 @@ import { notifyUrlProblem } from '../notifications/notify-url.guard';
 
 /** A `creating` invoice older than any provider call can take belongs to a process that died. */
 export function abandonedCreatingBefore(config: AppConfig, now: Date): Date {
-  return new Date(now.getTime() - (config.providers.timeoutMs * 2 + 5_000));
+  return new Date(now.getTime() - providerCallGraceMs(config));
+}
+
+/** Each receipt line's total must be qty × price. */
+export function ofdLineProblems(ofd: readonly OfdItem[]): string[] {
+  return ofd.flatMap((item, i) =>
+    item.total === item.qty * item.price
+      ? []
+      : [
+          `ofd.${i}.total must equal qty × price (${item.qty} × ${item.price} = ${item.qty * item.price})`,
+        ],
+  );
 }
 
 /** Providers that cannot create an invoice without fiscal receipt lines. */
@@ -192,14 +204,7 @@ export class InvoicesService {
       }
       return;
     }
-    const details: string[] = [];
-    dto.ofd.forEach((item, i) => {
-      if (item.total !== item.qty * item.price) {
-        details.push(
-          `ofd.${i}.total must equal qty × price (${item.qty} × ${item.price} = ${item.qty * item.price})`,
-        );
-      }
-    });
+    const details = ofdLineProblems(dto.ofd);
     const sum = dto.ofd.reduce((acc, item) => acc + item.total, 0);
     if (sum !== dto.amount)
       details.push(`the ofd totals add up to ${sum} tiyin, not the amount ${dto.amount}`);

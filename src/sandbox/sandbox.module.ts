@@ -1,7 +1,11 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 
-import { ClickEmulatorController } from './click/click-emulator.controller';
+import {
+  ClickEmulatorController,
+  ClickMerchantApiEmulatorController,
+} from './click/click-emulator.controller';
+import { ClickMerchantApiEmulator } from './click/click-merchant-api.emulator';
 import { ClickEmulator } from './click/click-emulator.service';
 import { MulticardEmulatorController } from './multicard/multicard-emulator.controller';
 import { MulticardEmulator } from './multicard/multicard-emulator.service';
@@ -23,9 +27,17 @@ import { MerchantsModule } from '../merchants/merchants.module';
   controllers: [
     MulticardEmulatorController,
     ClickEmulatorController,
+    ClickMerchantApiEmulatorController,
     PaymeEmulatorController,
     UzumEmulatorController,
   ],
-  providers: [SandboxSupport, MulticardEmulator, ClickEmulator, PaymeEmulator, UzumEmulator],
+  providers: [
+    SandboxSupport,
+    MulticardEmulator,
+    ClickEmulator,
+    ClickMerchantApiEmulator,
+    PaymeEmulator,
+    UzumEmulator,
+  ],
 })
 export class SandboxModule {}

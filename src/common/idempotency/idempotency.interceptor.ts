@@ -5,9 +5,11 @@ import {
   ExecutionContext,
   Injectable,
   NestInterceptor,
+  SetMetadata,
   UseInterceptors,
   applyDecorators,
 } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
 import { ApiHeader } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Observable, catchError, from, mergeMap, of, throwError } from 'rxjs';
@@ -21,9 +23,16 @@ import { PreparedResponse, successEnvelope } from '../http/envelope.interceptor'
 export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 
-/** Applies `Idempotency-Key` handling to a create route (and documents the header). */
-export function Idempotent(): MethodDecorator {
+const BODY_KEY_FIELD = 'idempotency:body-field';
+
+/**
+ * Applies `Idempotency-Key` handling to a create route (and documents the header). `bodyField`
+ * names a body field that may carry the key instead (seed 000's refunds send `idempotencyKey`);
+ * when both are sent they must match.
+ */
+export function Idempotent(options: { bodyField?: string } = {}): MethodDecorator {
   return applyDecorators(
+    SetMetadata(BODY_KEY_FIELD, options.bodyField ?? null),
     UseInterceptors(IdempotencyInterceptor),
     ApiHeader({
       name: 'Idempotency-Key',
@@ -38,12 +47,18 @@ export function Idempotent(): MethodDecorator {
 
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {
-  constructor(private readonly keys: IdempotencyService) {}
+  constructor(
+    private readonly keys: IdempotencyService,
+    private readonly reflector: Reflector,
+  ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     const reply = context.switchToHttp().getResponse<FastifyReply>();
-    const key = request.headers[IDEMPOTENCY_KEY_HEADER];
+    const key = this.keyOf(
+      request,
+      this.reflector.get<string | null>(BODY_KEY_FIELD, context.getHandler()),
+    );
     if (key === undefined) return next.handle();
     if (typeof key !== 'string' || !KEY_PATTERN.test(key)) {
       throw new DomainError(ErrorCode.ValidationError, [
@@ -73,5 +88,19 @@ export class IdempotencyInterceptor implements NestInterceptor {
         );
       }),
     );
+  }
+
+  private keyOf(request: FastifyRequest, bodyField: string | null): unknown {
+    const header = request.headers[IDEMPOTENCY_KEY_HEADER];
+    const inBody = bodyField
+      ? (request.body as Record<string, unknown> | null | undefined)?.[bodyField]
+      : undefined;
+    if (inBody === undefined || typeof inBody !== 'string') return header;
+    if (header !== undefined && header !== inBody) {
+      throw new DomainError(ErrorCode.ValidationError, [
+        `the Idempotency-Key header and ${bodyField} differ`,
+      ]);
+    }
+    return inBody;
   }
 }

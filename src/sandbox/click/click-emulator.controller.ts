@@ -1,9 +1,10 @@
-import { Body, Controller, Get, Param, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
 import type { FastifyReply } from 'fastify';
 
 import { ClickEmulator } from './click-emulator.service';
+import { ClickApiReply, ClickMerchantApiEmulator } from './click-merchant-api.emulator';
 import { SkipEnvelope } from '../../common/http/envelope.interceptor';
 import { sendOutcome } from '../sandbox-pages';
 
@@ -32,5 +33,50 @@ export class ClickEmulatorController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<string> {
     return sendOutcome(reply, await this.click.pay(form ?? {}, decision === 'decline'));
+  }
+}
+
+/** Click's Merchant API, emulated under /sandbox/click/api (the sandbox CLICK_API_URL). */
+@ApiExcludeController()
+@SkipEnvelope()
+@SkipThrottle()
+@Controller('sandbox/click/api')
+export class ClickMerchantApiEmulatorController {
+  constructor(private readonly api: ClickMerchantApiEmulator) {}
+
+  @Get('payment/status/:serviceId/:paymentId')
+  status(
+    @Headers('auth') auth: string | undefined,
+    @Param('serviceId') serviceId: string,
+    @Param('paymentId') paymentId: string,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<unknown> {
+    return this.send(reply, this.api.status(auth, serviceId, paymentId));
+  }
+
+  @Get('payment/status_by_mti/:serviceId/:merchantTransId')
+  statusByMerchantTransId(
+    @Headers('auth') auth: string | undefined,
+    @Param('serviceId') serviceId: string,
+    @Param('merchantTransId') merchantTransId: string,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<unknown> {
+    return this.send(reply, this.api.statusByMerchantTransId(auth, serviceId, merchantTransId));
+  }
+
+  @Delete('payment/reversal/:serviceId/:paymentId')
+  reverse(
+    @Headers('auth') auth: string | undefined,
+    @Param('serviceId') serviceId: string,
+    @Param('paymentId') paymentId: string,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<unknown> {
+    return this.send(reply, this.api.reverse(auth, serviceId, paymentId));
+  }
+
+  private async send(reply: FastifyReply, pending: Promise<ClickApiReply>): Promise<unknown> {
+    const result = await pending;
+    void reply.status(result.status);
+    return result.body;
   }
 }

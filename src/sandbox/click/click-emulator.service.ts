@@ -4,6 +4,7 @@ import { Inject, Injectable } from '@nestjs/common';
 
 import { clickSignature } from '../../billing/providers/click/click.protocol';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
+import { ClickMerchantApiEmulator } from './click-merchant-api.emulator';
 import { EmulatorOutcome, renderEmulatorCheckout, renderEmulatorResult } from '../sandbox-pages';
 import { SandboxSupport, tashkentTime } from '../sandbox-support';
 
@@ -18,6 +19,7 @@ type LinkParams = Record<string, string | undefined>;
 export class ClickEmulator {
   constructor(
     private readonly sandbox: SandboxSupport,
+    private readonly merchantApi: ClickMerchantApiEmulator,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -108,6 +110,12 @@ export class ClickEmulator {
         `Declined; Complete answered ${complete.error} (${complete.note})`,
         fields,
       );
+    if (complete.error === 0)
+      this.merchantApi.recordPayment({
+        paymentId: request.click_paydoc_id,
+        serviceId: fields.service_id,
+        merchantTransId: fields.transaction_param,
+      });
     return this.finish(
       complete.error === 0,
       complete.error === 0 ? 'Paid' : `Complete answered ${complete.error} (${complete.note})`,

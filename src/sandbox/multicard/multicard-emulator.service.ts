@@ -41,6 +41,8 @@ export interface EmulatorFaults {
   delayMs?: number;
   /** Forget every issued token: the next call with one gets 401. */
   expireTokens?: boolean;
+  /** Payments succeed but their success callback is lost on the way (reconciliation finds them). */
+  loseCallbacks?: boolean;
 }
 
 const ok = (data: unknown): EmulatorReply => ({ status: 200, body: { success: true, data } });
@@ -67,7 +69,11 @@ export class MulticardEmulator {
 
   control(faults: EmulatorFaults): { faults: EmulatorFaults; stats: MulticardEmulator['stats'] } {
     if (faults.expireTokens) this.tokens.clear();
-    this.faults = { fail: faults.fail, delayMs: faults.delayMs };
+    this.faults = {
+      fail: faults.fail,
+      delayMs: faults.delayMs,
+      loseCallbacks: faults.loseCallbacks,
+    };
     return { faults: this.faults, stats: this.stats };
   }
 
@@ -269,6 +275,11 @@ export class MulticardEmulator {
         .update(`${invoice.storeId}${invoice.invoiceId}${invoice.amount}${secret}`)
         .digest('hex'),
     };
+    if (this.faults.loseCallbacks) {
+      invoice.status = 'success';
+      this.logger.warn({ uuid }, 'Success callback lost (sandbox fault)');
+      return { redirect: invoice.returnUrl, message: 'Payment successful', accepted: true };
+    }
     let accepted = false;
     let message = 'The merchant did not accept the payment; it was refunded';
     try {

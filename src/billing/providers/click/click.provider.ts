@@ -1,13 +1,18 @@
 import { Inject, Injectable } from '@nestjs/common';
 
+import { ClickMerchantApi, ClickMerchantCredentials } from './click.merchant-api';
 import { clickCheckoutUrl } from './click.transformers';
 import { APP_CONFIG, AppConfig } from '../../../config/app-config';
 import {
   CheckoutInvoice,
   CheckoutResult,
+  PaymentLookup,
   PaymentProvider,
+  PaymentReference,
   ProviderContext,
+  RefundOrder,
 } from '../../payment-provider.interface';
+import { ProviderError } from '../../provider.error';
 
 /** Click (click.uz): SHOP API Prepare/Complete callbacks; reversals through the Merchant API. */
 @Injectable()
@@ -27,7 +32,10 @@ export class ClickProvider implements PaymentProvider {
   readonly capabilities = { refund: 'full', statusLookup: true, checkout: 'redirect' } as const;
   readonly callbackPaths = { prepare: 'prepare', complete: 'complete' };
 
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly merchantApi: ClickMerchantApi,
+  ) {}
 
   buildCheckout(invoice: CheckoutInvoice, ctx: ProviderContext): CheckoutResult {
     const credentials = {
@@ -38,6 +46,52 @@ export class ClickProvider implements PaymentProvider {
       checkoutUrl: clickCheckoutUrl(this.config.providers.click.checkoutUrl, credentials, invoice),
       deeplink: null,
       providerRef: null,
+    };
+  }
+
+  /** A reversal returns the whole payment, once; it needs the Merchant API's merchant_user_id. */
+  refundProblems(order: RefundOrder, ctx: ProviderContext): string[] {
+    const problems: string[] = [];
+    if (order.refundedBefore !== 0 || order.amount !== order.paidAmount)
+      problems.push(
+        `Click reverses whole payments only: amount must be ${order.paidAmount} (or omitted)`,
+      );
+    if (!ctx.credentials.merchantUserId)
+      problems.push(
+        'this Click merchant has no merchantUserId: register it to refund through Click',
+      );
+    if (typeof order.payment.details.clickPaydocId !== 'string')
+      problems.push('the Click payment id (click_paydoc_id) of this invoice is unknown');
+    return problems;
+  }
+
+  /**
+   * `payment_id` of the Merchant API is taken to be the SHOP API's click_paydoc_id ("payment number
+   * in CLICK"), not click_trans_id (an attempt): click.md §5 marks this unverified; see the README.
+   */
+  async refund(order: RefundOrder, ctx: ProviderContext): Promise<void> {
+    const paymentId = order.payment.details.clickPaydocId;
+    if (typeof paymentId !== 'string')
+      throw new ProviderError('click', 'bad_response', 'no click_paydoc_id to reverse');
+    await this.merchantApi.reverse(this.merchantCredentials(ctx), paymentId);
+  }
+
+  async lookupPayment(payment: PaymentReference, ctx: ProviderContext): Promise<PaymentLookup> {
+    if (!ctx.credentials.merchantUserId) return { state: 'not_found' };
+    const { paymentId, lookup } = await this.merchantApi.lookup(
+      this.merchantCredentials(ctx),
+      payment,
+    );
+    if (lookup.state === 'paid' || lookup.state === 'refunded')
+      lookup.paid.providerRef = payment.providerRef ?? paymentId;
+    return lookup;
+  }
+
+  private merchantCredentials(ctx: ProviderContext): ClickMerchantCredentials {
+    return {
+      serviceId: ctx.credentials.serviceId,
+      secretKey: ctx.credentials.secretKey,
+      merchantUserId: ctx.credentials.merchantUserId ?? '',
     };
   }
 }

@@ -9,6 +9,7 @@ import {
   parseMulticardExpiry,
 } from './multicard.transformers';
 import { APP_CONFIG, AppConfig } from '../../../config/app-config';
+import { ProviderHttpResponse, providerFetch } from '../../provider-http';
 import { ProviderError } from '../../provider.error';
 
 export interface MulticardCredentials {
@@ -25,14 +26,6 @@ interface CachedToken {
 /** Refresh this long before the provider's stated expiry; without one, after 23 hours. */
 const REFRESH_MARGIN_MS = 5 * 60_000;
 const FALLBACK_LIFETIME_MS = 23 * 60 * 60_000;
-
-function parseJsonOrNull(text: string): unknown {
-  try {
-    return text === '' ? null : (JSON.parse(text) as unknown);
-  } catch {
-    return null;
-  }
-}
 
 /**
  * Multicard's REST API over real HTTP: `/auth` tokens cached per application and refreshed before
@@ -121,35 +114,17 @@ export class MulticardClient {
     return { token: body.token, refreshAt };
   }
 
-  private async send(
+  private send(
     method: string,
     path: string,
     body: unknown,
     token?: string,
-  ): Promise<{ status: number; body: unknown }> {
-    const url = `${this.config.providers.multicard.apiUrl}${path}`;
-    let response: Response;
-    try {
-      response = await fetch(url, {
-        method,
-        headers: {
-          accept: 'application/json',
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-          ...(token ? { authorization: `Bearer ${token}` } : {}),
-        },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(this.config.providers.timeoutMs),
-        redirect: 'error',
-      });
-    } catch (error) {
-      const timedOut = error instanceof DOMException && error.name === 'TimeoutError';
-      throw new ProviderError(
-        'multicard',
-        timedOut ? 'timeout' : 'unavailable',
-        timedOut ? `no answer within ${this.config.providers.timeoutMs} ms` : 'not reachable',
-      );
-    }
-    const text = await response.text().catch(() => '');
-    return { status: response.status, body: parseJsonOrNull(text) };
+  ): Promise<ProviderHttpResponse> {
+    return providerFetch('multicard', `${this.config.providers.multicard.apiUrl}${path}`, {
+      method,
+      headers: token ? { authorization: `Bearer ${token}` } : {},
+      body,
+      timeoutMs: this.config.providers.timeoutMs,
+    });
   }
 }

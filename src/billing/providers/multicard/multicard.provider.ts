@@ -3,14 +3,21 @@ import { Injectable } from '@nestjs/common';
 import { MulticardClient } from './multicard.client';
 import {
   MulticardInvoiceData,
+  MulticardPayment,
+  isWholeRefund,
   multicardCheckoutResult,
   multicardInvoiceRequest,
+  multicardPartialRefundRequest,
+  multicardPaymentLookup,
 } from './multicard.transformers';
 import {
   CheckoutInvoice,
   CheckoutResult,
+  PaymentLookup,
   PaymentProvider,
+  PaymentReference,
   ProviderContext,
+  RefundOrder,
 } from '../../payment-provider.interface';
 import { ProviderError } from '../../provider.error';
 
@@ -66,6 +73,55 @@ export class MulticardProvider implements PaymentProvider {
       'DELETE',
       `/payment/invoice/${encodeURIComponent(providerRef)}`,
     );
+  }
+
+  /** A partial refund replaces the fiscal receipt, so Multicard needs the new one. */
+  refundProblems(order: RefundOrder): string[] {
+    return isWholeRefund(order) || (order.ofd && order.ofd.length > 0)
+      ? []
+      : ['ofd (the items of the new receipt) is required for a partial Multicard refund'];
+  }
+
+  async refund(order: RefundOrder, ctx: ProviderContext): Promise<void> {
+    const path = `/payment/${encodeURIComponent(this.paymentUuid(order.payment))}`;
+    if (isWholeRefund(order)) {
+      await this.client.call<unknown>(this.credentials(ctx), 'DELETE', path);
+    } else {
+      await this.client.call<unknown>(
+        this.credentials(ctx),
+        'DELETE',
+        `${path}/partial`,
+        multicardPartialRefundRequest(order),
+      );
+    }
+  }
+
+  /** A paid invoice's providerRef is the payment uuid; a pending one's is the invoice uuid. */
+  async lookupPayment(payment: PaymentReference, ctx: ProviderContext): Promise<PaymentLookup> {
+    const ref = encodeURIComponent(this.paymentUuid(payment));
+    try {
+      if (payment.paid) {
+        return multicardPaymentLookup(
+          await this.client.call<MulticardPayment>(this.credentials(ctx), 'GET', `/payment/${ref}`),
+        );
+      }
+      const invoice = await this.client.call<{ payment?: MulticardPayment | null }>(
+        this.credentials(ctx),
+        'GET',
+        `/payment/invoice/${ref}`,
+      );
+      return multicardPaymentLookup(invoice?.payment);
+    } catch (error) {
+      if (error instanceof ProviderError && error.providerCode === 'ERROR_NOT_FOUND')
+        return { state: 'not_found' };
+      throw error;
+    }
+  }
+
+  private paymentUuid(payment: PaymentReference): string {
+    if (!payment.providerRef)
+      throw new ProviderError('multicard', 'bad_response', 'the invoice has no Multicard uuid');
+    return payment.providerRef;
   }
 
   private credentials(ctx: ProviderContext): { applicationId: string; secret: string } {

@@ -1,4 +1,9 @@
-import { CheckoutInvoice, CheckoutResult } from '../../payment-provider.interface';
+import {
+  CheckoutInvoice,
+  CheckoutResult,
+  PaymentLookup,
+  RefundOrder,
+} from '../../payment-provider.interface';
 
 /** Multicard's `{success, data}` / `{success: false, error: {code, details}}` envelope (multicard.md §3). */
 export interface MulticardEnvelope<T> {
@@ -82,4 +87,61 @@ export function multicardErrorMessage(body: unknown): { message: string; code: s
     .filter(Boolean);
   if (nested && nested.length > 0) return { message: nested.join('; '), code: null };
   return { message: 'unexpected response', code: null };
+}
+
+/** Multicard's PaymentModel, the fields we read (multicard.md §5). */
+export interface MulticardPayment {
+  uuid?: string;
+  status?: string;
+  card_pan?: string | null;
+  ps?: string | null;
+  receipt_url?: string | null;
+  /** Not in the documented model; read when present (the sandbox sends it). */
+  refund_amount?: number | null;
+}
+
+/**
+ * PaymentStatusEnum → our words: `draft`/`progress`/`billing`/`hold` are not (yet) money we hold,
+ * `success` is paid, `error` failed, `revert` refunded (multicard.md §5, §6.2).
+ */
+export function multicardPaymentLookup(
+  payment: MulticardPayment | null | undefined,
+): PaymentLookup {
+  if (!payment?.status) return { state: 'unpaid' };
+  const paid = {
+    providerRef: payment.uuid ?? null,
+    cardPan: payment.card_pan ?? null,
+    paymentSystem: payment.ps ?? null,
+    receiptUrl: payment.receipt_url ?? null,
+  };
+  switch (payment.status) {
+    case 'success':
+      return {
+        state: 'paid',
+        refundedAmount: Number.isSafeInteger(payment.refund_amount)
+          ? (payment.refund_amount as number)
+          : null,
+        paid,
+      };
+    case 'revert':
+      return { state: 'refunded', paid };
+    case 'error':
+      return { state: 'failed' };
+    default:
+      return { state: 'unpaid' };
+  }
+}
+
+/** A refund of everything at once is `DELETE /payment/{uuid}`; anything else is a partial one. */
+export function isWholeRefund(order: RefundOrder): boolean {
+  return order.refundedBefore === 0 && order.amount === order.paidAmount;
+}
+
+/** The body of `DELETE /payment/{uuid}/partial`: the amount and the new receipt (multicard.md §5). */
+export function multicardPartialRefundRequest(order: RefundOrder): Record<string, unknown> {
+  return {
+    refund_amount: order.amount,
+    ofd: order.ofd,
+    ...(order.cardPan ? { card_pan: order.cardPan } : {}),
+  };
 }

@@ -1,0 +1,16 @@
+import { Module } from '@nestjs/common';
+
+import { ReconciliationController } from './reconciliation.controller';
+import { ReconciliationService } from './reconciliation.service';
+import { BillingModule } from '../billing/billing.module';
+import { CallbacksModule } from '../callbacks/callbacks.module';
+import { InvoicesModule } from '../invoices/invoices.module';
+import { MerchantsModule } from '../merchants/merchants.module';
+import { RefundsModule } from '../refunds/refunds.module';
+
+@Module({
+  imports: [BillingModule, CallbacksModule, InvoicesModule, MerchantsModule, RefundsModule],
+  controllers: [ReconciliationController],
+  providers: [ReconciliationService],
+})
+export class ReconciliationModule {}

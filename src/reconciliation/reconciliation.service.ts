@@ -1,0 +1,255 @@
+import { randomUUID } from 'node:crypto';
+
+import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { CronJob } from 'cron';
+import { DataSource } from 'typeorm';
+
+import { ReconciliationRunDto, toRunResponse } from './dto/reconciliation-run.dto';
+import { ReconciliationFinding, ReconciliationRun } from './reconciliation-run.entity';
+import { PaidDetails } from '../billing/payment-provider.interface';
+import { PaymentProviderRegistry } from '../billing/payment-provider.registry';
+import { loadPaymentReference } from '../billing/payment-reference';
+import { CallbackSupport } from '../callbacks/callback-support.service';
+import { Clock } from '../common/clock';
+import { DomainError } from '../common/errors/domain.error';
+import { decodeCursor, Page, toPage } from '../common/http/pagination';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { InvoiceExpiryService } from '../invoices/invoice-expiry.service';
+import { InvoiceStatus } from '../invoices/invoice-status.enum';
+import { Invoice } from '../invoices/invoice.entity';
+import { MerchantsService } from '../merchants/merchants.service';
+import { RefundStatus } from '../refunds/refund.entity';
+import { RefundsService } from '../refunds/refunds.service';
+
+/** pg advisory lock key of the run: one run at a time across every instance. */
+const RUN_LOCK_KEY = 0x72_65_63_6f; // "reco"
+/** Cancelled invoices are re-checked this long after cancelling (a late payment is a mismatch). */
+const CANCELLED_LOOKBACK_MS = 24 * 3600_000;
+const MAX_INVOICES_PER_RUN = 500;
+const MAX_FINDINGS_LISTED = 200;
+
+type Outcome = ReconciliationFinding['outcome'];
+
+/**
+ * Finds what providers did that nobody told us (DESIGN §3.5): asks providers that can look up a
+ * payment about invoices pending too long (and recently cancelled ones), applies "paid" through
+ * the normal transition path, flags contradictions instead of flipping them, expires invoices,
+ * settles refunds left pending and lists dead notifications. Each run writes a report. A
+ * PostgreSQL advisory lock makes one instance do the work when several start a run at once.
+ */
+@Injectable()
+export class ReconciliationService implements OnApplicationBootstrap {
+  private readonly logger = new Logger(ReconciliationService.name);
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly registry: PaymentProviderRegistry,
+    private readonly merchants: MerchantsService,
+    private readonly callbacks: CallbackSupport,
+    private readonly expiry: InvoiceExpiryService,
+    private readonly refunds: RefundsService,
+    private readonly clock: Clock,
+    private readonly scheduler: SchedulerRegistry,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    const job = CronJob.from({
+      cronTime: this.config.reconciliation.cron,
+      onTick: () => {
+        this.run('schedule').catch((error: unknown) =>
+          this.logger.error({ err: error }, 'Reconciliation run failed'),
+        );
+      },
+      start: true,
+    });
+    this.scheduler.addCronJob('reconciliation', job);
+  }
+
+  /** Runs once now; null when another run (on any instance) holds the lock. */
+  async run(trigger: 'schedule' | 'api'): Promise<ReconciliationRun | null> {
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      const [{ locked }] = (await runner.query('SELECT pg_try_advisory_lock($1) AS locked', [
+        RUN_LOCK_KEY,
+      ])) as { locked: boolean }[];
+      if (!locked) {
+        this.logger.log({ trigger }, 'Reconciliation already running elsewhere; skipped');
+        return null;
+      }
+      try {
+        return await this.work(trigger);
+      } finally {
+        await runner.query('SELECT pg_advisory_unlock($1)', [RUN_LOCK_KEY]);
+      }
+    } finally {
+      await runner.release();
+    }
+  }
+
+  async listRuns(limit: number, cursor?: string): Promise<Page<ReconciliationRunDto>> {
+    const qb = this.dataSource.manager.createQueryBuilder(ReconciliationRun, 'r');
+    if (cursor !== undefined) {
+      const { createdAt, id } = decodeCursor(cursor);
+      qb.where('(r.started_at, r.id) < (:createdAt, :id)', { createdAt, id });
+    }
+    const rows = await qb
+      .orderBy('r.started_at', 'DESC')
+      .addOrderBy('r.id', 'DESC')
+      .take(limit + 1)
+      .getMany();
+    return toPage(
+      rows.map((run) => ({ run, createdAt: run.startedAt, id: run.id })),
+      limit,
+      ({ run }) => toRunResponse(run),
+    );
+  }
+
+  private async work(trigger: string): Promise<ReconciliationRun> {
+    const startedAt = this.clock.now();
+    const findings: ReconciliationFinding[] = [];
+    const { expired } = await this.expiry.expireDue(startedAt);
+    for (const invoice of await this.invoicesToCheck(startedAt))
+      findings.push(await this.checkInvoice(invoice));
+    for (const recovery of await this.refunds.recoverPending(startedAt)) {
+      const settled =
+        recovery.outcome === RefundStatus.Succeeded || recovery.outcome === RefundStatus.Failed;
+      findings.push({
+        kind: 'refund',
+        id: recovery.refundId,
+        provider: recovery.provider,
+        outcome: settled ? 'changed' : recovery.outcome === 'error' ? 'error' : 'unchanged',
+        detail: settled ? `refund ${recovery.outcome}: ${recovery.detail}` : recovery.detail,
+      });
+    }
+    const dead = await this.dataSource.query<{ id: string; invoice_id: string }[]>(
+      `SELECT id, invoice_id FROM webhook_events WHERE status = 'dead' ORDER BY created_at`,
+    );
+    const count = (outcome: Outcome): number =>
+      findings.filter((f) => f.outcome === outcome).length;
+    const run = this.dataSource.manager.create(ReconciliationRun, {
+      id: randomUUID(),
+      trigger,
+      startedAt,
+      finishedAt: this.clock.now(),
+      checked: findings.length,
+      changed: count('changed'),
+      mismatched: count('mismatch'),
+      errors: count('error'),
+      expired,
+      deadNotifications: dead.length,
+      findings: [
+        ...findings.filter((f) => f.outcome !== 'unchanged'),
+        ...dead.map((event): ReconciliationFinding => ({
+          kind: 'notification',
+          id: event.id,
+          provider: null,
+          outcome: 'error',
+          detail: `webhook of invoice ${event.invoice_id} is dead: retry it at POST /api/webhooks/${event.id}/retry`,
+        })),
+      ].slice(0, MAX_FINDINGS_LISTED),
+    });
+    await this.dataSource.manager.insert(ReconciliationRun, run);
+    this.logger.log(
+      {
+        runId: run.id,
+        trigger,
+        checked: run.checked,
+        changed: run.changed,
+        mismatched: run.mismatched,
+        errors: run.errors,
+      },
+      'Reconciliation run finished',
+    );
+    return run;
+  }
+
+  /** Pending invoices older than RECONCILIATION_PENDING_MINUTES and recently cancelled ones. */
+  private invoicesToCheck(now: Date): Promise<Invoice[]> {
+    const providers = this.registry
+      .list()
+      .filter((p) => p.capabilities.statusLookup && p.lookupPayment !== undefined)
+      .map((p) => p.name);
+    if (providers.length === 0) return Promise.resolve([]);
+    return this.dataSource.manager
+      .createQueryBuilder(Invoice, 'i')
+      .where('i.provider IN (:...providers)', { providers })
+      .andWhere(
+        `((i.status = 'pending' AND i.created_at <= :pendingBefore)
+          OR (i.status = 'cancelled' AND i.cancelled_at >= :cancelledSince))`,
+        {
+          pendingBefore: new Date(
+            now.getTime() - this.config.reconciliation.pendingMinutes * 60_000,
+          ),
+          cancelledSince: new Date(now.getTime() - CANCELLED_LOOKBACK_MS),
+        },
+      )
+      .orderBy('i.created_at')
+      .limit(MAX_INVOICES_PER_RUN)
+      .getMany();
+  }
+
+  private async checkInvoice(invoice: Invoice): Promise<ReconciliationFinding> {
+    const finding = (outcome: Outcome, detail: string): ReconciliationFinding => ({
+      kind: 'invoice',
+      id: invoice.id,
+      provider: invoice.provider,
+      outcome,
+      detail,
+    });
+    try {
+      const provider = this.registry.get(invoice.provider);
+      const ctx = this.merchants.providerContext(
+        await this.merchants.findById(invoice.merchantAccountId),
+      );
+      const lookup = await provider.lookupPayment!(
+        await loadPaymentReference(this.dataSource.manager, invoice),
+        ctx,
+      );
+      if (lookup.state !== 'paid' && lookup.state !== 'refunded')
+        return finding('unchanged', `${invoice.status}; the provider reports ${lookup.state}`);
+      if (invoice.status !== InvoiceStatus.Pending || lookup.state === 'refunded')
+        return finding(
+          'mismatch',
+          `we hold it ${invoice.status}; ${provider.displayName} reports it ${lookup.state}. Not changed: review it`,
+        );
+      return await this.applyPaid(invoice.id, lookup.paid, finding);
+    } catch (error) {
+      const detail = error instanceof DomainError ? error.details.join('; ') : 'unexpected error';
+      if (!(error instanceof DomainError))
+        this.logger.error({ invoiceId: invoice.id, err: error }, 'Reconciliation check failed');
+      return finding('error', detail);
+    }
+  }
+
+  /** The lost callback, applied: pending → paid through the state machine, outbox included. */
+  private applyPaid(
+    invoiceId: string,
+    paid: PaidDetails,
+    finding: (outcome: Outcome, detail: string) => ReconciliationFinding,
+  ): Promise<ReconciliationFinding> {
+    return this.dataSource.transaction(async (m) => {
+      const invoice = (await m.findOne(Invoice, {
+        where: { id: invoiceId },
+        lock: { mode: 'pessimistic_write' },
+      })) as Invoice;
+      if (invoice.status !== InvoiceStatus.Pending)
+        return finding('unchanged', `became ${invoice.status} meanwhile`);
+      if (await this.callbacks.orderAlreadyPaid(m, invoice))
+        return finding(
+          'mismatch',
+          'the provider reports it paid, but another invoice of this order is paid: a double payment to refund',
+        );
+      await this.callbacks.markPaid(m, invoice, {
+        providerRef: paid.providerRef ?? invoice.providerRef,
+        cardPan: paid.cardPan,
+        paymentSystem: paid.paymentSystem,
+        receiptUrl: paid.receiptUrl,
+      });
+      return finding('changed', 'paid at the provider; the callback never arrived: marked paid');
+    });
+  }
+}

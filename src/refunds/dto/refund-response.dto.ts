@@ -1,0 +1,63 @@
+import { ApiProperty } from '@nestjs/swagger';
+
+import { OfdItemDto } from '../../invoices/dto/create-invoice.dto';
+import { REFUND_STATUSES, RefundStatus } from '../refund.entity';
+
+export class RefundResponseDto {
+  @ApiProperty({ format: 'uuid' })
+  id: string;
+
+  @ApiProperty({ format: 'uuid' })
+  invoiceId: string;
+
+  @ApiProperty({ example: 'multicard' })
+  provider: string;
+
+  @ApiProperty({ type: 'integer', example: 2000000, description: 'Tiyin' })
+  amount: number;
+
+  @ApiProperty({ example: 'UZS' })
+  currency: string;
+
+  @ApiProperty({
+    enum: REFUND_STATUSES,
+    description:
+      '`pending` while the provider has not answered clearly (a recovery job settles it), then `succeeded` or `failed`',
+  })
+  status: RefundStatus;
+
+  @ApiProperty({ type: String, nullable: true })
+  reason: string | null;
+
+  @ApiProperty({ type: [OfdItemDto], nullable: true })
+  ofd: OfdItemDto[] | null;
+
+  @ApiProperty({ type: String, nullable: true, description: "The provider's words on failure" })
+  failureMessage: string | null;
+
+  @ApiProperty({ type: String, nullable: true })
+  providerCode: string | null;
+
+  @ApiProperty({ format: 'date-time' })
+  createdAt: string;
+
+  @ApiProperty({ type: String, nullable: true, format: 'date-time' })
+  completedAt: string | null;
+}
+
+export class InvoiceRefundsDto {
+  @ApiProperty({ format: 'uuid' })
+  invoiceId: string;
+
+  @ApiProperty({ type: 'integer', description: 'Tiyin paid' })
+  paidAmount: number;
+
+  @ApiProperty({ type: 'integer', description: 'Tiyin refunded by succeeded refunds' })
+  refundedAmount: number;
+
+  @ApiProperty({ type: 'integer', description: 'Tiyin that can still be refunded' })
+  remainingAmount: number;
+
+  @ApiProperty({ type: [RefundResponseDto], description: 'Oldest first' })
+  items: RefundResponseDto[];
+}

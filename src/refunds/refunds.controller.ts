@@ -1,0 +1,49 @@
+import { Body, Controller, Get, Param, Post } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+
+import { CreateRefundDto } from './dto/create-refund.dto';
+import { RefundIdParamsDto, RefundInvoiceIdParamsDto } from './dto/refund-id.params.dto';
+import { InvoiceRefundsDto, RefundResponseDto } from './dto/refund-response.dto';
+import { RefundsService } from './refunds.service';
+import { Idempotent } from '../common/idempotency/idempotency.interceptor';
+import { ApiEnvelope, ApiErrors, ApiKeyProtected } from '../common/http/api-envelope.decorators';
+
+@ApiTags('Refunds')
+@ApiKeyProtected()
+@Controller('api/refunds')
+export class RefundsController {
+  constructor(private readonly refunds: RefundsService) {}
+
+  @Post()
+  @Idempotent({ bodyField: 'idempotencyKey' })
+  @ApiOperation({
+    summary: 'Refund a paid invoice, fully or partly',
+    description:
+      'Amount in tiyin; omitted = the remaining balance. The answer is the refund: `succeeded`, `failed` ' +
+      "(with the provider's words) or `pending` when the provider gave no clear answer (a recovery job settles " +
+      'it). One refund per invoice runs at a time (409 REFUND_IN_PROGRESS); more than the balance → 409 ' +
+      'REFUND_EXCEEDS_BALANCE. Multicard: full and partial (a partial one needs `ofd`, the new receipt); ' +
+      "Click: whole reversals; Payme and Uzum: 400, refunds are made in the provider's cabinet.",
+  })
+  @ApiEnvelope(RefundResponseDto, { status: 201, description: 'The refund' })
+  @ApiErrors(400, 404, 409, 413, 415, 422)
+  create(@Body() body: CreateRefundDto): Promise<RefundResponseDto> {
+    return this.refunds.create(body);
+  }
+
+  @Get('by-invoice/:invoiceId')
+  @ApiOperation({ summary: "An invoice's refunds and its refunded and remaining amounts" })
+  @ApiEnvelope(InvoiceRefundsDto, { description: 'The refunds, oldest first' })
+  @ApiErrors(400, 404)
+  byInvoice(@Param() params: RefundInvoiceIdParamsDto): Promise<InvoiceRefundsDto> {
+    return this.refunds.listByInvoice(params.invoiceId);
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'A refund by id' })
+  @ApiEnvelope(RefundResponseDto, { description: 'The refund' })
+  @ApiErrors(400, 404)
+  get(@Param() params: RefundIdParamsDto): Promise<RefundResponseDto> {
+    return this.refunds.get(params.id);
+  }
+}

@@ -1,0 +1,15 @@
+import { Module } from '@nestjs/common';
+
+import { RefundsController } from './refunds.controller';
+import { RefundsService } from './refunds.service';
+import { BillingModule } from '../billing/billing.module';
+import { InvoicesModule } from '../invoices/invoices.module';
+import { MerchantsModule } from '../merchants/merchants.module';
+
+@Module({
+  imports: [BillingModule, InvoicesModule, MerchantsModule],
+  controllers: [RefundsController],
+  providers: [RefundsService],
+  exports: [RefundsService],
+})
+export class RefundsModule {}

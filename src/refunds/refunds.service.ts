@@ -1,0 +1,335 @@
+import { randomUUID } from 'node:crypto';
+
+import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+
+import { CreateRefundDto } from './dto/create-refund.dto';
+import { InvoiceRefundsDto, RefundResponseDto } from './dto/refund-response.dto';
+import { Refund, RefundStatus } from './refund.entity';
+import { toRefundResponse } from './refund.mapper';
+import { applyRefundTransition } from './refund.state-machine';
+import {
+  PaymentLookup,
+  PaymentProvider,
+  ProviderContext,
+  RefundOrder,
+} from '../billing/payment-provider.interface';
+import { PaymentProviderRegistry } from '../billing/payment-provider.registry';
+import { loadPaymentReference } from '../billing/payment-reference';
+import { providerCallGraceMs } from '../billing/provider-http';
+import { ProviderError } from '../billing/provider.error';
+import { Clock } from '../common/clock';
+import { DomainError } from '../common/errors/domain.error';
+import { ErrorCode } from '../common/errors/error-code';
+import { registerIntervalJob } from '../common/jobs/interval-job';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { InvoiceStatus } from '../invoices/invoice-status.enum';
+import { InvoiceTransitions } from '../invoices/invoice-transitions.service';
+import { Invoice } from '../invoices/invoice.entity';
+import { ofdLineProblems } from '../invoices/invoices.service';
+import { MerchantsService } from '../merchants/merchants.service';
+
+type Failure = { message: string; providerCode: string | null };
+
+/** What the recovery job concluded of one pending refund. */
+export interface RefundRecovery {
+  refundId: string;
+  provider: string;
+  outcome: RefundStatus | 'unknown' | 'error';
+  detail: string;
+}
+
+/**
+ * What the provider's view of the payment says of a refund we asked for and never heard back
+ * about. Only one refund of an invoice is pending at a time, so the provider's refunded total
+ * tells whether this one happened.
+ */
+export function refundVerdict(
+  lookup: PaymentLookup,
+  invoice: Pick<Invoice, 'refundedAmount'>,
+  refund: Pick<Refund, 'amount'>,
+): RefundStatus | 'unknown' {
+  if (lookup.state === 'refunded') return RefundStatus.Succeeded;
+  if (lookup.state !== 'paid') return 'unknown';
+  // A provider without a refunded total (Click) still reports the payment whole: not reversed.
+  if (lookup.refundedAmount === null) return RefundStatus.Failed;
+  if (lookup.refundedAmount >= invoice.refundedAmount + refund.amount)
+    return RefundStatus.Succeeded;
+  if (lookup.refundedAmount <= invoice.refundedAmount) return RefundStatus.Failed;
+  return 'unknown';
+}
+
+const RECOVERY_BATCH = 100;
+
+/**
+ * Refunds in two phases (DESIGN §3.4): recorded `pending` under a lock on the invoice and
+ * committed; the provider called outside any transaction; the answer applied. A refund whose call
+ * ended without a clear answer stays pending until the recovery job asks the provider.
+ */
+@Injectable()
+export class RefundsService implements OnApplicationBootstrap {
+  private readonly logger = new Logger(RefundsService.name);
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly registry: PaymentProviderRegistry,
+    private readonly merchants: MerchantsService,
+    private readonly transitions: InvoiceTransitions,
+    private readonly clock: Clock,
+    private readonly scheduler: SchedulerRegistry,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    registerIntervalJob(
+      this.scheduler,
+      'refund-recovery',
+      this.config.refunds.recoveryIntervalSeconds * 1000,
+      () => this.recoverPending(),
+    );
+  }
+
+  async create(dto: CreateRefundDto): Promise<RefundResponseDto> {
+    const invoice = await this.findInvoice(dto.invoiceId);
+    const provider = this.registry.get(invoice.provider);
+    if (!provider.refund || provider.capabilities.refund === 'none') {
+      throw new DomainError(ErrorCode.ProviderCapabilityUnsupported, [
+        `${provider.displayName} refunds are made in ${provider.displayName}'s merchant cabinet, not through this API; ` +
+          `its cancel (reverse) callback then marks the invoice refunded and sends you the webhook`,
+      ]);
+    }
+    if (dto.ofd) {
+      const problems = ofdLineProblems(dto.ofd);
+      if (problems.length > 0) throw new DomainError(ErrorCode.ValidationError, problems);
+    }
+    const ctx = this.merchants.providerContext(
+      await this.merchants.findById(invoice.merchantAccountId),
+    );
+    const { refund, order } = await this.record(dto, provider, ctx);
+    this.logger.log(
+      { refundId: refund.id, invoiceId: refund.invoiceId, amount: refund.amount },
+      'Refund recorded',
+    );
+    return toRefundResponse(await this.execute(refund, order, provider, ctx));
+  }
+
+  async get(id: string): Promise<RefundResponseDto> {
+    const refund = await this.dataSource.manager.findOneBy(Refund, { id });
+    if (!refund) throw new DomainError(ErrorCode.RefundNotFound, [`refund ${id} does not exist`]);
+    return toRefundResponse(refund);
+  }
+
+  async listByInvoice(invoiceId: string): Promise<InvoiceRefundsDto> {
+    const invoice = await this.findInvoice(invoiceId);
+    const refunds = await this.dataSource.manager.find(Refund, {
+      where: { invoiceId },
+      order: { createdAt: 'ASC', id: 'ASC' },
+    });
+    const refundable =
+      invoice.status === InvoiceStatus.Paid ? invoice.amount - invoice.refundedAmount : 0;
+    return {
+      invoiceId,
+      paidAmount:
+        invoice.status === InvoiceStatus.Paid || invoice.status === InvoiceStatus.Refunded
+          ? invoice.amount
+          : 0,
+      refundedAmount: invoice.refundedAmount,
+      remainingAmount: refundable,
+      items: refunds.map(toRefundResponse),
+    };
+  }
+
+  /**
+   * Asks the providers about refunds left pending past their grace period and settles them.
+   * Claimed with SKIP LOCKED and pushed forward, so instances never look at one refund at once.
+   */
+  async recoverPending(now: Date = this.clock.now()): Promise<RefundRecovery[]> {
+    const claimed = await this.dataSource.query<{ id: string }[]>(
+      `WITH due AS (
+         SELECT id FROM refunds WHERE status = 'pending' AND check_after <= $1
+         ORDER BY check_after LIMIT ${RECOVERY_BATCH} FOR UPDATE SKIP LOCKED
+       ), claimed AS (
+         UPDATE refunds r SET check_after = $2 FROM due WHERE r.id = due.id RETURNING r.id
+       )
+       SELECT id FROM claimed`,
+      [now, new Date(now.getTime() + providerCallGraceMs(this.config))],
+    );
+    const results: RefundRecovery[] = [];
+    for (const { id } of claimed) results.push(await this.recover(id, now));
+    if (results.length > 0) this.logger.log({ results }, 'Pending refunds checked');
+    return results;
+  }
+
+  private async recover(id: string, now: Date): Promise<RefundRecovery> {
+    const refund = await this.dataSource.manager.findOneByOrFail(Refund, { id });
+    const base = { refundId: id, provider: refund.provider };
+    try {
+      const invoice = await this.findInvoice(refund.invoiceId);
+      const provider = this.registry.get(refund.provider);
+      if (!provider.lookupPayment)
+        return { ...base, outcome: 'unknown', detail: 'the provider has no status lookup' };
+      const ctx = this.merchants.providerContext(
+        await this.merchants.findById(invoice.merchantAccountId),
+      );
+      const lookup = await provider.lookupPayment(
+        await loadPaymentReference(this.dataSource.manager, invoice),
+        ctx,
+      );
+      const verdict = refundVerdict(lookup, invoice, refund);
+      if (verdict === 'unknown')
+        return { ...base, outcome: 'unknown', detail: `the provider reports ${lookup.state}` };
+      await this.settle(
+        id,
+        verdict,
+        verdict === RefundStatus.Failed
+          ? { message: `${provider.displayName} shows no such refund`, providerCode: null }
+          : null,
+        now,
+      );
+      return { ...base, outcome: verdict, detail: `the provider reports ${lookup.state}` };
+    } catch (error) {
+      this.logger.warn({ refundId: id, err: error }, 'Pending refund not resolved');
+      const detail = error instanceof DomainError ? error.details.join('; ') : 'unexpected error';
+      return { ...base, outcome: 'error', detail };
+    }
+  }
+
+  private async findInvoice(id: string): Promise<Invoice> {
+    const invoice = await this.dataSource.manager.findOneBy(Invoice, { id });
+    if (!invoice)
+      throw new DomainError(ErrorCode.InvoiceNotFound, [`invoice ${id} does not exist`]);
+    return invoice;
+  }
+
+  /** Phase one: under the invoice's lock, check the balance and record the refund pending. */
+  private record(
+    dto: CreateRefundDto,
+    provider: PaymentProvider,
+    ctx: ProviderContext,
+  ): Promise<{ refund: Refund; order: RefundOrder }> {
+    return this.dataSource.transaction(async (m) => {
+      const invoice = await this.transitions.lock(m, dto.invoiceId);
+      if (invoice.status !== InvoiceStatus.Paid) {
+        throw new DomainError(ErrorCode.InvoiceNotRefundable, [
+          invoice.status === InvoiceStatus.Refunded
+            ? `invoice ${invoice.id} is already fully refunded`
+            : `invoice ${invoice.id} is ${invoice.status}; only a paid invoice can be refunded`,
+        ]);
+      }
+      const pending = await m.findOneBy(Refund, {
+        invoiceId: invoice.id,
+        status: RefundStatus.Pending,
+      });
+      if (pending) {
+        throw new DomainError(
+          ErrorCode.RefundInProgress,
+          [`refund ${pending.id} of this invoice is still in progress; retry when it has settled`],
+          { refundId: pending.id },
+        );
+      }
+      const remaining = invoice.amount - invoice.refundedAmount;
+      const amount = dto.amount ?? remaining;
+      if (amount > remaining) {
+        throw new DomainError(
+          ErrorCode.RefundExceedsBalance,
+          [`amount ${amount} exceeds the refundable balance of ${remaining} tiyin`],
+          { remainingAmount: remaining },
+        );
+      }
+      const order: RefundOrder = {
+        payment: await loadPaymentReference(m, invoice),
+        amount,
+        paidAmount: invoice.amount,
+        refundedBefore: invoice.refundedAmount,
+        ofd: dto.ofd ?? null,
+        cardPan: dto.cardPan ?? null,
+      };
+      const problems = provider.refundProblems?.(order, ctx) ?? [];
+      if (problems.length > 0) throw new DomainError(ErrorCode.ValidationError, problems);
+      const now = this.clock.now();
+      const refund = m.create(Refund, {
+        id: randomUUID(),
+        invoiceId: invoice.id,
+        provider: provider.name,
+        amount,
+        status: RefundStatus.Pending,
+        reason: dto.reason ?? null,
+        ofd: dto.ofd ?? null,
+        failureMessage: null,
+        providerCode: null,
+        checkAfter: new Date(now.getTime() + providerCallGraceMs(this.config)),
+        completedAt: null,
+      });
+      const result = await m.insert(Refund, refund);
+      return { refund: Object.assign(refund, result.generatedMaps[0]), order };
+    });
+  }
+
+  /** Phase two: the provider call, outside any transaction, and its answer applied. */
+  private async execute(
+    refund: Refund,
+    order: RefundOrder,
+    provider: PaymentProvider,
+    ctx: ProviderContext,
+  ): Promise<Refund> {
+    try {
+      await provider.refund!(order, ctx);
+    } catch (error) {
+      const failure = this.definiteFailure(error);
+      if (!failure) {
+        this.logger.warn(
+          { refundId: refund.id, err: error },
+          'Refund outcome unknown; the recovery job will ask the provider',
+        );
+        return refund;
+      }
+      return this.settle(refund.id, RefundStatus.Failed, failure);
+    }
+    return this.settle(refund.id, RefundStatus.Succeeded, null);
+  }
+
+  /** A refusal that surely moved no money; null when the money may have moved (timeouts, 5xx). */
+  private definiteFailure(error: unknown): Failure | null {
+    if (error instanceof ProviderError)
+      return error.reason === 'declined'
+        ? { message: error.details.join('; '), providerCode: error.providerCode }
+        : null;
+    return null;
+  }
+
+  /** Applies a refund's outcome with the invoice locked first (the lock order of every writer). */
+  private settle(
+    id: string,
+    to: RefundStatus,
+    failure: Failure | null,
+    at: Date = this.clock.now(),
+  ): Promise<Refund> {
+    return this.dataSource.transaction(async (m: EntityManager) => {
+      const { invoiceId } = await m.findOneByOrFail(Refund, { id });
+      const invoice = await this.transitions.lock(m, invoiceId);
+      const refund = await m.findOneOrFail(Refund, {
+        where: { id },
+        lock: { mode: 'pessimistic_write' },
+      });
+      if (refund.status !== RefundStatus.Pending) return refund;
+      applyRefundTransition(refund, to, at, failure);
+      await m.update(
+        Refund,
+        { id },
+        {
+          status: refund.status,
+          completedAt: refund.completedAt,
+          failureMessage: refund.failureMessage,
+          providerCode: refund.providerCode,
+        },
+      );
+      // An invoice the provider already refunded whole (its own callback) takes nothing more.
+      if (to === RefundStatus.Succeeded && invoice.status === InvoiceStatus.Paid)
+        await this.transitions.recordRefund(m, invoice, refund.amount, at);
+      this.logger.log({ refundId: id, status: to }, 'Refund settled');
+      return refund;
+    });
+  }
+}
