@@ -89,6 +89,33 @@ describe('Reconciliation (DESIGN §3.5, over real HTTP against the Multicard san
     expect(older.body.data.items[0].id).toBe(early.body.data.id);
   });
 
+  it('Click: a payment whose Complete was lost is found through status_by_mti and marked paid', async () => {
+    await t.request('/api/merchants', {
+      method: 'POST',
+      json: merchantBody({ provider: 'click' }),
+    });
+    await t.request('/sandbox/click/_control', { method: 'POST', json: { loseComplete: true } });
+    try {
+      const created = await t.request('/api/invoices', {
+        method: 'POST',
+        json: invoiceBody({ provider: 'click', amount: 120_000, notifyUrl: receiver.url }),
+      });
+      const inv = created.body.data;
+      expect((await press(t.baseUrl, inv.checkoutUrl, 'Pay')).status).toBe(303);
+      expect((await invoice(inv.id)).status).toBe('pending');
+      t.app.get(Clock).advance((PENDING_MINUTES + 1) * 60_000);
+      const report = await run();
+      expect(report.body.data.findings).toContainEqual(
+        expect.objectContaining({ id: inv.id, provider: 'click', outcome: 'changed' }),
+      );
+      const paid = await invoice(inv.id);
+      expect(paid.status).toBe('paid');
+      expect(paid.providerUuid).toMatch(/^\d+$/); // Click's payment id, found by our order id
+    } finally {
+      await t.request('/sandbox/click/_control', { method: 'POST', json: {} });
+    }
+  });
+
   it('paid at the provider but held cancelled here → flagged as a mismatch, not flipped', async () => {
     const inv = await paidWithLostCallback();
     // Expired here before anyone noticed the payment.

@@ -12,11 +12,16 @@ import { sendOutcome } from '../sandbox-pages';
 @ApiExcludeController()
 @SkipEnvelope()
 @SkipThrottle()
-@Controller('sandbox/click/pay')
+@Controller('sandbox/click')
 export class ClickEmulatorController {
   constructor(private readonly click: ClickEmulator) {}
 
-  @Get()
+  @Post('_control')
+  control(@Body() faults: { loseComplete?: boolean }): unknown {
+    return this.click.control(faults ?? {});
+  }
+
+  @Get('pay')
   page(
     @Query() query: Record<string, string | undefined>,
     @Res({ passthrough: true }) reply: FastifyReply,
@@ -26,7 +31,7 @@ export class ClickEmulatorController {
     return page.html;
   }
 
-  @Post(':decision')
+  @Post('pay/:decision')
   async pay(
     @Param('decision') decision: string,
     @Body() form: Record<string, string | undefined>,

@@ -17,11 +17,20 @@ type LinkParams = Record<string, string | undefined>;
  */
 @Injectable()
 export class ClickEmulator {
+  /** Faults a test sets through `POST /sandbox/click/_control`. */
+  private faults: { loseComplete?: boolean } = {};
+
   constructor(
     private readonly sandbox: SandboxSupport,
     private readonly merchantApi: ClickMerchantApiEmulator,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
+
+  /** `loseComplete`: Click debits the payer but its Complete never reaches the merchant. */
+  control(faults: { loseComplete?: boolean }): { loseComplete: boolean } {
+    this.faults = { loseComplete: faults?.loseComplete === true };
+    return { loseComplete: this.faults.loseComplete ?? false };
+  }
 
   page(params: LinkParams): { status: number; html: string } {
     const fields = this.linkFields(params);
@@ -92,6 +101,15 @@ export class ClickEmulator {
     const prepare = await this.send(`${base}/prepare`, request, merchant.credentials.secretKey);
     if (prepare.error !== 0)
       return this.finish(false, `Prepare answered ${prepare.error} (${prepare.note})`, fields);
+    const payment = {
+      paymentId: request.click_paydoc_id,
+      serviceId: fields.service_id,
+      merchantTransId: fields.transaction_param,
+    };
+    if (this.faults.loseComplete && !decline) {
+      this.merchantApi.recordPayment(payment);
+      return this.finish(true, 'Paid (the Complete request was lost: sandbox fault)', fields);
+    }
     const complete = await this.send(
       `${base}/complete`,
       {
@@ -110,12 +128,7 @@ export class ClickEmulator {
         `Declined; Complete answered ${complete.error} (${complete.note})`,
         fields,
       );
-    if (complete.error === 0)
-      this.merchantApi.recordPayment({
-        paymentId: request.click_paydoc_id,
-        serviceId: fields.service_id,
-        merchantTransId: fields.transaction_param,
-      });
+    if (complete.error === 0) this.merchantApi.recordPayment(payment);
     return this.finish(
       complete.error === 0,
       complete.error === 0 ? 'Paid' : `Complete answered ${complete.error} (${complete.note})`,
