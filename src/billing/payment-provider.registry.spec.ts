@@ -5,6 +5,7 @@ import { PAYMENT_PROVIDERS } from './billing.tokens';
 import { PaymentProvider } from './payment-provider.interface';
 import { PaymentProviderRegistry } from './payment-provider.registry';
 import { DomainError } from '../common/errors/domain.error';
+import { APP_CONFIG } from '../config/app-config';
 import { ConfigModule } from '../config/config.module';
 import { loadConfig } from '../config/load-config';
 
@@ -36,6 +37,7 @@ describe('PaymentProviderRegistry', () => {
     const moduleRef = await Test.createTestingModule({
       providers: [
         { provide: PAYMENT_PROVIDERS, useValue: [fake('click'), fake('payme'), fake('click')] },
+        { provide: APP_CONFIG, useValue: loadConfig({}) },
         PaymentProviderRegistry,
       ],
     }).compile();
@@ -43,18 +45,44 @@ describe('PaymentProviderRegistry', () => {
   });
 
   it('names the supported providers for an unknown one and refuses missing capabilities', () => {
-    const registry = new PaymentProviderRegistry([
-      fake('a'),
-      {
-        ...fake('b'),
-        capabilities: { refund: 'partial', statusLookup: true, checkout: 'redirect' },
-      },
-    ]);
+    const registry = new PaymentProviderRegistry(
+      [
+        fake('a'),
+        {
+          ...fake('b'),
+          capabilities: { refund: 'partial', statusLookup: true, checkout: 'redirect' },
+        },
+      ],
+      loadConfig({}),
+    );
     registry.onModuleInit();
     expect(() => registry.get('zzz')).toThrow(DomainError);
     expect(() => registry.get('zzz')).toThrow('supported providers: a, b');
     expect(() => registry.require('a', 'refund')).toThrow('does not support refund');
     expect(() => registry.require('a', 'statusLookup')).toThrow('does not support statusLookup');
     expect(registry.require('b', 'refund').name).toBe('b');
+  });
+
+  it('PROVIDERS_DISABLED: no new checkouts with a disabled provider, which is still found for its invoices', () => {
+    const registry = new PaymentProviderRegistry(
+      [fake('a'), fake('b')],
+      loadConfig({ PROVIDERS_DISABLED: 'b' }),
+    );
+    registry.onModuleInit();
+    expect(registry.isEnabled('a')).toBe(true);
+    expect(registry.isEnabled('b')).toBe(false);
+    expect(registry.get('b').name).toBe('b');
+    expect(() => registry.forCheckout('b')).toThrow('switched off');
+    expect(registry.forCheckout('a').name).toBe('a');
+  });
+
+  it('fails the boot when PROVIDERS_DISABLED names an unknown provider', () => {
+    const registry = new PaymentProviderRegistry(
+      [fake('a')],
+      loadConfig({ PROVIDERS_DISABLED: 'zz' }),
+    );
+    expect(() => registry.onModuleInit()).toThrow(
+      'PROVIDERS_DISABLED names unknown providers (zz)',
+    );
   });
 });

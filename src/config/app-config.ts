@@ -12,6 +12,8 @@ export interface DatabaseConfig {
 export interface ProvidersConfig {
   /** Timeout of every call to a provider's API. */
   timeoutMs: number;
+  /** Providers that take no new checkouts (PROVIDERS_DISABLED). */
+  disabled: string[];
   multicard: { apiUrl: string };
   click: { checkoutUrl: string; apiUrl: string };
   payme: { checkoutUrl: string };

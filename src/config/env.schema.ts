@@ -183,6 +183,12 @@ export class EnvironmentVariables {
   CLICK_API_URL?: string;
 
   @IsOptional()
+  @Matches(/^[a-z0-9_, -]+$/i, {
+    message: 'PROVIDERS_DISABLED must be comma-separated provider names',
+  })
+  PROVIDERS_DISABLED?: string;
+
+  @IsOptional()
   @Transform(toInt)
   @IsInt()
   @Min(1)

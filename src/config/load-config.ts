@@ -137,6 +137,10 @@ export function loadConfig(rawEnv: Record<string, string | undefined>): AppConfi
     },
     providers: {
       timeoutMs: vars.PROVIDER_TIMEOUT_MS ?? 10_000,
+      disabled: (vars.PROVIDERS_DISABLED ?? '')
+        .split(',')
+        .map((name) => name.trim().toLowerCase())
+        .filter(Boolean),
       multicard: {
         apiUrl: upstream(vars.MULTICARD_API_URL, 'https://mesh.multicard.uz', 'multicard'),
       },

@@ -8,5 +8,6 @@ import { BillingModule } from '../billing/billing.module';
   imports: [BillingModule],
   controllers: [HealthController],
   providers: [HealthService],
+  exports: [HealthService],
 })
 export class HealthModule {}

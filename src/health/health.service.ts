@@ -23,9 +23,11 @@ export class HealthService {
       status: 'ok',
       version: this.config.version,
       mode: this.config.mode,
-      providers: this.registry
-        .list()
-        .map((p) => ({ name: p.name, displayName: p.displayName, status: 'up' })),
+      providers: this.registry.list().map((p) => ({
+        name: p.name,
+        displayName: p.displayName,
+        status: this.registry.isEnabled(p.name) ? 'up' : 'disabled',
+      })),
     };
   }
 

@@ -72,7 +72,7 @@ export class InvoicesService {
    * short transactions, never inside one, and a failure there leaves the invoice `failed`.
    */
   async create(dto: CreateInvoiceDto): Promise<CreatedInvoiceDto> {
-    const provider = this.registry.get(dto.provider);
+    const provider = this.registry.forCheckout(dto.provider);
     this.checkReceipt(dto, provider.name);
     const urlProblem = notifyUrlProblem(dto.notifyUrl, {
       strict: this.config.mode === 'live',

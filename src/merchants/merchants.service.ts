@@ -115,7 +115,7 @@ export class MerchantsService {
     });
     return {
       items: accounts
-        .filter((a) => this.registry.has(a.provider))
+        .filter((a) => this.registry.isEnabled(a.provider))
         .map((a) => ({ provider: a.provider, displayName: a.displayName })),
     };
   }

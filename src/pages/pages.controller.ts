@@ -2,7 +2,9 @@ import { Controller, Get, Param, Query, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 
+import { renderLandingPage } from './landing.page';
 import { PagesService } from './pages.service';
+import { HealthService } from '../health/health.service';
 import { SkipEnvelope } from '../common/http/envelope.interceptor';
 
 /** Server-rendered pages buyers see. */
@@ -10,7 +12,16 @@ import { SkipEnvelope } from '../common/http/envelope.interceptor';
 @SkipEnvelope()
 @Controller()
 export class PagesController {
-  constructor(private readonly pages: PagesService) {}
+  constructor(
+    private readonly pages: PagesService,
+    private readonly health: HealthService,
+  ) {}
+
+  @Get()
+  landing(@Res({ passthrough: true }) reply: FastifyReply): string {
+    void reply.header('content-type', 'text/html; charset=utf-8');
+    return renderLandingPage(this.health.health());
+  }
 
   @Get('pay/:id')
   async uzumPay(

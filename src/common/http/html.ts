@@ -36,6 +36,14 @@ export function htmlPage(options: { title: string; lang: string; body: string })
   button:focus-visible, a:focus-visible { outline: 3px solid #f0b400; outline-offset: 2px; }
   table { width: 100%; border-collapse: collapse; margin: 1rem 0; }
   th, td { text-align: left; padding: .35rem .25rem; border-bottom: 1px solid #e4e7eb; }
+  h2 { font-size: 1.1rem; margin: 1.25rem 0 .5rem; }
+  .pills { list-style: none; padding: 0; display: flex; flex-wrap: wrap; gap: .5rem; }
+  .pill { display: inline-flex; align-items: center; gap: .4rem; padding: .35rem .75rem; border-radius: 999px; font-weight: 600; }
+  .pill .dot { width: .6rem; height: .6rem; border-radius: 50%; background: currentColor; }
+  .pill.up { background: #dff5e3; color: #175c26; }
+  .pill.disabled { background: #fbe3e3; color: #a11b1b; }
+  .pill.unknown { background: #eceef1; color: #4a5360; }
+  .button.secondary { background: #e4e7eb; color: #1b1f24; }
 </style>
 </head>
 <body><main>${options.body}</main></body>

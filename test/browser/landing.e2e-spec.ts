@@ -1,0 +1,58 @@
+import { Browser } from 'playwright-core';
+
+import { launchBrowser, screenshotBoth } from '../support/browser';
+import { TestApp, startTestApp } from '../support/test-app';
+
+describe('Landing page in headless Chromium', () => {
+  let browser: Browser;
+  let t: TestApp;
+
+  beforeAll(async () => {
+    browser = await launchBrowser();
+    t = await startTestApp({ PROVIDERS_DISABLED: 'payme' });
+  });
+  afterAll(async () => {
+    await browser.close();
+    await t.close().catch(() => undefined);
+  });
+
+  it('shows one pill per provider; a disabled provider is red, the others green; links to /docs and the admin', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${t.baseUrl}/`);
+    const pills = page.locator('.pill');
+    await expect(pills.count()).resolves.toBe(4);
+    for (const name of ['multicard', 'click', 'uzum'])
+      await expect(page.getAttribute(`[data-testid="pill-${name}"]`, 'data-status')).resolves.toBe(
+        'up',
+      );
+    const payme = page.locator('[data-testid="pill-payme"]');
+    await expect(payme.getAttribute('data-status')).resolves.toBe('disabled');
+    const colour = (selector: string) => page.$eval(selector, (el) => getComputedStyle(el).color);
+    const [r, g] = (await colour('[data-testid="pill-payme"]')).match(/\d+/g)!.map(Number);
+    expect(r).toBeGreaterThan(g * 2); // red
+    const [r2, g2] = (await colour('[data-testid="pill-click"]')).match(/\d+/g)!.map(Number);
+    expect(g2).toBeGreaterThan(r2 * 2); // green
+    await expect(page.getAttribute('a[href="/docs"]', 'href')).resolves.toBe('/docs');
+    await expect(page.getAttribute('a[href="/admin"]', 'href')).resolves.toBe('/admin');
+    // The pills are refreshed from /health: the script has run and stamped the time.
+    await page.waitForFunction(() =>
+      document.querySelector('[data-testid="checked"]')!.textContent!.startsWith('Checked at'),
+    );
+    await screenshotBoth(page, 'landing');
+    await page.close();
+  });
+
+  it('the pills follow /health live: with the gateway gone they turn grey "unreachable"', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${t.baseUrl}/`);
+    await t.close();
+    await page.waitForFunction(
+      () =>
+        document.querySelector('[data-testid="pill-click"]')!.getAttribute('data-status') ===
+        'unknown',
+      undefined,
+      { timeout: 15_000 },
+    );
+    await page.close();
+  });
+});
