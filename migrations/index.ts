@@ -3,6 +3,7 @@ import { AddInvoicesAndIdempotencyKeys1795459051038 } from './1795459051038-AddI
 import { AddProviderTransactionsCallbackLogAndOutbox1795460703280 } from './1795460703280-AddProviderTransactionsCallbackLogAndOutbox';
 import { AddWebhookAttemptsAndLeases1795462732681 } from './1795462732681-AddWebhookAttemptsAndLeases';
 import { AddRefundsAndReconciliationRuns1795465473022 } from './1795465473022-AddRefundsAndReconciliationRuns';
+import { AddCheckoutSessions1795466309189 } from './1795466309189-AddCheckoutSessions';
 
 /** Every migration in order. `npm run migration:generate -- Name` appends to this list. */
 export const MIGRATIONS: Function[] = [
@@ -11,4 +12,5 @@ export const MIGRATIONS: Function[] = [
   AddProviderTransactionsCallbackLogAndOutbox1795460703280,
   AddWebhookAttemptsAndLeases1795462732681,
   AddRefundsAndReconciliationRuns1795465473022,
+  AddCheckoutSessions1795466309189,
 ];

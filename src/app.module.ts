@@ -5,6 +5,7 @@ import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
 import { LoggerModule } from 'nestjs-pino';
 
 import { CallbacksModule } from './callbacks/callbacks.module';
+import { CheckoutModule } from './checkout/checkout.module';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
 import { IdempotencyModule } from './common/idempotency/idempotency.module';
 import { ApiKeyGuard } from './common/http/api-key.guard';
@@ -51,6 +52,7 @@ export class AppModule {
         NotificationsModule,
         RefundsModule,
         ReconciliationModule,
+        CheckoutModule,
         PagesModule,
         ...(config.mode === 'sandbox' ? [SandboxModule] : []),
       ],

@@ -49,6 +49,7 @@ export interface AppConfig {
   logLevel: string;
   invoices: { ttlMinutes: number; expirySweepSeconds: number };
   refunds: { recoveryIntervalSeconds: number };
+  checkout: { sessionTtlMinutes: number };
   reconciliation: {
     /** Cron expression (server time) of the scheduled run. */
     cron: string;

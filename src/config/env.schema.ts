@@ -196,6 +196,13 @@ export class EnvironmentVariables {
   REFUND_RECOVERY_INTERVAL_SECONDS?: number;
 
   @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(10_080)
+  CHECKOUT_SESSION_TTL_MINUTES?: number;
+
+  @IsOptional()
   @Validate(IsCronExpression)
   RECONCILIATION_CRON?: string;
 

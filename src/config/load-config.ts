@@ -114,6 +114,7 @@ export function loadConfig(rawEnv: Record<string, string | undefined>): AppConfi
       expirySweepSeconds: vars.INVOICE_EXPIRY_SWEEP_SECONDS ?? 30,
     },
     refunds: { recoveryIntervalSeconds: vars.REFUND_RECOVERY_INTERVAL_SECONDS ?? 60 },
+    checkout: { sessionTtlMinutes: vars.CHECKOUT_SESSION_TTL_MINUTES ?? 60 },
     reconciliation: {
       cron: vars.RECONCILIATION_CRON ?? '*/10 * * * *',
       pendingMinutes: vars.RECONCILIATION_PENDING_MINUTES ?? 15,

@@ -1,3 +1,4 @@
+import { CheckoutSession } from '../checkout/checkout-session.entity';
 import { CallbackLogEntry } from '../callbacks/callback-log.entity';
 import { ProviderTransaction } from '../callbacks/provider-transaction.entity';
 import { IdempotencyKey } from '../common/idempotency/idempotency-key.entity';
@@ -19,4 +20,5 @@ export const ENTITIES = [
   WebhookAttempt,
   Refund,
   ReconciliationRun,
+  CheckoutSession,
 ];

@@ -53,6 +53,37 @@ export const TEXTS = {
   refunded: { uz: 'Qaytarilgan', ru: 'Возвращён', en: 'Refunded' },
   creating: { uz: 'Tayyorlanmoqda', ru: 'Готовится', en: 'Being prepared' },
   back: { uz: "Do'konga qaytish", ru: 'Вернуться в магазин', en: 'Back to the shop' },
+  cashierTitle: {
+    uz: "To'lov usulini tanlang",
+    ru: 'Выберите способ оплаты',
+    en: 'Choose how to pay',
+  },
+  order: { uz: 'Buyurtma', ru: 'Заказ', en: 'Order' },
+  payWith: {
+    uz: "{provider} orqali to'lash",
+    ru: 'Оплатить через {provider}',
+    en: 'Pay with {provider}',
+  },
+  noProviders: {
+    uz: "Bu do'konda hozircha to'lov usullari mavjud emas. Iltimos, sotuvchiga murojaat qiling.",
+    ru: 'У этого магазина сейчас нет доступных способов оплаты. Пожалуйста, свяжитесь с продавцом.',
+    en: 'This shop has no payment methods available right now. Please contact the seller.',
+  },
+  sessionExpired: {
+    uz: "Bu to'lov sahifasining muddati tugagan. Do'kondan yangisini so'rang.",
+    ru: 'Срок действия этой страницы оплаты истёк. Запросите новую в магазине.',
+    en: 'This checkout has expired. Ask the shop for a new one.',
+  },
+  sessionPaid: {
+    uz: "Buyurtma to'langan. Rahmat!",
+    ru: 'Заказ оплачен. Спасибо!',
+    en: 'This order is paid. Thank you!',
+  },
+  checkoutNotFound: {
+    uz: "To'lov sahifasi topilmadi",
+    ru: 'Страница оплаты не найдена',
+    en: 'Checkout not found',
+  },
 } as const;
 
 export type TextKey = keyof typeof TEXTS;

@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 import { Browser } from 'playwright-core';
 
 import { launchBrowser, screenshotBoth } from '../support/browser';

@@ -44,6 +44,11 @@ export function htmlPage(options: { title: string; lang: string; body: string })
   .pill.disabled { background: #fbe3e3; color: #a11b1b; }
   .pill.unknown { background: #eceef1; color: #4a5360; }
   .button.secondary { background: #e4e7eb; color: #1b1f24; }
+  .choices { list-style: none; padding: 0; margin: 1rem 0; }
+  .choices li { margin: 0 0 .6rem; }
+  .choices form { margin: 0; }
+  button.choice { width: 100%; min-height: 3rem; margin: 0; font-size: 1.05rem; }
+  .notice { background: #fff4d6; color: #5c4300; padding: .75rem 1rem; border-radius: 8px; }
 </style>
 </head>
 <body><main>${options.body}</main></body>

@@ -1,0 +1,42 @@
+import { Body, Controller, Get, Param, Post } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+
+import { CheckoutSessionsService } from './checkout-sessions.service';
+import {
+  CheckoutSessionDto,
+  CheckoutSessionIdParamsDto,
+  CreateCheckoutSessionDto,
+} from './dto/checkout-session.dto';
+import { ApiEnvelope, ApiErrors, ApiKeyProtected } from '../common/http/api-envelope.decorators';
+import { Idempotent } from '../common/idempotency/idempotency.interceptor';
+
+@ApiTags('Hosted cashier')
+@ApiKeyProtected()
+@Controller('api/checkout-sessions')
+export class CheckoutSessionsController {
+  constructor(private readonly sessions: CheckoutSessionsService) {}
+
+  @Post()
+  @Idempotent()
+  @ApiOperation({
+    summary: 'Create a hosted cashier session for an order',
+    description:
+      'Like creating an invoice, without choosing the provider: send the buyer to `checkoutUrl` (or open it ' +
+      'with checkout.js). The page lists the business’s active providers; the buyer’s pick creates that ' +
+      'provider’s invoice and redirects to it. Webhooks arrive as for any invoice. Sessions expire after ' +
+      'CHECKOUT_SESSION_TTL_MINUTES.',
+  })
+  @ApiEnvelope(CheckoutSessionDto, { status: 201, description: 'The session' })
+  @ApiErrors(400, 413, 415, 422)
+  create(@Body() body: CreateCheckoutSessionDto): Promise<CheckoutSessionDto> {
+    return this.sessions.create(body);
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'A checkout session: its status and the invoice the buyer chose' })
+  @ApiEnvelope(CheckoutSessionDto, { description: 'The session' })
+  @ApiErrors(400, 404)
+  get(@Param() params: CheckoutSessionIdParamsDto): Promise<CheckoutSessionDto> {
+    return this.sessions.get(params.id);
+  }
+}

@@ -1,0 +1,206 @@
+import { randomUUID } from 'node:crypto';
+
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+
+import { CheckoutSession } from './checkout-session.entity';
+import {
+  CheckoutSessionDto,
+  CheckoutSessionState,
+  CheckoutSessionStatus,
+  CreateCheckoutSessionDto,
+} from './dto/checkout-session.dto';
+import { PaymentProviderRegistry } from '../billing/payment-provider.registry';
+import { Clock } from '../common/clock';
+import { DomainError } from '../common/errors/domain.error';
+import { ErrorCode } from '../common/errors/error-code';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { InvoiceStatus } from '../invoices/invoice-status.enum';
+import { Invoice } from '../invoices/invoice.entity';
+import { InvoicesService } from '../invoices/invoices.service';
+import { MerchantsService } from '../merchants/merchants.service';
+import { notifyUrlProblem } from '../notifications/notify-url.guard';
+
+/** A provider the buyer can pick on the cashier page. */
+export interface CashierChoice {
+  provider: string;
+  displayName: string;
+}
+
+/** Providers that cannot take an invoice without receipt lines (see InvoicesService). */
+const NEEDS_RECEIPT = new Set(['multicard']);
+
+/** open → paid (its invoice paid or refunded) | expired (past expiresAt without payment). */
+export function checkoutSessionStatus(
+  session: Pick<CheckoutSession, 'expiresAt'>,
+  invoice: Pick<Invoice, 'status'> | null,
+  now: Date,
+): CheckoutSessionStatus {
+  if (
+    invoice &&
+    (invoice.status === InvoiceStatus.Paid || invoice.status === InvoiceStatus.Refunded)
+  )
+    return 'paid';
+  return session.expiresAt.getTime() <= now.getTime() ? 'expired' : 'open';
+}
+
+/**
+ * The hosted cashier (seed 004's hosted checkout): an app creates a session for an order; the
+ * buyer picks one of the business's active providers on the gateway's page, and the gateway
+ * creates that provider's invoice through the normal invoice path and redirects the buyer.
+ */
+@Injectable()
+export class CheckoutSessionsService {
+  private readonly logger = new Logger(CheckoutSessionsService.name);
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly invoices: InvoicesService,
+    private readonly merchants: MerchantsService,
+    private readonly registry: PaymentProviderRegistry,
+    private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async create(dto: CreateCheckoutSessionDto): Promise<CheckoutSessionDto> {
+    const urlProblem = notifyUrlProblem(dto.notifyUrl, {
+      strict: this.config.mode === 'live',
+      allowedHosts: this.config.webhooks.allowedHosts,
+    });
+    if (urlProblem) throw new DomainError(ErrorCode.ValidationError, [`notifyUrl ${urlProblem}`]);
+    const now = this.clock.now();
+    const session = this.dataSource.manager.create(CheckoutSession, {
+      id: randomUUID(),
+      source: dto.source,
+      businessId: dto.businessId,
+      sourceInvoiceId: dto.sourceInvoiceId,
+      amount: dto.amount,
+      currency: dto.currency ?? 'UZS',
+      notifyUrl: dto.notifyUrl,
+      returnUrl: dto.returnUrl ?? null,
+      returnErrorUrl: dto.returnErrorUrl ?? null,
+      lang: dto.lang ?? null,
+      ofd: dto.ofd ?? null,
+      invoiceId: null,
+      expiresAt: new Date(now.getTime() + this.config.checkout.sessionTtlMinutes * 60_000),
+    });
+    const result = await this.dataSource.manager.insert(CheckoutSession, session);
+    Object.assign(session, result.generatedMaps[0]);
+    this.logger.log({ checkoutSessionId: session.id }, 'Checkout session created');
+    return this.toResponse(session, null);
+  }
+
+  async get(id: string): Promise<CheckoutSessionDto> {
+    const session = await this.find(id);
+    return this.toResponse(session, await this.invoiceOf(session));
+  }
+
+  /** The session, its invoice and what the buyer can pick: what the cashier page shows. */
+  async view(id: string): Promise<{
+    session: CheckoutSession;
+    invoice: Invoice | null;
+    status: CheckoutSessionStatus;
+    choices: CashierChoice[];
+  }> {
+    const session = await this.find(id);
+    const invoice = await this.invoiceOf(session);
+    return {
+      session,
+      invoice,
+      status: checkoutSessionStatus(session, invoice, this.clock.now()),
+      choices: await this.choices(session),
+    };
+  }
+
+  async state(id: string): Promise<CheckoutSessionState> {
+    const session = await this.find(id);
+    const invoice = await this.invoiceOf(session);
+    return {
+      id: session.id,
+      status: checkoutSessionStatus(session, invoice, this.clock.now()),
+      invoiceId: invoice?.id ?? null,
+      provider: invoice?.provider ?? null,
+      invoiceStatus: invoice?.status ?? null,
+      returnUrl: session.returnUrl,
+    };
+  }
+
+  /**
+   * The buyer picked `provider`: its invoice is created (or the order's open one with it found)
+   * through the normal invoice path, remembered on the session, and its checkout returned.
+   */
+  async choose(id: string, provider: string): Promise<{ checkoutUrl: string }> {
+    const { session, status, choices } = await this.view(id);
+    if (status !== 'open')
+      throw new DomainError(ErrorCode.CheckoutSessionClosed, [`this checkout is ${status}`]);
+    if (!choices.some((c) => c.provider === provider))
+      throw new DomainError(ErrorCode.ValidationError, [
+        `${provider} is not offered for this order`,
+      ]);
+    const invoice = await this.invoices.create({
+      source: session.source,
+      businessId: session.businessId,
+      provider,
+      sourceInvoiceId: session.sourceInvoiceId,
+      amount: session.amount,
+      currency: session.currency,
+      notifyUrl: session.notifyUrl,
+      returnUrl: session.returnUrl ?? undefined,
+      returnErrorUrl: session.returnErrorUrl ?? undefined,
+      lang: (session.lang as 'uz' | 'ru' | 'en' | null) ?? undefined,
+      ofd: session.ofd ?? undefined,
+    });
+    await this.dataSource.manager.update(CheckoutSession, { id }, { invoiceId: invoice.id });
+    return { checkoutUrl: invoice.checkoutUrl ?? `${this.config.publicUrl}/checkout/${id}` };
+  }
+
+  private async choices(session: CheckoutSession): Promise<CashierChoice[]> {
+    const { items } = await this.merchants.listForBusiness(session.source, session.businessId);
+    return items
+      .filter((item) => !NEEDS_RECEIPT.has(item.provider) || (session.ofd?.length ?? 0) > 0)
+      .map((item) => ({
+        provider: item.provider,
+        displayName: this.registry.get(item.provider).displayName,
+      }));
+  }
+
+  private async find(id: string): Promise<CheckoutSession> {
+    const session = await this.dataSource.manager.findOneBy(CheckoutSession, { id });
+    if (!session)
+      throw new DomainError(ErrorCode.CheckoutSessionNotFound, [
+        `checkout session ${id} does not exist`,
+      ]);
+    return session;
+  }
+
+  private invoiceOf(session: CheckoutSession): Promise<Invoice | null> {
+    return session.invoiceId
+      ? this.dataSource.manager.findOneBy(Invoice, { id: session.invoiceId })
+      : Promise.resolve(null);
+  }
+
+  private async toResponse(
+    session: CheckoutSession,
+    invoice: Invoice | null,
+  ): Promise<CheckoutSessionDto> {
+    return {
+      id: session.id,
+      checkoutUrl: `${this.config.publicUrl}/checkout/${session.id}`,
+      status: checkoutSessionStatus(session, invoice, this.clock.now()),
+      source: session.source,
+      businessId: session.businessId,
+      sourceInvoiceId: session.sourceInvoiceId,
+      amount: session.amount,
+      currency: session.currency,
+      providers: (await this.choices(session)).map((c) => ({
+        provider: c.provider,
+        displayName: c.displayName,
+      })),
+      invoiceId: invoice?.id ?? null,
+      provider: invoice?.provider ?? null,
+      expiresAt: session.expiresAt.toISOString(),
+      createdAt: session.createdAt.toISOString(),
+    };
+  }
+}
