@@ -37,7 +37,7 @@ describe('Landing page in headless Chromium', () => {
     await expect(page.getAttribute('a[href="/admin"]', 'href')).resolves.toBe('/admin');
     // The pills are refreshed from /health: the script has run and stamped the time.
     await page.waitForFunction(() =>
-      document.querySelector('[data-testid="checked"]')!.textContent!.startsWith('Checked at'),
+      document.querySelector('[data-testid="checked"]')!.textContent.startsWith('Checked at'),
     );
     await screenshotBoth(page, 'landing');
     await page.close();
