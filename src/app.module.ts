@@ -4,6 +4,7 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
 import { LoggerModule } from 'nestjs-pino';
 
+import { AdminModule } from './admin/admin.module';
 import { CallbacksModule } from './callbacks/callbacks.module';
 import { CheckoutModule } from './checkout/checkout.module';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
@@ -53,6 +54,7 @@ export class AppModule {
         RefundsModule,
         ReconciliationModule,
         CheckoutModule,
+        AdminModule,
         PagesModule,
         ...(config.mode === 'sandbox' ? [SandboxModule] : []),
       ],

@@ -14,6 +14,9 @@ function printStartupNotes(config: AppConfig): void {
   if (config.developmentDefaults.includes('SERVICE_API_KEY')) {
     lines.push(`Development x-api-key: ${config.serviceApiKey}`);
   }
+  if (config.developmentDefaults.includes('ADMIN_PASSWORD')) {
+    lines.push(`Development admin password (${config.publicUrl}/admin): ${config.adminPassword}`);
+  }
   process.stdout.write(`${lines.map((l) => `[payment-service] ${l}`).join('\n')}\n`);
 }
 

@@ -40,6 +40,8 @@ export interface AppConfig {
   /** Base URL providers and buyers reach us at, without a trailing slash. */
   publicUrl: string;
   serviceApiKey: string;
+  /** Password of the /admin pages; null: the admin is switched off (live mode without one). */
+  adminPassword: string | null;
   webhookSigningSecret: string;
   credentialsEncryption: { current: EncryptionKey; previous: EncryptionKey[] };
   database: DatabaseConfig;

@@ -203,6 +203,12 @@ export class EnvironmentVariables {
   CHECKOUT_SESSION_TTL_MINUTES?: number;
 
   @IsOptional()
+  @IsString()
+  @MinLength(12)
+  @MaxLength(200)
+  ADMIN_PASSWORD?: string;
+
+  @IsOptional()
   @Validate(IsCronExpression)
   RECONCILIATION_CRON?: string;
 

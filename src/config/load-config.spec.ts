@@ -31,6 +31,7 @@ describe('loadConfig', () => {
       database: { url: null, migrateOnStart: true },
     });
     expect(config.developmentDefaults.sort()).toEqual([
+      'ADMIN_PASSWORD',
       'CREDENTIALS_ENCRYPTION_KEY',
       'SERVICE_API_KEY',
       'WEBHOOK_SIGNING_SECRET',
@@ -42,6 +43,7 @@ describe('loadConfig', () => {
     expect(config.mode).toBe('live');
     expect(config.publicUrl).toBe('https://pay.example.uz');
     expect(config.developmentDefaults).toEqual([]);
+    expect(config.adminPassword).toBeNull(); // the admin is off in live mode until a password is set
     expect(config.credentialsEncryption.current.key).toEqual(Buffer.from('ab'.repeat(32), 'hex'));
   });
 

@@ -27,6 +27,8 @@ export const SANDBOX_DEFAULTS = {
   CREDENTIALS_ENCRYPTION_KEY: '0000000000000000000000000000000000000000000000000000000000000000',
 } as const;
 
+export const SANDBOX_ADMIN_PASSWORD = 'sandbox-admin-password';
+
 function flatten(errors: ValidationError[]): string[] {
   return errors.flatMap((e) =>
     Object.values(e.constraints ?? {}).map((msg) => `${e.property}: ${msg}`),
@@ -55,6 +57,14 @@ export function loadConfig(rawEnv: Record<string, string | undefined>): AppConfi
   }
 
   const developmentDefaults: string[] = [];
+  // The admin pages: a development password in sandbox mode; in live mode off unless set.
+  let adminPassword: string | null = env.ADMIN_PASSWORD ?? null;
+  if (adminPassword === null && mode === 'sandbox') {
+    adminPassword = SANDBOX_ADMIN_PASSWORD;
+    developmentDefaults.push('ADMIN_PASSWORD');
+  }
+  if (mode === 'live' && adminPassword === SANDBOX_ADMIN_PASSWORD)
+    problems.push('ADMIN_PASSWORD must not be the public sandbox default');
   const secret = (name: keyof typeof SANDBOX_DEFAULTS): string => {
     const value = env[name];
     if (value !== undefined) return value;
@@ -93,6 +103,7 @@ export function loadConfig(rawEnv: Record<string, string | undefined>): AppConfi
     port,
     host: vars.HOST ?? '0.0.0.0',
     publicUrl,
+    adminPassword,
     serviceApiKey: secret('SERVICE_API_KEY'),
     webhookSigningSecret: secret('WEBHOOK_SIGNING_SECRET'),
     credentialsEncryption: { current, previous },

@@ -182,6 +182,15 @@ export class MerchantsService {
     return account;
   }
 
+  /** Switches an account on or off (staff, from the admin); its checkouts stop or resume. */
+  async setActive(id: string, isActive: boolean): Promise<MerchantAccount> {
+    const account = await this.findById(id);
+    await this.accounts.update({ id }, { isActive });
+    this.checkoutCache.delete(credentialsBinding(account));
+    this.logger.log({ merchantAccountId: id, isActive }, 'Merchant account switched');
+    return { ...account, isActive };
+  }
+
   async findById(id: string): Promise<MerchantAccount> {
     const account = await this.accounts.findOneBy({ id });
     if (!account)

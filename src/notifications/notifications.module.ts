@@ -8,6 +8,6 @@ import { WebhooksService } from './webhooks.service';
 @Module({
   controllers: [WebhooksController],
   providers: [WebhookDispatcher, WebhooksService],
-  exports: [WebhookDispatcher],
+  exports: [WebhookDispatcher, WebhooksService],
 })
 export class NotificationsModule {}

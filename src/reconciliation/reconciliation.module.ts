@@ -12,5 +12,6 @@ import { RefundsModule } from '../refunds/refunds.module';
   imports: [BillingModule, CallbacksModule, InvoicesModule, MerchantsModule, RefundsModule],
   controllers: [ReconciliationController],
   providers: [ReconciliationService],
+  exports: [ReconciliationService],
 })
 export class ReconciliationModule {}

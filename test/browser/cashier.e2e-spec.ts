@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { Browser, Page } from 'playwright-core';
 
 import { Clock } from '../../src/common/clock';
-import { launchBrowser, screenshotBoth } from '../support/browser';
+import { accessibilityProblems, launchBrowser, screenshotBoth } from '../support/browser';
 import { Shop, startShop } from '../support/shop-server';
 import { TestApp, startTestApp } from '../support/test-app';
 import { Receiver, eventually, startReceiver } from '../support/webhook-receiver';
@@ -58,6 +58,8 @@ describe('Hosted cashier and checkout.js in headless Chromium', () => {
   const payAtProvider = async (page: Page, provider: string) => {
     if (provider === 'uzum') {
       await page.getByTestId('qr').waitFor();
+      await screenshotBoth(page, 'uzum-pay');
+      expect(await accessibilityProblems(page)).toEqual([]);
       await page.getByTestId('sandbox-app').click();
     }
     await page.getByRole('button', { name: 'Pay', exact: true }).click();
@@ -91,7 +93,10 @@ describe('Hosted cashier and checkout.js in headless Chromium', () => {
       const page = await browser.newPage();
       await page.goto(s.checkoutUrl);
       await expect(page.getByTestId('amount').textContent()).resolves.toBe("1500.00 so'm");
-      if (provider === 'multicard') await screenshotBoth(page, 'cashier');
+      if (provider === 'multicard') {
+        await screenshotBoth(page, 'cashier');
+        expect(await accessibilityProblems(page)).toEqual([]);
+      }
       await page.getByTestId(`choose-${provider}`).click();
       await payAtProvider(page, provider);
       await page.waitForURL(shop.returnUrl);
@@ -117,6 +122,7 @@ describe('Hosted cashier and checkout.js in headless Chromium', () => {
     );
     await expect(page.getAttribute('html', 'lang')).resolves.toBe('ru');
     await screenshotBoth(page, 'cashier-empty');
+    expect(await accessibilityProblems(page)).toEqual([]);
     await page.close();
   });
 

@@ -1,7 +1,7 @@
 /// <reference lib="dom" />
 import { Browser } from 'playwright-core';
 
-import { launchBrowser, screenshotBoth } from '../support/browser';
+import { accessibilityProblems, launchBrowser, screenshotBoth } from '../support/browser';
 import { TestApp, startTestApp } from '../support/test-app';
 
 describe('Landing page in headless Chromium', () => {
@@ -40,6 +40,7 @@ describe('Landing page in headless Chromium', () => {
       document.querySelector('[data-testid="checked"]')!.textContent.startsWith('Checked at'),
     );
     await screenshotBoth(page, 'landing');
+    expect(await accessibilityProblems(page)).toEqual([]);
     await page.close();
   });
 

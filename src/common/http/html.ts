@@ -9,7 +9,12 @@ export function escapeHtml(value: string | number | null | undefined): string {
 }
 
 /** A small, responsive, accessible page shell shared by the gateway's server-rendered pages. */
-export function htmlPage(options: { title: string; lang: string; body: string }): string {
+export function htmlPage(options: {
+  title: string;
+  lang: string;
+  body: string;
+  wide?: boolean;
+}): string {
   return `<!doctype html>
 <html lang="${escapeHtml(options.lang)}">
 <head>
@@ -48,9 +53,20 @@ export function htmlPage(options: { title: string; lang: string; body: string })
   .choices li { margin: 0 0 .6rem; }
   .choices form { margin: 0; }
   button.choice { width: 100%; min-height: 3rem; margin: 0; font-size: 1.05rem; }
+  main.wide { max-width: 76rem; }
+  .scroll { overflow-x: auto; }
+  nav.admin { display: flex; flex-wrap: wrap; gap: .25rem 1rem; align-items: center; margin: 0 0 1rem; }
+  nav.admin a { font-weight: 600; color: #1f5bd8; }
+  nav.admin form { margin: 0 0 0 auto; }
+  label { display: block; font-weight: 600; margin: .5rem 0 .25rem; }
+  input[type=text], input[type=password], input[type=search], select { font: inherit; padding: .55rem .6rem; border: 1px solid #8a93a0; border-radius: 6px; min-width: 12rem; max-width: 100%; box-sizing: border-box; }
+  form.filters { display: flex; flex-wrap: wrap; gap: .5rem 1rem; align-items: end; }
+  form.filters label { margin: 0 0 .25rem; }
+  td form { margin: 0; }
+  td button { padding: .4rem .8rem; }
   .notice { background: #fff4d6; color: #5c4300; padding: .75rem 1rem; border-radius: 8px; }
 </style>
 </head>
-<body><main>${options.body}</main></body>
+<body><main${options.wide ? ' class="wide"' : ''}>${options.body}</main></body>
 </html>`;
 }

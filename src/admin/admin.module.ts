@@ -1,0 +1,17 @@
+import { Module } from '@nestjs/common';
+
+import { AdminAuth } from './admin-auth.service';
+import { AdminController } from './admin.controller';
+import { AdminService } from './admin.service';
+import { BillingModule } from '../billing/billing.module';
+import { MerchantsModule } from '../merchants/merchants.module';
+import { NotificationsModule } from '../notifications/notifications.module';
+import { ReconciliationModule } from '../reconciliation/reconciliation.module';
+
+/** Staff pages: merchants, invoices, stuck notifications, reconciliation, the job queue. */
+@Module({
+  imports: [BillingModule, MerchantsModule, NotificationsModule, ReconciliationModule],
+  controllers: [AdminController],
+  providers: [AdminAuth, AdminService],
+})
+export class AdminModule {}
