@@ -64,6 +64,8 @@ describe('Admin pages in headless Chromium', () => {
     const session = (await context.cookies()).find((c) => c.name === 'ps_admin');
     expect(session).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/admin' });
     await expect(page.getByTestId('jobs').isVisible()).resolves.toBe(true);
+    await screenshotBoth(page, 'admin-overview');
+    expect(await accessibilityProblems(page)).toEqual([]);
     expect(await page.content()).not.toContain(t.config.serviceApiKey);
   });
 
@@ -113,6 +115,8 @@ describe('Admin pages in headless Chromium', () => {
     await page.goto(`${t.baseUrl}/admin/invoices`);
     await page.getByLabel('Invoice id, order id or business').fill(invoice.sourceInvoiceId);
     await page.getByRole('button', { name: 'Search' }).click();
+    await screenshotBoth(page, 'admin-invoices');
+    expect(await accessibilityProblems(page)).toEqual([]);
     await page.getByTestId('invoice-link').click();
     await expect(page.getByTestId('invoice-status').textContent()).resolves.toBe('paid');
     await expect(page.getByTestId('transactions').isVisible()).resolves.toBe(true);

@@ -54,6 +54,23 @@ describe('Hosted cashier and checkout.js in headless Chromium', () => {
         return body.sourceInvoiceId === sourceInvoiceId && body.status === status;
       }),
     );
+  /** The shop's page calls checkout.js as an integrator would; the outcome lands in window.outcome. */
+  const openOverlay = async (page: Page, sessionUrl: string) => {
+    await page.goto(shop.pageUrl);
+    await page.evaluate((url) => {
+      new window.PaymentGateway({
+        sessionUrl: url,
+        pollIntervalMs: 300,
+        onSuccess: (state: Record<string, unknown>) => {
+          window.outcome = { kind: 'success', state };
+          document.getElementById('result')!.textContent = 'paid';
+        },
+        onFailure: (state: Record<string, unknown>) => {
+          window.outcome = { kind: 'failure', state };
+        },
+      }).open();
+    }, sessionUrl);
+  };
   /** On a provider's sandbox page (or Uzum's QR page), pays as the buyer would. */
   const payAtProvider = async (page: Page, provider: string) => {
     if (provider === 'uzum') {
@@ -140,20 +157,7 @@ describe('Hosted cashier and checkout.js in headless Chromium', () => {
   it('checkout.js on a plain page of another origin opens the overlay and reports success', async () => {
     const s = await session();
     const page = await browser.newPage();
-    await page.goto(shop.pageUrl);
-    await page.evaluate((sessionUrl) => {
-      new window.PaymentGateway({
-        sessionUrl,
-        pollIntervalMs: 300,
-        onSuccess: (state: Record<string, unknown>) => {
-          window.outcome = { kind: 'success', state };
-          document.getElementById('result')!.textContent = 'paid';
-        },
-        onFailure: (state: Record<string, unknown>) => {
-          window.outcome = { kind: 'failure', state };
-        },
-      }).open();
-    }, s.checkoutUrl);
+    await openOverlay(page, s.checkoutUrl);
     const overlay = page.locator('[data-payment-gateway="overlay"]');
     await expect(overlay.isVisible()).resolves.toBe(true);
     const frame = page.frameLocator('[data-payment-gateway="frame"]');
@@ -175,16 +179,7 @@ describe('Hosted cashier and checkout.js in headless Chromium', () => {
   it('checkout.js: closing the overlay reports a failure with status "closed"', async () => {
     const s = await session();
     const page = await browser.newPage();
-    await page.goto(shop.pageUrl);
-    await page.evaluate((sessionUrl) => {
-      new window.PaymentGateway({
-        sessionUrl,
-        onSuccess: (state: Record<string, unknown>) =>
-          (window.outcome = { kind: 'success', state }),
-        onFailure: (state: Record<string, unknown>) =>
-          (window.outcome = { kind: 'failure', state }),
-      }).open();
-    }, s.checkoutUrl);
+    await openOverlay(page, s.checkoutUrl);
     await page.keyboard.press('Escape');
     await expect(page.evaluate(() => window.outcome)).resolves.toEqual({
       kind: 'failure',

@@ -49,14 +49,16 @@ export class ClickMerchantApiEmulator {
     serviceId: string,
     paymentId: string,
   ): Promise<ClickApiReply> {
-    const denied = await this.authenticate(auth, serviceId);
-    if (denied) return denied;
-    const payment = this.find(serviceId, paymentId);
-    if (!payment) return answer(404, -5, 'Payment not found');
-    return answer(200, 0, 'Success', {
-      payment_id: Number(payment.paymentId),
-      payment_status: payment.status,
-    });
+    return this.withPayment(
+      auth,
+      serviceId,
+      (p) => p.paymentId === paymentId,
+      (payment) =>
+        answer(200, 0, 'Success', {
+          payment_id: Number(payment.paymentId),
+          payment_status: payment.status,
+        }),
+    );
   }
 
   async statusByMerchantTransId(
@@ -64,16 +66,16 @@ export class ClickMerchantApiEmulator {
     serviceId: string,
     merchantTransId: string,
   ): Promise<ClickApiReply> {
-    const denied = await this.authenticate(auth, serviceId);
-    if (denied) return denied;
-    const payment = [...this.payments.values()].find(
-      (p) => p.serviceId === serviceId && p.merchantTransId === merchantTransId,
+    return this.withPayment(
+      auth,
+      serviceId,
+      (p) => p.merchantTransId === merchantTransId,
+      (payment) =>
+        answer(200, 0, 'Success', {
+          payment_id: Number(payment.paymentId),
+          merchant_trans_id: payment.merchantTransId,
+        }),
     );
-    if (!payment) return answer(404, -5, 'Payment not found');
-    return answer(200, 0, 'Success', {
-      payment_id: Number(payment.paymentId),
-      merchant_trans_id: payment.merchantTransId,
-    });
   }
 
   async reverse(
@@ -81,19 +83,32 @@ export class ClickMerchantApiEmulator {
     serviceId: string,
     paymentId: string,
   ): Promise<ClickApiReply> {
-    const denied = await this.authenticate(auth, serviceId);
-    if (denied) return denied;
-    const payment = this.find(serviceId, paymentId);
-    if (!payment) return answer(404, -5, 'Payment not found');
-    if (payment.status !== 2)
-      return answer(400, -9, 'Payment cannot be reversed: already reversed');
-    payment.status = -1;
-    return answer(200, 0, 'Success', { payment_id: Number(payment.paymentId) });
+    return this.withPayment(
+      auth,
+      serviceId,
+      (p) => p.paymentId === paymentId,
+      (payment) => {
+        if (payment.status !== 2)
+          return answer(400, -9, 'Payment cannot be reversed: already reversed');
+        payment.status = -1;
+        return answer(200, 0, 'Success', { payment_id: Number(payment.paymentId) });
+      },
+    );
   }
 
-  private find(serviceId: string, paymentId: string): ClickPayment | null {
-    const payment = this.payments.get(paymentId);
-    return payment && payment.serviceId === serviceId ? payment : null;
+  /** Authenticates, finds the service's payment that `matches` (else 404), then answers. */
+  private async withPayment(
+    auth: string | undefined,
+    serviceId: string,
+    matches: (payment: ClickPayment) => boolean,
+    handle: (payment: ClickPayment) => ClickApiReply,
+  ): Promise<ClickApiReply> {
+    const denied = await this.authenticate(auth, serviceId);
+    if (denied) return denied;
+    const payment = [...this.payments.values()].find(
+      (p) => p.serviceId === serviceId && matches(p),
+    );
+    return payment ? handle(payment) : answer(404, -5, 'Payment not found');
   }
 
   /** Null when `Auth: {merchant_user_id}:{sha1(timestamp + secret_key)}:{timestamp}` is right. */
