@@ -246,38 +246,37 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
       response_snippet: result.snippet,
       error: result.error,
     }));
-    const deliveredInvoices = [
-      ...new Set(
-        outcomes
-          .filter((_, i) => events[i].status === WebhookEventStatus.Delivered)
-          .map((o) => o.event.invoice_id),
-      ),
-    ];
-    await this.dataSource.transaction(async (m) => {
-      await m.query(
-        `UPDATE webhook_events w SET status = r.status, next_attempt_at = r.next_attempt_at, leased_until = NULL,
+    const delivered = outcomes.filter((_, i) => events[i].status === WebhookEventStatus.Delivered);
+    const deliveredIds = delivered.map((o) => o.event.id);
+    const deliveredInvoices = [...new Set(delivered.map((o) => o.event.invoice_id))];
+    // One statement, so one round trip, and atomic like a transaction. Its parts all read the
+    // snapshot from before it, so the invoices' check counts this batch's deliveries explicitly.
+    await this.dataSource.query(
+      `WITH updated_events AS (
+         UPDATE webhook_events w SET status = r.status, next_attempt_at = r.next_attempt_at, leased_until = NULL,
                 last_status = r.last_status, last_error = r.last_error, delivered_at = r.delivered_at, updated_at = now()
            FROM jsonb_to_recordset($1::jsonb)
              AS r(id uuid, status text, next_attempt_at timestamptz, last_status int, last_error text, delivered_at timestamptz)
-          WHERE w.id = r.id`,
-        [JSON.stringify(events)],
-      );
-      await m.query(
-        `INSERT INTO webhook_attempts (event_id, n, started_at, duration_ms, response_status, response_snippet, error)
+          WHERE w.id = r.id
+         RETURNING w.id
+       ), inserted_attempts AS (
+         INSERT INTO webhook_attempts (event_id, n, started_at, duration_ms, response_status, response_snippet, error)
          SELECT event_id, n, started_at, duration_ms, response_status, response_snippet, error
-           FROM jsonb_to_recordset($1::jsonb)
-             AS r(event_id uuid, n int, started_at timestamptz, duration_ms int, response_status int, response_snippet text, error text)`,
-        [JSON.stringify(attempts)],
-      );
-      if (deliveredInvoices.length > 0) {
-        await m.query(
-          `UPDATE invoices i SET notify_delivered = true
-            WHERE i.id = ANY($1::uuid[])
-              AND NOT EXISTS (SELECT 1 FROM webhook_events e WHERE e.invoice_id = i.id AND e.status <> 'delivered')`,
-          [deliveredInvoices],
-        );
-      }
-    });
+           FROM jsonb_to_recordset($2::jsonb)
+             AS r(event_id uuid, n int, started_at timestamptz, duration_ms int, response_status int, response_snippet text, error text)
+         RETURNING event_id
+       ), flagged_invoices AS (
+         UPDATE invoices i SET notify_delivered = true
+          WHERE i.id = ANY($3::uuid[])
+            AND NOT EXISTS (
+              SELECT 1 FROM webhook_events e
+               WHERE e.invoice_id = i.id AND e.status <> 'delivered' AND e.id <> ALL($4::uuid[]))
+         RETURNING i.id
+       )
+       SELECT (SELECT count(*) FROM updated_events) AS events, (SELECT count(*) FROM inserted_attempts) AS attempts,
+              (SELECT count(*) FROM flagged_invoices) AS invoices`,
+      [JSON.stringify(events), JSON.stringify(attempts), deliveredInvoices, deliveredIds],
+    );
   }
 
   /** Attempts one event now (the manual retry); it must have been made due by the caller. */
