@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 
-import { ProviderTransaction } from './provider-transaction.entity';
+import { ProviderTransaction, ProviderTransactionState } from './provider-transaction.entity';
 import { Credentials } from '../merchants/credentials-cipher';
 import { InvoiceStatus } from '../invoices/invoice-status.enum';
 import { InvoicePatch, InvoiceTransitions } from '../invoices/invoice-transitions.service';
@@ -147,6 +147,31 @@ export class CallbackSupport {
       return work(m, transaction, invoice);
     });
     return { result, invoiceId: known.invoiceId };
+  }
+
+  /**
+   * Closes the provider's created transactions older than its rule allows (reconciliation's
+   * "expire by provider rules"), as its callbacks would lazily: the invoice stays payable.
+   * Returns how many were closed.
+   */
+  async closeStaleTransactions(
+    provider: string,
+    olderThanMs: number,
+    to: ProviderTransactionState,
+    reason: number | null,
+    nowMs: number,
+    timeField: 'created_ms' | 'coalesce(provider_time, created_ms)' = 'created_ms',
+  ): Promise<number> {
+    const [row] = await this.dataSource.query<{ n: number }[]>(
+      `WITH closed AS (
+         UPDATE provider_transactions SET state = $2, reason = $3, cancelled_ms = $4, updated_at = now()
+          WHERE provider = $1 AND state = 'created' AND ${timeField} <= $5
+         RETURNING id
+       )
+       SELECT count(*)::int AS n FROM closed`,
+      [provider, to, reason, nowMs, nowMs - olderThanMs],
+    );
+    return row.n;
   }
 
   /** pending → paid, recording what the provider told us of the payment. */

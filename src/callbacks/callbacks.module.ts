@@ -30,6 +30,6 @@ import { MerchantsModule } from '../merchants/merchants.module';
     UzumCallbacksService,
     MulticardCallbacksService,
   ],
-  exports: [CallbackSupport],
+  exports: [CallbackSupport, PaymeCallbacksService, UzumCallbacksService],
 })
 export class CallbacksModule {}

@@ -12,6 +12,8 @@ import { PaidDetails } from '../billing/payment-provider.interface';
 import { PaymentProviderRegistry } from '../billing/payment-provider.registry';
 import { loadPaymentReference } from '../billing/payment-reference';
 import { CallbackSupport } from '../callbacks/callback-support.service';
+import { PaymeCallbacksService } from '../callbacks/payme/payme-callbacks.service';
+import { UzumCallbacksService } from '../callbacks/uzum/uzum-callbacks.service';
 import { Clock } from '../common/clock';
 import { DomainError } from '../common/errors/domain.error';
 import { decodeCursor, Page, toPage } from '../common/http/pagination';
@@ -48,6 +50,8 @@ export class ReconciliationService implements OnApplicationBootstrap {
     private readonly registry: PaymentProviderRegistry,
     private readonly merchants: MerchantsService,
     private readonly callbacks: CallbackSupport,
+    private readonly payme: PaymeCallbacksService,
+    private readonly uzum: UzumCallbacksService,
     private readonly expiry: InvoiceExpiryService,
     private readonly refunds: RefundsService,
     private readonly clock: Clock,
@@ -111,7 +115,12 @@ export class ReconciliationService implements OnApplicationBootstrap {
   private async work(trigger: string): Promise<ReconciliationRun> {
     const startedAt = this.clock.now();
     const findings: ReconciliationFinding[] = [];
-    const { expired } = await this.expiry.expireDue(startedAt);
+    const { expired: expiredInvoices } = await this.expiry.expireDue(startedAt);
+    // Provider rules: Payme's 12 hours for created transactions, Uzum's 30 minutes to confirm.
+    const expired =
+      expiredInvoices +
+      (await this.payme.expireStale(startedAt.getTime())) +
+      (await this.uzum.expireStale(startedAt.getTime()));
     for (const invoice of await this.invoicesToCheck(startedAt))
       findings.push(await this.checkInvoice(invoice));
     for (const recovery of await this.refunds.recoverPending(startedAt)) {

@@ -4,7 +4,8 @@ import { query } from '../support/database';
 import { TestApp, startTestApp } from '../support/test-app';
 import { Receiver, eventually, startReceiver } from '../support/webhook-receiver';
 import { invoiceBody } from '../factories/invoice.factory';
-import { merchantBody } from '../factories/merchant.factory';
+import { SANDBOX_CREDENTIALS, merchantBody } from '../factories/merchant.factory';
+import { paymeId, rpc } from '../support/payme';
 
 const PENDING_MINUTES = 15;
 
@@ -170,5 +171,39 @@ describe('Reconciliation (DESIGN §3.5, over real HTTP against the Multicard san
       await emulator(t, {});
       await second.close();
     }
+  });
+
+  it("expires by provider rules: Payme's created transaction is cancelled after 12 hours (reason 4), not before", async () => {
+    const account = (
+      await t.request('/api/merchants', {
+        method: 'POST',
+        json: merchantBody({ provider: 'payme' }),
+      })
+    ).body.data.id as string;
+    const created = await t.request('/api/invoices', {
+      method: 'POST',
+      json: invoiceBody({ provider: 'payme', amount: 50_000, notifyUrl: receiver.url }),
+    });
+    const id = paymeId();
+    const answer = await rpc(t, account, SANDBOX_CREDENTIALS.payme.key, 'CreateTransaction', {
+      id,
+      time: t.app.get(Clock).nowMs(),
+      amount: 50_000,
+      account: { order_id: created.body.data.id },
+    });
+    expect(answer.body.result.state).toBe(1);
+    t.app.get(Clock).advance(11 * 3600_000);
+    await run();
+    const state = () =>
+      query<{ state: string; reason: number | null }>(
+        t.databaseUrl,
+        `SELECT state, reason FROM provider_transactions WHERE provider_txn_id = $1`,
+        [id],
+      );
+    expect(await state()).toEqual([{ state: 'created', reason: null }]);
+    t.app.get(Clock).advance(1 * 3600_000 + 1000);
+    const report = await run();
+    expect(report.body.data.expired).toBeGreaterThanOrEqual(1);
+    expect(await state()).toEqual([{ state: 'cancelled', reason: 4 }]);
   });
 });

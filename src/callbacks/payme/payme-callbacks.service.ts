@@ -415,6 +415,18 @@ export class PaymeCallbacksService {
     return { ...locked.result, invoiceId: locked.invoiceId };
   }
 
+  /** The 12-hour rule for every open transaction at once (reconciliation); returns how many. */
+  expireStale(nowMs: number = this.clock.nowMs()): Promise<number> {
+    return this.support.closeStaleTransactions(
+      PROVIDER,
+      PAYME_TIMEOUT_MS,
+      ProviderTransactionState.Cancelled,
+      PaymeReason.Timeout,
+      nowMs,
+      'coalesce(provider_time, created_ms)',
+    );
+  }
+
   /** A created transaction older than 12 hours (from Payme's `time`) is cancelled with reason 4. */
   private async cancelIfTimedOut(
     m: EntityManager,

@@ -340,6 +340,17 @@ export class UzumCallbacksService {
     return { body: locked.result, invoiceId: locked.invoiceId };
   }
 
+  /** The 30-minute rule for every open transaction at once (reconciliation); returns how many. */
+  expireStale(nowMs: number = this.clock.nowMs()): Promise<number> {
+    return this.support.closeStaleTransactions(
+      PROVIDER,
+      UZUM_CONFIRM_WINDOW_MS,
+      ProviderTransactionState.Failed,
+      null,
+      nowMs,
+    );
+  }
+
   /** A CREATED transaction not confirmed within 30 minutes has failed (Uzum does not say so). */
   private async expireIfLate(m: EntityManager, transaction: ProviderTransaction): Promise<boolean> {
     if (transaction.state !== ProviderTransactionState.Created) return false;

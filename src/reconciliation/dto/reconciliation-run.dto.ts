@@ -49,7 +49,11 @@ export class ReconciliationRunDto {
   @ApiProperty({ type: 'integer', description: 'Lookups that failed, and dead notifications' })
   errors: number;
 
-  @ApiProperty({ type: 'integer', description: 'Invoices expired during the run' })
+  @ApiProperty({
+    type: 'integer',
+    description:
+      'Invoices expired, and provider transactions closed by the provider rules (Payme 12 h, Uzum 30 min)',
+  })
   expired: number;
 
   @ApiProperty({ type: 'integer', description: 'Notifications that ran out of retries' })
