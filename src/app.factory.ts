@@ -2,11 +2,11 @@ import type { IncomingMessage } from 'node:http';
 
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { Logger } from 'nestjs-pino';
 
 import { AppModule } from './app.module';
 import { registerBodyParsers } from './common/http/body-parsers';
 import { rejectNonJsonBodies } from './common/http/json-bodies.hook';
+import { PinoNestLogger, createRootLogger, registerRequestLogging } from './common/logging/logging';
 import { REQUEST_ID_HEADER, resolveRequestId } from './common/http/request-id';
 import { setupSwagger } from './common/http/swagger';
 import { AppConfig } from './config/app-config';
@@ -40,8 +40,10 @@ export async function createApp(
   setupSwagger(app, config);
   if (options.preview) return app;
 
-  app.useLogger(app.get(Logger));
+  const logger = createRootLogger(config);
+  app.useLogger(new PinoNestLogger(logger));
   const fastify = app.getHttpAdapter().getInstance();
+  registerRequestLogging(fastify, logger);
   fastify.addHook('onRequest', async (request, reply) => {
     void reply.header(REQUEST_ID_HEADER, request.id);
   });

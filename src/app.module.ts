@@ -2,7 +2,6 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
-import { LoggerModule } from 'nestjs-pino';
 
 import { AdminModule } from './admin/admin.module';
 import { CallbacksModule } from './callbacks/callbacks.module';
@@ -12,7 +11,6 @@ import { IdempotencyModule } from './common/idempotency/idempotency.module';
 import { ApiKeyGuard } from './common/http/api-key.guard';
 import { FixedWindowThrottlerStorage } from './common/http/fixed-window-throttler.storage';
 import { EnvelopeInterceptor } from './common/http/envelope.interceptor';
-import { pinoHttpOptions } from './common/http/logging';
 import { createValidationPipe } from './common/http/validation.pipe';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
@@ -36,7 +34,6 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
-        LoggerModule.forRoot({ pinoHttp: pinoHttpOptions(config) }),
         ThrottlerModule.forRoot({
           throttlers: [{ name: 'default', ttl: 60_000, limit: config.rateLimitPerMinute }],
           storage: new FixedWindowThrottlerStorage(),
