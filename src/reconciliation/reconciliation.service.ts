@@ -130,8 +130,13 @@ export class ReconciliationService implements OnApplicationBootstrap {
         kind: 'refund',
         id: recovery.refundId,
         provider: recovery.provider,
-        outcome: settled ? 'changed' : recovery.outcome === 'error' ? 'error' : 'unchanged',
-        detail: settled ? `refund ${recovery.outcome}: ${recovery.detail}` : recovery.detail,
+        // 'unknown': the provider answered but its answer cannot settle the refund: a person must.
+        outcome: settled ? 'changed' : recovery.outcome === 'error' ? 'error' : 'mismatch',
+        detail: settled
+          ? `refund ${recovery.outcome}: ${recovery.detail}`
+          : recovery.outcome === 'error'
+            ? recovery.detail
+            : `refund still pending: ${recovery.detail}; check it at the provider`,
       });
     }
     const dead = await this.dataSource.query<{ id: string; invoice_id: string }[]>(

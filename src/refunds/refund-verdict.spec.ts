@@ -10,7 +10,7 @@ const paid = (refundedAmount: number | null): PaymentLookup => ({
 });
 
 describe('refundVerdict: what the provider says of a refund left pending', () => {
-  const invoice = { refundedAmount: 300 };
+  const invoice = { refundedAmount: 300, amount: 1000 };
   const refund = { amount: 200 };
 
   it.each([
@@ -19,11 +19,7 @@ describe('refundVerdict: what the provider says of a refund left pending', () =>
     ['the provider shows only what we had recorded', paid(300), RefundStatus.Failed],
     ['the provider shows less than we had recorded', paid(0), RefundStatus.Failed],
     ['the provider shows part of this refund', paid(400), 'unknown'],
-    [
-      'a provider without a refunded total still shows the payment whole',
-      paid(null),
-      RefundStatus.Failed,
-    ],
+    ['no refunded total, a partial refund: cannot tell', paid(null), 'unknown'],
     [
       'the provider reports the payment refunded',
       { state: 'refunded', paid: paidDetails },
@@ -33,5 +29,11 @@ describe('refundVerdict: what the provider says of a refund left pending', () =>
     ['the provider reports it unpaid', { state: 'unpaid' }, 'unknown'],
   ] as [string, PaymentLookup, RefundStatus | 'unknown'][])('%s', (_, lookup, expected) => {
     expect(refundVerdict(lookup, invoice, refund)).toBe(expected);
+  });
+
+  it('no refunded total, the refund of everything left: the payment still paid means it did not happen', () => {
+    expect(refundVerdict(paid(null), { refundedAmount: 0, amount: 1000 }, { amount: 1000 })).toBe(
+      RefundStatus.Failed,
+    );
   });
 });

@@ -48,13 +48,19 @@ export interface RefundRecovery {
  */
 export function refundVerdict(
   lookup: PaymentLookup,
-  invoice: Pick<Invoice, 'refundedAmount'>,
+  invoice: Pick<Invoice, 'refundedAmount' | 'amount'>,
   refund: Pick<Refund, 'amount'>,
 ): RefundStatus | 'unknown' {
   if (lookup.state === 'refunded') return RefundStatus.Succeeded;
   if (lookup.state !== 'paid') return 'unknown';
-  // A provider without a refunded total (Click) still reports the payment whole: not reversed.
-  if (lookup.refundedAmount === null) return RefundStatus.Failed;
+  if (lookup.refundedAmount === null) {
+    // Without a refunded total only a refund of everything left can be judged: the payment still
+    // paid means it did not happen. A partial one is left for a person (never guessed "failed",
+    // which would invite a second refund of money already returned).
+    return invoice.refundedAmount + refund.amount === invoice.amount
+      ? RefundStatus.Failed
+      : 'unknown';
+  }
   if (lookup.refundedAmount >= invoice.refundedAmount + refund.amount)
     return RefundStatus.Succeeded;
   if (lookup.refundedAmount <= invoice.refundedAmount) return RefundStatus.Failed;
