@@ -50,6 +50,7 @@ export class CashierController {
     @Body() form: Record<string, string | undefined>,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<string> {
+    if (!UUID.test(id)) return this.render(reply, id, form?.lang, null);
     try {
       const { checkoutUrl } = await this.sessions.choose(id, String(form?.provider ?? ''));
       void reply.status(303).header('location', checkoutUrl);
