@@ -28,7 +28,7 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { InvoiceStatus } from '../invoices/invoice-status.enum';
 import { InvoiceTransitions } from '../invoices/invoice-transitions.service';
 import { Invoice } from '../invoices/invoice.entity';
-import { ofdLineProblems } from '../invoices/invoices.service';
+import { InvoicesService, ofdLineProblems } from '../invoices/invoices.service';
 import { MerchantsService } from '../merchants/merchants.service';
 
 type Failure = { message: string; providerCode: string | null };
@@ -83,6 +83,7 @@ export class RefundsService implements OnApplicationBootstrap {
     private readonly registry: PaymentProviderRegistry,
     private readonly merchants: MerchantsService,
     private readonly transitions: InvoiceTransitions,
+    private readonly invoices: InvoicesService,
     private readonly clock: Clock,
     private readonly scheduler: SchedulerRegistry,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -98,7 +99,7 @@ export class RefundsService implements OnApplicationBootstrap {
   }
 
   async create(dto: CreateRefundDto): Promise<RefundResponseDto> {
-    const invoice = await this.findInvoice(dto.invoiceId);
+    const invoice = await this.invoices.findById(dto.invoiceId);
     const provider = this.registry.get(invoice.provider);
     if (!provider.refund || provider.capabilities.refund === 'none') {
       throw new DomainError(ErrorCode.ProviderCapabilityUnsupported, [
@@ -128,7 +129,7 @@ export class RefundsService implements OnApplicationBootstrap {
   }
 
   async listByInvoice(invoiceId: string): Promise<InvoiceRefundsDto> {
-    const invoice = await this.findInvoice(invoiceId);
+    const invoice = await this.invoices.findById(invoiceId);
     const refunds = await this.dataSource.manager.find(Refund, {
       where: { invoiceId },
       order: { createdAt: 'ASC', id: 'ASC' },
@@ -172,7 +173,7 @@ export class RefundsService implements OnApplicationBootstrap {
     const refund = await this.dataSource.manager.findOneByOrFail(Refund, { id });
     const base = { refundId: id, provider: refund.provider };
     try {
-      const invoice = await this.findInvoice(refund.invoiceId);
+      const invoice = await this.invoices.findById(refund.invoiceId);
       const provider = this.registry.get(refund.provider);
       if (!provider.lookupPayment)
         return { ...base, outcome: 'unknown', detail: 'the provider has no status lookup' };
@@ -200,13 +201,6 @@ export class RefundsService implements OnApplicationBootstrap {
       const detail = error instanceof DomainError ? error.details.join('; ') : 'unexpected error';
       return { ...base, outcome: 'error', detail };
     }
-  }
-
-  private async findInvoice(id: string): Promise<Invoice> {
-    const invoice = await this.dataSource.manager.findOneBy(Invoice, { id });
-    if (!invoice)
-      throw new DomainError(ErrorCode.InvoiceNotFound, [`invoice ${id} does not exist`]);
-    return invoice;
   }
 
   /** Phase one: under the invoice's lock, check the balance and record the refund pending. */
