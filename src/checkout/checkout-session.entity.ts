@@ -6,7 +6,7 @@ import { OfdItem } from '../invoices/invoice.entity';
 
 /**
  * One order's hosted cashier: the buyer picks a provider on the gateway's page and the gateway
- * creates that provider's invoice. Its state is derived, never stored: paid when its invoice is,
+ * creates that provider's invoice. Its state is derived, never stored: paid when its order is,
  * expired after `expiresAt`, open otherwise (see checkoutSessionStatus).
  */
 @Entity({ name: 'checkout_sessions' })

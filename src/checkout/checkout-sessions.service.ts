@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, In } from 'typeorm';
 
 import { CheckoutSession } from './checkout-session.entity';
 import {
@@ -174,10 +174,20 @@ export class CheckoutSessionsService {
     return session;
   }
 
-  private invoiceOf(session: CheckoutSession): Promise<Invoice | null> {
+  /**
+   * The order's paid invoice whichever provider took it (the buyer may have gone back and picked
+   * another provider, then paid the first after all), else the invoice picked last.
+   */
+  private async invoiceOf(session: CheckoutSession): Promise<Invoice | null> {
+    const paid = await this.dataSource.manager.findOneBy(Invoice, {
+      source: session.source,
+      sourceInvoiceId: session.sourceInvoiceId,
+      status: In([InvoiceStatus.Paid, InvoiceStatus.Refunded]),
+    });
+    if (paid) return paid;
     return session.invoiceId
       ? this.dataSource.manager.findOneBy(Invoice, { id: session.invoiceId })
-      : Promise.resolve(null);
+      : null;
   }
 
   private async toResponse(
