@@ -3,7 +3,9 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 
 import { ProviderTransaction, ProviderTransactionState } from './provider-transaction.entity';
+import { Clock } from '../common/clock';
 import { Credentials } from '../merchants/credentials-cipher';
+import { recordProviderSideRefund } from '../refunds/provider-side-refund';
 import { InvoiceStatus } from '../invoices/invoice-status.enum';
 import { InvoicePatch, InvoiceTransitions } from '../invoices/invoice-transitions.service';
 import { Invoice } from '../invoices/invoice.entity';
@@ -32,6 +34,7 @@ export class CallbackSupport {
     @InjectDataSource() readonly dataSource: DataSource,
     private readonly merchants: MerchantsService,
     private readonly transitions: InvoiceTransitions,
+    private readonly clock: Clock,
   ) {}
 
   /** The account named in the URL, when it exists and belongs to `provider`. Deactivated accounts
@@ -179,9 +182,15 @@ export class CallbackSupport {
     return this.transitions.apply(m, invoice, InvoiceStatus.Paid, { patch });
   }
 
-  /** paid → refunded: the provider returned the money (Payme cancel of a performed transaction, Uzum reverse). */
-  markRefunded(m: EntityManager, invoice: Invoice): Promise<Invoice> {
+  /**
+   * paid → refunded: the provider returned the money (Payme cancel of a performed transaction,
+   * Uzum reverse). The refund is recorded beside the API's own refunds.
+   */
+  async markRefunded(m: EntityManager, invoice: Invoice): Promise<Invoice> {
+    const at = this.clock.now();
+    await recordProviderSideRefund(m, invoice, at);
     return this.transitions.apply(m, invoice, InvoiceStatus.Refunded, {
+      at,
       patch: { refundedAmount: invoice.amount },
     });
   }

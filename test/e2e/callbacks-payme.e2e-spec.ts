@@ -179,6 +179,12 @@ describe('Payme Merchant API callbacks (payme.md §6 and §9, over real HTTP)', 
     expect(c2.body.result).toEqual(c1.body.result);
     expect(await invoice(order)).toMatchObject({ status: 'refunded', refundedAmount: 500000 });
     expect(await events(order)).toBe(2);
+    // Listed beside the API's refunds, once, although Payme cancelled twice.
+    const refunds = (await t.request(`/api/refunds/by-invoice/${order}`)).body.data;
+    expect(refunds).toMatchObject({ refundedAmount: 500000, remainingAmount: 0 });
+    expect(refunds.items).toEqual([
+      expect.objectContaining({ amount: 500000, status: 'succeeded', provider: 'payme' }),
+    ]);
     expect((await rpc(t, accountId, key, 'CheckTransaction', { id })).body.result).toMatchObject({
       state: -2,
       reason: 5,

@@ -244,6 +244,10 @@ describe('Uzum Merchant API callbacks (uzum.md §1.8, over real HTTP)', () => {
     expect(await invoice(order)).toMatchObject({ status: 'refunded', refundedAmount: 500000 });
     expect(await events(order)).toBe(2);
     failed(await uzumCall(t, accountId, 'reverse', { transId: b }), '10018');
+    const refunds = (await t.request(`/api/refunds/by-invoice/${order}`)).body.data.items;
+    expect(refunds).toEqual([
+      expect.objectContaining({ amount: 500000, status: 'succeeded', provider: 'uzum' }),
+    ]);
   });
 
   it('12, 13. /status answers the stored state and times without changing anything; errorCode is a string', async () => {
