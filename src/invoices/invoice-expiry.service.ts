@@ -7,6 +7,7 @@ import { InvoiceStatus, InvoiceStatusReason } from './invoice-status.enum';
 import { InvoiceTransitions } from './invoice-transitions.service';
 import { Invoice } from './invoice.entity';
 import { abandonedCreatingBefore } from './invoices.service';
+import { Clock } from '../common/clock';
 import { registerIntervalJob } from '../common/jobs/interval-job';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 
@@ -26,6 +27,7 @@ export class InvoiceExpiryService implements OnApplicationBootstrap {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly transitions: InvoiceTransitions,
     private readonly scheduler: SchedulerRegistry,
+    private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -39,7 +41,7 @@ export class InvoiceExpiryService implements OnApplicationBootstrap {
   }
 
   /** Returns how many invoices this call expired and how many abandoned checkouts it failed. */
-  async expireDue(now = new Date()): Promise<{ expired: number; abandoned: number }> {
+  async expireDue(now = this.clock.now()): Promise<{ expired: number; abandoned: number }> {
     let expired = 0;
     let abandoned = 0;
     for (;;) {

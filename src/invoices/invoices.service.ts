@@ -22,6 +22,7 @@ import {
 import { PaymentProviderRegistry } from '../billing/payment-provider.registry';
 import { providerCallGraceMs } from '../billing/provider-http';
 import { ProviderError } from '../billing/provider.error';
+import { Clock } from '../common/clock';
 import { DomainError } from '../common/errors/domain.error';
 import { ErrorCode } from '../common/errors/error-code';
 import { PreparedResponse } from '../common/http/envelope.interceptor';
@@ -62,6 +63,7 @@ export class InvoicesService {
     private readonly registry: PaymentProviderRegistry,
     private readonly merchants: MerchantsService,
     private readonly transitions: InvoiceTransitions,
+    private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -84,7 +86,7 @@ export class InvoicesService {
       dto.businessId,
       provider.name,
     );
-    const now = new Date();
+    const now = this.clock.now();
     const draft: CheckoutInvoice = {
       id: randomUUID(),
       amount: dto.amount,
@@ -374,13 +376,16 @@ export class InvoicesService {
 
   /** Past its lifetime but not yet swept: expire it rather than hand out a dead checkout. */
   private isOverdue(invoice: Invoice): boolean {
-    return invoice.status === InvoiceStatus.Pending && invoice.expiresAt.getTime() <= Date.now();
+    return (
+      invoice.status === InvoiceStatus.Pending && invoice.expiresAt.getTime() <= this.clock.nowMs()
+    );
   }
 
   private isAbandoned(invoice: Invoice): boolean {
     return (
       invoice.status === InvoiceStatus.Creating &&
-      invoice.createdAt.getTime() <= abandonedCreatingBefore(this.config, new Date()).getTime()
+      invoice.createdAt.getTime() <=
+        abandonedCreatingBefore(this.config, this.clock.now()).getTime()
     );
   }
 
