@@ -1,5 +1,6 @@
 import { Body, Controller, Get, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
+import { Throttle } from '@nestjs/throttler';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 import { AdminAuth, AdminSession } from './admin-auth.service';
@@ -22,6 +23,8 @@ import { WebhooksService } from '../notifications/webhooks.service';
 import { ReconciliationService } from '../reconciliation/reconciliation.service';
 
 type Form = Record<string, string | undefined>;
+
+const ADMIN_LOGIN_ATTEMPTS_PER_MINUTE = 10;
 
 /** What a redirect after a POST may announce (keys, so a link cannot put words on the page). */
 const FLASH: Record<string, string> = {
@@ -63,7 +66,9 @@ export class AdminController {
     return renderLogin(this.auth.loginToken(request, reply), safeNext(next), null);
   }
 
+  /** Password guessing is slowed to ADMIN_LOGIN_ATTEMPTS_PER_MINUTE per IP (then 429). */
   @Post('login')
+  @Throttle({ default: { limit: ADMIN_LOGIN_ATTEMPTS_PER_MINUTE, ttl: 60_000 } })
   submitLogin(
     @Body() form: Form,
     @Req() request: FastifyRequest,
