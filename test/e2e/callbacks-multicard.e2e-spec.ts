@@ -1,4 +1,7 @@
-import { multicardSuccessSign } from '../../src/billing/providers/multicard/multicard.protocol';
+import {
+  multicardStatusSign,
+  multicardSuccessSign,
+} from '../../src/billing/providers/multicard/multicard.protocol';
 import { countEvents, query } from '../support/database';
 import { TestApp, send, startTestApp } from '../support/test-app';
 import { invoiceBody } from '../factories/invoice.factory';
@@ -147,5 +150,86 @@ describe('Multicard success callback (multicard.md §6.1, over real HTTP)', () =
     );
     expect(answers.every((a) => a.body.success === true)).toBe(true);
     expect(await events(inv.id)).toBe(1);
+  });
+
+  describe('status webhook (multicard.md §6.2, conformance case 9)', () => {
+    const statusHook = (
+      invoiceId: string,
+      uuid: string,
+      status: string,
+      overrides: Record<string, unknown> = {},
+    ) => {
+      const body: Record<string, unknown> = {
+        uuid,
+        amount: 500000,
+        invoice_id: invoiceId,
+        status,
+        billing_id: null,
+        payment_time: '2026-11-23 15:00:00',
+        refund_time: status === 'revert' ? '2026-11-23 16:00:00' : null,
+        card_pan: '860030******5959',
+        ps: 'uzcard',
+        receipt_url: 'https://receipt.example/1',
+        ...overrides,
+      };
+      body.sign ??= multicardStatusSign(uuid, invoiceId, '500000', C.secret);
+      return send(t.baseUrl, `/api/callbacks/multicard/${accountId}/status`, {
+        method: 'POST',
+        headers: { 'x-api-key': '' },
+        json: body,
+      });
+    };
+
+    it('revert of a paid invoice (SHA1 sign verified) → refunded, notified, listed as a refund; a repeat changes nothing', async () => {
+      const inv = await newInvoice();
+      const uuid = `s-${inv.id}`;
+      await callback(inv.id, { uuid });
+      const first = await statusHook(inv.id, uuid, 'revert');
+      expect(first.status).toBe(200);
+      expect(first.body).toEqual({ success: true });
+      expect((await t.request(`/api/invoices/${inv.id}`)).body.data).toMatchObject({
+        status: 'refunded',
+        refundedAmount: 500000,
+      });
+      expect(await events(inv.id)).toBe(2);
+      const again = await statusHook(inv.id, uuid, 'revert');
+      expect(again.status).toBe(200);
+      expect(await events(inv.id)).toBe(2);
+      const refunds = (await t.request(`/api/refunds/by-invoice/${inv.id}`)).body.data.items;
+      expect(refunds).toEqual([expect.objectContaining({ amount: 500000, status: 'succeeded' })]);
+      const [txn] = await query<{ state: string }>(
+        t.databaseUrl,
+        'SELECT state FROM provider_transactions WHERE provider_txn_id = $1',
+        [uuid],
+      );
+      expect(txn.state).toBe('reversed');
+    });
+
+    it('a wrong sign → 403 and nothing changes', async () => {
+      const inv = await newInvoice();
+      const uuid = `t-${inv.id}`;
+      await callback(inv.id, { uuid });
+      const forged = await statusHook(inv.id, uuid, 'revert', { sign: 'f'.repeat(40) });
+      expect(forged.status).toBe(403);
+      expect((await t.request(`/api/invoices/${inv.id}`)).body.data.status).toBe('paid');
+      expect(await events(inv.id)).toBe(1);
+    });
+
+    it('success for a pending invoice (its success callback lost) → paid once; other statuses change nothing', async () => {
+      const inv = await newInvoice();
+      const uuid = `u-${inv.id}`;
+      expect((await statusHook(inv.id, uuid, 'progress')).status).toBe(200);
+      expect((await t.request(`/api/invoices/${inv.id}`)).body.data.status).toBe('pending');
+      expect((await statusHook(inv.id, uuid, 'success')).status).toBe(200);
+      expect((await statusHook(inv.id, uuid, 'success')).status).toBe(200);
+      expect((await t.request(`/api/invoices/${inv.id}`)).body.data).toMatchObject({
+        status: 'paid',
+        providerUuid: uuid,
+      });
+      expect(await events(inv.id)).toBe(1);
+      // And the success callback arriving late is accepted as the same payment.
+      expect((await callback(inv.id, { uuid })).body).toEqual({ success: true });
+      expect(await events(inv.id)).toBe(1);
+    });
   });
 });

@@ -48,6 +48,7 @@ describe('Merchants API (real HTTP, real PostgreSQL)', () => {
     expect(id).toMatch(/^[0-9a-f-]{36}$/);
     expect(registered.body.data.callbackUrls).toEqual({
       callback: `https://pay.example.uz/api/callbacks/multicard/${id}`,
+      status: `https://pay.example.uz/api/callbacks/multicard/${id}/status`,
     });
 
     const listed = await t.request('/api/merchants/by-business/marketplace/sandbox/providers');

@@ -6,7 +6,7 @@ import { MulticardCallbacksService } from './multicard-callbacks.service';
 import { SkipEnvelope } from '../../common/http/envelope.interceptor';
 import { CallbackLog } from '../callback-log.service';
 
-/** Multicard's success callback: the callback_url we send with each invoice. */
+/** Multicard's success callback (the callback_url we send with each invoice) and status webhook. */
 @ApiExcludeController()
 @SkipEnvelope()
 @Controller('api/callbacks/multicard/:merchantAccountId')
@@ -31,6 +31,28 @@ export class MulticardCallbacksController {
         provider: 'multicard',
         merchantAccountRef: accountRef,
         action: 'success',
+        request: body,
+        requestId: request.id,
+      },
+      result,
+    );
+  }
+
+  @Post('status')
+  @HttpCode(200)
+  async status(
+    @Param('merchantAccountId') accountRef: string,
+    @Body() body: unknown,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<string> {
+    const result = await this.multicard.handleStatus(accountRef, body);
+    return this.log.answer(
+      reply,
+      {
+        provider: 'multicard',
+        merchantAccountRef: accountRef,
+        action: 'status',
         request: body,
         requestId: request.id,
       },

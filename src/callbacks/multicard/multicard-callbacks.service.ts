@@ -1,12 +1,16 @@
 import { Injectable } from '@nestjs/common';
 
+import { EntityManager } from 'typeorm';
+
 import {
+  multicardStatusSign,
   multicardSuccessSign,
   normalizeMulticardAmount,
 } from '../../billing/providers/multicard/multicard.protocol';
 import { Clock } from '../../common/clock';
 import { constantTimeEqual } from '../../common/crypto/constant-time-equal';
 import { InvoiceStatus } from '../../invoices/invoice-status.enum';
+import { Invoice } from '../../invoices/invoice.entity';
 import { CallbackReply } from '../callback-reply';
 import { CallbackSupport } from '../callback-support.service';
 import { ProviderTransactionState } from '../provider-transaction.entity';
@@ -86,25 +90,100 @@ export class MulticardCallbacksService {
       if (invoice.status !== InvoiceStatus.Pending)
         return refuse('The invoice is cancelled or expired', 'not_payable', invoice.id);
 
-      const now = this.clock.nowMs();
-      await this.support.insertTransaction(m, {
-        provider: PROVIDER,
-        providerTxnId: uuid,
-        invoiceId: invoice.id,
-        merchantAccountId: caller.account.id,
-        state: ProviderTransactionState.Completed,
-        amount: invoice.amount,
-        createdMs: now,
-        completedMs: now,
-        details: { paymentTime: text(fields.payment_time), billingId: text(fields.billing_id) },
-      });
-      await this.support.markPaid(m, invoice, {
-        providerRef: uuid,
-        cardPan: text(fields.card_pan, 32),
-        paymentSystem: text(fields.ps, 32),
-        receiptUrl: text(fields.receipt_url, 2048),
-      });
+      await this.recordPayment(m, caller.account.id, invoice, uuid, fields);
       return accept(invoice.id);
+    });
+  }
+
+  /**
+   * The optional status webhook (multicard.md §6.2), signed sha1(uuid + invoice_id + amount +
+   * secret), sent on every status change to the URL set in Multicard's cabinet. `success` for an
+   * invoice still pending is the payment (its success callback was lost); `revert` of a paid one is
+   * a refund made at Multicard: the invoice becomes refunded and the app is told. Other statuses
+   * change nothing. Any 2xx accepts; a wrong signature gets 403 (Multicard retries five times; a
+   * forgery never succeeds).
+   */
+  async handleStatus(accountRef: string, body: unknown): Promise<CallbackReply> {
+    const fields = (
+      typeof body === 'object' && body !== null && !Array.isArray(body) ? body : {}
+    ) as Record<string, unknown>;
+    const answer = (
+      status: number,
+      outcome: string | null,
+      invoiceId: string | null = null,
+    ): CallbackReply => ({
+      status,
+      body: JSON.stringify({ success: status === 200 }),
+      outcome,
+      invoiceId,
+    });
+    const caller = await this.support.account(accountRef, PROVIDER);
+    const uuid = text(fields.uuid, 64);
+    const invoiceRef = text(fields.invoice_id, 255);
+    const amount = normalizeMulticardAmount(fields.amount);
+    const status = text(fields.status, 32);
+    const sign = typeof fields.sign === 'string' ? fields.sign.toLowerCase() : '';
+    if (!caller || uuid === null || invoiceRef === null || amount === null || status === null)
+      return answer(400, 'invalid_request');
+    if (
+      !constantTimeEqual(
+        sign,
+        multicardStatusSign(uuid, invoiceRef, amount, caller.credentials.secret),
+      )
+    )
+      return answer(403, 'invalid_sign');
+
+    return this.support.dataSource.transaction(async (m) => {
+      const invoice = await this.support.lockInvoice(m, invoiceRef, caller.account.id);
+      if (!invoice) return answer(200, 'invoice_not_found');
+      if (Number(amount) !== invoice.amount) return answer(200, 'amount_mismatch', invoice.id);
+      const known = await this.support.lockTransaction(m, PROVIDER, uuid);
+      if (status === 'success') {
+        if (known || invoice.status !== InvoiceStatus.Pending) return answer(200, null, invoice.id);
+        if (await this.support.orderAlreadyPaid(m, invoice))
+          return answer(200, 'already_paid', invoice.id);
+        await this.recordPayment(m, caller.account.id, invoice, uuid, fields);
+        return answer(200, 'paid_by_status', invoice.id);
+      }
+      if (status === 'revert') {
+        if (known && known.state === ProviderTransactionState.Completed) {
+          known.state = ProviderTransactionState.Reversed;
+          known.cancelledMs = this.clock.nowMs();
+          await this.support.saveTransaction(m, known);
+        }
+        if (invoice.status !== InvoiceStatus.Paid) return answer(200, null, invoice.id);
+        await this.support.markRefunded(m, invoice);
+        return answer(200, 'refunded_by_status', invoice.id);
+      }
+      return answer(200, `status_${status}`, invoice.id);
+    });
+  }
+
+  /** The completed payment: its provider transaction and pending → paid. */
+  private async recordPayment(
+    m: EntityManager,
+    accountId: string,
+    invoice: Invoice,
+    uuid: string,
+    fields: Record<string, unknown>,
+  ): Promise<void> {
+    const now = this.clock.nowMs();
+    await this.support.insertTransaction(m, {
+      provider: PROVIDER,
+      providerTxnId: uuid,
+      invoiceId: invoice.id,
+      merchantAccountId: accountId,
+      state: ProviderTransactionState.Completed,
+      amount: invoice.amount,
+      createdMs: now,
+      completedMs: now,
+      details: { paymentTime: text(fields.payment_time), billingId: text(fields.billing_id) },
+    });
+    await this.support.markPaid(m, invoice, {
+      providerRef: uuid,
+      cardPan: text(fields.card_pan, 32),
+      paymentSystem: text(fields.ps, 32),
+      receiptUrl: text(fields.receipt_url, 2048),
     });
   }
 }

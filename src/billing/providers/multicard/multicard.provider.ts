@@ -40,8 +40,11 @@ export class MulticardProvider implements PaymentProvider {
     },
   ] as const;
   readonly capabilities = { refund: 'partial', statusLookup: true, checkout: 'redirect' } as const;
-  /** Multicard's callback_url is sent with every invoice; this is the URL we send. */
-  readonly callbackPaths = { callback: '' };
+  /**
+   * `callback`: the callback_url we send with every invoice. `status`: the optional status
+   * webhook, pasted into Multicard's cabinet.
+   */
+  readonly callbackPaths = { callback: '', status: 'status' };
 
   constructor(private readonly client: MulticardClient) {}
 
