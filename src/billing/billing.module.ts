@@ -3,6 +3,7 @@ import { Module } from '@nestjs/common';
 import { PAYMENT_PROVIDERS } from './billing.tokens';
 import { PaymentProvider } from './payment-provider.interface';
 import { PaymentProviderRegistry } from './payment-provider.registry';
+import { ProviderStatus } from './provider-status';
 import { ClickMerchantApi } from './providers/click/click.merchant-api';
 import { ClickProvider } from './providers/click/click.provider';
 import { MulticardClient } from './providers/multicard/multicard.client';
@@ -18,6 +19,7 @@ const PROVIDER_CLASSES = [MulticardProvider, ClickProvider, PaymeProvider, UzumP
     ...PROVIDER_CLASSES,
     MulticardClient,
     ClickMerchantApi,
+    ProviderStatus,
     {
       provide: PAYMENT_PROVIDERS,
       inject: PROVIDER_CLASSES,
@@ -25,6 +27,6 @@ const PROVIDER_CLASSES = [MulticardProvider, ClickProvider, PaymeProvider, UzumP
     },
     PaymentProviderRegistry,
   ],
-  exports: [PaymentProviderRegistry],
+  exports: [PaymentProviderRegistry, ProviderStatus],
 })
 export class BillingModule {}

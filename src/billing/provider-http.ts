@@ -1,3 +1,4 @@
+import type { ProviderStatus } from './provider-status';
 import { ProviderError } from './provider.error';
 import type { AppConfig } from '../config/app-config';
 
@@ -32,7 +33,14 @@ function parseJsonOrNull(text: string): unknown {
 export async function providerFetch(
   provider: string,
   url: string,
-  init: { method: string; headers?: Record<string, string>; body?: unknown; timeoutMs: number },
+  init: {
+    method: string;
+    headers?: Record<string, string>;
+    body?: unknown;
+    timeoutMs: number;
+    /** Told whether the provider answered (any status below 500) or not. */
+    observer?: ProviderStatus;
+  },
 ): Promise<ProviderHttpResponse> {
   let response: Response;
   try {
@@ -48,6 +56,7 @@ export async function providerFetch(
       redirect: 'error',
     });
   } catch (error) {
+    init.observer?.record(provider, false);
     const timedOut = error instanceof DOMException && error.name === 'TimeoutError';
     throw new ProviderError(
       provider,
@@ -56,5 +65,6 @@ export async function providerFetch(
     );
   }
   const text = await response.text().catch(() => '');
+  init.observer?.record(provider, response.status < 500);
   return { status: response.status, body: parseJsonOrNull(text) };
 }

@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 
 import { HealthResponseDto, ReadinessResponseDto } from './dto/health-response.dto';
 import { PaymentProviderRegistry } from '../billing/payment-provider.registry';
+import { ProviderStatus } from '../billing/provider-status';
 import { DomainError } from '../common/errors/domain.error';
 import { ErrorCode } from '../common/errors/error-code';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
@@ -15,6 +16,7 @@ export class HealthService {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly registry: PaymentProviderRegistry,
+    private readonly providerStatus: ProviderStatus,
     @InjectDataSource() private readonly dataSource: DataSource,
   ) {}
 
@@ -26,7 +28,7 @@ export class HealthService {
       providers: this.registry.list().map((p) => ({
         name: p.name,
         displayName: p.displayName,
-        status: this.registry.isEnabled(p.name) ? 'up' : 'disabled',
+        status: this.registry.isEnabled(p.name) ? this.providerStatus.status(p.name) : 'disabled',
       })),
     };
   }

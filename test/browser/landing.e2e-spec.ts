@@ -3,6 +3,8 @@ import { Browser } from 'playwright-core';
 
 import { accessibilityProblems, launchBrowser, screenshotBoth } from '../support/browser';
 import { TestApp, startTestApp } from '../support/test-app';
+import { invoiceBody } from '../factories/invoice.factory';
+import { merchantBody } from '../factories/merchant.factory';
 
 describe('Landing page in headless Chromium', () => {
   let browser: Browser;
@@ -41,6 +43,47 @@ describe('Landing page in headless Chromium', () => {
     );
     await screenshotBoth(page, 'landing');
     expect(await accessibilityProblems(page)).toEqual([]);
+    await page.close();
+  });
+
+  it('a provider whose API keeps failing turns amber ("degraded") while the page is open', async () => {
+    await t.request('/api/merchants', { method: 'POST', json: merchantBody() });
+    const page = await browser.newPage();
+    await page.goto(`${t.baseUrl}/`);
+    await expect(page.getAttribute('[data-testid="pill-multicard"]', 'data-status')).resolves.toBe(
+      'up',
+    );
+    await t.request('/sandbox/multicard/_control', {
+      method: 'POST',
+      json: { fail: { count: 3, status: 503 } },
+    });
+    for (let i = 0; i < 3; i++) {
+      const res = await t.request('/api/invoices', {
+        method: 'POST',
+        json: invoiceBody({ provider: 'multicard' }),
+      });
+      expect(res.status).toBe(502);
+    }
+    await page.waitForFunction(
+      () =>
+        document.querySelector('[data-testid="pill-multicard"]')!.getAttribute('data-status') ===
+        'degraded',
+      undefined,
+      { timeout: 15_000 },
+    );
+    await screenshotBoth(page, 'landing-degraded');
+    // The next call that gets an answer brings it back.
+    expect(
+      (
+        await t.request('/api/invoices', {
+          method: 'POST',
+          json: invoiceBody({ provider: 'multicard' }),
+        })
+      ).status,
+    ).toBe(201);
+    expect((await t.request('/health')).body.data.providers).toContainEqual(
+      expect.objectContaining({ name: 'multicard', status: 'up' }),
+    );
     await page.close();
   });
 

@@ -47,6 +47,7 @@ export function htmlPage(options: {
   .pill .dot { width: .6rem; height: .6rem; border-radius: 50%; background: currentColor; }
   .pill.up { background: #dff5e3; color: #175c26; }
   .pill.disabled { background: #fbe3e3; color: #a11b1b; }
+  .pill.degraded { background: #fff1cc; color: #6b4a00; }
   .pill.unknown { background: #eceef1; color: #4a5360; }
   .button.secondary { background: #e4e7eb; color: #1b1f24; }
   .choices { list-style: none; padding: 0; margin: 1rem 0; }

@@ -7,8 +7,13 @@ export class ProviderHealthDto {
   @ApiProperty({ example: 'Multicard' })
   displayName: string;
 
-  @ApiProperty({ enum: ['up', 'disabled'], example: 'up' })
-  status: 'up' | 'disabled';
+  @ApiProperty({
+    enum: ['up', 'degraded', 'disabled'],
+    example: 'up',
+    description:
+      '`degraded`: this process saw three calls in a row to the provider fail (no answer, timeout, 5xx) in the last five minutes; `disabled`: PROVIDERS_DISABLED',
+  })
+  status: 'up' | 'degraded' | 'disabled';
 }
 
 export class HealthResponseDto {

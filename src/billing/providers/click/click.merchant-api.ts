@@ -5,6 +5,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../../../config/app-config';
 import { PaymentLookup, PaymentReference } from '../../payment-provider.interface';
 import { providerFetch } from '../../provider-http';
+import { ProviderStatus } from '../../provider-status';
 import { ProviderError } from '../../provider.error';
 
 /**
@@ -67,7 +68,10 @@ export function clickPaymentLookup(status: number | undefined, paid: boolean): P
 /** Click's Merchant API (`CLICK_API_URL`) over real HTTP: reversals and payment status. */
 @Injectable()
 export class ClickMerchantApi {
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly status: ProviderStatus,
+  ) {}
 
   /** Full reversal of a completed payment (its `payment_id` is the SHOP API's click_paydoc_id). */
   async reverse(credentials: ClickMerchantCredentials, paymentId: string): Promise<void> {
@@ -115,6 +119,7 @@ export class ClickMerchantApi {
         auth: clickAuthHeader(credentials.merchantUserId, credentials.secretKey, Date.now() / 1000),
       },
       timeoutMs: this.config.providers.timeoutMs,
+      observer: this.status,
     });
     const answer = response.body as ClickMerchantAnswer | null;
     if (response.status === 404 && options.notFoundIsNull) return null;

@@ -10,6 +10,7 @@ import {
 } from './multicard.transformers';
 import { APP_CONFIG, AppConfig } from '../../../config/app-config';
 import { ProviderHttpResponse, providerFetch } from '../../provider-http';
+import { ProviderStatus } from '../../provider-status';
 import { ProviderError } from '../../provider.error';
 
 export interface MulticardCredentials {
@@ -37,7 +38,10 @@ export class MulticardClient {
   private readonly logger = new Logger(MulticardClient.name);
   private readonly tokens = new Map<string, Promise<CachedToken>>();
 
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly status: ProviderStatus,
+  ) {}
 
   async call<T>(
     credentials: MulticardCredentials,
@@ -125,6 +129,7 @@ export class MulticardClient {
       headers: token ? { authorization: `Bearer ${token}` } : {},
       body,
       timeoutMs: this.config.providers.timeoutMs,
+      observer: this.status,
     });
   }
 }
