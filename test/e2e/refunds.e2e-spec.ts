@@ -1,7 +1,7 @@
 import { Clock } from '../../src/common/clock';
 import { query } from '../support/database';
 import { payInvoice } from '../support/payments';
-import { TestApp, TestResponse, startTestApp } from '../support/test-app';
+import { TEST_API_KEY, TestApp, TestResponse, startTestApp } from '../support/test-app';
 import { Receiver, eventually, startReceiver } from '../support/webhook-receiver';
 import { clickAuthHeader } from '../../src/billing/providers/click/click.merchant-api';
 import { invoiceBody, ofdFor } from '../factories/invoice.factory';
@@ -93,6 +93,39 @@ describe('Refunds (DESIGN §3.4, over real HTTP against the sandbox providers)',
     ]);
     const one = await t.request(`/api/refunds/${first.body.data.id}`);
     expect(one.body.data).toEqual(first.body.data);
+  });
+
+  it("the seed's drop-in client refunds unchanged: a partial then the rest, and a clear error for Payme", async () => {
+    process.env.PAYMENT_SERVICE_URL = t.baseUrl;
+    process.env.PAYMENT_SERVICE_KEY = TEST_API_KEY;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { payments } = require('../fixtures/seed/payment-client') as {
+      payments: {
+        refund(input: Record<string, unknown>): Promise<{ id: string; status: string }>;
+      };
+    };
+    const inv = await paid('multicard');
+    const part = await payments.refund({
+      invoiceId: inv.id,
+      amount: 200_000,
+      reason: 'Buyer returned 1 item',
+      idempotencyKey: `refund_${inv.id}_1`,
+      ofd: ofdFor(200_000),
+    });
+    expect(part).toMatchObject({ id: expect.any(String), status: 'succeeded' });
+    // The rest after a partial refund is a partial one at Multicard too: it needs the new receipt.
+    await expect(payments.refund({ invoiceId: inv.id })).rejects.toThrow('VALIDATION_ERROR');
+    const rest = await payments.refund({
+      invoiceId: inv.id,
+      idempotencyKey: `refund_${inv.id}_2`,
+      ofd: ofdFor(800_000),
+    });
+    expect(rest.status).toBe('succeeded');
+    expect(await invoice(inv.id)).toMatchObject({ status: 'refunded', refundedAmount: 1_000_000 });
+    const viaPayme = await paid('payme');
+    await expect(payments.refund({ invoiceId: viaPayme.id })).rejects.toThrow(
+      'PROVIDER_CAPABILITY_UNSUPPORTED',
+    );
   });
 
   it('a partial Multicard refund without the new receipt → 400, nothing recorded', async () => {
