@@ -17,6 +17,7 @@ import {
   runInsertBaseline,
   startBenchGateway,
   stopProcess,
+  toLoadResult,
   writeResults,
 } from './support';
 
@@ -101,15 +102,7 @@ export async function benchCallbacks(): Promise<void> {
           },
         ],
       });
-      gatewayResult = {
-        name: 'gateway: Payme Create + Perform',
-        requestsPerSecond: Math.round(result.requests.average),
-        latencyP50Ms: result.latency.p50,
-        latencyP99Ms: result.latency.p99,
-        requests: result.requests.total,
-        non2xx: result.non2xx,
-        errors: result.errors,
-      };
+      gatewayResult = toLoadResult('gateway: Payme Create + Perform', result);
     } finally {
       await stopProcess(gateway.child);
     }

@@ -107,6 +107,11 @@ export async function load(
     headers: { 'content-type': 'application/json', ...options.headers },
     requests: [{ setupRequest: (request) => ({ ...request, body: options.body() }) }],
   });
+  return toLoadResult(name, result);
+}
+
+/** One autocannon run, in the figures every benchmark reports. */
+export function toLoadResult(name: string, result: autocannon.Result): LoadResult {
   return {
     name,
     requestsPerSecond: Math.round(result.requests.average),

@@ -20,7 +20,7 @@ import { InvoiceStatus } from '../invoices/invoice-status.enum';
 import { Invoice } from '../invoices/invoice.entity';
 import { InvoicesService } from '../invoices/invoices.service';
 import { MerchantsService } from '../merchants/merchants.service';
-import { notifyUrlProblem } from '../notifications/notify-url.guard';
+import { assertNotifyUrl } from '../notifications/notify-url.guard';
 
 /** A provider the buyer can pick on the cashier page. */
 export interface CashierChoice {
@@ -64,11 +64,7 @@ export class CheckoutSessionsService {
   ) {}
 
   async create(dto: CreateCheckoutSessionDto): Promise<CheckoutSessionDto> {
-    const urlProblem = notifyUrlProblem(dto.notifyUrl, {
-      strict: this.config.mode === 'live',
-      allowedHosts: this.config.webhooks.allowedHosts,
-    });
-    if (urlProblem) throw new DomainError(ErrorCode.ValidationError, [`notifyUrl ${urlProblem}`]);
+    assertNotifyUrl(dto.notifyUrl, this.config);
     const now = this.clock.now();
     const session = this.dataSource.manager.create(CheckoutSession, {
       id: randomUUID(),

@@ -30,7 +30,7 @@ import { decodeCursor, toPage } from '../common/http/pagination';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { MerchantAccount } from '../merchants/merchant-account.entity';
 import { MerchantsService } from '../merchants/merchants.service';
-import { notifyUrlProblem } from '../notifications/notify-url.guard';
+import { assertNotifyUrl } from '../notifications/notify-url.guard';
 
 /** A `creating` invoice older than any provider call can take belongs to a process that died. */
 export function abandonedCreatingBefore(config: AppConfig, now: Date): Date {
@@ -76,11 +76,7 @@ export class InvoicesService {
   async create(dto: CreateInvoiceDto): Promise<CreatedInvoiceDto> {
     const provider = this.registry.forCheckout(dto.provider);
     this.checkReceipt(dto, provider.name);
-    const urlProblem = notifyUrlProblem(dto.notifyUrl, {
-      strict: this.config.mode === 'live',
-      allowedHosts: this.config.webhooks.allowedHosts,
-    });
-    if (urlProblem) throw new DomainError(ErrorCode.ValidationError, [`notifyUrl ${urlProblem}`]);
+    assertNotifyUrl(dto.notifyUrl, this.config);
     const { account, ctx } = await this.merchants.checkoutAccount(
       dto.source,
       dto.businessId,

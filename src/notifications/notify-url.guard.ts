@@ -1,6 +1,10 @@
 import { LookupAddress, lookup as dnsLookup } from 'node:dns';
 import { BlockList, isIP } from 'node:net';
 
+import { DomainError } from '../common/errors/domain.error';
+import { ErrorCode } from '../common/errors/error-code';
+import type { AppConfig } from '../config/app-config';
+
 /** Addresses a live-mode notifyUrl must not reach: loopback, private, link-local, metadata, unspecified. */
 const BLOCKED = new BlockList();
 for (const [net, prefix] of [
@@ -41,6 +45,17 @@ export interface NotifyUrlPolicy {
   /** Live mode: https only, and never an internal address. Sandbox: anything http(s). */
   strict: boolean;
   allowedHosts: readonly string[];
+}
+
+/** The policy of this gateway: strict in live mode, with WEBHOOK_ALLOWED_HOSTS as exceptions. */
+export function notifyUrlPolicy(config: AppConfig): NotifyUrlPolicy {
+  return { strict: config.mode === 'live', allowedHosts: config.webhooks.allowedHosts };
+}
+
+/** Refuses (400 VALIDATION_ERROR) a notifyUrl the gateway would not call. */
+export function assertNotifyUrl(url: string, config: AppConfig): void {
+  const problem = notifyUrlProblem(url, notifyUrlPolicy(config));
+  if (problem) throw new DomainError(ErrorCode.ValidationError, [`notifyUrl ${problem}`]);
 }
 
 /** Why `url` may not be called, or null when it may (the address check happens at connect time). */

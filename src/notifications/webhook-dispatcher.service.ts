@@ -13,6 +13,7 @@ import { DataSource } from 'typeorm';
 import { WEBHOOK_EVENTS_CHANNEL } from './outbox';
 import { nextAttemptDelayMs, parseRetryAfter } from './retry-schedule';
 import { WebhookEventStatus } from './webhook-event.entity';
+import { notifyUrlPolicy } from './notify-url.guard';
 import { DeliveryResult, WebhookSender } from './webhook-sender';
 import { webhookHeaders } from './webhook-signer';
 import { Clock } from '../common/clock';
@@ -75,7 +76,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
   ) {
     this.sender = new WebhookSender(
       config.webhooks.timeoutMs,
-      { strict: config.mode === 'live', allowedHosts: config.webhooks.allowedHosts },
+      notifyUrlPolicy(config),
       config.webhooks.concurrency,
     );
   }

@@ -139,8 +139,10 @@ export class ReconciliationService implements OnApplicationBootstrap {
             : `refund still pending: ${recovery.detail}; check it at the provider`,
       });
     }
-    const dead = await this.dataSource.query<{ id: string; invoice_id: string }[]>(
-      `SELECT id, invoice_id FROM webhook_events WHERE status = 'dead' ORDER BY created_at`,
+    // The count of every dead event, and only as many of them as a report lists.
+    const dead = await this.dataSource.query<{ id: string; invoice_id: string; total: number }[]>(
+      `SELECT id, invoice_id, (count(*) OVER ())::int AS total FROM webhook_events
+        WHERE status = 'dead' ORDER BY created_at LIMIT ${MAX_FINDINGS_LISTED}`,
     );
     const count = (outcome: Outcome): number =>
       findings.filter((f) => f.outcome === outcome).length;
@@ -154,7 +156,7 @@ export class ReconciliationService implements OnApplicationBootstrap {
       mismatched: count('mismatch'),
       errors: count('error'),
       expired,
-      deadNotifications: dead.length,
+      deadNotifications: dead[0]?.total ?? 0,
       findings: [
         ...findings.filter((f) => f.outcome !== 'unchanged'),
         ...dead.map((event): ReconciliationFinding => ({
