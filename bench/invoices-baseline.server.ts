@@ -45,6 +45,9 @@ app.post<{ Body: Body }>('/invoices', async (request, reply) => {
   return reply.status(201).send({ id, status: 'pending' });
 });
 
+// Exit cleanly on SIGTERM, so that BENCH_NODE_ARGS=--cpu-prof writes the baseline's profile too.
+process.once('SIGTERM', () => process.exit(0));
+
 app.listen({ port: Number(process.env.PORT), host: '127.0.0.1' }).catch((error: unknown) => {
   process.stderr.write(`${String(error)}\n`);
   process.exit(1);

@@ -30,6 +30,7 @@ import { decodeCursor, toPage } from '../common/http/pagination';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { MerchantAccount } from '../merchants/merchant-account.entity';
 import { MerchantsService } from '../merchants/merchants.service';
+import { PreparedStatement, runPrepared } from '../database/prepared-statement';
 import { assertNotifyUrl } from '../notifications/notify-url.guard';
 
 /** A `creating` invoice older than any provider call can take belongs to a process that died. */
@@ -50,6 +51,28 @@ export function ofdLineProblems(ofd: readonly OfdItem[]): string[] {
 
 /** Providers that cannot create an invoice without fiscal receipt lines. */
 const RECEIPT_REQUIRED = new Set(['multicard']);
+
+/**
+ * Inserts the order's invoice unless the order is paid or already has an open invoice with this
+ * provider; answers which (see InvoicesService.claimOrder). Prepared: it runs on every create.
+ */
+const CLAIM_ORDER: PreparedStatement = {
+  name: 'invoices_claim_order',
+  text: `WITH paid AS (
+           SELECT id, provider FROM invoices
+            WHERE source = $1 AND source_invoice_id = $2 AND status IN ('paid', 'refunded') LIMIT 1
+         ), inserted AS (
+           INSERT INTO invoices (id, merchant_account_id, source, business_id, provider, source_invoice_id, amount,
+                                 currency, status, refunded_amount, notify_url, return_url, return_error_url, lang, ofd,
+                                 checkout_url, deeplink, provider_ref, expires_at, version)
+           SELECT $3, $4, $1, $5, $6, $2, $7, $8, $9, 0, $10, $11, $12, $13, $14, $15, $16, $17, $18, 1
+            WHERE NOT EXISTS (SELECT 1 FROM paid)
+           ON CONFLICT (source, source_invoice_id, provider) WHERE status IN ('creating', 'pending') DO NOTHING
+           RETURNING created_at, updated_at
+         )
+         SELECT (SELECT id FROM paid) AS paid_id, (SELECT provider FROM paid) AS paid_provider,
+                (SELECT created_at FROM inserted) AS created_at, (SELECT updated_at FROM inserted) AS updated_at`,
+};
 
 type OrderClaim = { kind: 'existing'; invoice: Invoice } | { kind: 'new'; invoice: Invoice };
 
@@ -228,49 +251,31 @@ export class InvoicesService {
   ): Promise<OrderClaim> {
     for (let attempt = 0; attempt < 5; attempt++) {
       const invoice = this.newInvoice(dto, account, draft, local);
-      const [row] = await this.dataSource.query<
-        {
-          paid_id: string | null;
-          paid_provider: string | null;
-          created_at: Date | null;
-          updated_at: Date | null;
-        }[]
-      >(
-        `WITH paid AS (
-           SELECT id, provider FROM invoices
-            WHERE source = $1 AND source_invoice_id = $2 AND status IN ('paid', 'refunded') LIMIT 1
-         ), inserted AS (
-           INSERT INTO invoices (id, merchant_account_id, source, business_id, provider, source_invoice_id, amount,
-                                 currency, status, refunded_amount, notify_url, return_url, return_error_url, lang, ofd,
-                                 checkout_url, deeplink, provider_ref, expires_at, version)
-           SELECT $3, $4, $1, $5, $6, $2, $7, $8, $9, 0, $10, $11, $12, $13, $14, $15, $16, $17, $18, 1
-            WHERE NOT EXISTS (SELECT 1 FROM paid)
-           ON CONFLICT (source, source_invoice_id, provider) WHERE status IN ('creating', 'pending') DO NOTHING
-           RETURNING created_at, updated_at
-         )
-         SELECT (SELECT id FROM paid) AS paid_id, (SELECT provider FROM paid) AS paid_provider,
-                (SELECT created_at FROM inserted) AS created_at, (SELECT updated_at FROM inserted) AS updated_at`,
-        [
-          invoice.source,
-          invoice.sourceInvoiceId,
-          invoice.id,
-          invoice.merchantAccountId,
-          invoice.businessId,
-          invoice.provider,
-          invoice.amount,
-          invoice.currency,
-          invoice.status,
-          invoice.notifyUrl,
-          invoice.returnUrl,
-          invoice.returnErrorUrl,
-          invoice.lang,
-          invoice.ofd === null ? null : JSON.stringify(invoice.ofd),
-          invoice.checkoutUrl,
-          invoice.deeplink,
-          invoice.providerRef,
-          invoice.expiresAt,
-        ],
-      );
+      const [row] = await runPrepared<{
+        paid_id: string | null;
+        paid_provider: string | null;
+        created_at: Date | null;
+        updated_at: Date | null;
+      }>(this.dataSource, CLAIM_ORDER, [
+        invoice.source,
+        invoice.sourceInvoiceId,
+        invoice.id,
+        invoice.merchantAccountId,
+        invoice.businessId,
+        invoice.provider,
+        invoice.amount,
+        invoice.currency,
+        invoice.status,
+        invoice.notifyUrl,
+        invoice.returnUrl,
+        invoice.returnErrorUrl,
+        invoice.lang,
+        invoice.ofd === null ? null : JSON.stringify(invoice.ofd),
+        invoice.checkoutUrl,
+        invoice.deeplink,
+        invoice.providerRef,
+        invoice.expiresAt,
+      ]);
       if (row.paid_id !== null) {
         throw new DomainError(
           ErrorCode.AlreadyPaid,
