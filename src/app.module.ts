@@ -1,16 +1,12 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
-import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
 
 import { AdminModule } from './admin/admin.module';
 import { CallbacksModule } from './callbacks/callbacks.module';
 import { CheckoutModule } from './checkout/checkout.module';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
 import { IdempotencyModule } from './common/idempotency/idempotency.module';
-import { ApiKeyGuard } from './common/http/api-key.guard';
-import { FixedWindowThrottlerStorage } from './common/http/fixed-window-throttler.storage';
-import { EnvelopeInterceptor } from './common/http/envelope.interceptor';
 import { createValidationPipe } from './common/http/validation.pipe';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
@@ -24,9 +20,6 @@ import { ReconciliationModule } from './reconciliation/reconciliation.module';
 import { RefundsModule } from './refunds/refunds.module';
 import { SandboxModule } from './sandbox/sandbox.module';
 
-/** Provider callbacks authenticate by their own protocol and are never rate limited. */
-const CALLBACK_PREFIX = '/api/callbacks/';
-
 @Module({})
 export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
@@ -34,12 +27,6 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
-        ThrottlerModule.forRoot({
-          throttlers: [{ name: 'default', ttl: 60_000, limit: config.rateLimitPerMinute }],
-          storage: new FixedWindowThrottlerStorage(),
-          skipIf: (context) =>
-            context.switchToHttp().getRequest<{ url: string }>().url.startsWith(CALLBACK_PREFIX),
-        }),
         ScheduleModule.forRoot(),
         DatabaseModule,
         IdempotencyModule,
@@ -57,11 +44,7 @@ export class AppModule {
       ],
       providers: [
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
-        { provide: APP_INTERCEPTOR, useClass: EnvelopeInterceptor },
         { provide: APP_PIPE, useFactory: createValidationPipe },
-        // Order matters: count every request against the limit before checking its key.
-        { provide: APP_GUARD, useClass: ThrottlerGuard },
-        { provide: APP_GUARD, useClass: ApiKeyGuard },
       ],
     };
   }

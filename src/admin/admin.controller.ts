@@ -1,6 +1,5 @@
 import { Body, Controller, Get, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import { Throttle } from '@nestjs/throttler';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 import { AdminAuth, AdminSession } from './admin-auth.service';
@@ -17,10 +16,10 @@ import {
 import { AdminService } from './admin.service';
 import { PaymentProviderRegistry } from '../billing/payment-provider.registry';
 import { DomainError } from '../common/errors/domain.error';
-import { SkipEnvelope } from '../common/http/envelope.interceptor';
 import { escapeHtml, htmlPage } from '../common/http/html';
 import { WebhooksService } from '../notifications/webhooks.service';
 import { ReconciliationService } from '../reconciliation/reconciliation.service';
+import { RoutePolicy } from '../common/http/route-policy';
 
 type Form = Record<string, string | undefined>;
 
@@ -44,7 +43,6 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * redirect to the login); every form posts a CSRF token. Data comes from the owning services.
  */
 @ApiExcludeController()
-@SkipEnvelope()
 @Controller('admin')
 export class AdminController {
   constructor(
@@ -68,7 +66,7 @@ export class AdminController {
 
   /** Password guessing is slowed to ADMIN_LOGIN_ATTEMPTS_PER_MINUTE per IP (then 429). */
   @Post('login')
-  @Throttle({ default: { limit: ADMIN_LOGIN_ATTEMPTS_PER_MINUTE, ttl: 60_000 } })
+  @RoutePolicy({ rateLimitPerMinute: ADMIN_LOGIN_ATTEMPTS_PER_MINUTE })
   submitLogin(
     @Body() form: Form,
     @Req() request: FastifyRequest,

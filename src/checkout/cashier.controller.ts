@@ -1,6 +1,5 @@
 import { Body, Controller, Get, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import { SkipThrottle } from '@nestjs/throttler';
 import type { FastifyReply } from 'fastify';
 
 import { renderCashierPage } from './cashier.page';
@@ -9,9 +8,9 @@ import { CheckoutSessionsService } from './checkout-sessions.service';
 import { CheckoutSessionState } from './dto/checkout-session.dto';
 import { DomainError } from '../common/errors/domain.error';
 import { ErrorCode } from '../common/errors/error-code';
-import { SkipEnvelope } from '../common/http/envelope.interceptor';
 import { htmlPage, escapeHtml } from '../common/http/html';
 import { pageLanguage, t } from '../pages/i18n';
+import { RoutePolicy } from '../common/http/route-policy';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -21,7 +20,6 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * is the capability; nothing secret is shown.
  */
 @ApiExcludeController()
-@SkipEnvelope()
 @Controller()
 export class CashierController {
   constructor(private readonly sessions: CheckoutSessionsService) {}
@@ -61,7 +59,7 @@ export class CashierController {
     }
   }
 
-  @SkipThrottle()
+  @RoutePolicy({ rateLimitPerMinute: false })
   @Get('checkout/:id/status')
   async status(
     @Param('id') id: string,

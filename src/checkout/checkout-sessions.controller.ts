@@ -8,7 +8,7 @@ import {
   CreateCheckoutSessionDto,
 } from './dto/checkout-session.dto';
 import { ApiEnvelope, ApiErrors, ApiKeyProtected } from '../common/http/api-envelope.decorators';
-import { Idempotent } from '../common/idempotency/idempotency.interceptor';
+import { Idempotent } from '../common/idempotency/idempotency.hooks';
 
 @ApiTags('Hosted cashier')
 @ApiKeyProtected()

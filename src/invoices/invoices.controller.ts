@@ -7,9 +7,9 @@ import { InvoiceIdParamsDto } from './dto/invoice-id.params.dto';
 import { CreatedInvoiceDto, InvoiceResponseDto, InvoicesPageDto } from './dto/invoice-response.dto';
 import { ListInvoicesQueryDto } from './dto/list-invoices.query.dto';
 import { InvoicesService } from './invoices.service';
-import { Idempotent } from '../common/idempotency/idempotency.interceptor';
+import { Idempotent } from '../common/idempotency/idempotency.hooks';
 import { ApiEnvelope, ApiErrors, ApiKeyProtected } from '../common/http/api-envelope.decorators';
-import { PreparedResponse } from '../common/http/envelope.interceptor';
+import { PreparedResponse } from '../common/http/envelope';
 
 @ApiTags('Invoices')
 @ApiKeyProtected()

@@ -25,7 +25,7 @@ import { ProviderError } from '../billing/provider.error';
 import { Clock } from '../common/clock';
 import { DomainError } from '../common/errors/domain.error';
 import { ErrorCode } from '../common/errors/error-code';
-import { PreparedResponse } from '../common/http/envelope.interceptor';
+import { PreparedResponse } from '../common/http/envelope';
 import { decodeCursor, toPage } from '../common/http/pagination';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { MerchantAccount } from '../merchants/merchant-account.entity';

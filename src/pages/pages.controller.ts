@@ -5,11 +5,9 @@ import type { FastifyReply } from 'fastify';
 import { renderLandingPage } from './landing.page';
 import { PagesService } from './pages.service';
 import { HealthService } from '../health/health.service';
-import { SkipEnvelope } from '../common/http/envelope.interceptor';
 
 /** Server-rendered pages buyers see. */
 @ApiExcludeController()
-@SkipEnvelope()
 @Controller()
 export class PagesController {
   constructor(

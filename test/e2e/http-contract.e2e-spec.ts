@@ -166,8 +166,14 @@ describe('Rate limit', () => {
 
   it('answers 429 with Retry-After past the per-IP limit, keys or not, and never limits callbacks', async () => {
     const statuses: number[] = [];
-    for (let i = 0; i < 5; i++) statuses.push((await t.request('/api/merchants/supported')).status);
+    const remaining: (string | null)[] = [];
+    for (let i = 0; i < 5; i++) {
+      const response = await t.request('/api/merchants/supported');
+      statuses.push(response.status);
+      remaining.push(response.headers.get('x-ratelimit-remaining'));
+    }
     expect(statuses).toEqual([200, 200, 200, 200, 200]);
+    expect(remaining).toEqual(['4', '3', '2', '1', '0']);
     const limited = await t.request('/api/merchants/supported');
     expect(limited.status).toBe(429);
     expectEnvelope(limited);

@@ -3,12 +3,10 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 import { ClickCallbacksService } from './click-callbacks.service';
-import { SkipEnvelope } from '../../common/http/envelope.interceptor';
 import { CallbackLog } from '../callback-log.service';
 
 /** Click SHOP API: the merchant's prepare and complete URLs (both dispatch on `action`). */
 @ApiExcludeController()
-@SkipEnvelope()
 @Controller('api/callbacks/click/:merchantAccountId')
 export class ClickCallbacksController {
   constructor(

@@ -3,12 +3,10 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 import { MulticardCallbacksService } from './multicard-callbacks.service';
-import { SkipEnvelope } from '../../common/http/envelope.interceptor';
 import { CallbackLog } from '../callback-log.service';
 
 /** Multicard's success callback (the callback_url we send with each invoice) and status webhook. */
 @ApiExcludeController()
-@SkipEnvelope()
 @Controller('api/callbacks/multicard/:merchantAccountId')
 export class MulticardCallbacksController {
   constructor(

@@ -3,12 +3,10 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 import { PaymeCallbacksService } from './payme-callbacks.service';
-import { SkipEnvelope } from '../../common/http/envelope.interceptor';
 import { CallbackLog } from '../callback-log.service';
 
 /** Payme Merchant API: the cashbox endpoint URL (every method, any HTTP method: non-POST is -32300). */
 @ApiExcludeController()
-@SkipEnvelope()
 @Controller('api/callbacks/payme/:merchantAccountId')
 export class PaymeCallbacksController {
   constructor(

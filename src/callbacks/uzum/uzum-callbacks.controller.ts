@@ -3,12 +3,10 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 import { UzumCallbacksService } from './uzum-callbacks.service';
-import { SkipEnvelope } from '../../common/http/envelope.interceptor';
 import { CallbackLog } from '../callback-log.service';
 
 /** Uzum Bank Merchant API webhooks: {base}/check|create|confirm|reverse|status (anything else: 10003). */
 @ApiExcludeController()
-@SkipEnvelope()
 @Controller('api/callbacks/uzum/:merchantAccountId')
 export class UzumCallbacksController {
   constructor(

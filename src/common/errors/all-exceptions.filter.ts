@@ -28,6 +28,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     void reply
       .status(httpStatus)
       .header('content-type', 'application/json; charset=utf-8')
-      .send(envelope);
+      // Serialized here, so that the success-envelope hook (envelope.ts) never sees it.
+      .send(JSON.stringify(envelope));
   }
 }

@@ -1,5 +1,4 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
-import { ThrottlerException } from '@nestjs/throttler';
 
 import { DomainError } from './domain.error';
 import { ERROR_HTTP_STATUS, ErrorCode } from './error-code';
@@ -48,14 +47,6 @@ export function renderError(error: unknown): RenderedError {
   if (error instanceof DomainError) {
     const rendered = envelope(error.code, error.details, error.extra);
     return { ...rendered, unexpected: rendered.httpStatus >= 500 };
-  }
-  if (error instanceof ThrottlerException) {
-    return {
-      ...envelope(ErrorCode.RateLimited, [
-        'Too many requests; retry after the time in the Retry-After header',
-      ]),
-      unexpected: false,
-    };
   }
   if (error instanceof HttpException) {
     const status = error.getStatus();

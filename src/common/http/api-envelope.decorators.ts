@@ -8,7 +8,7 @@ import {
   getSchemaPath,
 } from '@nestjs/swagger';
 
-import { API_KEY_HEADER } from './api-key.guard';
+import { API_KEY_HEADER } from './service-api';
 
 export const API_KEY_SECURITY = 'api-key';
 

@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 
-import { isServiceApiPath } from './api-key.guard';
+import { isServiceApiPath } from './service-api';
 import { DomainError } from '../errors/domain.error';
 import { ErrorCode } from '../errors/error-code';
 

@@ -1,17 +1,15 @@
 import { Body, Controller, Delete, Get, Headers, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import { SkipThrottle } from '@nestjs/throttler';
 import type { FastifyReply } from 'fastify';
 
 import { ClickEmulator } from './click-emulator.service';
 import { ClickApiReply, ClickMerchantApiEmulator } from './click-merchant-api.emulator';
-import { SkipEnvelope } from '../../common/http/envelope.interceptor';
 import { sendOutcome } from '../sandbox-pages';
+import { RoutePolicy } from '../../common/http/route-policy';
 
 /** Click's pay page, emulated under /sandbox/click (sandbox mode only). */
 @ApiExcludeController()
-@SkipEnvelope()
-@SkipThrottle()
+@RoutePolicy({ rateLimitPerMinute: false })
 @Controller('sandbox/click')
 export class ClickEmulatorController {
   constructor(private readonly click: ClickEmulator) {}
@@ -43,8 +41,7 @@ export class ClickEmulatorController {
 
 /** Click's Merchant API, emulated under /sandbox/click/api (the sandbox CLICK_API_URL). */
 @ApiExcludeController()
-@SkipEnvelope()
-@SkipThrottle()
+@RoutePolicy({ rateLimitPerMinute: false })
 @Controller('sandbox/click/api')
 export class ClickMerchantApiEmulatorController {
   constructor(private readonly api: ClickMerchantApiEmulator) {}

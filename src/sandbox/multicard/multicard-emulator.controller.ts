@@ -1,16 +1,14 @@
 import { Body, Controller, Delete, Get, Headers, Param, Post, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import { SkipThrottle } from '@nestjs/throttler';
 import type { FastifyReply } from 'fastify';
 
 import { EmulatorFaults, EmulatorReply, MulticardEmulator } from './multicard-emulator.service';
 import { renderMulticardCheckout, renderMulticardResult } from './multicard-checkout.page';
-import { SkipEnvelope } from '../../common/http/envelope.interceptor';
+import { RoutePolicy } from '../../common/http/route-policy';
 
 /** Multicard's REST API and hosted checkout, emulated under /sandbox/multicard (sandbox mode only). */
 @ApiExcludeController()
-@SkipEnvelope()
-@SkipThrottle()
+@RoutePolicy({ rateLimitPerMinute: false })
 @Controller('sandbox/multicard')
 export class MulticardEmulatorController {
   constructor(private readonly emulator: MulticardEmulator) {}

@@ -1,18 +1,16 @@
 import { Body, Controller, Get, Post, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import { SkipThrottle } from '@nestjs/throttler';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 import { PaymeEmulator } from './payme-emulator.service';
-import { SkipEnvelope } from '../../common/http/envelope.interceptor';
 import { sendOutcome } from '../sandbox-pages';
+import { RoutePolicy } from '../../common/http/route-policy';
 
 const CHECKOUT_PREFIX = '/sandbox/payme/checkout/';
 
 /** Payme's checkout, emulated under /sandbox/payme (sandbox mode only). */
 @ApiExcludeController()
-@SkipEnvelope()
-@SkipThrottle()
+@RoutePolicy({ rateLimitPerMinute: false })
 @Controller('sandbox/payme')
 export class PaymeEmulatorController {
   constructor(private readonly payme: PaymeEmulator) {}

@@ -1,16 +1,14 @@
 import { Body, Controller, Get, Post, Query, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import { SkipThrottle } from '@nestjs/throttler';
 import type { FastifyReply } from 'fastify';
 
 import { UzumEmulator } from './uzum-emulator.service';
-import { SkipEnvelope } from '../../common/http/envelope.interceptor';
 import { sendOutcome } from '../sandbox-pages';
+import { RoutePolicy } from '../../common/http/route-policy';
 
 /** The Uzum Bank app, emulated under /sandbox/uzum/app (sandbox mode only). */
 @ApiExcludeController()
-@SkipEnvelope()
-@SkipThrottle()
+@RoutePolicy({ rateLimitPerMinute: false })
 @Controller('sandbox/uzum/app')
 export class UzumEmulatorController {
   constructor(private readonly uzum: UzumEmulator) {}

@@ -1,0 +1,96 @@
+import { createHash } from 'node:crypto';
+
+import { applyDecorators } from '@nestjs/common';
+import { ApiHeader } from '@nestjs/swagger';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+
+import { canonicalJson } from './canonical-json';
+import { IdempotencyService } from './idempotency.service';
+import { DomainError } from '../errors/domain.error';
+import { ErrorCode } from '../errors/error-code';
+import { RoutePolicy, routePolicy } from '../http/route-policy';
+
+export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
+const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+
+/**
+ * Applies `Idempotency-Key` handling to a create route (and documents the header). `bodyField`
+ * names a body field that may carry the key instead (seed 000's refunds send `idempotencyKey`);
+ * when both are sent they must match.
+ */
+export function Idempotent(options: { bodyField?: string } = {}): MethodDecorator {
+  return applyDecorators(
+    RoutePolicy({ idempotency: { bodyField: options.bodyField ?? null } }),
+    ApiHeader({
+      name: 'Idempotency-Key',
+      required: false,
+      description:
+        'Any unique string up to 255 characters. A repeat with the same key and body replays the first ' +
+        'response byte for byte (header Idempotent-Replayed: true); the same key with another body → 422; ' +
+        'while the first is still running → 409. Kept at least 24 h.',
+    }),
+  );
+}
+
+/** The key this request claimed, between the handler's start and its answer. */
+const claimed = new WeakMap<FastifyRequest, { scope: string; key: string }>();
+
+/**
+ * Stripe's semantics on @Idempotent routes, as two Fastify hooks around the handler. preHandler
+ * (the body is parsed): claims the key for this body, or replays the stored answer byte for byte
+ * without running the handler (422 for another body, 409 while the first is running). onSend (the
+ * answer is serialized, not yet sent): stores a success with its exact bytes before the client
+ * sees them, or frees the key after an error so that a retry runs again.
+ */
+export function registerIdempotency(fastify: FastifyInstance, keys: IdempotencyService): void {
+  fastify.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
+    const policy = routePolicy(request).idempotency;
+    if (!policy) return;
+    const key = keyOf(request, policy.bodyField);
+    if (key === undefined) return;
+    if (typeof key !== 'string' || !KEY_PATTERN.test(key)) {
+      throw new DomainError(ErrorCode.ValidationError, [
+        'Idempotency-Key must be 1-255 visible ASCII characters',
+      ]);
+    }
+    const scope = `${request.method} ${request.routeOptions.url ?? request.url}`;
+    const requestHash = createHash('sha256')
+      .update(canonicalJson(request.body ?? null))
+      .digest('hex');
+    const claim = await keys.claim(scope, key, requestHash);
+    if (claim.kind === 'replay') {
+      return reply
+        .status(claim.responseStatus)
+        .header('idempotent-replayed', 'true')
+        .type('application/json; charset=utf-8')
+        .send(claim.responseBody);
+    }
+    claimed.set(request, { scope, key });
+  });
+
+  fastify.addHook('onSend', async (request: FastifyRequest, reply: FastifyReply, payload) => {
+    const claim = claimed.get(request);
+    if (!claim) return payload;
+    claimed.delete(request);
+    if (reply.statusCode < 400 && typeof payload === 'string') {
+      await keys.complete(claim.scope, claim.key, reply.statusCode, payload);
+    } else {
+      await keys.release(claim.scope, claim.key);
+    }
+    return payload;
+  });
+}
+
+function keyOf(request: FastifyRequest, bodyField: string | null): unknown {
+  const header = request.headers[IDEMPOTENCY_KEY_HEADER];
+  const inBody = bodyField
+    ? (request.body as Record<string, unknown> | null | undefined)?.[bodyField]
+    : undefined;
+  if (inBody === undefined || typeof inBody !== 'string') return header;
+  if (header !== undefined && header !== inBody) {
+    throw new DomainError(ErrorCode.ValidationError, [
+      `the Idempotency-Key header and ${bodyField} differ`,
+    ]);
+  }
+  return inBody;
+}
