@@ -73,10 +73,16 @@ export function registerIdempotency(fastify: FastifyInstance, keys: IdempotencyS
     if (!claim) return payload;
     claimed.delete(request);
     if (reply.statusCode < 400 && typeof payload === 'string') {
-      await keys.complete(claim.scope, claim.key, reply.statusCode, payload);
-    } else {
-      await keys.release(claim.scope, claim.key);
+      try {
+        await keys.complete(claim.scope, claim.key, reply.statusCode, payload);
+        return payload;
+      } catch (error) {
+        // Not stored: free the key (so a retry runs again) and answer with the error instead.
+        await keys.release(claim.scope, claim.key);
+        throw error;
+      }
     }
+    await keys.release(claim.scope, claim.key);
     return payload;
   });
 }
