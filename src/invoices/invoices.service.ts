@@ -31,6 +31,7 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { MerchantAccount } from '../merchants/merchant-account.entity';
 import { MerchantsService } from '../merchants/merchants.service';
 import { PreparedStatement, runPrepared } from '../database/prepared-statement';
+import { StatementBatcher } from '../database/statement-batcher';
 import { assertNotifyUrl } from '../notifications/notify-url.guard';
 
 /** A `creating` invoice older than any provider call can take belongs to a process that died. */
@@ -53,8 +54,43 @@ export function ofdLineProblems(ofd: readonly OfdItem[]): string[] {
 const RECEIPT_REQUIRED = new Set(['multicard']);
 
 /**
+ * Inserts new invoices, each unless its order is paid or already has an open invoice with its
+ * provider (then that row is simply not returned), in one statement for a whole batch of creates
+ * (StatementBatcher). The common case of every create; the rest go through CLAIM_ORDER.
+ */
+const INSERT_NEW_INVOICES: PreparedStatement = {
+  name: 'invoices_insert_new',
+  text: `WITH batch AS (
+           SELECT * FROM jsonb_to_recordset($1::jsonb) AS b(
+             id uuid, merchant_account_id uuid, source text, business_id text, provider text,
+             source_invoice_id text, amount bigint, currency text, status text, notify_url text,
+             return_url text, return_error_url text, lang text, ofd jsonb, checkout_url text,
+             deeplink text, provider_ref text, expires_at timestamptz)
+         )
+         INSERT INTO invoices (id, merchant_account_id, source, business_id, provider, source_invoice_id, amount,
+                               currency, status, refunded_amount, notify_url, return_url, return_error_url, lang, ofd,
+                               checkout_url, deeplink, provider_ref, expires_at, version)
+         SELECT id, merchant_account_id, source, business_id, provider, source_invoice_id, amount,
+                currency, status, 0, notify_url, return_url, return_error_url, lang, ofd,
+                checkout_url, deeplink, provider_ref, expires_at, 1
+           FROM batch b
+          WHERE NOT EXISTS (SELECT 1 FROM invoices p
+                             WHERE p.source = b.source AND p.source_invoice_id = b.source_invoice_id
+                               AND p.status IN ('paid', 'refunded'))
+         ON CONFLICT (source, source_invoice_id, provider) WHERE status IN ('creating', 'pending') DO NOTHING
+         RETURNING id, created_at, updated_at`,
+};
+
+/** When a new invoice's row was written (absent: not inserted, CLAIM_ORDER says why). */
+interface InsertedInvoice {
+  id: string;
+  created_at: Date;
+  updated_at: Date;
+}
+
+/**
  * Inserts the order's invoice unless the order is paid or already has an open invoice with this
- * provider; answers which (see InvoicesService.claimOrder). Prepared: it runs on every create.
+ * provider; answers which (see InvoicesService.claimOrder).
  */
 const CLAIM_ORDER: PreparedStatement = {
   name: 'invoices_claim_order',
@@ -79,6 +115,11 @@ type OrderClaim = { kind: 'existing'; invoice: Invoice } | { kind: 'new'; invoic
 @Injectable()
 export class InvoicesService {
   private readonly logger = new Logger(InvoicesService.name);
+  /** Concurrent creates share one INSERT (group commit); see StatementBatcher. */
+  private readonly newInvoices = new StatementBatcher<Invoice, InsertedInvoice | undefined>(
+    (invoices) => this.insertNewInvoices(invoices),
+    { concurrency: 4, maxBatch: 100 },
+  );
 
   constructor(
     @InjectRepository(Invoice) private readonly invoices: Repository<Invoice>,
@@ -232,12 +273,43 @@ export class InvoicesService {
     if (details.length > 0) throw new DomainError(ErrorCode.ValidationError, details);
   }
 
+  /** One batch of new invoices in one statement; the answer is aligned with `invoices`. */
+  private async insertNewInvoices(invoices: Invoice[]): Promise<(InsertedInvoice | undefined)[]> {
+    const rows = invoices.map((invoice) => ({
+      id: invoice.id,
+      merchant_account_id: invoice.merchantAccountId,
+      source: invoice.source,
+      business_id: invoice.businessId,
+      provider: invoice.provider,
+      source_invoice_id: invoice.sourceInvoiceId,
+      amount: invoice.amount,
+      currency: invoice.currency,
+      status: invoice.status,
+      notify_url: invoice.notifyUrl,
+      return_url: invoice.returnUrl,
+      return_error_url: invoice.returnErrorUrl,
+      lang: invoice.lang,
+      ofd: invoice.ofd,
+      checkout_url: invoice.checkoutUrl,
+      deeplink: invoice.deeplink,
+      provider_ref: invoice.providerRef,
+      expires_at: invoice.expiresAt.toISOString(),
+    }));
+    const inserted = await runPrepared<InsertedInvoice>(this.dataSource, INSERT_NEW_INVOICES, [
+      JSON.stringify(rows),
+    ]);
+    const byId = new Map(inserted.map((row) => [row.id, row]));
+    return invoices.map((invoice) => byId.get(invoice.id));
+  }
+
   /**
-   * Claims the order for this provider. The happy path is one autocommitted statement: insert
-   * unless the order is paid, with ON CONFLICT on the partial unique index of open invoices, so
-   * concurrent creates of one order meet at the index instead of racing (the losers wait for the
-   * winner's commit and then read its row). A conflicting open invoice that is overdue or
-   * abandoned is closed through the state machine and the insert tried again.
+   * Claims the order for this provider. The happy path is one autocommitted statement shared with
+   * the creates running at the same moment (INSERT_NEW_INVOICES): insert unless the order is paid,
+   * with ON CONFLICT on the partial unique index of open invoices, so concurrent creates of one
+   * order meet at the index instead of racing (the losers, in the same batch or another, wait for
+   * the winner's commit). A create that was not inserted, or whose batch failed, goes one by one
+   * (CLAIM_ORDER), which says why: paid (409), the open invoice returned, or, for one that is
+   * overdue or abandoned, closed through the state machine and the insert tried again.
    *
    * The paid check and the insert share one snapshot, so an order paid in that instant can still
    * get a new pending invoice; it can never be paid twice: payment callbacks refuse an order paid
@@ -249,6 +321,17 @@ export class InvoicesService {
     draft: CheckoutInvoice,
     local: CheckoutResult | null,
   ): Promise<OrderClaim> {
+    const candidate = this.newInvoice(dto, account, draft, local);
+    const inserted = await this.newInvoices.submit(candidate).catch((error: unknown) => {
+      // Nothing of a failed batch was written: each create goes the one-by-one way below.
+      this.logger.warn({ err: error }, 'Batched invoice insert failed; claiming one by one');
+      return undefined;
+    });
+    if (inserted) {
+      candidate.createdAt = inserted.created_at;
+      candidate.updatedAt = inserted.updated_at;
+      return { kind: 'new', invoice: candidate };
+    }
     for (let attempt = 0; attempt < 5; attempt++) {
       const invoice = this.newInvoice(dto, account, draft, local);
       const [row] = await runPrepared<{

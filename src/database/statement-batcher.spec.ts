@@ -1,0 +1,51 @@
+import { StatementBatcher } from './statement-batcher';
+
+/** A batch runner the test releases by hand, recording each batch it was given. */
+function controlledRunner() {
+  const batches: number[][] = [];
+  const releases: (() => void)[] = [];
+  const run = (items: number[]): Promise<number[]> => {
+    batches.push(items);
+    return new Promise((resolve, reject) =>
+      releases.push(() =>
+        items.includes(-1) ? reject(new Error('batch failed')) : resolve(items.map((n) => n * 10)),
+      ),
+    );
+  };
+  return { batches, releases, run };
+}
+
+const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+describe('StatementBatcher', () => {
+  it('sends a call at once when a slot is free, and batches the calls that wait for one', async () => {
+    const runner = controlledRunner();
+    const batcher = new StatementBatcher(runner.run, { concurrency: 2, maxBatch: 3 });
+    const results = [1, 2, 3, 4, 5, 6].map((n) => batcher.submit(n));
+    expect(runner.batches).toEqual([[1], [2]]); // two slots, each taken by one call at once
+    runner.releases[0]();
+    await settle();
+    expect(runner.batches).toEqual([[1], [2], [3, 4, 5]]); // the waiting calls, at most three
+    runner.releases[1]();
+    await settle();
+    expect(runner.batches).toEqual([[1], [2], [3, 4, 5], [6]]);
+    runner.releases[2]();
+    runner.releases[3]();
+    await expect(Promise.all(results)).resolves.toEqual([10, 20, 30, 40, 50, 60]);
+  });
+
+  it('gives every caller of a failed batch its error, and goes on with the next batch', async () => {
+    const runner = controlledRunner();
+    const batcher = new StatementBatcher(runner.run, { concurrency: 1, maxBatch: 10 });
+    const first = batcher.submit(1);
+    const failing = [batcher.submit(-1), batcher.submit(2)];
+    runner.releases[0]();
+    await expect(first).resolves.toBe(10);
+    await settle();
+    runner.releases[1]();
+    for (const call of failing) await expect(call).rejects.toThrow('batch failed');
+    const later = batcher.submit(3);
+    runner.releases[2]();
+    await expect(later).resolves.toBe(30);
+  });
+});
