@@ -115,11 +115,11 @@ type OrderClaim = { kind: 'existing'; invoice: Invoice } | { kind: 'new'; invoic
 @Injectable()
 export class InvoicesService {
   private readonly logger = new Logger(InvoicesService.name);
-  /** Concurrent creates share one INSERT (group commit); see StatementBatcher. */
-  private readonly newInvoices = new StatementBatcher<Invoice, InsertedInvoice | undefined>(
-    (invoices) => this.insertNewInvoices(invoices),
-    { concurrency: 4, maxBatch: 100 },
-  );
+  /**
+   * Concurrent creates share one INSERT (group commit; see StatementBatcher), with at most half
+   * the pool's connections busy with it, leaving the rest to every other query.
+   */
+  private readonly newInvoices: StatementBatcher<Invoice, InsertedInvoice | undefined>;
 
   constructor(
     @InjectRepository(Invoice) private readonly invoices: Repository<Invoice>,
@@ -129,7 +129,12 @@ export class InvoicesService {
     private readonly transitions: InvoiceTransitions,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.newInvoices = new StatementBatcher((invoices) => this.insertNewInvoices(invoices), {
+      concurrency: Math.max(1, Math.floor(config.database.poolSize / 2)),
+      maxBatch: 100,
+    });
+  }
 
   /**
    * Creates the invoice of one order with one provider, or returns the order's open invoice with

@@ -4,6 +4,9 @@ import { invoiceBody, ofdFor } from '../factories/invoice.factory';
 import { SANDBOX_CREDENTIALS, merchantBody } from '../factories/merchant.factory';
 import { decodePaymeCheckout } from '../../src/billing/providers/payme/payme.transformers';
 import { InvoiceExpiryService } from '../../src/invoices/invoice-expiry.service';
+import { InvoicesService } from '../../src/invoices/invoices.service';
+import { CreateInvoiceDto } from '../../src/invoices/dto/create-invoice.dto';
+import { DomainError } from '../../src/common/errors/domain.error';
 
 interface SeedClient {
   createInvoice(
@@ -511,6 +514,105 @@ describe('Invoices API (real HTTP, real PostgreSQL, Multicard emulator over HTTP
         })
       ).status,
     ).toBe(404);
+  });
+});
+
+interface Answer {
+  status: number;
+  body: { data?: { id: string; amount: number; provider: string }; message?: string };
+}
+
+/**
+ * Fires 50 concurrent creates at once (30 new orders, 5 repeats of one new order, 5 retries of an
+ * open invoice, 5 with another amount, 5 for a paid order) through `create` and checks that each
+ * got the answer it would get alone, and that each order has exactly one invoice.
+ */
+async function checkMixedBurst(
+  t: TestApp,
+  create: (body: Record<string, unknown>) => Promise<Answer>,
+): Promise<void> {
+  const open = invoiceBody({ provider: 'click' });
+  expect((await t.request('/api/invoices', { method: 'POST', json: open })).status).toBe(201);
+  const paid = invoiceBody({ provider: 'click' });
+  const paidInvoice = await t.request('/api/invoices', { method: 'POST', json: paid });
+  await query(t.databaseUrl, `UPDATE invoices SET status = 'paid', paid_at = now() WHERE id = $1`, [
+    paidInvoice.body.data.id,
+  ]);
+  const repeated = invoiceBody({ provider: 'uzum' });
+  const providers = ['click', 'payme', 'uzum'];
+  const fresh = Array.from({ length: 30 }, (_, i) =>
+    invoiceBody({ provider: providers[i % 3], amount: 100_000 + i }),
+  );
+  const burst = [
+    ...fresh.map((body) => ({ body, expect: 'created' })),
+    ...Array.from({ length: 5 }, () => ({ body: repeated, expect: 'one-of-repeated' })),
+    ...Array.from({ length: 5 }, () => ({ body: open, expect: 'existing' })),
+    ...Array.from({ length: 5 }, () => ({
+      body: {
+        ...open,
+        amount: (open.amount as number) + 1,
+        ofd: ofdFor((open.amount as number) + 1),
+      },
+      expect: 'conflict',
+    })),
+    ...Array.from({ length: 5 }, () => ({
+      body: { ...paid, provider: 'payme' },
+      expect: 'paid',
+    })),
+  ];
+  const responses = await Promise.all(burst.map((b) => create(b.body)));
+  const answers = (kind: string) => responses.filter((_, i) => burst[i].expect === kind);
+  answers('created').forEach((r, i) => {
+    expect(r.status).toBe(201);
+    expect(r.body.data).toMatchObject({ amount: 100_000 + i, provider: providers[i % 3] });
+  });
+  expect(
+    answers('one-of-repeated')
+      .map((r) => r.status)
+      .sort(),
+  ).toEqual([200, 200, 200, 200, 201]);
+  expect(new Set(answers('one-of-repeated').map((r) => r.body.data?.id)).size).toBe(1);
+  for (const r of answers('existing')) expect(r.status).toBe(200);
+  for (const r of answers('conflict')) expect(r.body.message).toBe('INVOICE_CONFLICT');
+  for (const r of answers('paid')) expect(r.body.message).toBe('ALREADY_PAID');
+
+  const counts = await query<{ source_invoice_id: string; n: number }>(
+    t.databaseUrl,
+    `SELECT source_invoice_id, count(*)::int AS n FROM invoices
+      WHERE source_invoice_id = ANY($1) GROUP BY source_invoice_id`,
+    [[...fresh, repeated, open, paid].map((b) => b.sourceInvoiceId)],
+  );
+  expect(counts).toHaveLength(33);
+  expect(counts.every((row) => row.n === 1)).toBe(true);
+}
+
+describe('Invoice creation under load (group commit)', () => {
+  let t: TestApp;
+
+  // A pool of two leaves one connection to the batched INSERTs, so the burst's creates queue for it
+  // and go in batches mixing new, repeated, conflicting and paid orders.
+  beforeAll(async () => {
+    t = await startTestApp({ DATABASE_POOL_SIZE: '2' });
+    await registerAll(t);
+  });
+  afterAll(() => t.close());
+
+  it('answers each create of a concurrent mixed burst over HTTP as if it were alone', () =>
+    checkMixedBurst(t, (body) => t.request('/api/invoices', { method: 'POST', json: body })));
+
+  it('answers each create right when the whole burst shares one INSERT', async () => {
+    // Submitted in one tick: the first create takes the only slot, the other 49 queue and go in
+    // one batch mixing every kind of order.
+    const invoices = t.app.get(InvoicesService);
+    await checkMixedBurst(t, async (body) => {
+      try {
+        const invoice = await invoices.create(body as unknown as CreateInvoiceDto);
+        return { status: invoice.created ? 201 : 200, body: { data: invoice } };
+      } catch (error) {
+        if (!(error instanceof DomainError)) throw error;
+        return { status: 409, body: { message: error.code } };
+      }
+    });
   });
 });
 
