@@ -34,18 +34,24 @@ describe('StatementBatcher', () => {
     await expect(Promise.all(results)).resolves.toEqual([10, 20, 30, 40, 50, 60]);
   });
 
-  it('gives every caller of a failed batch its error, and goes on with the next batch', async () => {
+  it('runs the items of a failed batch again one by one, so a bad item fails only its caller', async () => {
     const runner = controlledRunner();
     const batcher = new StatementBatcher(runner.run, { concurrency: 1, maxBatch: 10 });
     const first = batcher.submit(1);
-    const failing = [batcher.submit(-1), batcher.submit(2)];
+    const bad = batcher.submit(-1);
+    const good = batcher.submit(2);
     runner.releases[0]();
     await expect(first).resolves.toBe(10);
     await settle();
-    runner.releases[1]();
-    for (const call of failing) await expect(call).rejects.toThrow('batch failed');
-    const later = batcher.submit(3);
+    expect(runner.batches).toEqual([[1], [-1, 2]]);
+    runner.releases[1](); // the shared batch fails because of -1
+    await settle();
+    expect(runner.batches).toEqual([[1], [-1, 2], [-1]]);
     runner.releases[2]();
-    await expect(later).resolves.toBe(30);
+    await expect(bad).rejects.toThrow('batch failed');
+    await settle();
+    expect(runner.batches).toEqual([[1], [-1, 2], [-1], [2]]);
+    runner.releases[3]();
+    await expect(good).resolves.toBe(20);
   });
 });

@@ -56,7 +56,7 @@ const RECEIPT_REQUIRED = new Set(['multicard']);
 /**
  * Inserts new invoices, each unless its order is paid or already has an open invoice with its
  * provider (then that row is simply not returned), in one statement for a whole batch of creates
- * (StatementBatcher). The common case of every create; the rest go through CLAIM_ORDER.
+ * (StatementBatcher): the one way an invoice row is created.
  */
 const INSERT_NEW_INVOICES: PreparedStatement = {
   name: 'invoices_insert_new',
@@ -81,34 +81,12 @@ const INSERT_NEW_INVOICES: PreparedStatement = {
          RETURNING id, created_at, updated_at`,
 };
 
-/** When a new invoice's row was written (absent: not inserted, CLAIM_ORDER says why). */
+/** When a new invoice's row was written (absent: not inserted; claimOrder finds out why). */
 interface InsertedInvoice {
   id: string;
   created_at: Date;
   updated_at: Date;
 }
-
-/**
- * Inserts the order's invoice unless the order is paid or already has an open invoice with this
- * provider; answers which (see InvoicesService.claimOrder).
- */
-const CLAIM_ORDER: PreparedStatement = {
-  name: 'invoices_claim_order',
-  text: `WITH paid AS (
-           SELECT id, provider FROM invoices
-            WHERE source = $1 AND source_invoice_id = $2 AND status IN ('paid', 'refunded') LIMIT 1
-         ), inserted AS (
-           INSERT INTO invoices (id, merchant_account_id, source, business_id, provider, source_invoice_id, amount,
-                                 currency, status, refunded_amount, notify_url, return_url, return_error_url, lang, ofd,
-                                 checkout_url, deeplink, provider_ref, expires_at, version)
-           SELECT $3, $4, $1, $5, $6, $2, $7, $8, $9, 0, $10, $11, $12, $13, $14, $15, $16, $17, $18, 1
-            WHERE NOT EXISTS (SELECT 1 FROM paid)
-           ON CONFLICT (source, source_invoice_id, provider) WHERE status IN ('creating', 'pending') DO NOTHING
-           RETURNING created_at, updated_at
-         )
-         SELECT (SELECT id FROM paid) AS paid_id, (SELECT provider FROM paid) AS paid_provider,
-                (SELECT created_at FROM inserted) AS created_at, (SELECT updated_at FROM inserted) AS updated_at`,
-};
 
 type OrderClaim = { kind: 'existing'; invoice: Invoice } | { kind: 'new'; invoice: Invoice };
 
@@ -312,9 +290,9 @@ export class InvoicesService {
    * the creates running at the same moment (INSERT_NEW_INVOICES): insert unless the order is paid,
    * with ON CONFLICT on the partial unique index of open invoices, so concurrent creates of one
    * order meet at the index instead of racing (the losers, in the same batch or another, wait for
-   * the winner's commit). A create that was not inserted, or whose batch failed, goes one by one
-   * (CLAIM_ORDER), which says why: paid (409), the open invoice returned, or, for one that is
-   * overdue or abandoned, closed through the state machine and the insert tried again.
+   * the winner's commit). A create that was not inserted finds out why: the order is paid (409),
+   * or its open invoice is returned, or, when that one is overdue or abandoned, it is closed
+   * through the state machine and the insert tried again.
    *
    * The paid check and the insert share one snapshot, so an order paid in that instant can still
    * get a new pending invoice; it can never be paid twice: payment callbacks refuse an order paid
@@ -326,57 +304,30 @@ export class InvoicesService {
     draft: CheckoutInvoice,
     local: CheckoutResult | null,
   ): Promise<OrderClaim> {
-    const candidate = this.newInvoice(dto, account, draft, local);
-    const inserted = await this.newInvoices.submit(candidate).catch((error: unknown) => {
-      // Nothing of a failed batch was written: each create goes the one-by-one way below.
-      this.logger.warn({ err: error }, 'Batched invoice insert failed; claiming one by one');
-      return undefined;
-    });
-    if (inserted) {
-      candidate.createdAt = inserted.created_at;
-      candidate.updatedAt = inserted.updated_at;
-      return { kind: 'new', invoice: candidate };
-    }
     for (let attempt = 0; attempt < 5; attempt++) {
       const invoice = this.newInvoice(dto, account, draft, local);
-      const [row] = await runPrepared<{
-        paid_id: string | null;
-        paid_provider: string | null;
-        created_at: Date | null;
-        updated_at: Date | null;
-      }>(this.dataSource, CLAIM_ORDER, [
-        invoice.source,
-        invoice.sourceInvoiceId,
-        invoice.id,
-        invoice.merchantAccountId,
-        invoice.businessId,
-        invoice.provider,
-        invoice.amount,
-        invoice.currency,
-        invoice.status,
-        invoice.notifyUrl,
-        invoice.returnUrl,
-        invoice.returnErrorUrl,
-        invoice.lang,
-        invoice.ofd === null ? null : JSON.stringify(invoice.ofd),
-        invoice.checkoutUrl,
-        invoice.deeplink,
-        invoice.providerRef,
-        invoice.expiresAt,
-      ]);
-      if (row.paid_id !== null) {
+      const inserted = await this.newInvoices.submit(invoice);
+      if (inserted) {
+        invoice.createdAt = inserted.created_at;
+        invoice.updatedAt = inserted.updated_at;
+        return { kind: 'new', invoice };
+      }
+      // Not inserted: the order is paid, or has an open invoice with this provider.
+      const paid = await this.invoices.findOne({
+        where: {
+          source: dto.source,
+          sourceInvoiceId: dto.sourceInvoiceId,
+          status: In([InvoiceStatus.Paid, InvoiceStatus.Refunded]),
+        },
+      });
+      if (paid) {
         throw new DomainError(
           ErrorCode.AlreadyPaid,
           [
-            `order ${dto.sourceInvoiceId} of ${dto.source} was already paid (invoice ${row.paid_id}, ${row.paid_provider})`,
+            `order ${dto.sourceInvoiceId} of ${dto.source} was already paid (invoice ${paid.id}, ${paid.provider})`,
           ],
-          { invoiceId: row.paid_id },
+          { invoiceId: paid.id },
         );
-      }
-      if (row.created_at !== null && row.updated_at !== null) {
-        invoice.createdAt = row.created_at;
-        invoice.updatedAt = row.updated_at;
-        return { kind: 'new', invoice };
       }
       const open = await this.invoices.findOne({
         where: {
