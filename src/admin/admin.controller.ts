@@ -222,7 +222,7 @@ export class AdminController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<string> {
     return this.page(request, reply, async (session) =>
-      renderReconciliation(session, (await this.reconciliation.listRuns(20)).items, flash(query)),
+      renderReconciliation(session, (await this.reconciliation.listRuns({})).items, flash(query)),
     );
   }
 

@@ -26,7 +26,7 @@ import { Clock } from '../common/clock';
 import { DomainError } from '../common/errors/domain.error';
 import { ErrorCode } from '../common/errors/error-code';
 import { PreparedResponse } from '../common/http/envelope';
-import { decodeCursor, toPage } from '../common/http/pagination';
+import { BY_CREATED_AT, readPage } from '../common/http/pagination';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { MerchantAccount } from '../merchants/merchant-account.entity';
 import { MerchantsService } from '../merchants/merchants.service';
@@ -167,7 +167,6 @@ export class InvoicesService {
   }
 
   async list(query: ListInvoicesQueryDto): Promise<InvoicesPageDto | PreparedResponse> {
-    const limit = query.limit ?? 20;
     const qb = this.invoices.createQueryBuilder('i');
     if (query.source !== undefined) qb.andWhere('i.source = :source', { source: query.source });
     if (query.businessId !== undefined)
@@ -179,14 +178,7 @@ export class InvoicesService {
       qb.andWhere('i.created_at >= :from', { from: new Date(query.createdFrom) });
     if (query.createdTo !== undefined)
       qb.andWhere('i.created_at < :to', { to: new Date(query.createdTo) });
-    if (query.cursor !== undefined)
-      qb.andWhere('(i.created_at, i.id) < (:createdAt, :id)', decodeCursor(query.cursor));
-    const rows = await qb
-      .orderBy('i.created_at', 'DESC')
-      .addOrderBy('i.id', 'DESC')
-      .take(limit + 1)
-      .getMany();
-    const page = toPage(rows, limit, toInvoiceResponse);
+    const page = await readPage(qb, query, BY_CREATED_AT, toInvoiceResponse);
     if (query.format !== 'csv') return page;
     return new PreparedResponse(toInvoicesCsv(page.items), 'text/csv; charset=utf-8');
   }

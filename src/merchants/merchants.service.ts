@@ -17,7 +17,7 @@ import { PaymentProvider, ProviderContext } from '../billing/payment-provider.in
 import { PaymentProviderRegistry } from '../billing/payment-provider.registry';
 import { DomainError } from '../common/errors/domain.error';
 import { ErrorCode } from '../common/errors/error-code';
-import { decodeCursor, toPage } from '../common/http/pagination';
+import { BY_CREATED_AT, readPage } from '../common/http/pagination';
 import { TtlCache } from '../common/ttl-cache';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 
@@ -121,7 +121,6 @@ export class MerchantsService {
   }
 
   async list(query: ListMerchantsQueryDto): Promise<MerchantsPageDto> {
-    const limit = query.limit ?? 20;
     const qb = this.accounts.createQueryBuilder('m');
     if (query.source !== undefined) qb.andWhere('m.source = :source', { source: query.source });
     if (query.businessId !== undefined)
@@ -130,16 +129,7 @@ export class MerchantsService {
       qb.andWhere('m.provider = :provider', { provider: query.provider });
     if (query.isActive !== undefined)
       qb.andWhere('m.is_active = :isActive', { isActive: query.isActive });
-    if (query.cursor !== undefined) {
-      const after = decodeCursor(query.cursor);
-      qb.andWhere('(m.created_at, m.id) < (:createdAt, :id)', after);
-    }
-    const rows = await qb
-      .orderBy('m.created_at', 'DESC')
-      .addOrderBy('m.id', 'DESC')
-      .take(limit + 1)
-      .getMany();
-    return toPage(rows, limit, (a) => this.toResponse(a));
+    return readPage(qb, query, BY_CREATED_AT, (a) => this.toResponse(a));
   }
 
   /**

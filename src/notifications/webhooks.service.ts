@@ -18,7 +18,7 @@ import { canTransitionWebhookEvent } from './webhook-event.state-machine';
 import { Clock } from '../common/clock';
 import { DomainError } from '../common/errors/domain.error';
 import { ErrorCode } from '../common/errors/error-code';
-import { decodeCursor, toPage } from '../common/http/pagination';
+import { BY_CREATED_AT, readPage } from '../common/http/pagination';
 
 function toEventDto(e: WebhookEvent): WebhookEventDto {
   return {
@@ -49,21 +49,13 @@ export class WebhooksService {
   ) {}
 
   async list(query: ListWebhookEventsQueryDto): Promise<WebhookEventsPageDto> {
-    const limit = query.limit ?? 20;
     const qb = this.dataSource.getRepository(WebhookEvent).createQueryBuilder('e');
     if (query.invoiceId) qb.andWhere('e.invoice_id = :invoiceId', { invoiceId: query.invoiceId });
     if (query.status) qb.andWhere('e.status = :status', { status: query.status });
     if (query.createdFrom)
       qb.andWhere('e.created_at >= :from', { from: new Date(query.createdFrom) });
     if (query.createdTo) qb.andWhere('e.created_at < :to', { to: new Date(query.createdTo) });
-    if (query.cursor)
-      qb.andWhere('(e.created_at, e.id) < (:createdAt, :id)', decodeCursor(query.cursor));
-    const rows = await qb
-      .orderBy('e.created_at', 'DESC')
-      .addOrderBy('e.id', 'DESC')
-      .take(limit + 1)
-      .getMany();
-    return toPage(rows, limit, toEventDto);
+    return readPage(qb, query, BY_CREATED_AT, toEventDto);
   }
 
   async get(id: string): Promise<WebhookEventDetailDto> {

@@ -39,6 +39,6 @@ export class ReconciliationController {
   @ApiEnvelope(ReconciliationRunsPageDto, { description: 'One page of run reports' })
   @ApiErrors(400)
   runs(@Query() query: ListRunsQueryDto): Promise<ReconciliationRunsPageDto> {
-    return this.reconciliation.listRuns(query.limit ?? 20, query.cursor);
+    return this.reconciliation.listRuns(query);
   }
 }

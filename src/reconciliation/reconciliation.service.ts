@@ -16,7 +16,7 @@ import { PaymeCallbacksService } from '../callbacks/payme/payme-callbacks.servic
 import { UzumCallbacksService } from '../callbacks/uzum/uzum-callbacks.service';
 import { Clock } from '../common/clock';
 import { DomainError } from '../common/errors/domain.error';
-import { decodeCursor, Page, toPage } from '../common/http/pagination';
+import { Page, readPage } from '../common/http/pagination';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { InvoiceExpiryService } from '../invoices/invoice-expiry.service';
 import { InvoiceStatus } from '../invoices/invoice-status.enum';
@@ -94,21 +94,12 @@ export class ReconciliationService implements OnApplicationBootstrap {
     }
   }
 
-  async listRuns(limit: number, cursor?: string): Promise<Page<ReconciliationRunDto>> {
-    const qb = this.dataSource.manager.createQueryBuilder(ReconciliationRun, 'r');
-    if (cursor !== undefined) {
-      const { createdAt, id } = decodeCursor(cursor);
-      qb.where('(r.started_at, r.id) < (:createdAt, :id)', { createdAt, id });
-    }
-    const rows = await qb
-      .orderBy('r.started_at', 'DESC')
-      .addOrderBy('r.id', 'DESC')
-      .take(limit + 1)
-      .getMany();
-    return toPage(
-      rows.map((run) => ({ run, createdAt: run.startedAt, id: run.id })),
-      limit,
-      ({ run }) => toRunResponse(run),
+  async listRuns(page: { limit?: number; cursor?: string }): Promise<Page<ReconciliationRunDto>> {
+    return readPage(
+      this.dataSource.manager.createQueryBuilder(ReconciliationRun, 'r'),
+      page,
+      { column: 'started_at', of: (run) => run.startedAt },
+      toRunResponse,
     );
   }
 

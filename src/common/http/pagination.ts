@@ -1,6 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import type { ObjectLiteral, SelectQueryBuilder } from 'typeorm';
 
 import { DomainError } from '../errors/domain.error';
 import { ErrorCode } from '../errors/error-code';
@@ -64,4 +65,50 @@ export function toPage<R extends PagePosition, T>(
     items: items.map(map),
     nextCursor: rows.length > limit && last ? encodeCursor(last) : null,
   };
+}
+
+/** The order of a list, newest first: its column, and a row's value of it (ties broken by id). */
+export interface NewestFirst<R> {
+  column: string;
+  of: (row: R) => Date;
+}
+
+export const BY_CREATED_AT: NewestFirst<{ createdAt: Date }> = {
+  column: 'created_at',
+  of: (row) => row.createdAt,
+};
+
+const DEFAULT_PAGE_SIZE = 20;
+
+/**
+ * One page of `qb`'s rows (its filters already applied), newest first, after the cursor: the one
+ * place where the cursor's condition, the sort that must match it and the extra row that tells
+ * whether another page follows are written.
+ */
+export async function readPage<R extends ObjectLiteral & { id: string }, T>(
+  qb: SelectQueryBuilder<R>,
+  query: { cursor?: string; limit?: number },
+  order: NewestFirst<R>,
+  map: (row: R) => T,
+): Promise<Page<T>> {
+  const limit = query.limit ?? DEFAULT_PAGE_SIZE;
+  const column = `${qb.alias}.${order.column}`;
+  const id = `${qb.alias}.id`;
+  if (query.cursor !== undefined) {
+    const after = decodeCursor(query.cursor);
+    qb.andWhere(`(${column}, ${id}) < (:afterAt, :afterId)`, {
+      afterAt: after.createdAt,
+      afterId: after.id,
+    });
+  }
+  const rows = await qb
+    .orderBy(column, 'DESC')
+    .addOrderBy(id, 'DESC')
+    .take(limit + 1)
+    .getMany();
+  return toPage(
+    rows.map((row) => ({ row, createdAt: order.of(row), id: row.id })),
+    limit,
+    ({ row }) => map(row),
+  );
 }

@@ -52,8 +52,12 @@ function mergePolicy(handler: object, policy: RoutePolicy, place: 'over' | 'unde
   Reflect.defineMetadata(FASTIFY_ROUTE_CONFIG_METADATA, { ...config, [POLICY]: merged }, handler);
 }
 
+/** The policy in a route's config (none for a route that sets none). */
+export function policyInConfig(config: unknown): RoutePolicy {
+  return (config as { [POLICY]?: RoutePolicy } | undefined)?.[POLICY] ?? NO_POLICY;
+}
+
 /** The matched route's policy (none for an unknown route). */
 export function routePolicy(request: FastifyRequest): RoutePolicy {
-  const config = request.routeOptions.config as { [POLICY]?: RoutePolicy } | undefined;
-  return config?.[POLICY] ?? NO_POLICY;
+  return policyInConfig(request.routeOptions.config);
 }

@@ -8,7 +8,7 @@ import { canonicalJson } from './canonical-json';
 import { IdempotencyService } from './idempotency.service';
 import { DomainError } from '../errors/domain.error';
 import { ErrorCode } from '../errors/error-code';
-import { RoutePolicy, routePolicy } from '../http/route-policy';
+import { RoutePolicy, policyInConfig } from '../http/route-policy';
 
 export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
@@ -36,17 +36,16 @@ export function Idempotent(options: { bodyField?: string } = {}): MethodDecorato
 const claimed = new WeakMap<FastifyRequest, { scope: string; key: string }>();
 
 /**
- * Stripe's semantics on @Idempotent routes, as two Fastify hooks around the handler. preHandler
- * (the body is parsed): claims the key for this body, or replays the stored answer byte for byte
- * without running the handler (422 for another body, 409 while the first is running). onSend (the
- * answer is serialized, not yet sent): stores a success with its exact bytes before the client
- * sees them, or frees the key after an error so that a retry runs again.
+ * Stripe's semantics on @Idempotent routes, as two hooks on those routes only (added as each
+ * route is registered, so other routes pay nothing). preHandler (the body is parsed): claims the
+ * key for this body, or replays the stored answer byte for byte without running the handler (422
+ * for another body, 409 while the first is running). onSend (the answer is serialized, not yet
+ * sent): stores a success with its exact bytes before the client sees them, or frees the key
+ * after an error (or when storing fails) so that a retry runs again.
  */
 export function registerIdempotency(fastify: FastifyInstance, keys: IdempotencyService): void {
-  fastify.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
-    const policy = routePolicy(request).idempotency;
-    if (!policy) return;
-    const key = keyOf(request, policy.bodyField);
+  const claim = async (request: FastifyRequest, reply: FastifyReply, bodyField: string | null) => {
+    const key = keyOf(request, bodyField);
     if (key === undefined) return;
     if (typeof key !== 'string' || !KEY_PATTERN.test(key)) {
       throw new DomainError(ErrorCode.ValidationError, [
@@ -57,34 +56,49 @@ export function registerIdempotency(fastify: FastifyInstance, keys: IdempotencyS
     const requestHash = createHash('sha256')
       .update(canonicalJson(request.body ?? null))
       .digest('hex');
-    const claim = await keys.claim(scope, key, requestHash);
-    if (claim.kind === 'replay') {
+    const outcome = await keys.claim(scope, key, requestHash);
+    if (outcome.kind === 'replay') {
       return reply
-        .status(claim.responseStatus)
+        .status(outcome.responseStatus)
         .header('idempotent-replayed', 'true')
         .type('application/json; charset=utf-8')
-        .send(claim.responseBody);
+        .send(outcome.responseBody);
     }
     claimed.set(request, { scope, key });
-  });
+  };
 
-  fastify.addHook('onSend', async (request: FastifyRequest, reply: FastifyReply, payload) => {
-    const claim = claimed.get(request);
-    if (!claim) return payload;
+  const settle = async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
+    const held = claimed.get(request);
+    if (!held) return payload;
     claimed.delete(request);
     if (reply.statusCode < 400 && typeof payload === 'string') {
       try {
-        await keys.complete(claim.scope, claim.key, reply.statusCode, payload);
+        await keys.complete(held.scope, held.key, reply.statusCode, payload);
         return payload;
       } catch (error) {
         // Not stored: free the key (so a retry runs again) and answer with the error instead.
-        await keys.release(claim.scope, claim.key);
+        await keys.release(held.scope, held.key);
         throw error;
       }
     }
-    await keys.release(claim.scope, claim.key);
+    await keys.release(held.scope, held.key);
     return payload;
+  };
+
+  fastify.addHook('onRoute', (route) => {
+    const policy = policyInConfig(route.config).idempotency;
+    if (!policy) return;
+    route.preHandler = [
+      ...asArray(route.preHandler),
+      (request: FastifyRequest, reply: FastifyReply) => claim(request, reply, policy.bodyField),
+    ];
+    route.onSend = [...asArray(route.onSend), settle];
   });
+}
+
+function asArray<T>(hooks: T | T[] | undefined): T[] {
+  if (hooks === undefined) return [];
+  return Array.isArray(hooks) ? hooks : [hooks];
 }
 
 function keyOf(request: FastifyRequest, bodyField: string | null): unknown {
