@@ -81,6 +81,13 @@ const INSERT_NEW_INVOICES: PreparedStatement = {
          RETURNING id, created_at, updated_at`,
 };
 
+/**
+ * Batches of new invoices running at once (never more than half the pool). Two keep batches large
+ * under load (measured: about 110 µs of PostgreSQL CPU per create with two, 160 with five) while a
+ * slow batch does not hold up every create.
+ */
+const INSERT_BATCHES_IN_FLIGHT = 2;
+
 /** When a new invoice's row was written (absent: not inserted; claimOrder finds out why). */
 interface InsertedInvoice {
   id: string;
@@ -93,10 +100,7 @@ type OrderClaim = { kind: 'existing'; invoice: Invoice } | { kind: 'new'; invoic
 @Injectable()
 export class InvoicesService {
   private readonly logger = new Logger(InvoicesService.name);
-  /**
-   * Concurrent creates share one INSERT (group commit; see StatementBatcher), with at most half
-   * the pool's connections busy with it, leaving the rest to every other query.
-   */
+  /** Concurrent creates share one INSERT (group commit; see StatementBatcher). */
   private readonly newInvoices: StatementBatcher<Invoice, InsertedInvoice | undefined>;
 
   constructor(
@@ -109,7 +113,10 @@ export class InvoicesService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     this.newInvoices = new StatementBatcher((invoices) => this.insertNewInvoices(invoices), {
-      concurrency: Math.max(1, Math.floor(config.database.poolSize / 2)),
+      concurrency: Math.min(
+        INSERT_BATCHES_IN_FLIGHT,
+        Math.max(1, Math.floor(config.database.poolSize / 2)),
+      ),
       maxBatch: 100,
     });
   }
