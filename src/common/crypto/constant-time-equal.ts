@@ -1,11 +1,19 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 
+const digest = (value: string): Buffer => createHash('sha256').update(value, 'utf8').digest();
+
 /**
- * Compares two secrets in time independent of where they differ and of their lengths
- * (both sides are hashed to 32 bytes first, so a length mismatch leaks nothing either).
+ * A constant-time check against one secret, its digest computed once: for a secret checked on
+ * every request (the service key). Both sides are hashed to 32 bytes, so neither where they differ
+ * nor a length mismatch leaks.
  */
+export function constantTimeMatcher(secret: string): (candidate: string) => boolean {
+  const expected = digest(secret);
+  return (candidate) =>
+    timingSafeEqual(digest(candidate), expected) && candidate.length === secret.length;
+}
+
+/** Compares two secrets in time independent of where they differ and of their lengths. */
 export function constantTimeEqual(a: string, b: string): boolean {
-  const ha = createHash('sha256').update(a, 'utf8').digest();
-  const hb = createHash('sha256').update(b, 'utf8').digest();
-  return timingSafeEqual(ha, hb) && a.length === b.length;
+  return constantTimeMatcher(b)(a);
 }

@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { FixedWindowRateLimiter } from './rate-limiter';
 import { routePolicy } from './route-policy';
 import { AppConfig } from '../../config/app-config';
-import { constantTimeEqual } from '../crypto/constant-time-equal';
+import { constantTimeMatcher } from '../crypto/constant-time-equal';
 import { DomainError } from '../errors/domain.error';
 import { ErrorCode } from '../errors/error-code';
 
@@ -37,6 +37,7 @@ type Hook = (request: FastifyRequest, reply: FastifyReply, done: (error?: Error)
  */
 export function serviceApiGate(config: AppConfig): Hook {
   const limiter = new FixedWindowRateLimiter();
+  const isServiceKey = constantTimeMatcher(config.serviceApiKey);
   return (request, reply, done) => {
     if (request.is404) return done();
     const path = routePath(request);
@@ -67,7 +68,7 @@ export function serviceApiGate(config: AppConfig): Hook {
       if (typeof presented !== 'string' || presented === '') {
         return done(new DomainError(ErrorCode.Unauthorized, [`Missing ${API_KEY_HEADER} header`]));
       }
-      if (!constantTimeEqual(presented, config.serviceApiKey)) {
+      if (!isServiceKey(presented)) {
         return done(new DomainError(ErrorCode.Unauthorized, [`Invalid ${API_KEY_HEADER}`]));
       }
     }
