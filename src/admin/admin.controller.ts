@@ -31,7 +31,9 @@ const FLASH: Record<string, string> = {
   deactivated: 'Merchant account deactivated: its checkouts stop.',
   delivered: 'Retried: the webhook was delivered.',
   undelivered: 'Retried: the receiver still did not accept it (see the attempts).',
-  'retry-refused': 'That webhook cannot be retried now (already delivered or being delivered).',
+  'retry-refused':
+    'That webhook cannot be retried now: already delivered, being delivered, or older than what ' +
+    'the app was already told of its order.',
   ran: 'Reconciliation run finished.',
   busy: 'A reconciliation run is already going on.',
 };

@@ -65,8 +65,10 @@ export class CallbackSupport {
     if (invoice.status === InvoiceStatus.Paid || invoice.status === InvoiceStatus.Refunded)
       return true;
     const rows = await m.query<unknown[]>(
-      `SELECT 1 FROM invoices WHERE source = $1 AND source_invoice_id = $2 AND status IN ('paid', 'refunded') AND id <> $3 LIMIT 1`,
-      [invoice.source, invoice.sourceInvoiceId, invoice.id],
+      `SELECT 1 FROM invoices
+        WHERE source = $1 AND business_id = $2 AND source_invoice_id = $3 AND status IN ('paid', 'refunded') AND id <> $4
+        LIMIT 1`,
+      [invoice.source, invoice.businessId, invoice.sourceInvoiceId, invoice.id],
     );
     return rows.length > 0;
   }

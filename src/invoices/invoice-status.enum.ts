@@ -16,4 +16,6 @@ export enum InvoiceStatusReason {
   Expired = 'expired',
   ProviderError = 'provider_error',
   CheckoutAbandoned = 'checkout_abandoned',
+  /** Closed because another invoice of its order was paid: the order's truth is that payment. */
+  Superseded = 'superseded',
 }

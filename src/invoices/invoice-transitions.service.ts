@@ -24,11 +24,6 @@ export type InvoicePatch = Partial<
 >;
 
 /**
- * Persists invoice transitions. Every status change of every module goes through `apply`, inside
- * the caller's transaction and on a row the caller has locked with `lock`, so the state machine's
- * rules are never bypassed and the outbox event is written in the same transaction as the change.
- */
-/**
  * The app hears of every change of an invoice it knows: paid, cancelled, failed, refunded. Not of
  * `creating → pending | failed`: the create call itself answered those.
  */
@@ -36,6 +31,14 @@ export function notifiesApp(from: InvoiceStatus, to: InvoiceStatus): boolean {
   return from !== InvoiceStatus.Creating && to !== InvoiceStatus.Pending;
 }
 
+/** What a persisted change tells the app: nothing, an event, or the payment that settles its order. */
+type Announcement = 'none' | 'event' | 'payment';
+
+/**
+ * Persists invoice transitions. Every status change of every module goes through `apply`, inside
+ * the caller's transaction and on a row the caller has locked with `lock`, so the state machine's
+ * rules are never bypassed and the outbox event is written in the same transaction as the change.
+ */
 @Injectable()
 export class InvoiceTransitions {
   constructor(private readonly clock: Clock) {}
@@ -51,17 +54,37 @@ export class InvoiceTransitions {
     return invoice;
   }
 
+  /**
+   * Moves a locked invoice to `to` through the state machine and writes what the app must hear in
+   * the same transaction. The app keys webhooks on the order, so its order's truth decides:
+   * - paying an invoice closes the order's other open invoices (cancelled, reason `superseded`,
+   *   without an event; their provider checkouts are annulled after commit) and supersedes their
+   *   undelivered events;
+   * - any other change of an invoice whose order another invoice has paid is silent.
+   * Every change that writes an event takes the order's lock first, so an order's events are
+   * written one at a time, in the order their changes commit, and the "paid elsewhere?" check
+   * cannot miss a payment committing at the same moment.
+   */
   async apply(
     manager: EntityManager,
     invoice: Invoice,
     to: InvoiceStatus,
     options: { at?: Date; reason?: InvoiceStatusReason | null; patch?: InvoicePatch } = {},
   ): Promise<Invoice> {
-    const notify = notifiesApp(invoice.status, to);
+    let announce: Announcement = notifiesApp(invoice.status, to) ? 'event' : 'none';
     const at = options.at ?? this.clock.now();
     applyInvoiceTransition(invoice, to, at, options.reason ?? null);
     Object.assign(invoice, options.patch ?? {});
-    return this.persist(manager, invoice, at, notify, {
+    if (announce !== 'none') {
+      await lockOrder(manager, invoice);
+      if (to === InvoiceStatus.Paid) {
+        announce = 'payment';
+        await this.closeSiblings(manager, invoice, at);
+      } else if (to !== InvoiceStatus.Refunded && (await this.paidByAnother(manager, invoice))) {
+        announce = 'none';
+      }
+    }
+    return this.persist(manager, invoice, at, announce, {
       status: invoice.status,
       statusReason: invoice.statusReason,
       paidAt: invoice.paidAt,
@@ -96,17 +119,59 @@ export class InvoiceTransitions {
         patch: { refundedAmount: total },
       });
     invoice.refundedAmount = total;
-    return this.persist(manager, invoice, at, true, { refundedAmount: total });
+    await lockOrder(manager, invoice);
+    return this.persist(manager, invoice, at, 'event', { refundedAmount: total });
+  }
+
+  /**
+   * The order's other pending invoices, closed silently because `paid` settled the order. One
+   * locked by someone else right now is skipped rather than waited for (no deadlock between two
+   * invoices of one order): whatever happens to it next is silent (`paidByAnother`) and a payment
+   * of it is refused (one order, one payment). A `creating` one (its checkout still being made
+   * upstream) is left to finish; it is then simply an open invoice of a paid order.
+   */
+  private async closeSiblings(manager: EntityManager, paid: Invoice, at: Date): Promise<void> {
+    const siblings = await manager
+      .createQueryBuilder(Invoice, 'i')
+      .setLock('pessimistic_write')
+      .setOnLocked('skip_locked')
+      .where('i.source = :source AND i.source_invoice_id = :order AND i.id <> :id', {
+        source: paid.source,
+        order: paid.sourceInvoiceId,
+        id: paid.id,
+      })
+      .andWhere('i.status = :pending', { pending: InvoiceStatus.Pending })
+      .getMany();
+    for (const sibling of siblings) {
+      applyInvoiceTransition(sibling, InvoiceStatus.Cancelled, at, InvoiceStatusReason.Superseded);
+      await this.persist(manager, sibling, at, 'none', {
+        status: sibling.status,
+        statusReason: sibling.statusReason,
+        cancelledAt: sibling.cancelledAt,
+      });
+      supersededCheckouts(manager).push(sibling);
+    }
+  }
+
+  /** True when another invoice of this invoice's order is paid (or was, and is now refunded). */
+  private async paidByAnother(manager: EntityManager, invoice: Invoice): Promise<boolean> {
+    const rows = await manager.query<unknown[]>(
+      `SELECT 1 FROM invoices
+        WHERE source = $1 AND source_invoice_id = $2 AND id <> $3 AND status IN ('paid', 'refunded')
+        LIMIT 1`,
+      [invoice.source, invoice.sourceInvoiceId, invoice.id],
+    );
+    return rows.length > 0;
   }
 
   private async persist(
     manager: EntityManager,
     invoice: Invoice,
     at: Date,
-    notify: boolean,
+    announce: Announcement,
     changes: Partial<Invoice>,
   ): Promise<Invoice> {
-    if (notify) invoice.notifyDelivered = false;
+    if (announce !== 'none') invoice.notifyDelivered = false;
     const result = await manager
       .createQueryBuilder()
       .update(Invoice)
@@ -117,7 +182,34 @@ export class InvoiceTransitions {
     const [row] = result.raw as { version: number; updated_at: Date }[];
     invoice.version = row.version;
     invoice.updatedAt = row.updated_at;
-    if (notify) await enqueueInvoiceEvent(manager, invoice, at);
+    if (announce !== 'none')
+      await enqueueInvoiceEvent(manager, invoice, at, {
+        supersedeSiblings: announce === 'payment',
+      });
     return invoice;
   }
+}
+
+/**
+ * Serialises the changes of one order (all its invoices) that tell the app something, until the
+ * caller's transaction ends. The two-key advisory lock space is the order's alone. Taken while
+ * holding the changing invoice's row lock; nothing waits for an invoice row while holding it
+ * (siblings are locked with SKIP LOCKED), so it cannot deadlock.
+ */
+async function lockOrder(manager: EntityManager, invoice: Invoice): Promise<void> {
+  await manager.query('SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))', [
+    invoice.source,
+    invoice.sourceInvoiceId,
+  ]);
+}
+
+const SUPERSEDED_CHECKOUTS = 'supersededCheckouts';
+
+/**
+ * The invoices this transaction closed as superseded, kept on its query runner until it commits
+ * (then SupersededCheckouts annuls their provider checkouts; a rollback discards the runner).
+ */
+export function supersededCheckouts(manager: EntityManager): Invoice[] {
+  const data = (manager.queryRunner?.data ?? {}) as Record<string, Invoice[] | undefined>;
+  return (data[SUPERSEDED_CHECKOUTS] ??= []);
 }

@@ -6,13 +6,14 @@ import { InvoiceTransitions } from './invoice-transitions.service';
 import { Invoice } from './invoice.entity';
 import { InvoicesController } from './invoices.controller';
 import { InvoicesService } from './invoices.service';
+import { SupersededCheckouts } from './superseded-checkouts.service';
 import { BillingModule } from '../billing/billing.module';
 import { MerchantsModule } from '../merchants/merchants.module';
 
 @Module({
   imports: [TypeOrmModule.forFeature([Invoice]), BillingModule, MerchantsModule],
   controllers: [InvoicesController],
-  providers: [InvoicesService, InvoiceTransitions, InvoiceExpiryService],
+  providers: [InvoicesService, InvoiceTransitions, InvoiceExpiryService, SupersededCheckouts],
   exports: [InvoicesService, InvoiceTransitions, InvoiceExpiryService],
 })
 export class InvoicesModule {}

@@ -56,7 +56,9 @@ const RECEIPT_REQUIRED = new Set(['multicard']);
 /**
  * Inserts new invoices, each unless its order is paid or already has an open invoice with its
  * provider (then that row is simply not returned), in one statement for a whole batch of creates
- * (StatementBatcher): the one way an invoice row is created.
+ * (StatementBatcher): the one way an invoice row is created. An order of another business fails
+ * the statement (the exclusion constraint ex_invoices_order_one_business); the batcher then runs
+ * the batch's creates one by one, so only that create fails.
  */
 const INSERT_NEW_INVOICES: PreparedStatement = {
   name: 'invoices_insert_new',
@@ -96,6 +98,22 @@ interface InsertedInvoice {
 }
 
 type OrderClaim = { kind: 'existing'; invoice: Invoice } | { kind: 'new'; invoice: Invoice };
+
+/** PostgreSQL's exclusion_violation: here, an order of another business (see INSERT_NEW_INVOICES). */
+function isExclusionViolation(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === '23P01';
+}
+
+/** 409 ORDER_OF_ANOTHER_BUSINESS: it names no business and none of its invoices. */
+export function orderOfAnotherBusiness(order: {
+  source: string;
+  sourceInvoiceId: string;
+}): DomainError {
+  return new DomainError(ErrorCode.OrderOfAnotherBusiness, [
+    `order ${order.sourceInvoiceId} of ${order.source} belongs to another business; ` +
+      'order ids are unique per source: use another sourceInvoiceId',
+  ]);
+}
 
 @Injectable()
 export class InvoicesService {
@@ -305,16 +323,22 @@ export class InvoicesService {
   ): Promise<OrderClaim> {
     for (let attempt = 0; attempt < 5; attempt++) {
       const invoice = this.newInvoice(dto, account, draft, local);
-      const inserted = await this.newInvoices.submit(invoice);
+      const inserted = await this.newInvoices.submit(invoice).catch((error: unknown) => {
+        if (isExclusionViolation(error)) throw orderOfAnotherBusiness(dto);
+        throw error;
+      });
       if (inserted) {
         invoice.createdAt = inserted.created_at;
         invoice.updatedAt = inserted.updated_at;
         return { kind: 'new', invoice };
       }
-      // Not inserted: the order is paid, or has an open invoice with this provider.
+      // Not inserted: the order is another business's, or paid, or has an open invoice with
+      // this provider.
+      await this.assertOrderOfBusiness(dto);
       const paid = await this.invoices.findOne({
         where: {
           source: dto.source,
+          businessId: dto.businessId,
           sourceInvoiceId: dto.sourceInvoiceId,
           status: In([InvoiceStatus.Paid, InvoiceStatus.Refunded]),
         },
@@ -331,6 +355,7 @@ export class InvoicesService {
       const open = await this.invoices.findOne({
         where: {
           source: dto.source,
+          businessId: dto.businessId,
           sourceInvoiceId: dto.sourceInvoiceId,
           provider: account.provider,
           status: In([InvoiceStatus.Creating, InvoiceStatus.Pending]),
@@ -356,6 +381,29 @@ export class InvoicesService {
     throw new DomainError(ErrorCode.InvoiceCreationInProgress, [
       `order ${dto.sourceInvoiceId} is changing under concurrent requests; retry`,
     ]);
+  }
+
+  /**
+   * An order id belongs to the one business that first used it (within its source): another
+   * business's create is refused with 409 ORDER_OF_ANOTHER_BUSINESS, telling nothing of that
+   * business's invoices. Checkout sessions ask the same before they are created.
+   */
+  async assertOrderOfBusiness(order: {
+    source: string;
+    businessId: string;
+    sourceInvoiceId: string;
+  }): Promise<void> {
+    const other = await this.invoices
+      .createQueryBuilder('i')
+      .select('1')
+      .where('i.source = :source AND i.source_invoice_id = :order AND i.business_id <> :business', {
+        source: order.source,
+        order: order.sourceInvoiceId,
+        business: order.businessId,
+      })
+      .limit(1)
+      .getRawOne<unknown>();
+    if (other) throw orderOfAnotherBusiness(order);
   }
 
   private newInvoice(

@@ -43,14 +43,20 @@ export interface DispatcherState {
 }
 
 const BATCH = 100;
+
+/** A 2xx answer: the receiver has the event. */
+function isDelivered(result: DeliveryResult): boolean {
+  return result.status !== null && result.status >= 200 && result.status < 300;
+}
 const LANES = 4;
 
 /**
  * Delivers the outbox. Claims due events with FOR UPDATE SKIP LOCKED under a lease, so any number
  * of processes share the work and an event held by a process that died is picked up again when
  * its lease runs out. Woken right after every commit that writes an event (PostgreSQL NOTIFY is
- * delivered on commit), and by an interval as a safety net. An invoice's events go out one at a
- * time in sequence: a newer one waits while an older one is undelivered (and not dead).
+ * delivered on commit), and by an interval as a safety net. An order's events (all its invoices')
+ * go out one at a time in the order they were written: a newer one waits while an older one is
+ * undelivered (and not dead) or in flight.
  */
 @Injectable()
 export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestroy {
@@ -177,9 +183,14 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
          SELECT e.id FROM webhook_events e
           WHERE e.status = 'pending' AND e.next_attempt_at <= $1 AND (e.leased_until IS NULL OR e.leased_until < $1)
             AND ($4::uuid IS NULL OR e.id = $4)
+            -- An order's events go out in the order they were written, one at a time: none while
+            -- an older one of the order is undelivered (and not dead), or while any other is in
+            -- flight (one superseded while in flight included).
             AND NOT EXISTS (
               SELECT 1 FROM webhook_events older
-               WHERE older.invoice_id = e.invoice_id AND older.status = 'pending' AND older.sequence < e.sequence)
+               WHERE older.source = e.source AND older.source_invoice_id = e.source_invoice_id
+                 AND older.id <> e.id
+                 AND ((older.status = 'pending' AND older.seq < e.seq) OR older.leased_until >= $1))
           ORDER BY e.next_attempt_at, e.sequence
           LIMIT $2
           FOR UPDATE SKIP LOCKED
@@ -208,11 +219,63 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
     return { event, result, startedAt };
   }
 
-  /** Writes every outcome of a batch in one transaction: events, attempts, invoices' delivery flag. */
+  /**
+   * Writes the outcomes of a batch. One statement for the whole batch; if the database refuses it,
+   * each outcome is written alone, so one that cannot be stored never holds back the others (which
+   * would stay leased and be sent again when their lease ran out); one that still fails is written
+   * without the receiver's words. Only when even that fails (the database is gone) does an event
+   * stay leased, to be delivered again after its lease: at least once, never lost.
+   */
   private async record(outcomes: Outcome[]): Promise<void> {
+    for (const { result } of outcomes) {
+      if (isDelivered(result)) this.state.delivered++;
+      else this.state.failed++;
+    }
+    try {
+      await this.writeOutcomes(outcomes);
+      return;
+    } catch (error) {
+      if (outcomes.length === 1) return this.recordWithoutAnswer(outcomes[0], error);
+      this.logger.warn(
+        { err: error, events: outcomes.length },
+        'Recording a batch failed; recording its outcomes one by one',
+      );
+    }
+    for (const outcome of outcomes) {
+      try {
+        await this.writeOutcomes([outcome]);
+      } catch (error) {
+        await this.recordWithoutAnswer(outcome, error);
+      }
+    }
+  }
+
+  private async recordWithoutAnswer(outcome: Outcome, cause: unknown): Promise<void> {
+    this.logger.warn(
+      { err: cause, eventId: outcome.event.id },
+      'Recording an outcome failed; recording it without the answer',
+    );
+    const result: DeliveryResult = {
+      ...outcome.result,
+      snippet: null,
+      error: outcome.result.error === null ? null : 'unrecordable error text',
+      retryAfter: undefined,
+    };
+    try {
+      await this.writeOutcomes([{ ...outcome, result }]);
+    } catch (error) {
+      this.logger.error(
+        { err: error, eventId: outcome.event.id },
+        'Could not record a delivery outcome; the event will be retried when its lease ends',
+      );
+    }
+  }
+
+  /** Writes outcomes in one statement (atomic): events, attempts, invoices' delivery flag. */
+  private async writeOutcomes(outcomes: Outcome[]): Promise<void> {
     const now = this.clock.nowMs();
     const events = outcomes.map(({ event, result }) => {
-      const delivered = result.status !== null && result.status >= 200 && result.status < 300;
+      const delivered = isDelivered(result);
       const gone = result.status === 410;
       const delay =
         delivered || gone
@@ -227,8 +290,6 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
         : gone || delay === null
           ? WebhookEventStatus.Dead
           : WebhookEventStatus.Pending;
-      if (delivered) this.state.delivered++;
-      else this.state.failed++;
       return {
         id: event.id,
         status,
@@ -254,7 +315,9 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
     // snapshot from before it, so the invoices' check counts this batch's deliveries explicitly.
     await this.dataSource.query(
       `WITH updated_events AS (
-         UPDATE webhook_events w SET status = r.status, next_attempt_at = r.next_attempt_at, leased_until = NULL,
+         -- An event superseded while in flight stays superseded (never retried), with its outcome.
+         UPDATE webhook_events w SET status = CASE WHEN w.status = 'pending' THEN r.status ELSE w.status END,
+                next_attempt_at = r.next_attempt_at, leased_until = NULL,
                 last_status = r.last_status, last_error = r.last_error, delivered_at = r.delivered_at, updated_at = now()
            FROM jsonb_to_recordset($1::jsonb)
              AS r(id uuid, status text, next_attempt_at timestamptz, last_status int, last_error text, delivered_at timestamptz)
@@ -271,7 +334,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
           WHERE i.id = ANY($3::uuid[])
             AND NOT EXISTS (
               SELECT 1 FROM webhook_events e
-               WHERE e.invoice_id = i.id AND e.status <> 'delivered' AND e.id <> ALL($4::uuid[]))
+               WHERE e.invoice_id = i.id AND e.status IN ('pending', 'dead') AND e.id <> ALL($4::uuid[]))
          RETURNING i.id
        )
        SELECT (SELECT count(*) FROM updated_events) AS events, (SELECT count(*) FROM inserted_attempts) AS attempts,

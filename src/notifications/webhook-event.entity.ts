@@ -3,6 +3,7 @@ import {
   Column,
   CreateDateColumn,
   Entity,
+  Generated,
   Index,
   JoinColumn,
   ManyToOne,
@@ -17,6 +18,11 @@ export enum WebhookEventStatus {
   Pending = 'pending',
   Delivered = 'delivered',
   Dead = 'dead',
+  /**
+   * Never to be sent (again): another invoice of its order was paid, so this older state of the
+   * order would contradict what the app must end with.
+   */
+  Superseded = 'superseded',
 }
 
 /**
@@ -25,7 +31,9 @@ export enum WebhookEventStatus {
  */
 @Entity({ name: 'webhook_events' })
 @Unique('uq_webhook_events_invoice_sequence', ['invoiceId', 'sequence'])
-@Check('chk_webhook_events_status', "status IN ('pending', 'delivered', 'dead')")
+@Check('chk_webhook_events_status', "status IN ('pending', 'delivered', 'dead', 'superseded')")
+// The order's events: superseding a paid order's stale events, one delivery in flight per order.
+@Index('ix_webhook_events_order', ['source', 'sourceInvoiceId', 'seq'])
 @Index('ix_webhook_events_due', ['nextAttemptAt'], { where: "status = 'pending'" })
 @Index('ix_webhook_events_created_at_id', ['createdAt', 'id'])
 export class WebhookEvent {
@@ -38,6 +46,21 @@ export class WebhookEvent {
 
   @Column('uuid')
   invoiceId: string;
+
+  /** The order (`source`, `sourceInvoiceId`) the invoice belongs to: apps key webhooks on it. */
+  @Column('text')
+  source: string;
+
+  @Column('text')
+  sourceInvoiceId: string;
+
+  /**
+   * Written order across all events. Events of one order are written under the order's lock
+   * (InvoiceTransitions), so among them this is also the order their changes committed in.
+   */
+  @Column('bigint')
+  @Generated('increment')
+  seq: string;
 
   @Column('text')
   type: string;

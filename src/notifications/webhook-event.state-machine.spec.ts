@@ -6,6 +6,8 @@ const ALLOWED = new Set([
   `${S.Pending}>${S.Delivered}`,
   `${S.Pending}>${S.Dead}`,
   `${S.Dead}>${S.Pending}`,
+  `${S.Pending}>${S.Superseded}`,
+  `${S.Dead}>${S.Superseded}`,
 ]);
 
 describe('webhook event state machine', () => {

@@ -13,6 +13,22 @@ export interface DeliveryResult {
 }
 
 const SNIPPET_BYTES = 1024;
+/** Past this much of an answer's body we stop reading it: its status is all that counts. */
+const MAX_READ_BYTES = 64 * 1024;
+const ERROR_CHARS = 500;
+// eslint-disable-next-line no-control-regex
+const UNSTORABLE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/**
+ * What a receiver answered, made safe to store whatever its bytes were: decoded as UTF-8 (invalid
+ * sequences become U+FFFD), control characters but tab and line breaks dropped (PostgreSQL text
+ * and jsonb refuse NUL), no lone surrogates, at most `maxChars` characters.
+ */
+export function storableText(text: string, maxChars: number): string {
+  const cut = text.replace(UNSTORABLE, '').slice(0, maxChars);
+  return cut.replace(LONE_SURROGATE, '\uFFFD');
+}
 
 /**
  * POSTs webhook bodies over keep-alive connections, with a timeout, without following redirects,
@@ -64,26 +80,33 @@ export class WebhookSender {
         (response: IncomingMessage) => {
           const chunks: Buffer[] = [];
           let size = 0;
-          response.on('data', (chunk: Buffer) => {
-            if (size < SNIPPET_BYTES) chunks.push(chunk);
-            size += chunk.length;
-          });
-          response.on('end', () =>
+          const answered = (): void =>
             finish({
               status: response.statusCode ?? null,
-              snippet: Buffer.concat(chunks).subarray(0, SNIPPET_BYTES).toString('utf8'),
+              snippet: storableText(
+                Buffer.concat(chunks).subarray(0, SNIPPET_BYTES).toString('utf8'),
+                SNIPPET_BYTES,
+              ),
               error: null,
               retryAfter:
                 typeof response.headers['retry-after'] === 'string'
-                  ? response.headers['retry-after']
+                  ? response.headers['retry-after'].slice(0, 100)
                   : undefined,
-            }),
-          );
+            });
+          response.on('data', (chunk: Buffer) => {
+            if (size < SNIPPET_BYTES) chunks.push(chunk);
+            size += chunk.length;
+            if (size > MAX_READ_BYTES) {
+              answered();
+              response.destroy();
+            }
+          });
+          response.on('end', answered);
           response.on('error', (error) =>
             finish({
               status: response.statusCode ?? null,
               snippet: null,
-              error: error.message,
+              error: storableText(error.message, ERROR_CHARS),
               retryAfter: undefined,
             }),
           );
@@ -100,7 +123,7 @@ export class WebhookSender {
         finish({
           status: null,
           snippet: null,
-          error: error.message.slice(0, 500),
+          error: storableText(error.message, ERROR_CHARS),
           retryAfter: undefined,
         }),
       );

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 
 import {
   JobsStatusDto,
@@ -78,7 +78,13 @@ export class WebhooksService {
     };
   }
 
-  /** Attempts the event now; a dead event is revived first. A delivered one is refused (409). */
+  /**
+   * Attempts the event now; a dead event is revived first. Refused (409) for one already
+   * delivered, one being delivered, and one that would tell the app an older state of its order
+   * than it already has: superseded by the order's payment, or older than an event of the same
+   * order that was delivered (or is being delivered) since. The order's newer events are locked
+   * while deciding, so a dispatcher cannot start one of them between the check and the revival.
+   */
   async retry(id: string): Promise<WebhookEventDetailDto> {
     const now = this.clock.now();
     await this.dataSource.transaction(async (m) => {
@@ -100,6 +106,12 @@ export class WebhooksService {
           `webhook event ${id} is being delivered right now`,
         ]);
       }
+      if (event.status === WebhookEventStatus.Superseded) {
+        throw new DomainError(ErrorCode.WebhookSuperseded, [
+          `webhook event ${id} was superseded: another invoice of order ${event.sourceInvoiceId} was paid, and the app was told so`,
+        ]);
+      }
+      await this.assertNewestOfOrder(m, event, now);
       // A dead event comes back to pending (the state machine allows dead → pending).
       if (
         event.status === WebhookEventStatus.Dead &&
@@ -117,6 +129,40 @@ export class WebhooksService {
     });
     await this.dispatcher.deliverNow(id);
     return this.get(id);
+  }
+
+  private async assertNewestOfOrder(
+    m: EntityManager,
+    event: WebhookEvent,
+    now: Date,
+  ): Promise<void> {
+    const newer = await m
+      .createQueryBuilder(WebhookEvent, 'n')
+      .setLock('pessimistic_write')
+      .where('n.source = :source AND n.source_invoice_id = :order AND n.seq > :seq', {
+        source: event.source,
+        order: event.sourceInvoiceId,
+        seq: event.seq,
+      })
+      .orderBy('n.seq', 'DESC')
+      .getMany();
+    const told = newer.find((n) => n.status === WebhookEventStatus.Delivered);
+    if (told) {
+      throw new DomainError(
+        ErrorCode.WebhookSuperseded,
+        [
+          `webhook event ${event.id} is older than event ${told.id} of the same order, already delivered; ` +
+            'sending it now would tell the app an older state of its order',
+        ],
+        { newerEventId: told.id },
+      );
+    }
+    const inFlight = newer.find((n) => n.leasedUntil !== null && n.leasedUntil > now);
+    if (inFlight) {
+      throw new DomainError(ErrorCode.WebhookDeliveryInProgress, [
+        `a newer event of the same order (${inFlight.id}) is being delivered right now; retry after it`,
+      ]);
+    }
   }
 
   async stuck(limit = 100): Promise<StuckInvoicesDto> {
@@ -142,7 +188,7 @@ export class WebhooksService {
               (array_agg(e.id ORDER BY e.sequence))[1] AS oldest_event_id,
               min(e.created_at) AS oldest_event_at,
               (array_agg(e.last_error ORDER BY e.updated_at DESC))[1] AS last_error
-         FROM invoices i JOIN webhook_events e ON e.invoice_id = i.id AND e.status <> 'delivered'
+         FROM invoices i JOIN webhook_events e ON e.invoice_id = i.id AND e.status IN ('pending', 'dead')
         WHERE i.notify_delivered = false
         GROUP BY i.id
         ORDER BY min(e.created_at)

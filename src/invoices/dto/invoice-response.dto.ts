@@ -40,7 +40,10 @@ export class InvoiceResponseDto {
     type: String,
     nullable: true,
     example: null,
-    description: 'Why it reached its state (e.g. expired)',
+    description:
+      'Why it reached its state: expired, cancelled_by_merchant, provider_error, checkout_abandoned, ' +
+      'or superseded (cancelled because another invoice of the same order was paid; the app is not ' +
+      'notified of it, since its order is paid)',
   })
   statusReason: string | null;
 

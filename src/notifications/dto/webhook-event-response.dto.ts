@@ -2,6 +2,9 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsISO8601, IsOptional, IsUUID } from 'class-validator';
 
 import { PageQueryDto } from '../../common/http/pagination';
+import { WebhookEventStatus } from '../webhook-event.entity';
+
+const WEBHOOK_EVENT_STATUSES = Object.values(WebhookEventStatus);
 
 export class WebhookAttemptDto {
   @ApiProperty({ type: 'integer', example: 1 })
@@ -42,7 +45,7 @@ export class WebhookEventDto {
   })
   sequence: number;
 
-  @ApiProperty({ enum: ['pending', 'delivered', 'dead'] })
+  @ApiProperty({ enum: WEBHOOK_EVENT_STATUSES })
   status: string;
 
   @ApiProperty({ type: 'integer' })
@@ -89,9 +92,9 @@ export class ListWebhookEventsQueryDto extends PageQueryDto {
   @IsUUID('all')
   invoiceId?: string;
 
-  @ApiPropertyOptional({ enum: ['pending', 'delivered', 'dead'] })
+  @ApiPropertyOptional({ enum: WEBHOOK_EVENT_STATUSES })
   @IsOptional()
-  @IsIn(['pending', 'delivered', 'dead'])
+  @IsIn(WEBHOOK_EVENT_STATUSES)
   status?: string;
 
   @ApiPropertyOptional({ format: 'date-time' })
