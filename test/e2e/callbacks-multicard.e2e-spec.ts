@@ -237,6 +237,9 @@ describe('Multicard success callback (multicard.md §6.1, over real HTTP)', () =
         [uuid],
       );
       expect(txn.state).toBe('reversed');
+      // A resent success callback of that payment is still the payment we accepted: success.
+      expect((await callback(inv.id, { uuid })).text).toBe('{"success":true}');
+      expect(await events(inv.id)).toBe(2);
     });
 
     it('revert with a valid signature that the Multicard API does not confirm (the payment is still success) → nothing changes', async () => {
