@@ -257,6 +257,38 @@ describe('Multicard success callback (multicard.md §6.1, over real HTTP)', () =
       expect(txn.state).toBe('completed');
     });
 
+    it("revert of another payment of the invoice (a double payment we refused, which Multicard reverted) leaves the invoice's own payment paid", async () => {
+      const inv = await payAtMulticard();
+      // A second Multicard invoice for the same invoice id, paid: our callback refuses it (the
+      // order is paid), so Multicard reverts that payment and says so in a status webhook.
+      const auth = await send(t.baseUrl, '/sandbox/multicard/auth', {
+        method: 'POST',
+        json: { application_id: C.applicationId, secret: C.secret },
+      });
+      const second = await send(t.baseUrl, '/sandbox/multicard/payment/invoice', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${auth.body.token}` },
+        json: {
+          store_id: C.storeId,
+          amount: 500000,
+          invoice_id: inv.id,
+          callback_url: `${t.baseUrl}/api/callbacks/multicard/${accountId}`,
+          ofd: ofdFor(500000),
+        },
+      });
+      const other = second.body.data.uuid as string;
+      await press(t.baseUrl, second.body.data.checkout_url as string, 'Pay');
+      const reverted = await send(t.baseUrl, `/sandbox/multicard/payment/${other}`, {
+        headers: { authorization: `Bearer ${auth.body.token}` },
+      });
+      expect(reverted.body.data.status).toBe('revert');
+
+      expect((await statusHook(inv.id, other, 'revert')).status).toBe(200);
+      expect(await invoiceOf(inv.id)).toMatchObject({ status: 'paid', refundedAmount: 0 });
+      expect(await events(inv.id)).toBe(1);
+      expect(await refundsTable(inv.id)).toEqual([]);
+    });
+
     it('a wrong sign → 403 and nothing changes', async () => {
       const inv = await payAtMulticard();
       await refundAtMulticard(inv.providerUuid);

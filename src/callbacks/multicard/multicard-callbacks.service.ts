@@ -3,7 +3,6 @@ import { Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 
 import { PaidDetails } from '../../billing/payment-provider.interface';
-import { ProviderError } from '../../billing/provider.error';
 import { MulticardProvider } from '../../billing/providers/multicard/multicard.provider';
 import {
   multicardStatusSign,
@@ -113,8 +112,8 @@ export class MulticardCallbacksService {
    * The optional status webhook (multicard.md §6.2), signed sha1(uuid + invoice_id + amount +
    * secret), sent on every status change to the URL set in Multicard's cabinet. `success` for an
    * invoice still pending is the payment (its success callback was lost); `revert` of a paid one is
-   * a refund made at Multicard: the invoice becomes refunded and the app is told (settling our own
-   * refund of it if one is pending). The signature does not cover `status`, so these two move money
+   * a refund made at Multicard of the payment we hold: the invoice becomes refunded and the app is
+   * told (settling our own refund of it if one is pending). The signature does not cover `status`, so these two move money
    * only once Multicard's API (`GET /payment/{uuid}`) reports the same status; otherwise nothing
    * changes. Other statuses change nothing. Any 2xx accepts; a wrong signature gets 403, and an API
    * we cannot ask right now 503 (Multicard retries five times; a forgery never succeeds).
@@ -172,6 +171,10 @@ export class MulticardCallbacksService {
       }
       if (status === 'revert') {
         if (!confirmed) return answer(200, 'revert_not_confirmed', invoice.id);
+        // Only the payment we hold: another payment of this invoice that was reverted (one we
+        // refused as a double payment) leaves ours paid.
+        const ours = known ? known.invoiceId === invoice.id : invoice.providerRef === uuid;
+        if (!ours) return answer(200, 'revert_of_another_payment', invoice.id);
         if (known && known.state === ProviderTransactionState.Completed) {
           known.state = ProviderTransactionState.Reversed;
           known.cancelledMs = this.clock.nowMs();
@@ -215,7 +218,8 @@ export class MulticardCallbacksService {
   /**
    * What Multicard's API says of the payment a status webhook names: 'confirmed' when it reports
    * the same status for this invoice, 'unconfirmed' when it does not (or knows no such payment),
-   * 'unavailable' when it could not be asked (the webhook is then answered non-2xx and retried).
+   * 'unavailable' when it could not be asked or refused to answer (the webhook is then answered
+   * non-2xx and Multicard retries it).
    */
   private async confirmStatus(
     caller: CallbackAccount,
@@ -230,7 +234,9 @@ export class MulticardCallbacksService {
       );
       return multicardConfirmsStatus(payment, status, invoiceRef) ? 'confirmed' : 'unconfirmed';
     } catch (error) {
-      if (error instanceof ProviderError && error.reason === 'declined') return 'unconfirmed';
+      // Refused, unreachable or unreadable: nothing is known, so nothing is acknowledged either
+      // (a 2xx would end Multicard's retries). An unknown payment is not an error: findPayment
+      // returns null for it.
       this.logger.warn(
         { merchantAccountId: caller.account.id, err: error },
         'Multicard status webhook could not be confirmed with the API',
