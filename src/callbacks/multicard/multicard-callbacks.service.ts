@@ -113,10 +113,11 @@ export class MulticardCallbacksService {
    * secret), sent on every status change to the URL set in Multicard's cabinet. `success` for an
    * invoice still pending is the payment (its success callback was lost); `revert` of a paid one is
    * a refund made at Multicard of the payment we hold: the invoice becomes refunded and the app is
-   * told (settling our own refund of it if one is pending). The signature does not cover `status`, so these two move money
-   * only once Multicard's API (`GET /payment/{uuid}`) reports the same status; otherwise nothing
-   * changes. Other statuses change nothing. Any 2xx accepts; a wrong signature gets 403, and an API
-   * we cannot ask right now 503 (Multicard retries five times; a forgery never succeeds).
+   * told (settling our own refund of it if one is pending). The signature does not cover `status`,
+   * so these two move money only once Multicard's API (`GET /payment/{uuid}`) reports the same
+   * status; otherwise nothing changes. Other statuses change nothing. Any 2xx accepts; a wrong
+   * signature gets 403, and an API we cannot ask right now 503 (Multicard retries five times; a
+   * forgery never succeeds).
    */
   async handleStatus(accountRef: string, body: unknown): Promise<CallbackReply> {
     const fields = (
