@@ -27,6 +27,7 @@ const PROVIDER_CLASSES = [MulticardProvider, ClickProvider, PaymeProvider, UzumP
     },
     PaymentProviderRegistry,
   ],
-  exports: [PaymentProviderRegistry, ProviderStatus],
+  // MulticardProvider too: its status webhook is confirmed with Multicard's API before it counts.
+  exports: [PaymentProviderRegistry, ProviderStatus, MulticardProvider],
 })
 export class BillingModule {}

@@ -10,12 +10,13 @@ import { PaymeCallbacksController } from './payme/payme-callbacks.controller';
 import { PaymeCallbacksService } from './payme/payme-callbacks.service';
 import { UzumCallbacksController } from './uzum/uzum-callbacks.controller';
 import { UzumCallbacksService } from './uzum/uzum-callbacks.service';
+import { BillingModule } from '../billing/billing.module';
 import { InvoicesModule } from '../invoices/invoices.module';
 import { MerchantsModule } from '../merchants/merchants.module';
 
 /** Provider → gateway: each provider's callback protocol under /api/callbacks/<provider>/<account>. */
 @Module({
-  imports: [InvoicesModule, MerchantsModule],
+  imports: [BillingModule, InvoicesModule, MerchantsModule],
   controllers: [
     ClickCallbacksController,
     PaymeCallbacksController,
@@ -30,6 +31,12 @@ import { MerchantsModule } from '../merchants/merchants.module';
     UzumCallbacksService,
     MulticardCallbacksService,
   ],
-  exports: [CallbackSupport, PaymeCallbacksService, UzumCallbacksService],
+  exports: [
+    CallbackSupport,
+    PaymeCallbacksService,
+    UzumCallbacksService,
+    MulticardCallbacksService,
+    ClickCallbacksService,
+  ],
 })
 export class CallbacksModule {}

@@ -4,7 +4,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/comm
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { CronJob } from 'cron';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 
 import { ReconciliationRunDto, toRunResponse } from './dto/reconciliation-run.dto';
 import { ReconciliationFinding, ReconciliationRun } from './reconciliation-run.entity';
@@ -12,6 +12,9 @@ import { PaidDetails } from '../billing/payment-provider.interface';
 import { PaymentProviderRegistry } from '../billing/payment-provider.registry';
 import { loadPaymentReference } from '../billing/payment-reference';
 import { CallbackSupport } from '../callbacks/callback-support.service';
+import { ClickCallbacksService } from '../callbacks/click/click-callbacks.service';
+import { FoundPayment } from '../callbacks/found-payment';
+import { MulticardCallbacksService } from '../callbacks/multicard/multicard-callbacks.service';
 import { PaymeCallbacksService } from '../callbacks/payme/payme-callbacks.service';
 import { UzumCallbacksService } from '../callbacks/uzum/uzum-callbacks.service';
 import { Clock } from '../common/clock';
@@ -52,6 +55,8 @@ export class ReconciliationService implements OnApplicationBootstrap {
     private readonly callbacks: CallbackSupport,
     private readonly payme: PaymeCallbacksService,
     private readonly uzum: UzumCallbacksService,
+    private readonly multicard: MulticardCallbacksService,
+    private readonly click: ClickCallbacksService,
     private readonly expiry: InvoiceExpiryService,
     private readonly refunds: RefundsService,
     private readonly clock: Clock,
@@ -232,7 +237,11 @@ export class ReconciliationService implements OnApplicationBootstrap {
     }
   }
 
-  /** The lost callback, applied: pending → paid through the state machine, outbox included. */
+  /**
+   * The lost callback, applied as the callback would have: the provider's payment recorded (so a
+   * late callback for it is acknowledged and a refund can find it), then pending → paid through
+   * the state machine, outbox included.
+   */
   private applyPaid(
     invoiceId: string,
     paid: PaidDetails,
@@ -250,13 +259,32 @@ export class ReconciliationService implements OnApplicationBootstrap {
           'mismatch',
           'the provider reports it paid, but another invoice of this order is paid: a double payment to refund',
         );
+      const recorded = await this.recordFoundPayment(m, invoice, paid);
+      if ('problem' in recorded)
+        return finding('mismatch', `${recorded.problem}. Not changed: review it`);
       await this.callbacks.markPaid(m, invoice, {
-        providerRef: paid.providerRef ?? invoice.providerRef,
+        providerRef: recorded.providerRef,
         cardPan: paid.cardPan,
         paymentSystem: paid.paymentSystem,
         receiptUrl: paid.receiptUrl,
       });
       return finding('changed', 'paid at the provider; the callback never arrived: marked paid');
     });
+  }
+
+  /** The provider's payment, recorded by its callbacks' owner (the providers that can be asked). */
+  private recordFoundPayment(
+    m: EntityManager,
+    invoice: Invoice,
+    paid: PaidDetails,
+  ): Promise<FoundPayment> {
+    switch (invoice.provider) {
+      case 'multicard':
+        return this.multicard.recordFoundPayment(m, invoice, paid);
+      case 'click':
+        return this.click.recordFoundPayment(m, invoice, paid);
+      default:
+        return Promise.resolve({ providerRef: paid.providerRef ?? invoice.providerRef });
+    }
   }
 }

@@ -3,20 +3,43 @@ import { randomUUID } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 
 import { Refund, RefundStatus } from './refund.entity';
+import { applyRefundTransition } from './refund.state-machine';
 import type { Invoice } from '../invoices/invoice.entity';
 
 /**
  * Records a refund made from the provider's side (Payme CancelTransaction of a performed
- * transaction, Uzum /reverse of a confirmed one) as a succeeded refund of whatever was still
- * unrefunded, in the caller's transaction, so `GET /api/refunds/by-invoice` lists every refund.
- * Call it before the invoice's refunded total is raised.
+ * transaction, Uzum /reverse of a confirmed one, Multicard's `revert`) that returned everything
+ * still unrefunded, in the caller's transaction with the invoice locked, so
+ * `GET /api/refunds/by-invoice` lists every refund. A refund of ours still pending (its answer
+ * lost) is part of that money: it is settled succeeded rather than counted a second time, and only
+ * the rest, if any, is recorded as the provider's own. The refunds recorded then add up to the
+ * payment, never more. Call it before the invoice's refunded total is raised.
  */
 export async function recordProviderSideRefund(
   manager: EntityManager,
   invoice: Invoice,
   at: Date,
 ): Promise<void> {
-  const amount = invoice.amount - invoice.refundedAmount;
+  let amount = invoice.amount - invoice.refundedAmount;
+  if (amount <= 0) return;
+  const pending = await manager.findOne(Refund, {
+    where: { invoiceId: invoice.id, status: RefundStatus.Pending },
+    lock: { mode: 'pessimistic_write' },
+  });
+  if (pending && pending.amount <= amount) {
+    applyRefundTransition(pending, RefundStatus.Succeeded, at);
+    await manager.update(
+      Refund,
+      { id: pending.id },
+      {
+        status: pending.status,
+        completedAt: pending.completedAt,
+        failureMessage: pending.failureMessage,
+        providerCode: pending.providerCode,
+      },
+    );
+    amount -= pending.amount;
+  }
   if (amount <= 0) return;
   await manager.insert(Refund, {
     id: randomUUID(),

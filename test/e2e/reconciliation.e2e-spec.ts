@@ -1,7 +1,9 @@
+import { multicardSuccessSign } from '../../src/billing/providers/multicard/multicard.protocol';
 import { Clock } from '../../src/common/clock';
 import { press } from '../support/browser-http';
-import { query } from '../support/database';
-import { TestApp, startTestApp } from '../support/test-app';
+import { completeCall, postClick } from '../support/click';
+import { countEvents, query } from '../support/database';
+import { TestApp, send, startTestApp } from '../support/test-app';
 import { Receiver, eventually, startReceiver } from '../support/webhook-receiver';
 import { invoiceBody } from '../factories/invoice.factory';
 import { SANDBOX_CREDENTIALS, merchantBody } from '../factories/merchant.factory';
@@ -115,6 +117,146 @@ describe('Reconciliation (DESIGN §3.5, over real HTTP against the Multicard san
     } finally {
       await t.request('/sandbox/click/_control', { method: 'POST', json: {} });
     }
+  });
+
+  it("Multicard: a reconciled payment is recorded like a callback's; Multicard's late success callback is answered success with no second effect, and the refund works", async () => {
+    const C = SANDBOX_CREDENTIALS.multicard;
+    const account = (await t.request('/api/merchants', { method: 'POST', json: merchantBody() }))
+      .body.data.id as string;
+    const inv = await paidWithLostCallback();
+    t.app.get(Clock).advance((PENDING_MINUTES + 1) * 60_000);
+    const report = await run();
+    expect(report.body.data.findings).toContainEqual(
+      expect.objectContaining({ id: inv.id, provider: 'multicard', outcome: 'changed' }),
+    );
+    const paid = await invoice(inv.id);
+    expect(paid.status).toBe('paid');
+    const uuid = paid.providerUuid as string;
+    // The payment uuid is recorded as the success callback would have recorded it.
+    expect(
+      await query(
+        t.databaseUrl,
+        `SELECT state, amount::int AS amount FROM provider_transactions
+          WHERE provider = 'multicard' AND provider_txn_id = $1 AND invoice_id = $2`,
+        [uuid, inv.id],
+      ),
+    ).toEqual([{ state: 'completed', amount: 250_000 }]);
+
+    // Multicard's success callback, arriving late (or resent after a timeout): answered with the
+    // protocol's success, byte for byte, and nothing happens a second time.
+    const late = {
+      store_id: C.storeId,
+      amount: 250_000,
+      invoice_id: inv.id,
+      billing_id: null,
+      payment_time: '2026-11-23 15:00:00',
+      phone: '998901234567',
+      card_pan: '860053******8829',
+      ps: 'uzcard',
+      card_token: 'tok',
+      uuid,
+      receipt_url: 'https://receipt.example/1',
+      sign: multicardSuccessSign(C.storeId, inv.id, '250000', C.secret),
+    };
+    for (let i = 0; i < 2; i++) {
+      const answer = await send(t.baseUrl, `/api/callbacks/multicard/${account}`, {
+        method: 'POST',
+        headers: { 'x-api-key': '' },
+        json: late,
+      });
+      expect(answer.status).toBe(200);
+      expect(answer.text).toBe('{"success":true}');
+    }
+    expect(await countEvents(t.databaseUrl, inv.id)).toBe(1);
+    expect(await invoice(inv.id)).toMatchObject({ status: 'paid', providerUuid: uuid });
+
+    const refund = await t.request('/api/refunds', {
+      method: 'POST',
+      json: { invoiceId: inv.id },
+    });
+    expect(refund.status).toBe(201);
+    expect(refund.body.data).toMatchObject({ amount: 250_000, status: 'succeeded' });
+    expect(await invoice(inv.id)).toMatchObject({ status: 'refunded', refundedAmount: 250_000 });
+  });
+
+  it("Click: a reconciled payment completes its prepared attempt, so Click's late Complete is answered 0 (no second effect) and the reversal works", async () => {
+    const C = SANDBOX_CREDENTIALS.click;
+    const account = (
+      await t.request('/api/merchants', {
+        method: 'POST',
+        json: merchantBody({ provider: 'click' }),
+      })
+    ).body.data.id as string;
+    await t.request('/sandbox/click/_control', { method: 'POST', json: { loseComplete: true } });
+    let inv: Record<string, any>;
+    try {
+      inv = (
+        await t.request('/api/invoices', {
+          method: 'POST',
+          json: invoiceBody({ provider: 'click', amount: 130_000, notifyUrl: receiver.url }),
+        })
+      ).body.data;
+      expect((await press(t.baseUrl, inv.checkoutUrl, 'Pay')).status).toBe(303);
+    } finally {
+      await t.request('/sandbox/click/_control', { method: 'POST', json: {} });
+    }
+    t.app.get(Clock).advance((PENDING_MINUTES + 1) * 60_000);
+    const report = await run();
+    expect(report.body.data.findings).toContainEqual(
+      expect.objectContaining({ id: inv.id, provider: 'click', outcome: 'changed' }),
+    );
+    const [attempt] = await query<{
+      state: string;
+      click_trans_id: string;
+      seq: string;
+      paydoc: string;
+      amount: string;
+    }>(
+      t.databaseUrl,
+      `SELECT state, provider_txn_id AS click_trans_id, seq::text AS seq,
+              details->>'clickPaydocId' AS paydoc, details->>'amount' AS amount
+         FROM provider_transactions WHERE provider = 'click' AND invoice_id = $1`,
+      [inv.id],
+    );
+    expect(attempt.state).toBe('completed');
+    // The invoice names the attempt as a Complete would have.
+    expect(await invoice(inv.id)).toMatchObject({
+      status: 'paid',
+      providerUuid: attempt.click_trans_id,
+    });
+
+    // Click's Complete for that attempt, arriving late (and again): answered 0, nothing repeated.
+    const complete = completeCall(
+      {
+        click_trans_id: attempt.click_trans_id,
+        service_id: C.serviceId,
+        click_paydoc_id: attempt.paydoc,
+        merchant_trans_id: inv.id,
+        amount: attempt.amount,
+        action: '0',
+        error: '0',
+        error_note: 'Success',
+        sign_time: '2026-11-23 12:00:00',
+      },
+      attempt.seq,
+    );
+    for (let i = 0; i < 2; i++) {
+      const answer = await postClick(t, account, complete, C.secretKey);
+      expect(answer.status).toBe(200);
+      expect(answer.text).toBe(
+        `{"click_trans_id":${attempt.click_trans_id},"merchant_trans_id":"${inv.id}","merchant_confirm_id":${attempt.seq},"error":0,"error_note":"Success"}`,
+      );
+    }
+    expect(await countEvents(t.databaseUrl, inv.id)).toBe(1);
+
+    // The reversal goes through Click's Merchant API with the recorded payment id.
+    const refund = await t.request('/api/refunds', {
+      method: 'POST',
+      json: { invoiceId: inv.id },
+    });
+    expect(refund.status).toBe(201);
+    expect(refund.body.data).toMatchObject({ amount: 130_000, status: 'succeeded' });
+    expect(await invoice(inv.id)).toMatchObject({ status: 'refunded', refundedAmount: 130_000 });
   });
 
   it('paid at the provider but held cancelled here → flagged as a mismatch, not flipped', async () => {

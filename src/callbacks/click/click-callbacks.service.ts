@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 
+import { PaidDetails } from '../../billing/payment-provider.interface';
 import {
   CLICK_COMPLETE,
   CLICK_PREPARE,
@@ -17,9 +18,12 @@ import { InvoiceStatus } from '../../invoices/invoice-status.enum';
 import { Invoice } from '../../invoices/invoice.entity';
 import { CallbackReply } from '../callback-reply';
 import { CallbackSupport } from '../callback-support.service';
-import { ProviderTransactionState } from '../provider-transaction.entity';
+import { FoundPayment } from '../found-payment';
+import { ProviderTransaction, ProviderTransactionState } from '../provider-transaction.entity';
 
 const PROVIDER = 'click';
+/** `details.completedBy` of an attempt whose payment reconciliation applied (its Complete lost). */
+const COMPLETED_BY_RECONCILIATION = 'reconciliation';
 
 /** A decision: Click's error code, and the id to answer with (our merchant_prepare_id). */
 interface Decision {
@@ -166,11 +170,16 @@ export class ClickCallbacksService {
       }
       return { error: ClickError.TransactionCancelled, prepareId: transaction.seq };
     }
-    // 6. Already confirmed (this attempt, or the order through anything else).
-    if (
-      transaction.state === ProviderTransactionState.Completed ||
-      (await this.support.orderAlreadyPaid(m, invoice))
-    ) {
+    // 6. Already confirmed (this attempt, or the order through anything else). An attempt that
+    // reconciliation completed (Click's payment found through the Merchant API, its Complete lost)
+    // has never been answered: its Complete, however late and however often, gets success.
+    if (transaction.state === ProviderTransactionState.Completed) {
+      return transaction.details.completedBy === COMPLETED_BY_RECONCILIATION &&
+        this.amountMatches(request, invoice)
+        ? { error: ClickError.Success, prepareId: transaction.seq }
+        : { error: ClickError.AlreadyPaid, prepareId: transaction.seq };
+    }
+    if (await this.support.orderAlreadyPaid(m, invoice)) {
       return { error: ClickError.AlreadyPaid, prepareId: transaction.seq };
     }
     // 7. The amount.
@@ -192,6 +201,59 @@ export class ClickCallbacksService {
       paymentSystem: 'click',
     });
     return { error: ClickError.Success, prepareId: transaction.seq };
+  }
+
+  /**
+   * A payment reconciliation found paid at Click (its Complete lost), recorded in the caller's
+   * transaction as the Complete would have recorded it, before the invoice is marked paid: the
+   * prepared attempt with that payment id (click_paydoc_id) becomes completed, so the payment can
+   * be reversed and Click's late Complete for it is answered success. Without such an attempt
+   * (Click's payment_id is not its paydoc id after all, click.md §5) the payment is recorded under
+   * `payment:<id>`, an id no click_trans_id (digits only) can take.
+   */
+  async recordFoundPayment(
+    m: EntityManager,
+    invoice: Invoice,
+    paid: PaidDetails,
+  ): Promise<FoundPayment> {
+    const paymentId = paid.providerRef;
+    if (!paymentId) return { problem: 'Click reports it paid but names no payment id' };
+    const attempt = await m
+      .createQueryBuilder(ProviderTransaction, 't')
+      .where('t.provider = :provider AND t.invoice_id = :invoiceId', {
+        provider: PROVIDER,
+        invoiceId: invoice.id,
+      })
+      .andWhere(`t.details->>'clickPaydocId' = :paymentId`, { paymentId })
+      .orderBy('t.created_at', 'DESC')
+      .setLock('pessimistic_write')
+      .getOne();
+    if (attempt) {
+      if (attempt.state === ProviderTransactionState.Created) {
+        attempt.state = ProviderTransactionState.Completed;
+        attempt.completedMs = this.clock.nowMs();
+        attempt.details = { ...attempt.details, completedBy: COMPLETED_BY_RECONCILIATION };
+        await this.support.saveTransaction(m, attempt);
+      } else if (attempt.state !== ProviderTransactionState.Completed) {
+        return {
+          problem: `Click reports payment ${paymentId} successful, but its attempt is ${attempt.state} here`,
+        };
+      }
+      return { providerRef: attempt.providerTxnId };
+    }
+    const now = this.clock.nowMs();
+    await this.support.insertTransaction(m, {
+      provider: PROVIDER,
+      providerTxnId: `payment:${paymentId}`,
+      invoiceId: invoice.id,
+      merchantAccountId: invoice.merchantAccountId,
+      state: ProviderTransactionState.Completed,
+      amount: invoice.amount,
+      createdMs: now,
+      completedMs: now,
+      details: { clickPaydocId: paymentId, completedBy: COMPLETED_BY_RECONCILIATION },
+    });
+    return { providerRef: paymentId };
   }
 
   /** The som amount string Click sent, exactly equal to the invoice's tiyin (no float). */

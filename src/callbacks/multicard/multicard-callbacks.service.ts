@@ -1,18 +1,23 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 
 import { EntityManager } from 'typeorm';
 
+import { PaidDetails } from '../../billing/payment-provider.interface';
+import { MulticardProvider } from '../../billing/providers/multicard/multicard.provider';
 import {
   multicardStatusSign,
   multicardSuccessSign,
   normalizeMulticardAmount,
 } from '../../billing/providers/multicard/multicard.protocol';
+import { multicardConfirmsStatus } from '../../billing/providers/multicard/multicard.transformers';
 import { Clock } from '../../common/clock';
 import { constantTimeEqual } from '../../common/crypto/constant-time-equal';
 import { InvoiceStatus } from '../../invoices/invoice-status.enum';
 import { Invoice } from '../../invoices/invoice.entity';
+import { MerchantsService } from '../../merchants/merchants.service';
 import { CallbackReply } from '../callback-reply';
-import { CallbackSupport } from '../callback-support.service';
+import { CallbackAccount, CallbackSupport } from '../callback-support.service';
+import { FoundPayment } from '../found-payment';
 import { ProviderTransactionState } from '../provider-transaction.entity';
 
 const PROVIDER = 'multicard';
@@ -29,8 +34,12 @@ const text = (v: unknown, max = 200): string | null =>
  */
 @Injectable()
 export class MulticardCallbacksService {
+  private readonly logger = new Logger(MulticardCallbacksService.name);
+
   constructor(
     private readonly support: CallbackSupport,
+    private readonly multicard: MulticardProvider,
+    private readonly merchants: MerchantsService,
     private readonly clock: Clock,
   ) {}
 
@@ -79,7 +88,11 @@ export class MulticardCallbacksService {
       if (!invoice) return refuse('Invoice not found', 'invoice_not_found');
       const known = await this.support.lockTransaction(m, PROVIDER, uuid);
       if (known) {
-        return known.invoiceId === invoice.id && known.state === ProviderTransactionState.Completed
+        // A payment we accepted (by an earlier callback, the status webhook or reconciliation) is
+        // accepted again, also once refunded since: a refusal would ask Multicard to refund it.
+        return known.invoiceId === invoice.id &&
+          (known.state === ProviderTransactionState.Completed ||
+            known.state === ProviderTransactionState.Reversed)
           ? accept(invoice.id)
           : refuse('Payment already processed', 'duplicate_uuid', invoice.id);
       }
@@ -99,8 +112,11 @@ export class MulticardCallbacksService {
    * The optional status webhook (multicard.md §6.2), signed sha1(uuid + invoice_id + amount +
    * secret), sent on every status change to the URL set in Multicard's cabinet. `success` for an
    * invoice still pending is the payment (its success callback was lost); `revert` of a paid one is
-   * a refund made at Multicard: the invoice becomes refunded and the app is told. Other statuses
-   * change nothing. Any 2xx accepts; a wrong signature gets 403 (Multicard retries five times; a
+   * a refund made at Multicard of the payment we hold: the invoice becomes refunded and the app is
+   * told (settling our own refund of it if one is pending). The signature does not cover `status`,
+   * so these two move money only once Multicard's API (`GET /payment/{uuid}`) reports the same
+   * status; otherwise nothing changes. Other statuses change nothing. Any 2xx accepts; a wrong
+   * signature gets 403, and an API we cannot ask right now 503 (Multicard retries five times; a
    * forgery never succeeds).
    */
   async handleStatus(accountRef: string, body: unknown): Promise<CallbackReply> {
@@ -133,6 +149,14 @@ export class MulticardCallbacksService {
     )
       return answer(403, 'invalid_sign');
 
+    // Asked before the transaction: no row lock is held across a provider call.
+    let confirmed = false;
+    if (status === 'success' || status === 'revert') {
+      const verdict = await this.confirmStatus(caller, uuid, invoiceRef, status);
+      if (verdict === 'unavailable') return answer(503, 'status_unconfirmed_api_unavailable');
+      confirmed = verdict === 'confirmed';
+    }
+
     return this.support.dataSource.transaction(async (m) => {
       const invoice = await this.support.lockInvoice(m, invoiceRef, caller.account.id);
       if (!invoice) return answer(200, 'invoice_not_found');
@@ -140,12 +164,18 @@ export class MulticardCallbacksService {
       const known = await this.support.lockTransaction(m, PROVIDER, uuid);
       if (status === 'success') {
         if (known || invoice.status !== InvoiceStatus.Pending) return answer(200, null, invoice.id);
+        if (!confirmed) return answer(200, 'success_not_confirmed', invoice.id);
         if (await this.support.orderAlreadyPaid(m, invoice))
           return answer(200, 'already_paid', invoice.id);
         await this.recordPayment(m, caller.account.id, invoice, uuid, fields);
         return answer(200, 'paid_by_status', invoice.id);
       }
       if (status === 'revert') {
+        if (!confirmed) return answer(200, 'revert_not_confirmed', invoice.id);
+        // Only the payment we hold: another payment of this invoice that was reverted (one we
+        // refused as a double payment) leaves ours paid.
+        const ours = known ? known.invoiceId === invoice.id : invoice.providerRef === uuid;
+        if (!ours) return answer(200, 'revert_of_another_payment', invoice.id);
         if (known && known.state === ProviderTransactionState.Completed) {
           known.state = ProviderTransactionState.Reversed;
           known.cancelledMs = this.clock.nowMs();
@@ -159,6 +189,63 @@ export class MulticardCallbacksService {
     });
   }
 
+  /**
+   * A payment reconciliation found paid at Multicard (its success callback lost), recorded in the
+   * caller's transaction as the callback would have recorded it, before the invoice is marked
+   * paid: Multicard's late or resent success callback for it is then answered success (a refusal
+   * would make Multicard refund the buyer of an order the app was told is paid).
+   */
+  async recordFoundPayment(
+    m: EntityManager,
+    invoice: Invoice,
+    paid: PaidDetails,
+  ): Promise<FoundPayment> {
+    const uuid = paid.providerRef;
+    if (!uuid) return { problem: 'Multicard reports it paid but names no payment uuid' };
+    const known = await this.support.lockTransaction(m, PROVIDER, uuid);
+    if (known) {
+      return known.invoiceId === invoice.id && known.state === ProviderTransactionState.Completed
+        ? { providerRef: uuid }
+        : { problem: `Multicard payment ${uuid} is already recorded (${known.state})` };
+    }
+    await this.insertPayment(m, invoice.merchantAccountId, invoice, uuid, {
+      paymentTime: null,
+      billingId: null,
+      completedBy: 'reconciliation',
+    });
+    return { providerRef: uuid };
+  }
+
+  /**
+   * What Multicard's API says of the payment a status webhook names: 'confirmed' when it reports
+   * the same status for this invoice, 'unconfirmed' when it does not (or knows no such payment),
+   * 'unavailable' when it could not be asked or refused to answer (the webhook is then answered
+   * non-2xx and Multicard retries it).
+   */
+  private async confirmStatus(
+    caller: CallbackAccount,
+    uuid: string,
+    invoiceRef: string,
+    status: 'success' | 'revert',
+  ): Promise<'confirmed' | 'unconfirmed' | 'unavailable'> {
+    try {
+      const payment = await this.multicard.findPayment(
+        uuid,
+        this.merchants.providerContext(caller.account),
+      );
+      return multicardConfirmsStatus(payment, status, invoiceRef) ? 'confirmed' : 'unconfirmed';
+    } catch (error) {
+      // Refused, unreachable or unreadable: nothing is known, so nothing is acknowledged either
+      // (a 2xx would end Multicard's retries). An unknown payment is not an error: findPayment
+      // returns null for it.
+      this.logger.warn(
+        { merchantAccountId: caller.account.id, err: error },
+        'Multicard status webhook could not be confirmed with the API',
+      );
+      return 'unavailable';
+    }
+  }
+
   /** The completed payment: its provider transaction and pending → paid. */
   private async recordPayment(
     m: EntityManager,
@@ -166,6 +253,26 @@ export class MulticardCallbacksService {
     invoice: Invoice,
     uuid: string,
     fields: Record<string, unknown>,
+  ): Promise<void> {
+    await this.insertPayment(m, accountId, invoice, uuid, {
+      paymentTime: text(fields.payment_time),
+      billingId: text(fields.billing_id),
+    });
+    await this.support.markPaid(m, invoice, {
+      providerRef: uuid,
+      cardPan: text(fields.card_pan, 32),
+      paymentSystem: text(fields.ps, 32),
+      receiptUrl: text(fields.receipt_url, 2048),
+    });
+  }
+
+  /** The completed Multicard payment (uuid) of the invoice: unique per provider and uuid. */
+  private async insertPayment(
+    m: EntityManager,
+    accountId: string,
+    invoice: Invoice,
+    uuid: string,
+    details: Record<string, string | null>,
   ): Promise<void> {
     const now = this.clock.nowMs();
     await this.support.insertTransaction(m, {
@@ -177,13 +284,7 @@ export class MulticardCallbacksService {
       amount: invoice.amount,
       createdMs: now,
       completedMs: now,
-      details: { paymentTime: text(fields.payment_time), billingId: text(fields.billing_id) },
-    });
-    await this.support.markPaid(m, invoice, {
-      providerRef: uuid,
-      cardPan: text(fields.card_pan, 32),
-      paymentSystem: text(fields.ps, 32),
-      receiptUrl: text(fields.receipt_url, 2048),
+      details,
     });
   }
 }

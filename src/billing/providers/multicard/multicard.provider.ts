@@ -121,6 +121,23 @@ export class MulticardProvider implements PaymentProvider {
     }
   }
 
+  /**
+   * Multicard's own view of one payment (`GET /payment/{uuid}`), to confirm what a status webhook
+   * says; null when Multicard does not know it. Throws ProviderError when it cannot be asked.
+   */
+  async findPayment(uuid: string, ctx: ProviderContext): Promise<MulticardPayment | null> {
+    try {
+      return await this.client.call<MulticardPayment>(
+        this.credentials(ctx),
+        'GET',
+        `/payment/${encodeURIComponent(uuid)}`,
+      );
+    } catch (error) {
+      if (error instanceof ProviderError && error.providerCode === 'ERROR_NOT_FOUND') return null;
+      throw error;
+    }
+  }
+
   private paymentUuid(payment: PaymentReference): string {
     if (!payment.providerRef)
       throw new ProviderError('multicard', 'bad_response', 'the invoice has no Multicard uuid');

@@ -1,5 +1,6 @@
 import {
   multicardCheckoutResult,
+  multicardConfirmsStatus,
   multicardErrorMessage,
   multicardInvoiceRequest,
   multicardStoreId,
@@ -81,5 +82,18 @@ describe('multicard transformers', () => {
       multicardErrorMessage({ errors: [{ message: [{ message: 'Invalid Credentials' }] }] }),
     ).toEqual({ message: 'Invalid Credentials', code: null });
     expect(multicardErrorMessage('<html>')).toEqual({ message: 'unexpected response', code: null });
+  });
+
+  it('confirms a status webhook only when the API reports that status for that invoice', () => {
+    const payment = { uuid: 'u', status: 'revert', store_invoice_id: 'inv-1' };
+    expect(multicardConfirmsStatus(payment, 'revert', 'inv-1')).toBe(true);
+    expect(multicardConfirmsStatus(payment, 'success', 'inv-1')).toBe(false);
+    expect(multicardConfirmsStatus(payment, 'revert', 'inv-2')).toBe(false);
+    expect(multicardConfirmsStatus({ ...payment, store_invoice_id: null }, 'revert', 'x')).toBe(
+      true,
+    );
+    expect(multicardConfirmsStatus({ status: 'success' }, 'success', 'inv-1')).toBe(true);
+    expect(multicardConfirmsStatus({ status: 'draft' }, 'success', 'inv-1')).toBe(false);
+    expect(multicardConfirmsStatus(null, 'success', 'inv-1')).toBe(false);
   });
 });

@@ -93,6 +93,8 @@ export function multicardErrorMessage(body: unknown): { message: string; code: s
 export interface MulticardPayment {
   uuid?: string;
   status?: string;
+  /** The `invoice_id` we sent when creating the invoice. */
+  store_invoice_id?: string | number | null;
   card_pan?: string | null;
   ps?: string | null;
   receipt_url?: string | null;
@@ -130,6 +132,22 @@ export function multicardPaymentLookup(
     default:
       return { state: 'unpaid' };
   }
+}
+
+/**
+ * Whether Multicard's own view of a payment (`GET /payment/{uuid}`) bears out a status webhook.
+ * The webhook's signature covers uuid, invoice_id and amount but not `status` (multicard.md §6.2),
+ * so a money-moving status counts only when the API reports the same status for that uuid, and,
+ * when it names the invoice, the same invoice.
+ */
+export function multicardConfirmsStatus(
+  payment: MulticardPayment | null,
+  status: 'success' | 'revert',
+  invoiceId: string,
+): boolean {
+  if (!payment || payment.status !== status) return false;
+  const named = payment.store_invoice_id;
+  return named === undefined || named === null || String(named) === invoiceId;
 }
 
 /** A refund of everything at once is `DELETE /payment/{uuid}`; anything else is a partial one. */
