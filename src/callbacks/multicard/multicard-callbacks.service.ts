@@ -38,6 +38,7 @@ export class MulticardCallbacksService {
     const fields = (
       typeof body === 'object' && body !== null && !Array.isArray(body) ? body : {}
     ) as Record<string, unknown>;
+    let authenticated = false;
     const refuse = (
       message: string,
       outcome: string,
@@ -47,12 +48,14 @@ export class MulticardCallbacksService {
       body: JSON.stringify({ success: false, message }),
       outcome,
       invoiceId,
+      authenticated,
     });
     const accept = (invoiceId: string): CallbackReply => ({
       status: 200,
       body: JSON.stringify({ success: true }),
       outcome: null,
       invoiceId,
+      authenticated,
     });
 
     const caller = await this.support.account(accountRef, PROVIDER);
@@ -72,6 +75,7 @@ export class MulticardCallbacksService {
     ) {
       return refuse('Invalid signature', 'invalid_sign');
     }
+    authenticated = true;
     if (storeId !== caller.credentials.storeId) return refuse('Unknown store', 'store_mismatch');
 
     return this.support.dataSource.transaction(async (m) => {
@@ -107,6 +111,7 @@ export class MulticardCallbacksService {
     const fields = (
       typeof body === 'object' && body !== null && !Array.isArray(body) ? body : {}
     ) as Record<string, unknown>;
+    let authenticated = false;
     const answer = (
       status: number,
       outcome: string | null,
@@ -116,6 +121,7 @@ export class MulticardCallbacksService {
       body: JSON.stringify({ success: status === 200 }),
       outcome,
       invoiceId,
+      authenticated,
     });
     const caller = await this.support.account(accountRef, PROVIDER);
     const uuid = text(fields.uuid, 64);
@@ -132,6 +138,7 @@ export class MulticardCallbacksService {
       )
     )
       return answer(403, 'invalid_sign');
+    authenticated = true;
 
     return this.support.dataSource.transaction(async (m) => {
       const invoice = await this.support.lockInvoice(m, invoiceRef, caller.account.id);
