@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 
+import { routePath } from './service-api';
 import { DomainError } from '../errors/domain.error';
 import { ErrorCode } from '../errors/error-code';
 
@@ -20,7 +21,7 @@ export function rejectNulCharacters(
   _reply: unknown,
   done: (error?: Error) => void,
 ): void {
-  if (request.is404 || request.url.startsWith(CALLBACK_PREFIX)) return done();
+  if (request.is404 || routePath(request).startsWith(CALLBACK_PREFIX)) return done();
   const places: string[] = [];
   collect(request.params, '', places);
   collect(request.query, '', places);
