@@ -38,9 +38,10 @@ function withoutNul(text: string): string {
 }
 
 /**
- * What the log stores of a request (record() then removes its secrets): an authenticated call whole; any other call whole only when
- * it is at most UNAUTHENTICATED_EXCERPT_BYTES of JSON, otherwise `{excerpt, bytes}`: the start
- * of its JSON text (cut so the stored value stays within the limit) and its full size.
+ * What the log stores of a request (record() then removes its secrets): an authenticated call
+ * whole; any other call whole only when it is at most UNAUTHENTICATED_EXCERPT_BYTES of JSON,
+ * otherwise `{excerpt, bytes}`: the start of its JSON text (cut so the stored value stays within
+ * the limit) and its full size.
  */
 export function loggedRequest(request: unknown, authenticated: boolean): unknown {
   if (authenticated) return request;
