@@ -10,6 +10,7 @@ import { serviceApiGate } from './common/http/service-api';
 import { registerIdempotency } from './common/idempotency/idempotency.hooks';
 import { IdempotencyService } from './common/idempotency/idempotency.service';
 import { rejectNonJsonBodies } from './common/http/json-bodies.hook';
+import { rejectNulCharacters } from './common/http/nul-characters.hook';
 import { PinoNestLogger, createRootLogger, registerRequestLogging } from './common/logging/logging';
 import { REQUEST_ID_HEADER, resolveRequestId } from './common/http/request-id';
 import { setupSwagger } from './common/http/swagger';
@@ -57,6 +58,8 @@ export async function createApp(
   // The service API's contract as Fastify hooks, not Nest guards and interceptors: the same rules
   // for a fraction of the cost per request (no rxjs pipeline, no per-request reflection).
   fastify.addHook('onRequest', serviceApiGate(config));
+  // Before the idempotency hook (preHandler) and validation: a NUL never reaches the database.
+  fastify.addHook('preValidation', rejectNulCharacters);
   registerIdempotency(fastify, app.get(IdempotencyService));
   fastify.addHook('preSerialization', wrapInEnvelope);
   registerBodyParsers(fastify, config.bodyLimitBytes);

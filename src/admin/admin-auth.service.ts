@@ -17,13 +17,28 @@ export interface AdminSession {
   csrf: string;
 }
 
-export function parseCookies(header: string | undefined): Record<string, string> {
-  const cookies: Record<string, string> = {};
-  for (const part of (header ?? '').split(';')) {
+/**
+ * Every value the Cookie header gives `name`, in order. A browser may send one name twice (a
+ * stale cookie of another path, or one planted by a sibling site); each value is then checked on
+ * its own merits (signature, format) rather than trusting whichever came first. A value that is
+ * not valid percent-encoding is kept as sent (it then fails those checks): a malformed cookie
+ * means "not logged in", never an error. (Its size is bounded by Node's 16 KB header limit, beyond
+ * which the request is refused with 431 before it gets here.)
+ */
+export function cookieValues(header: string | undefined, name: string): string[] {
+  const values: string[] = [];
+  if (!header) return values;
+  for (const part of header.split(';')) {
     const at = part.indexOf('=');
-    if (at > 0) cookies[part.slice(0, at).trim()] = decodeURIComponent(part.slice(at + 1).trim());
+    if (at <= 0 || part.slice(0, at).trim() !== name) continue;
+    const raw = part.slice(at + 1).trim();
+    try {
+      values.push(decodeURIComponent(raw));
+    } catch {
+      values.push(raw);
+    }
   }
-  return cookies;
+  return values;
 }
 
 /**
@@ -33,6 +48,13 @@ export function parseCookies(header: string | undefined): Record<string, string>
  * a short-lived nonce cookie). The signing key derives from ADMIN_PASSWORD and SERVICE_API_KEY:
  * changing the password ends every session. The service API key never reaches a browser.
  */
+/** The well-formed login nonces the browser sent (normally one). */
+function loginNonces(request: FastifyRequest): string[] {
+  return cookieValues(request.headers.cookie, LOGIN_COOKIE).filter((nonce) =>
+    /^[0-9a-f]{32}$/.test(nonce),
+  );
+}
+
 @Injectable()
 export class AdminAuth {
   private readonly key: Buffer | null;
@@ -52,14 +74,18 @@ export class AdminAuth {
     return this.key !== null;
   }
 
+  /** The session of the first session cookie that is genuine and current, if any. */
   session(request: FastifyRequest): AdminSession | null {
-    const cookie = parseCookies(request.headers.cookie)[SESSION_COOKIE];
-    const match = /^(\d{13})\.([0-9a-f]{64})$/.exec(cookie ?? '');
-    if (!match || !this.key) return null;
-    const [, expiry, mac] = match;
-    if (!constantTimeEqual(mac, this.sign(`session|${expiry}`))) return null;
-    if (Number(expiry) <= this.clock.nowMs()) return null;
-    return { cookie: cookie, csrf: this.sign(`csrf|${cookie}`) };
+    if (!this.key) return null;
+    for (const cookie of cookieValues(request.headers.cookie, SESSION_COOKIE)) {
+      const match = /^(\d{13})\.([0-9a-f]{64})$/.exec(cookie);
+      if (!match) continue;
+      const [, expiry, mac] = match;
+      if (!constantTimeEqual(mac, this.sign(`session|${expiry}`))) continue;
+      if (Number(expiry) <= this.clock.nowMs()) continue;
+      return { cookie: cookie, csrf: this.sign(`csrf|${cookie}`) };
+    }
+    return null;
   }
 
   checkPassword(password: unknown): boolean {
@@ -84,8 +110,8 @@ export class AdminAuth {
 
   /** The login form's CSRF token, bound to a nonce cookie set now. */
   loginToken(request: FastifyRequest, reply: FastifyReply): string {
-    let nonce = parseCookies(request.headers.cookie)[LOGIN_COOKIE];
-    if (!nonce || !/^[0-9a-f]{32}$/.test(nonce)) {
+    let nonce = loginNonces(request).at(0);
+    if (!nonce) {
       nonce = randomBytes(16).toString('hex');
       this.setCookie(reply, LOGIN_COOKIE, nonce, 3600);
     }
@@ -93,9 +119,9 @@ export class AdminAuth {
   }
 
   checkLoginToken(request: FastifyRequest, token: unknown): boolean {
-    const nonce = parseCookies(request.headers.cookie)[LOGIN_COOKIE];
     return (
-      typeof token === 'string' && !!nonce && constantTimeEqual(token, this.sign(`login|${nonce}`))
+      typeof token === 'string' &&
+      loginNonces(request).some((nonce) => constantTimeEqual(token, this.sign(`login|${nonce}`)))
     );
   }
 

@@ -1,22 +1,61 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 
 import { CallbackReply } from './callback-reply';
+import { clientSubject } from '../common/http/client-subject';
+import { FixedWindowRateLimiter } from '../common/http/rate-limiter';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
 
 const SECRET_KEY = /sign|password|secret|token|authorization|^key$/i;
 
-/** A deep copy with every secret-looking field (signatures, passwords, tokens, keys) replaced. */
+/**
+ * The most of an unauthenticated call's body the log keeps, in bytes of its stored JSON. A caller
+ * who cannot prove to be the provider must not be able to fill the disk with 1 MB bodies.
+ */
+export const UNAUTHENTICATED_EXCERPT_BYTES = 4096;
+
+/**
+ * A deep copy for the log: every secret-looking field (signatures, passwords, tokens, keys)
+ * replaced, and U+0000 (which PostgreSQL's jsonb cannot hold) replaced by U+FFFD in keys and
+ * strings, so that such a call is still recorded.
+ */
 export function withoutSecrets(value: unknown): unknown {
+  if (typeof value === 'string') return withoutNul(value);
   if (Array.isArray(value)) return value.map(withoutSecrets);
   if (value === null || typeof value !== 'object') return value;
   return Object.fromEntries(
     Object.entries(value as Record<string, unknown>).map(([k, v]) => [
-      k,
+      withoutNul(k),
       SECRET_KEY.test(k) ? '[removed]' : withoutSecrets(v),
     ]),
   );
+}
+
+function withoutNul(text: string): string {
+  return text.includes('\u0000') ? text.replaceAll('\u0000', '\ufffd') : text;
+}
+
+/**
+ * What the log stores of a request (record() then removes its secrets): an authenticated call
+ * whole; any other call whole only when it is at most UNAUTHENTICATED_EXCERPT_BYTES of JSON,
+ * otherwise `{excerpt, bytes}`: the start of its JSON text (cut so the stored value stays within
+ * the limit) and its full size.
+ */
+export function loggedRequest(request: unknown, authenticated: boolean): unknown {
+  if (authenticated) return request;
+  const cleaned = withoutSecrets(request) ?? null;
+  const text = JSON.stringify(cleaned) ?? 'null';
+  const bytes = Buffer.byteLength(text);
+  if (bytes <= UNAUTHENTICATED_EXCERPT_BYTES) return cleaned;
+  let excerpt = text.slice(0, UNAUTHENTICATED_EXCERPT_BYTES);
+  const fits = () =>
+    Buffer.byteLength(JSON.stringify({ excerpt, bytes })) <= UNAUTHENTICATED_EXCERPT_BYTES;
+  while (!fits()) excerpt = excerpt.slice(0, Math.floor(excerpt.length * 0.9));
+  // Never end on half a surrogate pair (jsonb refuses a lone surrogate).
+  if (/[\ud800-\udbff]$/.test(excerpt)) excerpt = excerpt.slice(0, -1);
+  return { excerpt, bytes };
 }
 
 export interface CallbackLogRecord {
@@ -31,12 +70,27 @@ export interface CallbackLogRecord {
   requestId: string | null;
 }
 
-/** Keeps every inbound provider call and our answer, secrets removed. */
+/**
+ * Keeps every inbound provider call and our answer, secrets removed. Calls that do not
+ * authenticate (a wrong signature or password, an unknown account, a body too malformed to
+ * check) are kept only as an excerpt, and only CALLBACK_AUTH_FAILURES_PER_MINUTE of them per
+ * client (its IP as TRUST_PROXY decides, an IPv6 /64) per minute: past that, such calls are
+ * still answered exactly as their protocol requires (the same refusal as any other failed
+ * authentication, HTTP status and bytes alike), but nothing of them is written. An
+ * authenticated call is never counted and always recorded in full, so a flood of forged calls
+ * from one address, even the provider's own, can neither fill the disk nor hide or stop a real
+ * payment. (A 429 instead would tell a misconfigured real provider something its protocol does
+ * not define, and a real provider is never refused: its call is checked before this counts.)
+ */
 @Injectable()
 export class CallbackLog {
   private readonly logger = new Logger(CallbackLog.name);
+  private readonly failures = new FixedWindowRateLimiter();
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
   /**
    * Logs the call and its answer, then sends the answer as the provider's protocol wants it
@@ -50,18 +104,42 @@ export class CallbackLog {
       action: string;
       request: unknown;
       requestId: string;
+      /** The client address (Fastify's request.ip, as TRUST_PROXY decides). */
+      clientIp: string;
     },
     result: CallbackReply,
   ): Promise<string> {
-    await this.record({
-      ...call,
-      invoiceId: result.invoiceId,
-      responseStatus: result.status,
-      response: JSON.parse(result.body) as unknown,
-      outcome: result.outcome,
-    });
+    if (result.authenticated || this.withinFailureBudget(call.provider, call.clientIp)) {
+      await this.record({
+        provider: call.provider,
+        merchantAccountRef: call.merchantAccountRef,
+        action: call.action,
+        requestId: call.requestId,
+        request: loggedRequest(call.request, result.authenticated),
+        invoiceId: result.invoiceId,
+        responseStatus: result.status,
+        response: JSON.parse(result.body) as unknown,
+        outcome: result.outcome,
+      });
+    }
     void reply.status(result.status).header('content-type', 'application/json; charset=utf-8');
     return result.body;
+  }
+
+  /** Counts an unauthenticated call against its client; false once the client is over budget. */
+  private withinFailureBudget(provider: string, clientIp: string): boolean {
+    const verdict = this.failures.hit(
+      clientSubject(clientIp),
+      this.config.callbacks.authFailuresPerMinute,
+      60_000,
+    );
+    if (verdict.firstRefused) {
+      this.logger.warn(
+        { provider, clientIp, limit: verdict.limit, resumesInSeconds: verdict.resetSeconds },
+        'Unauthenticated callbacks from this client are over the limit: answered, no longer recorded this minute',
+      );
+    }
+    return verdict.allowed;
   }
 
   /** Written after the callback's transaction: a log failure never changes the provider's answer. */
@@ -72,8 +150,8 @@ export class CallbackLog {
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
         [
           entry.provider,
-          entry.merchantAccountRef.slice(0, 100),
-          entry.action.slice(0, 100),
+          withoutNul(entry.merchantAccountRef.slice(0, 100)),
+          withoutNul(entry.action.slice(0, 100)),
           entry.invoiceId,
           JSON.stringify(withoutSecrets(entry.request) ?? null),
           entry.responseStatus,

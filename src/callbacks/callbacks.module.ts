@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 
+import { CallbackLogRetention } from './callback-log-retention.service';
 import { CallbackLog } from './callback-log.service';
 import { CallbackSupport } from './callback-support.service';
 import { ClickCallbacksController } from './click/click-callbacks.controller';
@@ -26,6 +27,7 @@ import { MerchantsModule } from '../merchants/merchants.module';
   providers: [
     CallbackSupport,
     CallbackLog,
+    CallbackLogRetention,
     ClickCallbacksService,
     PaymeCallbacksService,
     UzumCallbacksService,

@@ -1,4 +1,5 @@
 import { GatewayMode } from './env.schema';
+import { TrustProxy } from './trust-proxy';
 import { EncryptionKey } from '../common/crypto/encryption-key';
 
 export interface DatabaseConfig {
@@ -47,10 +48,17 @@ export interface AppConfig {
   database: DatabaseConfig;
   rateLimitPerMinute: number;
   bodyLimitBytes: number;
-  trustProxy: boolean;
+  /** Whose X-Forwarded-For names the client (TRUST_PROXY): nobody, a hop count, or proxy ranges. */
+  trustProxy: TrustProxy;
   logLevel: string;
   invoices: { ttlMinutes: number; expirySweepSeconds: number };
   refunds: { recoveryIntervalSeconds: number };
+  callbacks: {
+    /** callback_log rows older than this are deleted (CALLBACK_LOG_RETENTION_DAYS). */
+    logRetentionDays: number;
+    /** Unauthenticated callbacks per client per minute that are still recorded in the log. */
+    authFailuresPerMinute: number;
+  };
   checkout: { sessionTtlMinutes: number };
   reconciliation: {
     /** Cron expression (server time) of the scheduled run. */

@@ -129,10 +129,24 @@ export class EnvironmentVariables {
   @Max(50 * 1024 * 1024)
   BODY_LIMIT_BYTES?: number;
 
+  /** A proxy hop count or a list of proxy IPs/CIDRs; checked by parseTrustProxy (trust-proxy.ts). */
   @IsOptional()
-  @Transform(toBool)
-  @IsBoolean()
-  TRUST_PROXY?: boolean;
+  @IsString()
+  TRUST_PROXY?: string;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  CALLBACK_LOG_RETENTION_DAYS?: number;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  CALLBACK_AUTH_FAILURES_PER_MINUTE?: number;
 
   @IsOptional()
   @IsIn(LOG_LEVELS)

@@ -6,6 +6,7 @@ import { ValidationError, validateSync } from 'class-validator';
 
 import { AppConfig } from './app-config';
 import { EnvironmentVariables, LIVE_REQUIRED_VARIABLES } from './env.schema';
+import { parseTrustProxy } from './trust-proxy';
 import { EncryptionKey, parseEncryptionKey } from '../common/crypto/encryption-key';
 import { packageVersion } from '../common/project-root';
 
@@ -87,6 +88,8 @@ export function loadConfig(rawEnv: Record<string, string | undefined>): AppConfi
     .map((s) => parseKey('CREDENTIALS_ENCRYPTION_PREVIOUS_KEYS entry', s))
     .filter((k): k is EncryptionKey => k !== null);
 
+  const trustProxy = parseTrustProxy(env.TRUST_PROXY, problems);
+
   if (problems.length > 0 || current === null) throw new ConfigError(problems);
 
   const port = vars.PORT ?? 4002;
@@ -118,13 +121,17 @@ export function loadConfig(rawEnv: Record<string, string | undefined>): AppConfi
     },
     rateLimitPerMinute: vars.RATE_LIMIT_PER_MINUTE ?? 120,
     bodyLimitBytes: vars.BODY_LIMIT_BYTES ?? 1024 * 1024,
-    trustProxy: vars.TRUST_PROXY ?? false,
+    trustProxy,
     logLevel: vars.LOG_LEVEL ?? 'info',
     invoices: {
       ttlMinutes: vars.INVOICE_TTL_MINUTES ?? 1440,
       expirySweepSeconds: vars.INVOICE_EXPIRY_SWEEP_SECONDS ?? 30,
     },
     refunds: { recoveryIntervalSeconds: vars.REFUND_RECOVERY_INTERVAL_SECONDS ?? 60 },
+    callbacks: {
+      logRetentionDays: vars.CALLBACK_LOG_RETENTION_DAYS ?? 90,
+      authFailuresPerMinute: vars.CALLBACK_AUTH_FAILURES_PER_MINUTE ?? 30,
+    },
     checkout: { sessionTtlMinutes: vars.CHECKOUT_SESSION_TTL_MINUTES ?? 60 },
     reconciliation: {
       cron: vars.RECONCILIATION_CRON ?? '*/10 * * * *',

@@ -32,6 +32,7 @@ export class ClickCallbacksController {
         action: action,
         request: body,
         requestId: request.id,
+        clientIp: request.ip,
       },
       result,
     );

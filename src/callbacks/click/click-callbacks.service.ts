@@ -47,6 +47,7 @@ export class ClickCallbacksService {
   async handle(accountRef: string, body: unknown): Promise<CallbackReply> {
     const parsed = parseClickRequest(body);
     const form = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+    let authenticated = false;
     const echo = (
       error: ClickError,
       prepareId: string | null = null,
@@ -62,6 +63,7 @@ export class ClickCallbacksService {
       }),
       outcome: error === ClickError.Success ? null : String(error),
       invoiceId,
+      authenticated,
     });
 
     // 1. Every required parameter, well formed.
@@ -78,6 +80,7 @@ export class ClickCallbacksService {
     ) {
       return echo(ClickError.SignCheckFailed);
     }
+    authenticated = true;
     // Click.md §3.2: the service_id hashed is the one received; it must also be ours.
     if (request.service_id !== caller.credentials.serviceId) return echo(ClickError.ErrorInRequest);
     // 3. The action.

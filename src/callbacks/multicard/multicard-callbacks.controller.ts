@@ -31,6 +31,7 @@ export class MulticardCallbacksController {
         action: 'success',
         request: body,
         requestId: request.id,
+        clientIp: request.ip,
       },
       result,
     );
@@ -53,6 +54,7 @@ export class MulticardCallbacksController {
         action: 'status',
         request: body,
         requestId: request.id,
+        clientIp: request.ip,
       },
       result,
     );

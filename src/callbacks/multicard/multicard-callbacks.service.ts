@@ -47,6 +47,7 @@ export class MulticardCallbacksService {
     const fields = (
       typeof body === 'object' && body !== null && !Array.isArray(body) ? body : {}
     ) as Record<string, unknown>;
+    let authenticated = false;
     const refuse = (
       message: string,
       outcome: string,
@@ -56,12 +57,14 @@ export class MulticardCallbacksService {
       body: JSON.stringify({ success: false, message }),
       outcome,
       invoiceId,
+      authenticated,
     });
     const accept = (invoiceId: string): CallbackReply => ({
       status: 200,
       body: JSON.stringify({ success: true }),
       outcome: null,
       invoiceId,
+      authenticated,
     });
 
     const caller = await this.support.account(accountRef, PROVIDER);
@@ -81,6 +84,7 @@ export class MulticardCallbacksService {
     ) {
       return refuse('Invalid signature', 'invalid_sign');
     }
+    authenticated = true;
     if (storeId !== caller.credentials.storeId) return refuse('Unknown store', 'store_mismatch');
 
     return this.support.dataSource.transaction(async (m) => {
@@ -123,6 +127,7 @@ export class MulticardCallbacksService {
     const fields = (
       typeof body === 'object' && body !== null && !Array.isArray(body) ? body : {}
     ) as Record<string, unknown>;
+    let authenticated = false;
     const answer = (
       status: number,
       outcome: string | null,
@@ -132,6 +137,7 @@ export class MulticardCallbacksService {
       body: JSON.stringify({ success: status === 200 }),
       outcome,
       invoiceId,
+      authenticated,
     });
     const caller = await this.support.account(accountRef, PROVIDER);
     const uuid = text(fields.uuid, 64);
@@ -148,6 +154,7 @@ export class MulticardCallbacksService {
       )
     )
       return answer(403, 'invalid_sign');
+    authenticated = true;
 
     // Asked before the transaction: no row lock is held across a provider call.
     let confirmed = false;

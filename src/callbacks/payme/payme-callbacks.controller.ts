@@ -32,6 +32,7 @@ export class PaymeCallbacksController {
         action: result.action,
         request: body,
         requestId: request.id,
+        clientIp: request.ip,
       },
       result,
     );

@@ -69,6 +69,7 @@ export class PaymeCallbacksService {
     body: unknown,
   ): Promise<CallbackReply & { action: string }> {
     const id = rpcId(body);
+    let authenticated = false;
     const answer = (
       json: string,
       outcome: string | null,
@@ -80,6 +81,7 @@ export class PaymeCallbacksService {
       outcome,
       invoiceId,
       action,
+      authenticated,
     });
     const method =
       typeof body === 'object' &&
@@ -110,6 +112,7 @@ export class PaymeCallbacksService {
         method,
       );
     }
+    authenticated = true;
     const request = parseRpcRequest(body);
     if (!request)
       return answer(

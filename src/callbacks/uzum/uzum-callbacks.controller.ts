@@ -32,6 +32,7 @@ export class UzumCallbacksController {
         action: action,
         request: body,
         requestId: request.id,
+        clientIp: request.ip,
       },
       result,
     );

@@ -69,6 +69,7 @@ export class UzumCallbacksService {
     const fields = (
       typeof body === 'object' && body !== null && !(body instanceof MalformedBody) ? body : {}
     ) as Body;
+    let authenticated = false;
     const refuse = (code: UzumError, invoiceId: string | null = null): CallbackReply => ({
       status: 400,
       body: JSON.stringify(
@@ -76,6 +77,7 @@ export class UzumCallbacksService {
       ),
       outcome: code,
       invoiceId,
+      authenticated,
     });
     if (httpMethod !== 'POST' || !known) return refuse(UzumError.InvalidOperation);
     if (
@@ -96,6 +98,7 @@ export class UzumCallbacksService {
     ) {
       return refuse(UzumError.AccessDenied);
     }
+    authenticated = true;
     if (typeof fields.serviceId !== 'number' && typeof fields.serviceId !== 'string')
       return refuse(UzumError.MissingParameter);
     if (String(fields.serviceId) !== caller.credentials.serviceId)
@@ -108,6 +111,7 @@ export class UzumCallbacksService {
         body: JSON.stringify({ serviceId: fields.serviceId, ...result.body }),
         outcome: null,
         invoiceId: result.invoiceId,
+        authenticated,
       };
     } catch (error) {
       if (error instanceof UzumRefusal) return refuse(error.code, error.invoiceId);

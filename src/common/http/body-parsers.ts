@@ -1,5 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 
+import { DomainError } from '../errors/domain.error';
+import { ErrorCode } from '../errors/error-code';
+
 /** Providers' protocols answer a malformed body in their own format, so callbacks receive it. */
 export class MalformedBody {
   constructor(readonly text: string) {}
@@ -8,10 +11,21 @@ export class MalformedBody {
 const CALLBACKS = '/api/callbacks/';
 
 /**
+ * Deepest nesting of objects and arrays a JSON body may have. No body we accept needs more than
+ * four levels; anything deeper is refused before it is parsed, so that nothing downstream that
+ * walks a body recursively (validation, canonical JSON for Idempotency-Key, the callback log's
+ * secret scrubbing) can run out of stack on it.
+ */
+export const MAX_JSON_DEPTH = 32;
+
+/**
  * The only body parsers: JSON (Fastify's own, with prototype-poisoning protection) and HTML-form
  * encoding (values kept as the exact strings sent, which Click signs). Malformed JSON on our API
  * is a 400 envelope; on a provider callback it reaches the handler as `MalformedBody`, because
- * Payme wants -32700 and Uzum 10002 in their own formats.
+ * Payme wants -32700 and Uzum 10002 in their own formats. A body nested deeper than
+ * MAX_JSON_DEPTH counts as malformed. An empty body is no body (`undefined`), whatever its
+ * Content-Type says: seed 000's client sends `Content-Type: application/json` on every call,
+ * including POSTs without a body such as a cancel.
  */
 export function registerBodyParsers(fastify: FastifyInstance, bodyLimit: number): void {
   const parseJson = fastify.getDefaultJsonParser('error', 'error');
@@ -20,6 +34,16 @@ export function registerBodyParsers(fastify: FastifyInstance, bodyLimit: number)
     { parseAs: 'string', bodyLimit },
     (request, body, done) => {
       const text = body as string;
+      if (text === '') return done(null, undefined);
+      if (nestedDeeperThan(text, MAX_JSON_DEPTH)) {
+        if (isCallback(request)) return done(null, new MalformedBody(text));
+        return done(
+          new DomainError(ErrorCode.ValidationError, [
+            `The JSON body is nested deeper than ${MAX_JSON_DEPTH} levels`,
+          ]),
+          undefined,
+        );
+      }
       void parseJson(request, text, (error: Error | null, value?: unknown) => {
         if (error && isCallback(request)) done(null, new MalformedBody(text));
         else if (error) done(error, undefined);
@@ -34,6 +58,30 @@ export function registerBodyParsers(fastify: FastifyInstance, bodyLimit: number)
       done(null, Object.fromEntries(new URLSearchParams(body as string)));
     },
   );
+}
+
+/**
+ * True when JSON text opens more than `limit` objects or arrays inside each other. One pass over
+ * the characters, before parsing: brackets inside strings are skipped (with their escapes), and
+ * text that is not JSON at all is left for the parser to refuse.
+ */
+export function nestedDeeperThan(text: string, limit: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c /* \ */) i++;
+      else if (c === 0x22 /* " */) inString = false;
+    } else if (c === 0x22) {
+      inString = true;
+    } else if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
+      if (++depth > limit) return true;
+    } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) {
+      depth--;
+    }
+  }
+  return false;
 }
 
 function isCallback(request: FastifyRequest): boolean {

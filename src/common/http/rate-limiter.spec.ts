@@ -11,7 +11,11 @@ describe('FixedWindowRateLimiter', () => {
       });
     }
     const fourth = limiter.hit('ip', 3, 60_000, t0 + 10_000);
-    expect(fourth).toMatchObject({ allowed: false, remaining: 0 });
+    expect(fourth).toMatchObject({ allowed: false, remaining: 0, firstRefused: true });
+    expect(limiter.hit('ip', 3, 60_000, t0 + 10_001)).toMatchObject({
+      allowed: false,
+      firstRefused: false,
+    });
     expect(fourth.resetSeconds).toBe(51); // the window opened at t0 + 1 ends 60 s later
     expect(limiter.hit('other-ip', 3, 60_000, t0 + 10_000)).toMatchObject({ allowed: true });
     expect(limiter.hit('ip', 3, 60_000, t0 + 60_001)).toMatchObject({

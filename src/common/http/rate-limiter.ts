@@ -9,6 +9,8 @@ export interface RateLimitVerdict {
   remaining: number;
   /** Seconds until the window ends and the count starts over (Retry-After when refused). */
   resetSeconds: number;
+  /** True for the one hit that went over the limit first in this window (to say so once). */
+  firstRefused: boolean;
 }
 
 /**
@@ -35,6 +37,7 @@ export class FixedWindowRateLimiter {
       limit,
       remaining: Math.max(0, limit - window.hits),
       resetSeconds: Math.max(1, Math.ceil((window.endsAt - now) / 1000)),
+      firstRefused: window.hits === limit + 1,
     };
   }
 
