@@ -101,8 +101,8 @@ export async function benchWebhooks(): Promise<void> {
              FROM generate_series(1, $3) AS n
            RETURNING id, source_invoice_id
          )
-         INSERT INTO webhook_events (id, invoice_id, type, sequence, notify_url, body, status, attempts, next_attempt_at)
-         SELECT gen_random_uuid(), inv.id, 'invoice.updated', 2, $2,
+         INSERT INTO webhook_events (id, invoice_id, source, source_invoice_id, type, sequence, notify_url, body, status, attempts, next_attempt_at)
+         SELECT gen_random_uuid(), inv.id, 'marketplace', inv.source_invoice_id, 'invoice.updated', 2, $2,
                 json_build_object('id', inv.id, 'source', 'marketplace', 'businessId', 'bench', 'sourceInvoiceId', inv.source_invoice_id,
                                   'amount', 500000, 'currency', 'UZS', 'status', 'paid')::text,
                 'pending', 0, now()

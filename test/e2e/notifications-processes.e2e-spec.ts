@@ -25,10 +25,11 @@ async function backlog(
        SELECT gen_random_uuid(), $1, 'marketplace', 'procs', 'payme', $4 || n, 500000, 'UZS', 'paid', 0, $2,
               now() + interval '1 day', 2, now(), false
          FROM generate_series(1, $3) AS n
-       RETURNING id
+       RETURNING id, source_invoice_id
      )
-     INSERT INTO webhook_events (id, invoice_id, type, sequence, notify_url, body, status, attempts, next_attempt_at)
-     SELECT gen_random_uuid(), inv.id, 'invoice.updated', 2, $2, json_build_object('id', inv.id, 'status', 'paid')::text, 'pending', 0, now()
+     INSERT INTO webhook_events (id, invoice_id, source, source_invoice_id, type, sequence, notify_url, body, status, attempts, next_attempt_at)
+     SELECT gen_random_uuid(), inv.id, 'marketplace', inv.source_invoice_id, 'invoice.updated', 2, $2,
+            json_build_object('id', inv.id, 'status', 'paid')::text, 'pending', 0, now()
        FROM inv`,
     [accountId, notifyUrl, n, tag],
   );
