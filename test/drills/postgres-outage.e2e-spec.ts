@@ -167,6 +167,7 @@ describe('Drill: PostgreSQL stopped and restarted under load', () => {
     await eventually(() => performed.size >= 20, 30_000);
     const downAt = Date.now();
     await postgres.stop();
+    const stoppedAt = Date.now();
     await sleep(OUTAGE_MS);
     const restartAt = Date.now();
     await postgres.start();
@@ -219,7 +220,7 @@ describe('Drill: PostgreSQL stopped and restarted under load', () => {
       paymeRefusalCodes[code] = (paymeRefusalCodes[code] ?? 0) + 1;
     }
     const readyWhileDown = readiness.filter(
-      (e) => e.startedAt >= downAt && e.answeredAt < restartAt,
+      (e) => e.startedAt >= stoppedAt && e.answeredAt < restartAt,
     );
     const figures = {
       outageMs: restartAt - downAt,
