@@ -4,6 +4,8 @@ import { DataSource, EntityManager } from 'typeorm';
 
 import { ProviderTransaction, ProviderTransactionState } from './provider-transaction.entity';
 import { Clock } from '../common/clock';
+import { DomainError } from '../common/errors/domain.error';
+import { ErrorCode } from '../common/errors/error-code';
 import { Credentials } from '../merchants/credentials-cipher';
 import { recordProviderSideRefund } from '../refunds/provider-side-refund';
 import { InvoiceStatus } from '../invoices/invoice-status.enum';
@@ -41,7 +43,12 @@ export class CallbackSupport {
    * still receive callbacks: a payment for an invoice created while active must be honoured. */
   async account(ref: string, provider: string): Promise<CallbackAccount | null> {
     if (!isUuid(ref)) return null;
-    const account = await this.merchants.findById(ref).catch(() => null);
+    const account = await this.merchants.findById(ref).catch((error: unknown) => {
+      // Only "no such account" is an answer. A database that cannot answer must not become "wrong
+      // credentials" for the provider: it is a 503, and the provider asks again.
+      if (error instanceof DomainError && error.code === ErrorCode.MerchantNotFound) return null;
+      throw error;
+    });
     if (!account || account.provider !== provider) return null;
     return { account, credentials: this.merchants.openCredentials(account) };
   }

@@ -6,6 +6,13 @@ export interface DatabaseConfig {
   /** `DATABASE_URL`; null means "start the embedded PostgreSQL". */
   url: string | null;
   poolSize: number;
+  /**
+   * Longest wait for a connection, from the pool or a new one; past it the request is answered
+   * 503 instead of waiting on (pool exhausted, PostgreSQL unreachable).
+   */
+  connectTimeoutMs: number;
+  /** PostgreSQL's statement_timeout for the service's own connections (0: none). */
+  statementTimeoutMs: number;
   migrateOnStart: boolean;
   embedded: { dataDir: string; port: number };
 }

@@ -92,3 +92,30 @@ describe('loadConfig', () => {
     ).toBe(3);
   });
 });
+
+describe('loadConfig: database timeouts', () => {
+  it('bounds every wait on the database by default', () => {
+    expect(loadConfig({}).database).toMatchObject({
+      connectTimeoutMs: 5000,
+      statementTimeoutMs: 15000,
+    });
+  });
+
+  it('takes them from the environment, 0 switching the statement timeout off', () => {
+    const config = loadConfig({
+      DATABASE_CONNECT_TIMEOUT_MS: '1500',
+      DATABASE_STATEMENT_TIMEOUT_MS: '0',
+    });
+    expect(config.database).toMatchObject({ connectTimeoutMs: 1500, statementTimeoutMs: 0 });
+  });
+
+  it('refuses a connect timeout of 0 (pg would wait forever) and non-numbers', () => {
+    const found = problems({
+      DATABASE_CONNECT_TIMEOUT_MS: '0',
+      DATABASE_STATEMENT_TIMEOUT_MS: 'soon',
+    });
+    expect(found.some((p) => p.startsWith('DATABASE_CONNECT_TIMEOUT_MS'))).toBe(true);
+    expect(found.some((p) => p.startsWith('DATABASE_STATEMENT_TIMEOUT_MS'))).toBe(true);
+    expect(found.every((p) => p.startsWith('DATABASE_'))).toBe(true);
+  });
+});

@@ -113,6 +113,8 @@ export function loadConfig(rawEnv: Record<string, string | undefined>): AppConfi
     database: {
       url: vars.DATABASE_URL ?? null,
       poolSize: vars.DATABASE_POOL_SIZE ?? 10,
+      connectTimeoutMs: vars.DATABASE_CONNECT_TIMEOUT_MS ?? 5_000,
+      statementTimeoutMs: vars.DATABASE_STATEMENT_TIMEOUT_MS ?? 15_000,
       migrateOnStart: vars.DATABASE_MIGRATE_ON_START ?? true,
       embedded: {
         dataDir: resolve(vars.EMBEDDED_POSTGRES_DIR ?? '.data/postgres'),

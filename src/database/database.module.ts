@@ -16,7 +16,7 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
           );
         }
         return {
-          ...dataSourceOptions(config.database.url, config.database.poolSize),
+          ...dataSourceOptions(config.database.url, config.database.poolSize, config.database),
           retryAttempts: 3,
         };
       },

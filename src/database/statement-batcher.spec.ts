@@ -54,4 +54,21 @@ describe('StatementBatcher', () => {
     runner.releases[3]();
     await expect(good).resolves.toBe(20);
   });
+
+  it('fails every item of a batch the database could not run at all, without running them again one by one', async () => {
+    const batches: number[][] = [];
+    // What node-postgres raises when no pool connection came free within connectionTimeoutMillis.
+    const unavailable = new Error('timeout exceeded when trying to connect');
+    const batcher = new StatementBatcher(
+      (items: number[]) => {
+        batches.push(items);
+        return Promise.reject(unavailable);
+      },
+      { concurrency: 1, maxBatch: 10 },
+    );
+    const results = [1, 2, 3].map((n) => batcher.submit(n));
+    for (const result of results) await expect(result).rejects.toBe(unavailable);
+    // Each alone would wait for a connection again, one after the other.
+    expect(batches).toEqual([[1], [2, 3]]);
+  });
 });

@@ -1,3 +1,5 @@
+import { isDatabaseUnavailable } from '../common/errors/database-unavailable';
+
 export interface StatementBatcherOptions {
   /** Batches running at once (each holds one pool connection while it runs). */
   concurrency: number;
@@ -21,7 +23,8 @@ interface Waiting<Item, Result> {
  * per batch instead of once per call (for the invoice claim: about 270 µs of PostgreSQL CPU per
  * row alone, 120 in fives, 65 in tens). `runBatch` answers one result per item, in order. When a
  * batch of several fails, each of its items runs again alone, so that one bad item fails only its
- * own caller; an item that fails alone rejects with its error.
+ * own caller; an item that fails alone rejects with its error. A batch the database could not run
+ * at all (unreachable, no connection, statement timeout) fails every item at once.
  */
 export class StatementBatcher<Item, Result> {
   private readonly waiting: Waiting<Item, Result>[] = [];
@@ -47,7 +50,10 @@ export class StatementBatcher<Item, Result> {
         .then(
           (results) => batch.forEach((w, i) => w.resolve(results[i])),
           (error: unknown) => {
-            if (batch.length === 1) return batch[0].reject(error);
+            // A database that is down, out of connections or past its statement timeout would
+            // fail each item alone too, after as long a wait again: the whole batch fails now.
+            if (batch.length === 1 || isDatabaseUnavailable(error))
+              return batch.forEach((w) => w.reject(error));
             this.waiting.unshift(...batch.map((w) => ({ ...w, alone: true })));
           },
         )

@@ -49,6 +49,8 @@ function isDelivered(result: DeliveryResult): boolean {
   return result.status !== null && result.status >= 200 && result.status < 300;
 }
 const LANES = 4;
+const MIN_LISTEN_RETRY_MS = 500;
+const MAX_LISTEN_RETRY_MS = 10_000;
 
 /**
  * Delivers the outbox. Claims due events with FOR UPDATE SKIP LOCKED under a lease, so any number
@@ -63,6 +65,9 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
   private readonly logger = new Logger(WebhookDispatcher.name);
   private readonly sender: WebhookSender;
   private listener: Client | null = null;
+  private listenTimer: NodeJS.Timeout | null = null;
+  /** The wait before the next LISTEN attempt; 0 while listening (or before the first attempt). */
+  private listenRetryMs = 0;
   private running: Promise<void> | null = null;
   private again = false;
   private stopped = false;
@@ -105,7 +110,10 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
 
   async onModuleDestroy(): Promise<void> {
     this.stopped = true;
-    await this.listener?.end().catch(() => undefined);
+    if (this.listenTimer) clearTimeout(this.listenTimer);
+    const listener = this.listener;
+    this.listener = null;
+    await listener?.end().catch(() => undefined);
     await this.running?.catch(() => undefined);
     this.sender.close();
   }
@@ -351,27 +359,68 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
     return true;
   }
 
+  /**
+   * Holds a connection that LISTENs for new events. When it is lost (PostgreSQL restarted, the
+   * network cut) it is made again with backoff, and a dispatch runs once it is back: events
+   * committed while nobody listened woke no one. Until then the interval still dispatches.
+   */
   private async listen(): Promise<void> {
-    if (!this.config.database.url) return;
+    if (!this.config.database.url || this.stopped) return;
+    const client = new Client({
+      connectionString: this.config.database.url,
+      connectionTimeoutMillis: this.config.database.connectTimeoutMs,
+      keepAlive: true,
+    });
+    // An idle connection's error (the server going away) is reported here; 'end' follows it.
+    client.on('error', (error) =>
+      this.logger.warn({ err: error }, 'Webhook wake-up connection error'),
+    );
+    client.on('notification', () => void this.wake());
+    client.on('end', () => {
+      if (this.listener !== client) return;
+      this.listener = null;
+      this.state.listening = false;
+      this.logger.warn('Lost the webhook wake-up connection; the interval still dispatches');
+      this.listenLater();
+    });
     try {
-      const client = new Client({ connectionString: this.config.database.url });
-      client.on('error', (error) => {
-        this.state.listening = false;
-        this.logger.warn(
-          { err: error },
-          'Lost the webhook wake-up connection; the interval still dispatches',
-        );
-      });
-      client.on('notification', () => void this.wake());
       await client.connect();
       await client.query(`LISTEN ${WEBHOOK_EVENTS_CHANNEL}`);
-      this.listener = client;
-      this.state.listening = true;
     } catch (error) {
       this.logger.warn(
         { err: error },
         'Could not listen for webhook events; the interval still dispatches',
       );
+      // Not awaited: ending a client whose connection failed half-way must not hold up the retry.
+      client.end().catch(() => undefined);
+      this.listenLater();
+      return;
     }
+    if (this.stopped) {
+      client.end().catch(() => undefined);
+      return;
+    }
+    const reconnected = this.listenRetryMs > 0;
+    this.listener = client;
+    this.listenRetryMs = 0;
+    this.state.listening = true;
+    if (reconnected) {
+      this.logger.log('Listening for webhook events again');
+      void this.wake();
+    }
+  }
+
+  /** Tries to LISTEN again after a delay that doubles from half a second up to 10 s. */
+  private listenLater(): void {
+    if (this.stopped) return;
+    this.listenRetryMs = Math.min(
+      MAX_LISTEN_RETRY_MS,
+      Math.max(MIN_LISTEN_RETRY_MS, this.listenRetryMs * 2),
+    );
+    this.listenTimer = setTimeout(() => {
+      this.listenTimer = null;
+      void this.listen();
+    }, this.listenRetryMs);
+    this.listenTimer.unref();
   }
 }

@@ -24,12 +24,29 @@ describe('Idempotency-Key storage', () => {
 
   it('takes over a key whose first request died mid-flight, but not a live one', async () => {
     const keys = t.app.get(IdempotencyService);
-    await expect(keys.claim('POST /y', 'k1', 'hash')).resolves.toEqual({ kind: 'new' });
+    await expect(keys.claim('POST /y', 'k1', 'hash')).resolves.toMatchObject({ kind: 'new' });
     await expect(keys.claim('POST /y', 'k1', 'hash')).rejects.toThrow('still being processed');
     await query(
       t.databaseUrl,
       `UPDATE idempotency_keys SET created_at = now() - interval '1 hour' WHERE key = 'k1'`,
     );
-    await expect(keys.claim('POST /y', 'k1', 'hash')).resolves.toEqual({ kind: 'new' });
+    await expect(keys.claim('POST /y', 'k1', 'hash')).resolves.toMatchObject({ kind: 'new' });
+  });
+
+  it("releases only its own claim: a late release after a takeover leaves the taker's claim", async () => {
+    const keys = t.app.get(IdempotencyService);
+    const first = await keys.claim('POST /z', 'k2', 'hash');
+    if (first.kind !== 'new') throw new Error('expected a new claim');
+    await query(
+      t.databaseUrl,
+      `UPDATE idempotency_keys SET created_at = now() - interval '1 hour' WHERE key = 'k2'`,
+    );
+    const taken = await keys.claim('POST /z', 'k2', 'hash');
+    expect(taken).toMatchObject({ kind: 'new' });
+    await keys.release({ scope: 'POST /z', key: 'k2', claimedAt: first.claimedAt });
+    await expect(keys.claim('POST /z', 'k2', 'hash')).rejects.toThrow('still being processed');
+    if (taken.kind !== 'new') throw new Error('expected a new claim');
+    await keys.release({ scope: 'POST /z', key: 'k2', claimedAt: taken.claimedAt });
+    await expect(keys.claim('POST /z', 'k2', 'hash')).resolves.toMatchObject({ kind: 'new' });
   });
 });

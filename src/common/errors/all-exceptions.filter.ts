@@ -16,7 +16,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
-    const { httpStatus, envelope, unexpected } = renderError(error);
+    const { httpStatus, envelope, unexpected, retryAfterSeconds } = renderError(error);
     envelope.data.requestId = request.id;
     if (unexpected) {
       this.logger.error(
@@ -25,6 +25,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
       );
     }
     if (reply.sent) return;
+    if (retryAfterSeconds !== undefined) void reply.header('retry-after', retryAfterSeconds);
     void reply
       .status(httpStatus)
       .header('content-type', 'application/json; charset=utf-8')

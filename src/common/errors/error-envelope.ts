@@ -1,5 +1,6 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
 
+import { isDatabaseUnavailable } from './database-unavailable';
 import { DomainError } from './domain.error';
 import { ERROR_HTTP_STATUS, ErrorCode } from './error-code';
 
@@ -15,7 +16,12 @@ export interface RenderedError {
   envelope: ErrorEnvelope;
   /** True when the error is ours (a bug or an outage), to be logged with its stack. */
   unexpected: boolean;
+  /** Seconds for a Retry-After header (503: the service expects to be back). */
+  retryAfterSeconds?: number;
 }
+
+/** When a client should try again after a 503: a restarting PostgreSQL is usually back by then. */
+export const SERVICE_UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
 
 const HTTP_STATUS_CODES: Partial<Record<number, ErrorCode>> = {
   400: ErrorCode.ValidationError,
@@ -46,7 +52,24 @@ function envelope(code: ErrorCode, details: string[], extra: Record<string, unkn
 export function renderError(error: unknown): RenderedError {
   if (error instanceof DomainError) {
     const rendered = envelope(error.code, error.details, error.extra);
-    return { ...rendered, unexpected: rendered.httpStatus >= 500 };
+    return {
+      ...rendered,
+      unexpected: rendered.httpStatus >= 500,
+      ...(error.code === ErrorCode.ServiceUnavailable && {
+        retryAfterSeconds: SERVICE_UNAVAILABLE_RETRY_AFTER_SECONDS,
+      }),
+    };
+  }
+  // PostgreSQL down, restarting, out of connections or past the statement timeout: the request
+  // can succeed later, so it is refused honestly (503) rather than reported as our bug (500).
+  if (isDatabaseUnavailable(error)) {
+    return {
+      ...envelope(ErrorCode.ServiceUnavailable, [
+        'The database is unavailable or overloaded; retry after the time in the Retry-After header',
+      ]),
+      unexpected: true,
+      retryAfterSeconds: SERVICE_UNAVAILABLE_RETRY_AFTER_SECONDS,
+    };
   }
   if (error instanceof HttpException) {
     const status = error.getStatus();

@@ -5,7 +5,7 @@ import { ApiHeader } from '@nestjs/swagger';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 import { canonicalJson } from './canonical-json';
-import { IdempotencyService } from './idempotency.service';
+import { HeldKey, IdempotencyService } from './idempotency.service';
 import { DomainError } from '../errors/domain.error';
 import { ErrorCode } from '../errors/error-code';
 import { RoutePolicy, policyInConfig } from '../http/route-policy';
@@ -33,7 +33,7 @@ export function Idempotent(options: { bodyField?: string } = {}): MethodDecorato
 }
 
 /** The key this request claimed, between the handler's start and its answer. */
-const claimed = new WeakMap<FastifyRequest, { scope: string; key: string }>();
+const claimed = new WeakMap<FastifyRequest, HeldKey>();
 
 /**
  * Stripe's semantics on @Idempotent routes, as two hooks on those routes only (added as each
@@ -64,7 +64,7 @@ export function registerIdempotency(fastify: FastifyInstance, keys: IdempotencyS
         .type('application/json; charset=utf-8')
         .send(outcome.responseBody);
     }
-    claimed.set(request, { scope, key });
+    claimed.set(request, { scope, key, claimedAt: outcome.claimedAt });
   };
 
   const settle = async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
@@ -77,11 +77,11 @@ export function registerIdempotency(fastify: FastifyInstance, keys: IdempotencyS
         return payload;
       } catch (error) {
         // Not stored: free the key (so a retry runs again) and answer with the error instead.
-        await keys.release(held.scope, held.key);
+        await keys.release(held);
         throw error;
       }
     }
-    await keys.release(held.scope, held.key);
+    await keys.release(held);
     return payload;
   };
 

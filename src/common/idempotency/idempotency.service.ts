@@ -1,4 +1,10 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnModuleDestroy,
+} from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
@@ -6,11 +12,29 @@ import { DataSource } from 'typeorm';
 import { IdempotencyKeyState } from './idempotency-key.entity';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import { registerIntervalJob } from '../jobs/interval-job';
+import { isDatabaseUnavailable } from '../errors/database-unavailable';
 import { DomainError } from '../errors/domain.error';
 import { ErrorCode } from '../errors/error-code';
 
+/** A key this request holds, until its answer is stored or the key is released. */
+export interface HeldKey {
+  scope: string;
+  key: string;
+  /**
+   * The claim's created_at, exactly as PostgreSQL holds it: a release deletes this claim only,
+   * never a later claim of the same key by another request.
+   */
+  claimedAt: string;
+}
+
 export type IdempotencyClaim =
-  { kind: 'new' } | { kind: 'replay'; responseStatus: number; responseBody: string };
+  | { kind: 'new'; claimedAt: string }
+  | { kind: 'replay'; responseStatus: number; responseBody: string };
+
+/** How often releases that failed while the database was unavailable are tried again. */
+const RELEASE_RETRY_MS = 1_000;
+/** Most such releases kept; beyond, a key waits for the abandoned-claim takeover. */
+const MAX_UNRELEASED = 10_000;
 
 /**
  * Stripe/IETF `Idempotency-Key` semantics, kept in PostgreSQL so every instance agrees:
@@ -19,8 +43,11 @@ export type IdempotencyClaim =
  * A request that failed releases its key, so the client can retry it.
  */
 @Injectable()
-export class IdempotencyService implements OnApplicationBootstrap {
+export class IdempotencyService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(IdempotencyService.name);
+  /** Claims whose release failed because the database was unavailable, by scope and key. */
+  private readonly unreleased = new Map<string, HeldKey>();
+  private releaseTimer: NodeJS.Timeout | null = null;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -34,6 +61,10 @@ export class IdempotencyService implements OnApplicationBootstrap {
     );
   }
 
+  onModuleDestroy(): void {
+    if (this.releaseTimer) clearTimeout(this.releaseTimer);
+  }
+
   /** A claim still in progress after this long belongs to a process that died: take it over. */
   private get abandonAfterMs(): number {
     return this.config.providers.timeoutMs * 3 + 30_000;
@@ -42,10 +73,10 @@ export class IdempotencyService implements OnApplicationBootstrap {
   async claim(scope: string, key: string, requestHash: string): Promise<IdempotencyClaim> {
     const inserted = await this.dataSource.query<unknown[]>(
       `INSERT INTO idempotency_keys (scope, key, request_hash, state)
-       VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING key`,
+       VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING created_at::text AS claimed_at`,
       [scope, key, requestHash, IdempotencyKeyState.InProgress],
     );
-    if (inserted.length === 1) return { kind: 'new' };
+    if (inserted.length === 1) return { kind: 'new', claimedAt: claimedAt(inserted[0]) };
 
     const [existing] = await this.dataSource.query<
       {
@@ -81,11 +112,11 @@ export class IdempotencyService implements OnApplicationBootstrap {
         `WITH taken AS (
            UPDATE idempotency_keys SET created_at = now()
             WHERE scope = $1 AND key = $2 AND state = $3 AND created_at < now() - make_interval(secs => $4)
-            RETURNING key
-         ) SELECT key FROM taken`,
+            RETURNING created_at::text AS claimed_at
+         ) SELECT claimed_at FROM taken`,
         [scope, key, IdempotencyKeyState.InProgress, this.abandonAfterMs / 1000],
       );
-      if (taken.length === 1) return { kind: 'new' };
+      if (taken.length === 1) return { kind: 'new', claimedAt: claimedAt(taken[0]) };
     }
     throw new DomainError(ErrorCode.IdempotencyRequestInProgress, [
       'a request with this Idempotency-Key is still being processed; retry shortly',
@@ -105,11 +136,56 @@ export class IdempotencyService implements OnApplicationBootstrap {
     );
   }
 
-  async release(scope: string, key: string): Promise<void> {
+  /**
+   * Frees the key after a failed request, so that a retry runs again. When the database is
+   * unavailable (the likely reason the request failed) the release is kept and tried again every
+   * second until it is back: left in progress, the key would answer 409 to every retry of the
+   * client until the claim counted as abandoned, minutes after the database returned.
+   */
+  async release(held: HeldKey): Promise<void> {
+    try {
+      await this.deleteClaim(held);
+    } catch (error) {
+      if (!isDatabaseUnavailable(error) || this.unreleased.size >= MAX_UNRELEASED) throw error;
+      this.unreleased.set(`${held.scope}\n${held.key}`, held);
+      this.logger.warn(
+        { scope: held.scope },
+        'Idempotency key not released yet: database unavailable',
+      );
+      this.releaseLater();
+    }
+  }
+
+  private async deleteClaim(held: HeldKey): Promise<void> {
     await this.dataSource.query(
-      `DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2 AND state = $3`,
-      [scope, key, IdempotencyKeyState.InProgress],
+      `DELETE FROM idempotency_keys
+        WHERE scope = $1 AND key = $2 AND state = $3 AND created_at = $4::timestamptz`,
+      [held.scope, held.key, IdempotencyKeyState.InProgress, held.claimedAt],
     );
+  }
+
+  private releaseLater(): void {
+    if (this.releaseTimer) return;
+    this.releaseTimer = setTimeout(() => void this.releaseLeftovers(), RELEASE_RETRY_MS);
+    this.releaseTimer.unref();
+  }
+
+  /** Tries the kept releases again, in order, stopping at the first the database cannot take. */
+  private async releaseLeftovers(): Promise<void> {
+    this.releaseTimer = null;
+    for (const [id, held] of this.unreleased) {
+      try {
+        await this.deleteClaim(held);
+      } catch (error) {
+        if (isDatabaseUnavailable(error)) break;
+        this.logger.error(
+          { err: error, scope: held.scope },
+          'Could not release an idempotency key',
+        );
+      }
+      this.unreleased.delete(id);
+    }
+    if (this.unreleased.size > 0) this.releaseLater();
   }
 
   /** Forgets keys older than IDEMPOTENCY_KEY_TTL_HOURS (at least 24 h). */
@@ -124,4 +200,8 @@ export class IdempotencyService implements OnApplicationBootstrap {
       this.logger.log({ removed: removed.length }, 'Purged expired idempotency keys');
     return removed.length;
   }
+}
+
+function claimedAt(row: unknown): string {
+  return (row as { claimed_at: string }).claimed_at;
 }
