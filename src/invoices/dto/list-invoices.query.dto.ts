@@ -41,7 +41,8 @@ export class ListInvoicesQueryDto extends PageQueryDto {
   @ApiPropertyOptional({
     enum: ['json', 'csv'],
     default: 'json',
-    description: 'csv: the page as text/csv',
+    description:
+      'csv: every matching invoice (not one page) streamed as text/csv; `limit` is refused with it',
   })
   @IsOptional()
   @IsIn(['json', 'csv'])
