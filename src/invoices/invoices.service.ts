@@ -26,6 +26,7 @@ import { Clock } from '../common/clock';
 import { DomainError } from '../common/errors/domain.error';
 import { ErrorCode } from '../common/errors/error-code';
 import { csvStream } from '../common/http/csv';
+import { toExactInstant } from '../common/http/instant';
 import { BY_CREATED_AT, readAllPages, readPage } from '../common/http/pagination';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { MerchantAccount } from '../merchants/merchant-account.entity';
@@ -186,9 +187,13 @@ export class InvoicesService {
       qb.andWhere('i.provider = :provider', { provider: query.provider });
     if (query.status !== undefined) qb.andWhere('i.status = :status', { status: query.status });
     if (query.createdFrom !== undefined)
-      qb.andWhere('i.created_at >= :from', { from: new Date(query.createdFrom) });
+      qb.andWhere('i.created_at >= CAST(:from AS timestamptz)', {
+        from: toExactInstant(query.createdFrom),
+      });
     if (query.createdTo !== undefined)
-      qb.andWhere('i.created_at < :to', { to: new Date(query.createdTo) });
+      qb.andWhere('i.created_at < CAST(:to AS timestamptz)', {
+        to: toExactInstant(query.createdTo),
+      });
     if (query.format !== 'csv') return readPage(qb, query, BY_CREATED_AT, toInvoiceResponse);
 
     if (query.limit !== undefined)

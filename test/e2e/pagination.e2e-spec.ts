@@ -144,6 +144,90 @@ describe('Exact keyset pagination (microsecond timestamps, shared timestamps)', 
   });
   afterAll(() => t.close());
 
+  describe.each([
+    {
+      name: 'invoices',
+      path: '/api/invoices?businessId=walk_biz&limit=100',
+      table: `invoices WHERE business_id = 'walk_biz'`,
+    },
+    {
+      name: 'webhook events',
+      path: '/api/webhooks?limit=100',
+      table: 'webhook_events WHERE true',
+    },
+  ])('$name created-at filters', ({ path, table }) => {
+    const ids = async (query: string) => {
+      const r = await t.request(`${path}&${query}`);
+      expect({ query, status: r.status }).toEqual({ query, status: 200 });
+      return (r.body.data.items as { id: string }[]).map((i) => i.id).sort();
+    };
+    const want = async (where: string, params: unknown[]) =>
+      (
+        await query<{ id: string }>(
+          t.databaseUrl,
+          `SELECT id FROM ${table} AND ${where} ORDER BY id`,
+          params,
+        )
+      ).map((r) => r.id);
+
+    it('bound the range to the microsecond, whatever the offset', async () => {
+      // What the client sends, and the instant it means (a finer fraction rounds up).
+      for (const [given, exact] of [
+        ['2026-03-01T10:00:00.123001Z', '2026-03-01T10:00:00.123001Z'],
+        ['2026-03-01T10:00:00.123999Z', '2026-03-01T10:00:00.123999Z'],
+        ['2026-03-01T10:00:00.124Z', '2026-03-01T10:00:00.124Z'],
+        ['2026-03-01T15:00:00.1235+05:00', '2026-03-01T10:00:00.1235Z'],
+        ['2026-03-01T10:00:00.1235', '2026-03-01T10:00:00.1235Z'],
+        ['2026-03-01T10:00:00.123000001Z', '2026-03-01T10:00:00.123001Z'],
+      ]) {
+        const at = encodeURIComponent(given);
+        expect(await ids(`createdFrom=${at}`)).toEqual(
+          await want('created_at >= $1::timestamptz', [exact]),
+        );
+        expect(await ids(`createdTo=${at}`)).toEqual(
+          await want('created_at < $1::timestamptz', [exact]),
+        );
+      }
+    });
+
+    it('refuse what is not a date-time in years 1–9999 with 400, never 5xx', async () => {
+      for (const bad of [
+        '2026-W01',
+        '2026-W01-1',
+        '2026-001',
+        '0000-01-01T00:00:00Z',
+        '2026-02-30T00:00:00Z',
+        '2026-01-01T24:00:00Z',
+        '9999-12-31T23:00:00-05:00',
+        '+010000-01-01T00:00:00Z',
+        '2026-01-01T00:00:00.1234567890Z',
+        'yesterday',
+      ]) {
+        const r = await t.request(`${path}&createdFrom=${encodeURIComponent(bad)}`);
+        expect({ bad, status: r.status }).toEqual({ bad, status: 400 });
+        expect(r.body.message).toBe('VALIDATION_ERROR');
+      }
+      await fc.assert(
+        fc.asyncProperty(
+          fc.oneof(
+            fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
+            fc.stringMatching(
+              /^\d{4}(-?W\d{2}(-?\d)?|-?\d{3}|-\d{2}-\d{2}(T\d{2}(:\d{2}(:\d{2}(\.\d{1,9})?)?)?(Z|[+-]\d{2}(:?\d{2})?)?)?)$/,
+            ),
+            fc.string({ maxLength: 40 }),
+          ),
+          async (value) => {
+            const r = await t.request(
+              `${path}&createdFrom=${encodeURIComponent(value)}&createdTo=${encodeURIComponent(value)}`,
+            );
+            expect([200, 400]).toContain(r.status);
+          },
+        ),
+        { numRuns: 200 },
+      );
+    });
+  });
+
   const lists = [
     {
       name: 'merchant accounts',

@@ -3,10 +3,11 @@ import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import type { ObjectLiteral, SelectQueryBuilder } from 'typeorm';
 
+import { exactInstant } from './instant';
 import { DomainError } from '../errors/domain.error';
 import { ErrorCode } from '../errors/error-code';
 
-/** Keyset pagination: newest first, the cursor is the (createdAt, id) of the last row seen. */
+/** Keyset pagination: newest first, the cursor is the exact (timestamp, id) of the last row seen. */
 export class PageQueryDto {
   @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 100, default: 20 })
   @IsOptional()
@@ -16,7 +17,9 @@ export class PageQueryDto {
   @Max(100)
   limit?: number;
 
-  @ApiPropertyOptional({ description: 'The `nextCursor` of the previous page' })
+  @ApiPropertyOptional({
+    description: 'The `nextCursor` of the previous page (any other value is a 400)',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(200)
@@ -40,28 +43,9 @@ export interface Page<T> {
 
 const INVALID_CURSOR = 'cursor is not a cursor this API returned';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-// Years 1–9999 only: what the database stores for us, and always within PostgreSQL's range.
-// Three fractional digits are still read (cursors issued before microseconds).
-const INSTANT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\.(\d{6}|\d{3})Z$/;
-
-/** `at` if it names a real instant this API could have put in a cursor, with six digits. */
-function exactInstant(at: unknown): string | null {
-  if (typeof at !== 'string') return null;
-  const match = INSTANT.exec(at);
-  if (!match) return null;
-  const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number);
-  const date = new Date(0);
-  date.setUTCFullYear(year, month - 1, day);
-  const real =
-    year >= 1 &&
-    date.getUTCFullYear() === year &&
-    date.getUTCMonth() === month - 1 &&
-    date.getUTCDate() === day &&
-    hour <= 23 &&
-    minute <= 59 &&
-    second <= 59;
-  return real ? `${at.slice(0, 20)}${match[7].padEnd(6, '0')}Z` : null;
-}
+// What encodeCursor writes: UTC, six fractional digits (three from cursors issued before
+// microseconds are still read). exactInstant then refuses impossible dates and years past 9999.
+const CURSOR_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.(\d{6}|\d{3})Z$/;
 
 export function encodeCursor(position: PagePosition): string {
   return Buffer.from(JSON.stringify([position.at, position.id])).toString('base64url');
@@ -77,7 +61,7 @@ export function decodeCursor(cursor: string): PagePosition {
   }
   if (Array.isArray(decoded) && decoded.length === 2) {
     const [at, id] = decoded as unknown[];
-    const instant = exactInstant(at);
+    const instant = typeof at === 'string' && CURSOR_INSTANT.test(at) ? exactInstant(at) : null;
     if (instant !== null && typeof id === 'string' && UUID.test(id))
       return { at: instant, id: id.toLowerCase() };
   }
