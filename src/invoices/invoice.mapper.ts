@@ -1,5 +1,6 @@
 import { InvoiceResponseDto } from './dto/invoice-response.dto';
 import { Invoice } from './invoice.entity';
+import { CsvValue } from '../common/http/csv';
 
 const iso = (date: Date | null): string | null => (date ? date.toISOString() : null);
 
@@ -38,7 +39,8 @@ export function toInvoiceResponse(invoice: Invoice): InvoiceResponseDto {
   };
 }
 
-const CSV_COLUMNS: (keyof InvoiceResponseDto)[] = [
+/** The CSV export's columns, in order: the header names the fields of the JSON list. */
+export const INVOICE_CSV_COLUMNS = [
   'id',
   'createdAt',
   'source',
@@ -54,20 +56,9 @@ const CSV_COLUMNS: (keyof InvoiceResponseDto)[] = [
   'paidAt',
   'cancelledAt',
   'expiresAt',
-];
+] as const satisfies readonly (keyof InvoiceResponseDto)[];
 
-function csvCell(value: string | number | boolean | null | undefined | object): string {
-  if (typeof value === 'object' && value !== null) return csvCell(JSON.stringify(value));
-  const text = value === null || value === undefined ? '' : String(value);
-  // Quote when needed; neutralise spreadsheet formulas (a cell starting with = + - @).
-  const safe = /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
-  return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-}
-
-export function toInvoicesCsv(invoices: InvoiceResponseDto[]): string {
-  const lines = [
-    CSV_COLUMNS.join(','),
-    ...invoices.map((i) => CSV_COLUMNS.map((c) => csvCell(i[c])).join(',')),
-  ];
-  return `${lines.join('\r\n')}\r\n`;
+/** One invoice's CSV cells, in INVOICE_CSV_COLUMNS order. */
+export function toInvoiceCsvCells(invoice: InvoiceResponseDto): CsvValue[] {
+  return INVOICE_CSV_COLUMNS.map((column) => invoice[column]);
 }

@@ -1,15 +1,25 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
-import { ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  Param,
+  Post,
+  Query,
+  Res,
+  StreamableFile,
+} from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 
 import { CreateInvoiceDto } from './dto/create-invoice.dto';
 import { InvoiceIdParamsDto } from './dto/invoice-id.params.dto';
 import { CreatedInvoiceDto, InvoiceResponseDto, InvoicesPageDto } from './dto/invoice-response.dto';
 import { ListInvoicesQueryDto } from './dto/list-invoices.query.dto';
+import { INVOICE_CSV_COLUMNS } from './invoice.mapper';
 import { InvoicesService } from './invoices.service';
 import { Idempotent } from '../common/idempotency/idempotency.hooks';
 import { ApiEnvelope, ApiErrors, ApiKeyProtected } from '../common/http/api-envelope.decorators';
-import { PreparedResponse } from '../common/http/envelope';
 
 @ApiTags('Invoices')
 @ApiKeyProtected()
@@ -54,12 +64,34 @@ export class InvoicesController {
   @Get()
   @ApiOperation({
     summary:
-      'Invoices, newest first: filter, cursor-paginate, or export a page as CSV (format=csv)',
+      'Invoices, newest first: filter, cursor-paginate, or export them all as CSV (format=csv)',
+    description:
+      'JSON: one page (`limit`, default 20, at most 100); pass `nextCursor` as `cursor` for the ' +
+      'next page until it is null: every invoice comes exactly once. A cursor this API did not ' +
+      'return is 400.\n\n' +
+      '`format=csv`: every invoice matching the filters (after `cursor` if given; `limit` is ' +
+      'refused), streamed as an attachment `invoices.csv`, not enveloped. RFC 4180, UTF-8 without ' +
+      'a byte-order mark, `,` between cells, CRLF after each record, a header record first with ' +
+      `the columns ${INVOICE_CSV_COLUMNS.join(', ')}. A cell holding \`,\` \`;\` a tab, a ` +
+      'quote or a line break is quoted (inner quotes doubled); text starting with `=` `+` `-` ' +
+      "`@` (or a tab, CR or LF) is prefixed with `'` so spreadsheets do not run it as a formula. " +
+      'Amounts are tiyin; times ISO 8601 UTC. If the database fails mid-export the transfer is ' +
+      'aborted (the chunked response never completes), so a cut-off file is never taken as whole.',
   })
-  @ApiProduces('application/json', 'text/csv')
-  @ApiEnvelope(InvoicesPageDto, { description: 'One page of invoices (or the same page as CSV)' })
+  @ApiEnvelope(InvoicesPageDto, {
+    description: 'One page of invoices (JSON), or every matching invoice (CSV)',
+    otherContent: {
+      'text/csv': {
+        schema: { type: 'string' },
+        example:
+          `${INVOICE_CSV_COLUMNS.join(',')}\r\n` +
+          '0b9c4a0e-6f2b-4a53-9f7e-0d1c1b1e2f3a,2026-01-05T09:30:00.000Z,marketplace,biz_42,click,' +
+          'order_1001,150000,UZS,paid,,0,,2026-01-05T09:31:10.000Z,,2026-01-06T09:30:00.000Z\r\n',
+      },
+    },
+  })
   @ApiErrors(400)
-  list(@Query() query: ListInvoicesQueryDto): Promise<InvoicesPageDto | PreparedResponse> {
+  list(@Query() query: ListInvoicesQueryDto): Promise<InvoicesPageDto | StreamableFile> {
     return this.invoices.list(query);
   }
 

@@ -18,6 +18,7 @@ import { canTransitionWebhookEvent } from './webhook-event.state-machine';
 import { Clock } from '../common/clock';
 import { DomainError } from '../common/errors/domain.error';
 import { ErrorCode } from '../common/errors/error-code';
+import { toExactInstant } from '../common/http/instant';
 import { BY_CREATED_AT, readPage } from '../common/http/pagination';
 
 function toEventDto(e: WebhookEvent): WebhookEventDto {
@@ -53,8 +54,13 @@ export class WebhooksService {
     if (query.invoiceId) qb.andWhere('e.invoice_id = :invoiceId', { invoiceId: query.invoiceId });
     if (query.status) qb.andWhere('e.status = :status', { status: query.status });
     if (query.createdFrom)
-      qb.andWhere('e.created_at >= :from', { from: new Date(query.createdFrom) });
-    if (query.createdTo) qb.andWhere('e.created_at < :to', { to: new Date(query.createdTo) });
+      qb.andWhere('e.created_at >= CAST(:from AS timestamptz)', {
+        from: toExactInstant(query.createdFrom),
+      });
+    if (query.createdTo)
+      qb.andWhere('e.created_at < CAST(:to AS timestamptz)', {
+        to: toExactInstant(query.createdTo),
+      });
     return readPage(qb, query, BY_CREATED_AT, toEventDto);
   }
 

@@ -103,7 +103,7 @@ export class ReconciliationService implements OnApplicationBootstrap {
     return readPage(
       this.dataSource.manager.createQueryBuilder(ReconciliationRun, 'r'),
       page,
-      { column: 'started_at', of: (run) => run.startedAt },
+      { column: 'started_at' },
       toRunResponse,
     );
   }

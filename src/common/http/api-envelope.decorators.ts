@@ -5,6 +5,8 @@ import {
   ApiPropertyOptional,
   ApiResponse,
   ApiSecurity,
+  ContentObject,
+  SchemaObject,
   getSchemaPath,
 } from '@nestjs/swagger';
 
@@ -65,28 +67,36 @@ export function ApiErrors(...statuses: number[]): MethodDecorator & ClassDecorat
   );
 }
 
-/** Documents a success envelope `{status: true, code, message: 'OK', data: <type>}`. */
+/**
+ * Documents a success envelope `{status: true, code, message: 'OK', data: <type>}`; `otherContent`
+ * adds the route's other media types (e.g. a CSV export), which are not enveloped.
+ */
 export function ApiEnvelope<T>(
   type: Type<T>,
-  options: { status?: number; description: string },
+  options: { status?: number; description: string; otherContent?: ContentObject },
 ): MethodDecorator {
   const status = options.status ?? 200;
+  const schema: SchemaObject = {
+    type: 'object',
+    required: ['status', 'code', 'message', 'data'],
+    properties: {
+      status: { type: 'boolean', example: true },
+      code: { type: 'integer', example: status },
+      message: { type: 'string', example: 'OK' },
+      data: { $ref: getSchemaPath(type) },
+    },
+  };
   return applyDecorators(
     ApiExtraModels(type),
-    ApiResponse({
-      status,
-      description: options.description,
-      schema: {
-        type: 'object',
-        required: ['status', 'code', 'message', 'data'],
-        properties: {
-          status: { type: 'boolean', example: true },
-          code: { type: 'integer', example: status },
-          message: { type: 'string', example: 'OK' },
-          data: { $ref: getSchemaPath(type) },
-        },
-      },
-    }),
+    ApiResponse(
+      options.otherContent
+        ? {
+            status,
+            description: options.description,
+            content: { 'application/json': { schema }, ...options.otherContent },
+          }
+        : { status, description: options.description, schema },
+    ),
   );
 }
 

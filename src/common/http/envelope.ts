@@ -13,14 +13,6 @@ export function successEnvelope<T>(code: number, data: T): SuccessEnvelope<T> {
   return { status: true, code, message: 'OK', data };
 }
 
-/** A response whose bytes are already decided (a CSV export): sent as it is, with its type. */
-export class PreparedResponse {
-  constructor(
-    readonly body: string,
-    readonly contentType = 'application/json; charset=utf-8',
-  ) {}
-}
-
 /** The service API and health answer in the seed's envelope; pages, callbacks and the sandbox in their own format. */
 export function answersInEnvelope(path: string): boolean {
   return isServiceApiPath(path) || path === '/health' || path.startsWith('/health/');
@@ -37,10 +29,6 @@ export function wrapInEnvelope(
   payload: unknown,
   done: (error: Error | null, payload?: unknown) => void,
 ): void {
-  if (payload instanceof PreparedResponse) {
-    void reply.type(payload.contentType).serializer(() => payload.body);
-    return done(null, payload);
-  }
   done(
     null,
     answersInEnvelope(routePath(request)) ? successEnvelope(reply.statusCode, payload) : payload,

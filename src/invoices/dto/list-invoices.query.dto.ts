@@ -1,6 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsISO8601, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
 
+import { IsInstant } from '../../common/http/instant';
 import { PageQueryDto } from '../../common/http/pagination';
 import { INVOICE_STATUSES, InvoiceStatus } from '../invoice-status.enum';
 
@@ -28,20 +29,28 @@ export class ListInvoicesQueryDto extends PageQueryDto {
   @IsIn(INVOICE_STATUSES)
   status?: InvoiceStatus;
 
-  @ApiPropertyOptional({ format: 'date-time', description: 'Created at or after' })
+  @ApiPropertyOptional({
+    format: 'date-time',
+    description:
+      'Created at or after (ISO 8601 date or date-time, to the microsecond; no offset = UTC)',
+  })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsInstant()
   createdFrom?: string;
 
-  @ApiPropertyOptional({ format: 'date-time', description: 'Created before' })
+  @ApiPropertyOptional({
+    format: 'date-time',
+    description: 'Created before (ISO 8601 date or date-time, to the microsecond; no offset = UTC)',
+  })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsInstant()
   createdTo?: string;
 
   @ApiPropertyOptional({
     enum: ['json', 'csv'],
     default: 'json',
-    description: 'csv: the page as text/csv',
+    description:
+      'csv: every matching invoice (not one page) streamed as text/csv; `limit` is refused with it',
   })
   @IsOptional()
   @IsIn(['json', 'csv'])

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsISO8601, IsOptional, IsUUID } from 'class-validator';
+import { IsIn, IsOptional, IsUUID } from 'class-validator';
 
+import { IsInstant } from '../../common/http/instant';
 import { PageQueryDto } from '../../common/http/pagination';
 import { WebhookEventStatus } from '../webhook-event.entity';
 
@@ -97,14 +98,21 @@ export class ListWebhookEventsQueryDto extends PageQueryDto {
   @IsIn(WEBHOOK_EVENT_STATUSES)
   status?: string;
 
-  @ApiPropertyOptional({ format: 'date-time' })
+  @ApiPropertyOptional({
+    format: 'date-time',
+    description:
+      'Created at or after (ISO 8601 date or date-time, to the microsecond; no offset = UTC)',
+  })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsInstant()
   createdFrom?: string;
 
-  @ApiPropertyOptional({ format: 'date-time' })
+  @ApiPropertyOptional({
+    format: 'date-time',
+    description: 'Created before (ISO 8601 date or date-time, to the microsecond; no offset = UTC)',
+  })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsInstant()
   createdTo?: string;
 }
 
