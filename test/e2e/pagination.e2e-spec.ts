@@ -107,11 +107,11 @@ describe('Exact keyset pagination (microsecond timestamps, shared timestamps)', 
       `SELECT id FROM invoices WHERE source_invoice_id = 'ord_1'`,
     );
     const eventColumns =
-      'id, invoice_id, type, sequence, notify_url, body, status, next_attempt_at';
+      'id, invoice_id, source, source_invoice_id, type, sequence, notify_url, body, status, next_attempt_at';
     await query(
       t.databaseUrl,
       `INSERT INTO webhook_events (${eventColumns}, created_at)
-       SELECT gen_random_uuid(), $3, 'invoice.cancelled', n, 'https://shop.example/hook', '{}',
+       SELECT gen_random_uuid(), $3, 'walk', 'ord_1', 'invoice.cancelled', n, 'https://shop.example/hook', '{}',
               'dead', at, at
          FROM ${CHOSEN}`,
       [MICROS, BASE, invoiceWithEvents],
@@ -119,8 +119,8 @@ describe('Exact keyset pagination (microsecond timestamps, shared timestamps)', 
     await query(
       t.databaseUrl,
       `INSERT INTO webhook_events (${eventColumns})
-       SELECT gen_random_uuid(), $1, 'invoice.cancelled', 1000 + g, 'https://shop.example/hook',
-              '{}', 'dead', now()
+       SELECT gen_random_uuid(), $1, 'walk', 'ord_1', 'invoice.cancelled', 1000 + g,
+              'https://shop.example/hook', '{}', 'dead', now()
          FROM generate_series(1, ${SAME_STATEMENT_ROWS}) g`,
       [invoiceWithEvents],
     );
