@@ -76,7 +76,9 @@ export class MulticardEmulatorController {
     @Param('uuid') uuid: string,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<unknown> {
-    return this.api(reply, auth, (app) => this.emulator.refund(app, uuid, null));
+    return this.countedRefund(() =>
+      this.api(reply, auth, (app) => this.emulator.refund(app, uuid, null)),
+    );
   }
 
   @Delete('payment/:uuid/partial')
@@ -86,7 +88,9 @@ export class MulticardEmulatorController {
     @Body() body: { refund_amount?: unknown; ofd?: unknown },
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<unknown> {
-    return this.api(reply, auth, (app) => this.emulator.refund(app, uuid, body ?? {}));
+    return this.countedRefund(() =>
+      this.api(reply, auth, (app) => this.emulator.refund(app, uuid, body ?? {})),
+    );
   }
 
   @Get('checkout/:uuid')
@@ -123,6 +127,15 @@ export class MulticardEmulatorController {
     }
     void reply.status(200).header('content-type', 'text/html; charset=utf-8');
     return renderMulticardResult(outcome.message, outcome.accepted);
+  }
+
+  private async countedRefund(call: () => Promise<unknown>): Promise<unknown> {
+    this.emulator.stats.refundRequests++;
+    try {
+      return await call();
+    } finally {
+      this.emulator.stats.refundAnswers++;
+    }
   }
 
   private async api(

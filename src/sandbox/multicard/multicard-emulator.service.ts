@@ -63,7 +63,16 @@ export class MulticardEmulator {
   private readonly tokens = new Map<string, { applicationId: string; expiresAt: number }>();
   private readonly invoices = new Map<string, EmulatedInvoice>();
   private faults: EmulatorFaults = {};
-  readonly stats = { auth: 0, invoicesCreated: 0, invoicesDeleted: 0 };
+  /** Calls counted for tests: refund requests on arrival (before any fault) and once answered,
+   * refunds when money moved. */
+  readonly stats = {
+    auth: 0,
+    invoicesCreated: 0,
+    invoicesDeleted: 0,
+    refundRequests: 0,
+    refundAnswers: 0,
+    refunds: 0,
+  };
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
@@ -223,6 +232,7 @@ export class MulticardEmulator {
     } else {
       invoice.refunded = invoice.amount;
     }
+    this.stats.refunds++;
     if (invoice.refunded === invoice.amount) invoice.status = 'revert';
     return ok(this.paymentView(invoice));
   }
