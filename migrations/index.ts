@@ -4,6 +4,7 @@ import { AddProviderTransactionsCallbackLogAndOutbox1795460703280 } from './1795
 import { AddWebhookAttemptsAndLeases1795462732681 } from './1795462732681-AddWebhookAttemptsAndLeases';
 import { AddRefundsAndReconciliationRuns1795465473022 } from './1795465473022-AddRefundsAndReconciliationRuns';
 import { AddCheckoutSessions1795466309189 } from './1795466309189-AddCheckoutSessions';
+import { AddRefundIdempotencyKey1796003518473 } from './1796003518473-AddRefundIdempotencyKey';
 
 /** Every migration in order. `npm run migration:generate -- Name` appends to this list. */
 export const MIGRATIONS: Function[] = [
@@ -13,4 +14,5 @@ export const MIGRATIONS: Function[] = [
   AddWebhookAttemptsAndLeases1795462732681,
   AddRefundsAndReconciliationRuns1795465473022,
   AddCheckoutSessions1795466309189,
+  AddRefundIdempotencyKey1796003518473,
 ];
