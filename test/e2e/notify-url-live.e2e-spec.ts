@@ -28,6 +28,8 @@ describe('notifyUrl in live mode (SSRF guard)', () => {
     ['https://10.0.0.7/hook', 'private'],
     ['https://169.254.169.254/latest/meta-data', 'metadata'],
     ['https://[::1]/hook', 'loopback'],
+    ['https://[64:ff9b::7f00:1]/hook', 'loopback'],
+    ['https://[::a9fe:a9fe]/latest/meta-data', 'metadata'],
     ['https://localhost/hook', 'internal'],
   ])('refuses %s with a clear 400 and creates nothing', async (notifyUrl, reason) => {
     const body = invoiceBody({ provider: 'click', notifyUrl });
