@@ -1,10 +1,21 @@
-import { Body, Controller, Delete, Get, Headers, Param, Post, Res } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  Headers,
+  Param,
+  Post,
+  Res,
+  UseFilters,
+} from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 
 import { EmulatorFaults, EmulatorReply, MulticardEmulator } from './multicard-emulator.service';
 import { renderMulticardCheckout, renderMulticardResult } from './multicard-checkout.page';
 import { RoutePolicy } from '../../common/http/route-policy';
+import { SANDBOX_PAGE_ERRORS } from '../sandbox-pages';
 
 /** Multicard's REST API and hosted checkout, emulated under /sandbox/multicard (sandbox mode only). */
 @ApiExcludeController()
@@ -94,6 +105,7 @@ export class MulticardEmulatorController {
   }
 
   @Get('checkout/:uuid')
+  @UseFilters(SANDBOX_PAGE_ERRORS)
   checkoutPage(
     @Param('uuid') uuid: string,
     @Res({ passthrough: true }) reply: FastifyReply,
@@ -104,6 +116,7 @@ export class MulticardEmulatorController {
   }
 
   @Post('checkout/:uuid/pay')
+  @UseFilters(SANDBOX_PAGE_ERRORS)
   pay(
     @Param('uuid') uuid: string,
     @Res({ passthrough: true }) reply: FastifyReply,
@@ -112,6 +125,7 @@ export class MulticardEmulatorController {
   }
 
   @Post('checkout/:uuid/decline')
+  @UseFilters(SANDBOX_PAGE_ERRORS)
   decline(
     @Param('uuid') uuid: string,
     @Res({ passthrough: true }) reply: FastifyReply,

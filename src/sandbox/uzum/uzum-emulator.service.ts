@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 
 import { Inject, Injectable } from '@nestjs/common';
 
+import { DomainError } from '../../common/errors/domain.error';
 import { toMajorUnitString } from '../../common/money/money';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import { Invoice } from '../../invoices/invoice.entity';
@@ -97,7 +98,11 @@ export class UzumEmulator {
 
   private async invoice(order: string | undefined): Promise<Invoice | null> {
     if (!order || !/^[0-9a-f-]{36}$/i.test(order)) return null;
-    const invoice = await this.invoices.findById(order).catch(() => null);
+    // Only an unknown order is "not found"; any other failure is the error page's.
+    const invoice = await this.invoices.findById(order).catch((error: unknown) => {
+      if (error instanceof DomainError) return null;
+      throw error;
+    });
     return invoice && invoice.provider === 'uzum' ? invoice : null;
   }
 }
