@@ -41,7 +41,7 @@ export class MulticardEmulatorController {
   ): Promise<unknown> {
     return this.answer(
       reply,
-      (await this.emulator.injectFault()) ?? this.emulator.auth(body ?? {}),
+      (await this.emulator.injectFault()) ?? (await this.emulator.auth(body ?? {})),
     );
   }
 

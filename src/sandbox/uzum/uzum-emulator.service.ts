@@ -30,6 +30,7 @@ export class UzumEmulator {
         status: 404,
         html: renderEmulatorResult('Uzum Bank', false, 'No Uzum order with this number', null),
       };
+    if (!(await this.sandbox.accountById(invoice.merchantAccountId))) return notSandbox();
     return {
       status: 200,
       html: renderEmulatorCheckout({
@@ -52,11 +53,7 @@ export class UzumEmulator {
       };
     // The app knows the merchant service the buyer picked; here, the invoice's account.
     const merchant = await this.sandbox.accountById(invoice.merchantAccountId);
-    if (!merchant)
-      return {
-        status: 404,
-        html: renderEmulatorResult('Uzum Bank', false, 'Unknown merchant', null),
-      };
+    if (!merchant) return notSandbox();
     const base = `${this.config.publicUrl}/api/callbacks/uzum/${merchant.account.id}`;
     const auth = `Basic ${Buffer.from(`${merchant.credentials.login}:${merchant.credentials.password}`).toString('base64')}`;
     const serviceId = Number(merchant.credentials.serviceId);
@@ -105,4 +102,17 @@ export class UzumEmulator {
     });
     return invoice && invoice.provider === 'uzum' ? invoice : null;
   }
+}
+
+/** The order's merchant account was not registered in sandbox mode: the emulator does not act. */
+function notSandbox(): { status: number; html: string } {
+  return {
+    status: 404,
+    html: renderEmulatorResult(
+      'Uzum Bank',
+      false,
+      'The merchant of this order is not registered in sandbox mode',
+      null,
+    ),
+  };
 }
