@@ -6,12 +6,9 @@ import { ValidationError, validateSync } from 'class-validator';
 
 import { AppConfig } from './app-config';
 import { EnvironmentVariables, LIVE_REQUIRED_VARIABLES } from './env.schema';
-import {
-  EncryptionKey,
-  encryptionKeyWeakness,
-  parseEncryptionKey,
-} from '../common/crypto/encryption-key';
+import { EncryptionKey, parseEncryptionKey } from '../common/crypto/encryption-key';
 import { packageVersion } from '../common/project-root';
+import { encryptionKeyWeakness } from '../common/crypto/encryption-key-strength';
 
 /** Thrown when the environment cannot start the service; the message names every problem. */
 export class ConfigError extends Error {
@@ -85,12 +82,6 @@ export function loadConfig(rawEnv: Record<string, string | undefined>): AppConfi
     }
   };
   const current = parseKey('CREDENTIALS_ENCRYPTION_KEY', secret('CREDENTIALS_ENCRYPTION_KEY'));
-  const previous = (env.CREDENTIALS_ENCRYPTION_PREVIOUS_KEYS ?? '')
-    .split(',')
-    .filter((s) => s.trim() !== '')
-    .map((s) => parseKey('CREDENTIALS_ENCRYPTION_PREVIOUS_KEYS entry', s))
-    .filter((k): k is EncryptionKey => k !== null);
-
   if (mode === 'live') {
     // Live credentials sealed under a guessable key are as good as plain text; previous keys are
     // still accepted, to read the rows a weak key sealed until they are re-sealed.
@@ -107,6 +98,12 @@ export function loadConfig(rawEnv: Record<string, string | undefined>): AppConfi
     if (vars.PUBLIC_URL !== undefined && !/^https:\/\//i.test(vars.PUBLIC_URL))
       problems.push('PUBLIC_URL must be https in live mode');
   }
+
+  const previous = (env.CREDENTIALS_ENCRYPTION_PREVIOUS_KEYS ?? '')
+    .split(',')
+    .filter((s) => s.trim() !== '')
+    .map((s) => parseKey('CREDENTIALS_ENCRYPTION_PREVIOUS_KEYS entry', s))
+    .filter((k): k is EncryptionKey => k !== null);
 
   if (problems.length > 0 || current === null) throw new ConfigError(problems);
 

@@ -1,4 +1,5 @@
-import { encryptionKeyWeakness, parseEncryptionKey } from './encryption-key';
+import { parseEncryptionKey } from './encryption-key';
+import { encryptionKeyWeakness } from './encryption-key-strength';
 
 describe('encryptionKeyWeakness', () => {
   const key = (text: string) => parseEncryptionKey(text).key;
