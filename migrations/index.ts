@@ -5,6 +5,8 @@ import { AddWebhookAttemptsAndLeases1795462732681 } from './1795462732681-AddWeb
 import { AddRefundsAndReconciliationRuns1795465473022 } from './1795465473022-AddRefundsAndReconciliationRuns';
 import { AddCheckoutSessions1795466309189 } from './1795466309189-AddCheckoutSessions';
 import { AddOrderLevelTruth1796003394746 } from './1796003394746-AddOrderLevelTruth';
+import { AddRefundIdempotencyKey1796003518473 } from './1796003518473-AddRefundIdempotencyKey';
+import { AddMerchantAccountMode1796004428180 } from './1796004428180-AddMerchantAccountMode';
 
 /** Every migration in order. `npm run migration:generate -- Name` appends to this list. */
 export const MIGRATIONS: Function[] = [
@@ -15,4 +17,6 @@ export const MIGRATIONS: Function[] = [
   AddRefundsAndReconciliationRuns1795465473022,
   AddCheckoutSessions1795466309189,
   AddOrderLevelTruth1796003394746,
+  AddRefundIdempotencyKey1796003518473,
+  AddMerchantAccountMode1796004428180,
 ];

@@ -1,6 +1,17 @@
-import { Body, Controller, Get, Param, Post, Query, Res } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  Logger,
+  Param,
+  Post,
+  Query,
+  Req,
+  Res,
+  UseFilters,
+} from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 
 import { renderCashierPage } from './cashier.page';
 import { CHECKOUT_JS } from './checkout-js';
@@ -9,8 +20,10 @@ import { CheckoutSessionState } from './dto/checkout-session.dto';
 import { DomainError } from '../common/errors/domain.error';
 import { ErrorCode } from '../common/errors/error-code';
 import { htmlPage, escapeHtml } from '../common/http/html';
-import { pageLanguage, t } from '../pages/i18n';
 import { RoutePolicy } from '../common/http/route-policy';
+import { buyerMessage } from '../pages/buyer-error';
+import { BuyerPageErrorFilter } from '../pages/buyer-page-error.filter';
+import { pageLanguage, t } from '../pages/i18n';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -22,6 +35,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 @ApiExcludeController()
 @Controller()
 export class CashierController {
+  private readonly logger = new Logger(CashierController.name);
+
   constructor(private readonly sessions: CheckoutSessionsService) {}
 
   @Get('checkout.js')
@@ -34,28 +49,37 @@ export class CashierController {
   }
 
   @Get('checkout/:id')
+  @UseFilters(new BuyerPageErrorFilter())
   async page(
     @Param('id') id: string,
     @Query('lang') lang: string | undefined,
+    @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<string> {
-    return this.render(reply, id, lang, null);
+    return this.render(request, reply, id, lang, null);
   }
 
   @Post('checkout/:id/pay')
+  @UseFilters(new BuyerPageErrorFilter())
   async choose(
     @Param('id') id: string,
     @Body() form: Record<string, string | undefined>,
+    @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<string> {
-    if (!UUID.test(id)) return this.render(reply, id, form?.lang, null);
+    if (!UUID.test(id)) return this.render(request, reply, id, form?.lang, null);
     try {
       const { checkoutUrl } = await this.sessions.choose(id, String(form?.provider ?? ''));
       void reply.status(303).header('location', checkoutUrl);
       return '';
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
-      return this.render(reply, id, form?.lang, error);
+      // The buyer gets what it means for them; the details stay in the log.
+      this.logger.warn(
+        { requestId: request.id, sessionId: id, code: error.code, details: error.details },
+        'Cashier pick refused',
+      );
+      return this.render(request, reply, id, form?.lang, error);
     }
   }
 
@@ -80,6 +104,7 @@ export class CashierController {
   }
 
   private async render(
+    request: FastifyRequest,
     reply: FastifyReply,
     id: string,
     requestedLang: string | undefined,
@@ -87,7 +112,14 @@ export class CashierController {
   ): Promise<string> {
     void reply.header('content-type', 'text/html; charset=utf-8');
     const fallback = pageLanguage(requestedLang);
-    const view = UUID.test(id) ? await this.sessions.view(id).catch(() => null) : null;
+    // Only "no such session" is "not found"; any other failure is the error page's.
+    const view = UUID.test(id)
+      ? await this.sessions.view(id).catch((error: unknown) => {
+          if (error instanceof DomainError && error.code === ErrorCode.CheckoutSessionNotFound)
+            return null;
+          throw error;
+        })
+      : null;
     if (!view) {
       void reply.status(404);
       return htmlPage({
@@ -104,7 +136,7 @@ export class CashierController {
       status: view.status,
       choices: view.choices,
       lang,
-      error: failure ? failure.details.join('; ') : null,
+      failure: failure ? { message: buyerMessage(failure), requestId: request.id } : null,
     });
   }
 }

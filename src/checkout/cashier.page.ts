@@ -3,7 +3,8 @@ import { CashierChoice } from './checkout-sessions.service';
 import { CheckoutSessionStatus } from './dto/checkout-session.dto';
 import { escapeHtml, htmlPage } from '../common/http/html';
 import { toMajorUnitString } from '../common/money/money';
-import { PAGE_LANGUAGES, PageLanguage, t } from '../pages/i18n';
+import { renderBuyerNotice } from '../pages/buyer-error';
+import { PAGE_LANGUAGES, PageLanguage, TextKey, t } from '../pages/i18n';
 
 /**
  * The hosted cashier: the order's amount and one button per provider the business has switched
@@ -14,7 +15,8 @@ export function renderCashierPage(options: {
   status: CheckoutSessionStatus;
   choices: CashierChoice[];
   lang: PageLanguage;
-  error: string | null;
+  /** Why the buyer's last pick failed, in the buyer's terms, and the request id to quote. */
+  failure: { message: TextKey; requestId: string } | null;
 }): string {
   const { session, status, choices, lang } = options;
   const amount = `${toMajorUnitString(session.amount, session.currency)} ${session.currency === 'UZS' ? "so'm" : session.currency}`;
@@ -44,7 +46,7 @@ export function renderCashierPage(options: {
   <p class="muted">${escapeHtml(t('order', lang))} <code data-testid="order">${escapeHtml(session.sourceInvoiceId)}</code></p>
   <p class="muted">${escapeHtml(t('amount', lang))}</p>
   <p class="amount" data-testid="amount">${escapeHtml(amount)}</p>
-  ${options.error ? `<p class="notice" role="alert" data-testid="error">${escapeHtml(options.error)}</p>` : ''}
+  ${options.failure ? renderBuyerNotice(options.failure.message, options.failure.requestId, lang) : ''}
   ${content}
   ${session.returnUrl ? `<p><a href="${escapeHtml(session.returnUrl)}" target="_top">${escapeHtml(t('back', lang))}</a></p>` : ''}
   <nav aria-label="Language"><p class="muted">${PAGE_LANGUAGES.map((l) =>

@@ -4,7 +4,7 @@ const LIVE = {
   GATEWAY_MODE: 'live',
   SERVICE_API_KEY: 'live-service-api-key-0123456789',
   WEBHOOK_SIGNING_SECRET: 'live-webhook-signing-secret-0123',
-  CREDENTIALS_ENCRYPTION_KEY: 'ab'.repeat(32),
+  CREDENTIALS_ENCRYPTION_KEY: '9f3c2a71d04be85513c6f0a2e77d19b84c5a03f6e9d21b7c08a4f5e36d1c92ab',
   DATABASE_URL: 'postgres://u:p@db:5432/pay',
   PUBLIC_URL: 'https://pay.example.uz/',
 };
@@ -44,7 +44,9 @@ describe('loadConfig', () => {
     expect(config.publicUrl).toBe('https://pay.example.uz');
     expect(config.developmentDefaults).toEqual([]);
     expect(config.adminPassword).toBeNull(); // the admin is off in live mode until a password is set
-    expect(config.credentialsEncryption.current.key).toEqual(Buffer.from('ab'.repeat(32), 'hex'));
+    expect(config.credentialsEncryption.current.key).toEqual(
+      Buffer.from(LIVE.CREDENTIALS_ENCRYPTION_KEY, 'hex'),
+    );
   });
 
   it.each([
@@ -61,6 +63,28 @@ describe('loadConfig', () => {
     expect(problems({ ...LIVE, SERVICE_API_KEY: SANDBOX_DEFAULTS.SERVICE_API_KEY })).toEqual([
       'SERVICE_API_KEY must not be the public sandbox default',
     ]);
+  });
+
+  it.each([
+    ['all zero, as base64', 'A'.repeat(43) + '='],
+    ['one byte repeated', 'ab'.repeat(32)],
+    ['a short pattern repeated', '0123456789abcdef'.repeat(4)],
+    ['a passphrase', Buffer.from('correct horse battery staple 123').toString('base64')],
+  ])('refuses a weak CREDENTIALS_ENCRYPTION_KEY in live mode (%s)', (_, key) => {
+    expect(problems({ ...LIVE, CREDENTIALS_ENCRYPTION_KEY: key })).toEqual([
+      expect.stringMatching(
+        /^CREDENTIALS_ENCRYPTION_KEY is too weak for live mode \(.+\): generate one with `openssl rand -hex 32`$/,
+      ),
+    ]);
+    // Sandbox mode keeps its public all-zero default and whatever a developer sets.
+    expect(problems({ CREDENTIALS_ENCRYPTION_KEY: key })).toEqual([]);
+  });
+
+  it('refuses an http PUBLIC_URL in live mode (providers and buyers reach it), not in sandbox', () => {
+    expect(problems({ ...LIVE, PUBLIC_URL: 'http://pay.example.uz' })).toEqual([
+      'PUBLIC_URL must be https in live mode',
+    ]);
+    expect(problems({ PUBLIC_URL: 'http://localhost:4002' })).toEqual([]);
   });
 
   it('names malformed values', () => {

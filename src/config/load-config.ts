@@ -9,6 +9,7 @@ import { EnvironmentVariables, LIVE_REQUIRED_VARIABLES } from './env.schema';
 import { parseTrustProxy } from './trust-proxy';
 import { EncryptionKey, parseEncryptionKey } from '../common/crypto/encryption-key';
 import { packageVersion } from '../common/project-root';
+import { encryptionKeyWeakness } from '../common/crypto/encryption-key-strength';
 
 /** Thrown when the environment cannot start the service; the message names every problem. */
 export class ConfigError extends Error {
@@ -82,6 +83,23 @@ export function loadConfig(rawEnv: Record<string, string | undefined>): AppConfi
     }
   };
   const current = parseKey('CREDENTIALS_ENCRYPTION_KEY', secret('CREDENTIALS_ENCRYPTION_KEY'));
+  if (mode === 'live') {
+    // Live credentials sealed under a guessable key are as good as plain text; previous keys are
+    // still accepted, to read the rows a weak key sealed until they are re-sealed.
+    const given = env.CREDENTIALS_ENCRYPTION_KEY;
+    const weakness =
+      current && given !== undefined && given !== SANDBOX_DEFAULTS.CREDENTIALS_ENCRYPTION_KEY
+        ? encryptionKeyWeakness(current.key)
+        : null;
+    if (weakness)
+      problems.push(
+        `CREDENTIALS_ENCRYPTION_KEY is too weak for live mode (${weakness}): generate one with \`openssl rand -hex 32\``,
+      );
+    // Buyers' pages and providers' callbacks go through PUBLIC_URL: never in clear text.
+    if (vars.PUBLIC_URL !== undefined && !/^https:\/\//i.test(vars.PUBLIC_URL))
+      problems.push('PUBLIC_URL must be https in live mode');
+  }
+
   const previous = (env.CREDENTIALS_ENCRYPTION_PREVIOUS_KEYS ?? '')
     .split(',')
     .filter((s) => s.trim() !== '')

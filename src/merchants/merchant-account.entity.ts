@@ -1,4 +1,5 @@
 import {
+  Check,
   Column,
   CreateDateColumn,
   Entity,
@@ -8,8 +9,11 @@ import {
   UpdateDateColumn,
 } from 'typeorm';
 
+import type { GatewayMode } from '../config/env.schema';
+
 /** A business's account with one provider: its encrypted credentials and whether it takes payments. */
 @Entity({ name: 'merchant_accounts' })
+@Check('chk_merchant_accounts_mode', "mode IN ('sandbox', 'live')")
 @Unique('uq_merchant_accounts_source_business_provider', ['source', 'businessId', 'provider'])
 @Index('ix_merchant_accounts_created_at_id', ['createdAt', 'id'])
 export class MerchantAccount {
@@ -42,6 +46,13 @@ export class MerchantAccount {
 
   @Column('boolean', { default: true })
   isActive: boolean;
+
+  /**
+   * GATEWAY_MODE of the instance that registered (or last re-registered) the account. The sandbox
+   * emulators act only for `sandbox` accounts: never with a real merchant's secrets.
+   */
+  @Column('text')
+  mode: GatewayMode;
 
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt: Date;

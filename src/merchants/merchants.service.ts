@@ -75,12 +75,13 @@ export class MerchantsService {
     const rows = await this.dataSource.query<{ id: string; created: boolean }[]>(
       `INSERT INTO merchant_accounts
          (source, business_id, provider, display_name, credentials_ciphertext, credentials_key_id,
-          credential_fields, is_active)
-       VALUES ($1, $2, $3, $4, $5, $6, $10, COALESCE($7, true))
+          credential_fields, is_active, mode)
+       VALUES ($1, $2, $3, $4, $5, $6, $10, COALESCE($7, true), $11)
        ON CONFLICT ON CONSTRAINT uq_merchant_accounts_source_business_provider DO UPDATE SET
          credentials_ciphertext = EXCLUDED.credentials_ciphertext,
          credentials_key_id = EXCLUDED.credentials_key_id,
          credential_fields = EXCLUDED.credential_fields,
+         mode = EXCLUDED.mode,
          display_name = CASE WHEN $8 THEN EXCLUDED.display_name ELSE merchant_accounts.display_name END,
          is_active = CASE WHEN $9 THEN EXCLUDED.is_active ELSE merchant_accounts.is_active END,
          updated_at = now()
@@ -96,6 +97,8 @@ export class MerchantsService {
         displayNameGiven,
         isActiveGiven,
         Object.keys(credentials),
+        // The credentials just given belong to this instance's mode (see MerchantAccount.mode).
+        this.config.mode,
       ],
     );
     const { id, created } = rows[0];

@@ -5,7 +5,10 @@ import { DomainError } from '../common/errors/domain.error';
 import { ErrorCode } from '../common/errors/error-code';
 import type { AppConfig } from '../config/app-config';
 
-/** Addresses a live-mode notifyUrl must not reach: loopback, private, link-local, metadata, unspecified. */
+/**
+ * Addresses a live-mode notifyUrl must not reach: loopback, private, link-local, metadata,
+ * unspecified, and the IPv6 forms that lead to them (see isBlockedAddress).
+ */
 const BLOCKED = new BlockList();
 for (const [net, prefix] of [
   ['0.0.0.0', 8],
@@ -23,8 +26,11 @@ for (const [net, prefix] of [
   BLOCKED.addSubnet(net, prefix, 'ipv4');
 }
 for (const [net, prefix] of [
-  ['::', 128],
-  ['::1', 128],
+  // IPv4-compatible addresses (deprecated by RFC 4291; `::` and `::1` among them): no legitimate
+  // receiver has one, and some stacks route them to the IPv4 address they carry.
+  ['::', 96],
+  // Local-use NAT64 (RFC 8215): translates into the operator's own network.
+  ['64:ff9b:1::', 48],
   ['fc00::', 7],
   ['fe80::', 10],
   ['ff00::', 8],
@@ -33,12 +39,45 @@ for (const [net, prefix] of [
 }
 
 export function isBlockedAddress(address: string): boolean {
-  // An IPv4-mapped IPv6 address is judged as the IPv4 address it carries.
-  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(address);
-  if (mapped) return isBlockedAddress(mapped[1]);
   const family = isIP(address);
-  if (family === 0) return true;
-  return BLOCKED.check(address, family === 4 ? 'ipv4' : 'ipv6');
+  if (family === 4) return BLOCKED.check(address, 'ipv4');
+  if (family !== 6) return true;
+  // An IPv6 address that reaches an IPv4 host is judged as that host.
+  const carried = carriedIpv4(ipv6Bytes(address));
+  if (carried !== null) return isBlockedAddress(carried);
+  return BLOCKED.check(address, 'ipv6');
+}
+
+/**
+ * The IPv4 address an IPv6 address delivers to: IPv4-mapped (`::ffff:a.b.c.d`), the NAT64
+ * well-known prefix (`64:ff9b::a.b.c.d`, RFC 6052: translated statelessly to a.b.c.d) and 6to4
+ * (`2002:AABB:CCDD::`, relayed to AA.BB.CC.DD). Null for other addresses.
+ */
+function carriedIpv4(bytes: Buffer): string | null {
+  const ipv4At = (offset: number) => [...bytes.subarray(offset, offset + 4)].join('.');
+  const zeros = (from: number, to: number) => bytes.subarray(from, to).every((b) => b === 0);
+  if (zeros(0, 10) && bytes.readUInt16BE(10) === 0xffff) return ipv4At(12);
+  if (bytes.readUInt32BE(0) === 0x0064ff9b && zeros(4, 12)) return ipv4At(12);
+  if (bytes.readUInt16BE(0) === 0x2002) return ipv4At(2);
+  return null;
+}
+
+/** The 16 bytes of a valid IPv6 address in any textual form (`::`, a dotted IPv4 tail, a zone). */
+function ipv6Bytes(address: string): Buffer {
+  let text = address.split('%')[0];
+  const tail = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  if (tail) {
+    const [a, b, c, d] = tail.slice(1).map(Number);
+    text = `${text.slice(0, tail.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const [head, rest] = text.split('::');
+  const groups = (part: string | undefined) => (part ? part.split(':') : []);
+  const left = groups(head);
+  const right = groups(rest);
+  const all = [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right];
+  const bytes = Buffer.alloc(16);
+  all.forEach((group, i) => bytes.writeUInt16BE(parseInt(group, 16), i * 2));
+  return bytes;
 }
 
 export interface NotifyUrlPolicy {

@@ -84,6 +84,37 @@ export const TEXTS = {
     ru: 'Страница оплаты не найдена',
     en: 'Checkout not found',
   },
+  errorTitle: { uz: 'Xatolik yuz berdi', ru: 'Что-то пошло не так', en: 'Something went wrong' },
+  somethingWentWrong: {
+    uz: "Bizning tomonimizda xatolik yuz berdi. Birozdan so'ng qayta urinib ko'ring.",
+    ru: 'На нашей стороне произошла ошибка. Попробуйте ещё раз чуть позже.',
+    en: 'Something went wrong on our side. Please try again in a moment.',
+  },
+  methodUnavailable: {
+    uz: "Bu to'lov usuli hozir mavjud emas. Boshqasini tanlang yoki keyinroq urinib ko'ring.",
+    ru: 'Этот способ оплаты сейчас недоступен. Выберите другой или попробуйте позже.',
+    en: 'This payment method is not available right now. Please choose another one or try again later.',
+  },
+  paymentBeingPrepared: {
+    uz: "To'lov tayyorlanmoqda. Birozdan so'ng qayta urinib ko'ring.",
+    ru: 'Платёж готовится. Попробуйте ещё раз через минуту.',
+    en: 'Your payment is being prepared. Please try again in a moment.',
+  },
+  orderAlreadyPaid: {
+    uz: "Bu buyurtma allaqachon to'langan.",
+    ru: 'Этот заказ уже оплачен.',
+    en: 'This order is already paid.',
+  },
+  checkoutClosed: {
+    uz: "Bu to'lov sahifasi yopilgan.",
+    ru: 'Эта страница оплаты закрыта.',
+    en: 'This checkout is closed.',
+  },
+  reference: {
+    uz: "Yordam so'rasangiz, ushbu kodni ayting:",
+    ru: 'Если обратитесь в поддержку, назовите этот код:',
+    en: 'If you contact support, quote this code:',
+  },
 } as const;
 
 export type TextKey = keyof typeof TEXTS;

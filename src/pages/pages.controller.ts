@@ -1,7 +1,8 @@
-import { Controller, Get, Param, Query, Res } from '@nestjs/common';
+import { Controller, Get, Param, Query, Res, UseFilters } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 
+import { BuyerPageErrorFilter } from './buyer-page-error.filter';
 import { renderLandingPage } from './landing.page';
 import { PagesService } from './pages.service';
 import { HealthService } from '../health/health.service';
@@ -22,6 +23,7 @@ export class PagesController {
   }
 
   @Get('pay/:id')
+  @UseFilters(new BuyerPageErrorFilter())
   async uzumPay(
     @Param('id') id: string,
     @Query('lang') lang: string | undefined,

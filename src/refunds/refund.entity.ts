@@ -7,6 +7,7 @@ import {
   JoinColumn,
   ManyToOne,
   PrimaryColumn,
+  Unique,
   UpdateDateColumn,
 } from 'typeorm';
 
@@ -35,6 +36,7 @@ export const REFUND_STATUSES = Object.values(RefundStatus);
   unique: true,
   where: "status = 'pending'",
 })
+@Unique('uq_refunds_invoice_idempotency_key', ['invoiceId', 'idempotencyKey'])
 @Index('ix_refunds_invoice', ['invoiceId', 'createdAt'])
 @Index('ix_refunds_pending', ['checkAfter'], { where: "status = 'pending'" })
 export class Refund {
@@ -70,6 +72,18 @@ export class Refund {
 
   @Column('text', { nullable: true })
   providerCode: string | null;
+
+  /**
+   * The Idempotency-Key (header or `idempotencyKey`) the refund was asked for with, unique per
+   * invoice: a retry finds this refund here even when the Idempotency-Key store lost the answer.
+   */
+  @Column('text', { nullable: true })
+  idempotencyKey: string | null;
+
+  /** Fingerprint of the request that made the refund (see refundRequestHash): a reused key with
+   * another request is refused. */
+  @Column('text', { nullable: true })
+  requestHash: string | null;
 
   /** A pending refund is looked at by the recovery job from this moment on. */
   @Column('timestamptz')

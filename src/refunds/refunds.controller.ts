@@ -1,11 +1,11 @@
-import { Body, Controller, Get, Param, Post } from '@nestjs/common';
+import { Body, Controller, Get, Headers, Param, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 
 import { CreateRefundDto } from './dto/create-refund.dto';
 import { RefundIdParamsDto, RefundInvoiceIdParamsDto } from './dto/refund-id.params.dto';
 import { InvoiceRefundsDto, RefundResponseDto } from './dto/refund-response.dto';
 import { RefundsService } from './refunds.service';
-import { Idempotent } from '../common/idempotency/idempotency.hooks';
+import { IDEMPOTENCY_KEY_HEADER, Idempotent } from '../common/idempotency/idempotency.hooks';
 import { ApiEnvelope, ApiErrors, ApiKeyProtected } from '../common/http/api-envelope.decorators';
 
 @ApiTags('Refunds')
@@ -27,8 +27,11 @@ export class RefundsController {
   })
   @ApiEnvelope(RefundResponseDto, { status: 201, description: 'The refund' })
   @ApiErrors(400, 404, 409, 413, 415, 422)
-  create(@Body() body: CreateRefundDto): Promise<RefundResponseDto> {
-    return this.refunds.create(body);
+  create(
+    @Body() body: CreateRefundDto,
+    @Headers(IDEMPOTENCY_KEY_HEADER) idempotencyKey: string | undefined,
+  ): Promise<RefundResponseDto> {
+    return this.refunds.create(body, idempotencyKey);
   }
 
   @Get('by-invoice/:invoiceId')

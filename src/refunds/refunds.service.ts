@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
@@ -21,6 +21,7 @@ import { loadPaymentReference } from '../billing/payment-reference';
 import { providerCallGraceMs } from '../billing/provider-http';
 import { ProviderError } from '../billing/provider.error';
 import { Clock } from '../common/clock';
+import { canonicalJson } from '../common/idempotency/canonical-json';
 import { DomainError } from '../common/errors/domain.error';
 import { ErrorCode } from '../common/errors/error-code';
 import { registerIntervalJob } from '../common/jobs/interval-job';
@@ -67,6 +68,24 @@ export function refundVerdict(
   return 'unknown';
 }
 
+/**
+ * What makes two refund requests the same request: a retry under the same Idempotency-Key must
+ * ask for the same thing. Neither the key itself (header or body, both allowed) nor the card
+ * number (never stored, not even hashed) take part.
+ */
+export function refundRequestHash(dto: CreateRefundDto): string {
+  return createHash('sha256')
+    .update(
+      canonicalJson({
+        invoiceId: dto.invoiceId,
+        amount: dto.amount ?? null,
+        reason: dto.reason ?? null,
+        ofd: dto.ofd ?? null,
+      }),
+    )
+    .digest('hex');
+}
+
 const RECOVERY_BATCH = 100;
 
 /**
@@ -98,7 +117,12 @@ export class RefundsService implements OnApplicationBootstrap {
     );
   }
 
-  async create(dto: CreateRefundDto): Promise<RefundResponseDto> {
+  /**
+   * Refunds a paid invoice. With an Idempotency-Key (`headerKey`, or `idempotencyKey` in the body)
+   * the refund row keeps the key: a retry returns that refund, whatever became of the
+   * Idempotency-Key store's copy of the answer, and never asks the provider a second time.
+   */
+  async create(dto: CreateRefundDto, headerKey?: string): Promise<RefundResponseDto> {
     const invoice = await this.invoices.findById(dto.invoiceId);
     const provider = this.registry.get(invoice.provider);
     if (!provider.refund || provider.capabilities.refund === 'none') {
@@ -114,7 +138,9 @@ export class RefundsService implements OnApplicationBootstrap {
     const ctx = this.merchants.providerContext(
       await this.merchants.findById(invoice.merchantAccountId),
     );
-    const { refund, order } = await this.record(dto, provider, ctx);
+    const recorded = await this.record(dto, dto.idempotencyKey ?? headerKey ?? null, provider, ctx);
+    if ('earlier' in recorded) return toRefundResponse(await this.retried(recorded.earlier, dto));
+    const { refund, order } = recorded;
     this.logger.log(
       { refundId: refund.id, invoiceId: refund.invoiceId, amount: refund.amount },
       'Refund recorded',
@@ -153,20 +179,47 @@ export class RefundsService implements OnApplicationBootstrap {
    * Claimed with SKIP LOCKED and pushed forward, so instances never look at one refund at once.
    */
   async recoverPending(now: Date = this.clock.now()): Promise<RefundRecovery[]> {
+    const claimed = await this.claimDue(now);
+    const results: RefundRecovery[] = [];
+    for (const id of claimed) results.push(await this.recover(id, now));
+    if (results.length > 0) this.logger.log({ results }, 'Pending refunds checked');
+    return results;
+  }
+
+  /**
+   * Pending refunds past their grace period (only `id`, when given), pushed forward by one grace
+   * period in the same statement: whoever claims one is the only one asking about it for a while.
+   */
+  private async claimDue(now: Date, id: string | null = null): Promise<string[]> {
     const claimed = await this.dataSource.query<{ id: string }[]>(
       `WITH due AS (
-         SELECT id FROM refunds WHERE status = 'pending' AND check_after <= $1
-         ORDER BY check_after LIMIT ${RECOVERY_BATCH} FOR UPDATE SKIP LOCKED
+         SELECT id FROM refunds
+          WHERE status = 'pending' AND check_after <= $1 AND ($3::uuid IS NULL OR id = $3)
+          ORDER BY check_after LIMIT ${RECOVERY_BATCH} FOR UPDATE SKIP LOCKED
        ), claimed AS (
          UPDATE refunds r SET check_after = $2 FROM due WHERE r.id = due.id RETURNING r.id
        )
        SELECT id FROM claimed`,
-      [now, new Date(now.getTime() + providerCallGraceMs(this.config))],
+      [now, new Date(now.getTime() + providerCallGraceMs(this.config)), id],
     );
-    const results: RefundRecovery[] = [];
-    for (const { id } of claimed) results.push(await this.recover(id, now));
-    if (results.length > 0) this.logger.log({ results }, 'Pending refunds checked');
-    return results;
+    return claimed.map((row) => row.id);
+  }
+
+  /**
+   * A retry of a refund already recorded under its key: the same request gets that refund (one
+   * still pending past its grace period is settled first, as the recovery job would: by asking
+   * the provider about the payment, never by refunding again); another request is refused.
+   */
+  private async retried(refund: Refund, dto: CreateRefundDto): Promise<Refund> {
+    if (refund.requestHash !== refundRequestHash(dto)) {
+      throw new DomainError(ErrorCode.IdempotencyKeyReused, [
+        `this idempotency key was used for refund ${refund.id} of this invoice with another request; use a new key for a new refund`,
+      ]);
+    }
+    const now = this.clock.now();
+    if (refund.status !== RefundStatus.Pending || refund.checkAfter > now) return refund;
+    for (const id of await this.claimDue(now, refund.id)) await this.recover(id, now);
+    return this.dataSource.manager.findOneByOrFail(Refund, { id: refund.id });
   }
 
   private async recover(id: string, now: Date): Promise<RefundRecovery> {
@@ -203,14 +256,23 @@ export class RefundsService implements OnApplicationBootstrap {
     }
   }
 
-  /** Phase one: under the invoice's lock, check the balance and record the refund pending. */
+  /**
+   * Phase one: under the invoice's lock, check the balance and record the refund pending, with
+   * its idempotency key. A refund already recorded under the key is returned instead (`earlier`):
+   * the lock orders concurrent retries, so the later ones see the first one's row.
+   */
   private record(
     dto: CreateRefundDto,
+    idempotencyKey: string | null,
     provider: PaymentProvider,
     ctx: ProviderContext,
-  ): Promise<{ refund: Refund; order: RefundOrder }> {
+  ): Promise<{ refund: Refund; order: RefundOrder } | { earlier: Refund }> {
     return this.dataSource.transaction(async (m) => {
       const invoice = await this.transitions.lock(m, dto.invoiceId);
+      if (idempotencyKey !== null) {
+        const earlier = await m.findOneBy(Refund, { invoiceId: invoice.id, idempotencyKey });
+        if (earlier) return { earlier };
+      }
       if (invoice.status !== InvoiceStatus.Paid) {
         throw new DomainError(ErrorCode.InvoiceNotRefundable, [
           invoice.status === InvoiceStatus.Refunded
@@ -259,6 +321,8 @@ export class RefundsService implements OnApplicationBootstrap {
         ofd: dto.ofd ?? null,
         failureMessage: null,
         providerCode: null,
+        idempotencyKey,
+        requestHash: idempotencyKey === null ? null : refundRequestHash(dto),
         checkAfter: new Date(now.getTime() + providerCallGraceMs(this.config)),
         completedAt: null,
       });

@@ -1,6 +1,10 @@
 import type { FastifyReply } from 'fastify';
 
 import { escapeHtml, htmlPage } from '../common/http/html';
+import { BuyerPageErrorFilter } from '../pages/buyer-page-error.filter';
+
+/** The emulators' pages are English: a failure they did not handle shows the generic page. */
+export const SANDBOX_PAGE_ERRORS = new BuyerPageErrorFilter('en');
 
 /** A provider emulator's checkout: what is paid, and buttons posting `fields` to the actions. */
 export function renderEmulatorCheckout(options: {

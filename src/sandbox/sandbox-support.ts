@@ -18,7 +18,9 @@ export interface SandboxHttpResult {
 
 /**
  * What the emulators share. A real provider knows each merchant's secrets because the merchant
- * set them up in its cabinet; the emulators find them among the registered merchant accounts.
+ * set them up in its cabinet; the emulators find them among the merchant accounts registered in
+ * sandbox mode, and only those: a sandbox instance pointed at a live database must never sign a
+ * callback with a real merchant's secret.
  */
 @Injectable()
 export class SandboxSupport {
@@ -27,13 +29,13 @@ export class SandboxSupport {
     private readonly merchants: MerchantsService,
   ) {}
 
-  /** The first account of `provider` whose credentials satisfy `matches`. */
+  /** The first sandbox account of `provider` whose credentials satisfy `matches`. */
   async findAccount(
     provider: string,
     matches: (credentials: Credentials) => boolean,
   ): Promise<{ account: MerchantAccount; credentials: Credentials } | null> {
     for (const account of await this.accounts.find({
-      where: { provider },
+      where: { provider, mode: 'sandbox' },
       order: { createdAt: 'ASC' },
     })) {
       const credentials = this.merchants.openCredentials(account);
@@ -42,10 +44,11 @@ export class SandboxSupport {
     return null;
   }
 
+  /** The account, when it was registered in sandbox mode. */
   async accountById(
     id: string,
   ): Promise<{ account: MerchantAccount; credentials: Credentials } | null> {
-    const account = await this.accounts.findOneBy({ id });
+    const account = await this.accounts.findOneBy({ id, mode: 'sandbox' });
     return account ? { account, credentials: this.merchants.openCredentials(account) } : null;
   }
 

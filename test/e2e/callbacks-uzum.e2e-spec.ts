@@ -1,5 +1,6 @@
 import { Clock } from '../../src/common/clock';
 import { countEvents, query } from '../support/database';
+import { payInvoice } from '../support/payments';
 import { TestApp, send, startTestApp } from '../support/test-app';
 import { transId, uzumAuth, uzumCall } from '../support/uzum';
 import { invoiceBody } from '../factories/invoice.factory';
@@ -213,6 +214,59 @@ describe('Uzum Merchant API callbacks (uzum.md §1.8, over real HTTP)', () => {
       t.app.get(Clock).advance(-31 * 60_000);
     }
     expect((await invoice(order)).status).toBe('pending');
+  });
+
+  it('10b. a /confirm refused because the order was closed or paid elsewhere meanwhile stays refused: /status says FAILED', async () => {
+    // Closed meanwhile: the shop cancelled the invoice between /create and /confirm.
+    const order = await newInvoice();
+    const id = transId();
+    await uzumCall(t, accountId, 'create', {
+      transId: id,
+      params: { order_id: order },
+      amount: 500000,
+    });
+    expect(
+      (await t.request(`/api/invoices/${order}/cancel`, { method: 'POST' })).body.data.status,
+    ).toBe('cancelled');
+    failed(await uzumCall(t, accountId, 'confirm', { transId: id }), '10015');
+    expect((await uzumCall(t, accountId, 'status', { transId: id })).body).toMatchObject({
+      transId: id,
+      status: 'FAILED',
+    });
+    failed(await uzumCall(t, accountId, 'confirm', { transId: id }), '10015');
+
+    // Paid elsewhere meanwhile: another invoice of the same order was paid through Click.
+    const sourceInvoiceId = `order_${transId()}`;
+    const viaUzum = (
+      await t.request('/api/invoices', {
+        method: 'POST',
+        json: invoiceBody({ provider: 'uzum', amount: 500000, sourceInvoiceId }),
+      })
+    ).body.data.id;
+    const other = transId();
+    await uzumCall(t, accountId, 'create', {
+      transId: other,
+      params: { order_id: viaUzum },
+      amount: 500000,
+    });
+    await t.request('/api/merchants', {
+      method: 'POST',
+      json: merchantBody({ provider: 'click' }),
+    });
+    const viaClick = await payInvoice(t, 'click', { amount: 500000, sourceInvoiceId });
+    expect(viaClick.status).toBe('paid');
+    failed(await uzumCall(t, accountId, 'confirm', { transId: other }), '10015');
+    expect((await uzumCall(t, accountId, 'status', { transId: other })).body.status).toBe('FAILED');
+    expect(
+      await query(
+        t.databaseUrl,
+        'SELECT provider_txn_id, state FROM provider_transactions WHERE provider_txn_id = ANY($1) ORDER BY provider_txn_id',
+        [[id, other].sort()],
+      ),
+    ).toEqual([id, other].sort().map((txn) => ({ provider_txn_id: txn, state: 'failed' })));
+    // Never paid through Uzum: the order's money came once, through Click.
+    expect((await invoice(viaUzum)).status).not.toBe('paid');
+    expect(await events(viaClick.id)).toBe(1);
   });
 
   it('11. /reverse: CREATED → REVERSED; CONFIRMED → REVERSED and the invoice refunded; again → 10018', async () => {

@@ -19,7 +19,7 @@ const LIVE_ENV = {
   GATEWAY_MODE: 'live',
   SERVICE_API_KEY: 'live-service-api-key-0123456789',
   WEBHOOK_SIGNING_SECRET: 'live-webhook-signing-secret-0123',
-  CREDENTIALS_ENCRYPTION_KEY: 'a'.repeat(64),
+  CREDENTIALS_ENCRYPTION_KEY: '3e9a1f7c05b84d26a1c0e9f37b5d2a84c6f1039e7d5b28a4f0c6e1d93b7a5f02',
   DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none',
   PUBLIC_URL: 'https://pay.example.uz',
 };
@@ -52,6 +52,22 @@ describe('The built gateway as a process', () => {
     ]) {
       expect(result.output).toContain(`${name} is required in live mode`);
     }
+  });
+
+  it('refuses to start in live mode with a weak encryption key or an http PUBLIC_URL, naming both', async () => {
+    const result = await runGatewayToExit(
+      {
+        ...LIVE_ENV,
+        CREDENTIALS_ENCRYPTION_KEY: 'ab'.repeat(32),
+        PUBLIC_URL: 'http://pay.example.uz',
+      },
+      cwd,
+    );
+    expect(result.code).toBe(1);
+    expect(result.output).toContain('CREDENTIALS_ENCRYPTION_KEY is too weak for live mode');
+    expect(result.output).toContain('PUBLIC_URL must be https in live mode');
+    expect(result.output).toContain('refusing to start');
+    expect(result.output).not.toContain('ab'.repeat(32));
   });
 
   it('starts in sandbox mode with printed development defaults over an existing database', async () => {

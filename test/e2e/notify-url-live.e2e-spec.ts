@@ -9,7 +9,10 @@ describe('notifyUrl in live mode (SSRF guard)', () => {
     t = await startTestApp({
       GATEWAY_MODE: 'live',
       WEBHOOK_SIGNING_SECRET: 'live-webhook-signing-secret-0123',
-      CREDENTIALS_ENCRYPTION_KEY: 'cd'.repeat(32),
+      CREDENTIALS_ENCRYPTION_KEY:
+        '5be1c07a93d24f68e0a1b7c3d94e25f6a8c01d3e7b29f4a6c5d80e1f3a7b9c2d',
+      // Live mode wants https here; the tests call the app on its local address directly.
+      PUBLIC_URL: 'https://pay.example.uz',
       WEBHOOK_ALLOWED_HOSTS: 'hooks.internal.example',
     });
     await t.request('/api/merchants', {
@@ -25,6 +28,8 @@ describe('notifyUrl in live mode (SSRF guard)', () => {
     ['https://10.0.0.7/hook', 'private'],
     ['https://169.254.169.254/latest/meta-data', 'metadata'],
     ['https://[::1]/hook', 'loopback'],
+    ['https://[64:ff9b::7f00:1]/hook', 'loopback'],
+    ['https://[::a9fe:a9fe]/latest/meta-data', 'metadata'],
     ['https://localhost/hook', 'internal'],
   ])('refuses %s with a clear 400 and creates nothing', async (notifyUrl, reason) => {
     const body = invoiceBody({ provider: 'click', notifyUrl });

@@ -29,7 +29,11 @@ const STATUS: Record<ProviderTransactionState, UzumStatus> = {
   [ProviderTransactionState.Failed]: 'FAILED',
 };
 
-/** A refusal in Uzum's words, thrown to end the transaction and answered 400 FAILED. */
+/**
+ * A refusal in Uzum's words, answered 400 FAILED. Thrown, it rolls the transaction back (nothing
+ * was decided); returned from a locked transaction's work, what the work changed first (a
+ * transaction failed or expired) commits before the refusal is answered, so /status tells the same.
+ */
 class UzumRefusal extends Error {
   constructor(
     readonly code: UzumError,
@@ -237,21 +241,22 @@ export class UzumCallbacksService {
   ): Promise<{ body: Record<string, unknown>; invoiceId: string }> {
     return this.withTransaction(body, caller, async (m, transaction, invoice) => {
       if (transaction.state === ProviderTransactionState.Completed)
-        throw new UzumRefusal(UzumError.AlreadyConfirmed, invoice.id);
+        return new UzumRefusal(UzumError.AlreadyConfirmed, invoice.id);
       if (
         transaction.state !== ProviderTransactionState.Created ||
         (await this.expireIfLate(m, transaction))
       ) {
-        throw new UzumRefusal(UzumError.TransactionExpired, invoice.id);
+        return new UzumRefusal(UzumError.TransactionExpired, invoice.id);
       }
       if (
         invoice.status !== InvoiceStatus.Pending ||
         (await this.support.orderAlreadyPaid(m, invoice))
       ) {
-        // Paid elsewhere or closed meanwhile: this transaction fails and Uzum returns the money.
+        // Paid elsewhere or closed meanwhile: this transaction fails (for good: /status must say
+        // FAILED from now on) and Uzum returns the money.
         this.finish(transaction, ProviderTransactionState.Failed);
         await this.support.saveTransaction(m, transaction);
-        throw new UzumRefusal(UzumError.TransactionExpired, invoice.id);
+        return new UzumRefusal(UzumError.TransactionExpired, invoice.id);
       }
       transaction.state = ProviderTransactionState.Completed;
       transaction.completedMs = this.clock.nowMs();
@@ -281,10 +286,10 @@ export class UzumCallbacksService {
         transaction.state === ProviderTransactionState.Cancelled ||
         transaction.state === ProviderTransactionState.Reversed
       ) {
-        throw new UzumRefusal(UzumError.AlreadyReversed, invoice.id);
+        return new UzumRefusal(UzumError.AlreadyReversed, invoice.id);
       }
       if (transaction.state === ProviderTransactionState.Failed)
-        throw new UzumRefusal(UzumError.CannotReverse, invoice.id);
+        return new UzumRefusal(UzumError.CannotReverse, invoice.id);
       const wasConfirmed = transaction.state === ProviderTransactionState.Completed;
       this.finish(
         transaction,
@@ -332,7 +337,7 @@ export class UzumCallbacksService {
       m: EntityManager,
       transaction: ProviderTransaction,
       invoice: Invoice,
-    ) => Promise<Record<string, unknown>>,
+    ) => Promise<Record<string, unknown> | UzumRefusal>,
   ): Promise<{ body: Record<string, unknown>; invoiceId: string }> {
     const locked = await this.support.withLockedTransaction(
       PROVIDER,
@@ -341,6 +346,8 @@ export class UzumCallbacksService {
       work,
     );
     if (!locked) throw new UzumRefusal(UzumError.TransactionNotFound);
+    // Refused after the commit of what the work changed (see UzumRefusal).
+    if (locked.result instanceof UzumRefusal) throw locked.result;
     return { body: locked.result, invoiceId: locked.invoiceId };
   }
 

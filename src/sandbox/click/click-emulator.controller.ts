@@ -1,10 +1,21 @@
-import { Body, Controller, Delete, Get, Headers, Param, Post, Query, Res } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  Headers,
+  Param,
+  Post,
+  Query,
+  Res,
+  UseFilters,
+} from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 
 import { ClickEmulator } from './click-emulator.service';
 import { ClickApiReply, ClickMerchantApiEmulator } from './click-merchant-api.emulator';
-import { sendOutcome } from '../sandbox-pages';
+import { SANDBOX_PAGE_ERRORS, sendOutcome } from '../sandbox-pages';
 import { RoutePolicy } from '../../common/http/route-policy';
 
 /** Click's pay page, emulated under /sandbox/click (sandbox mode only). */
@@ -20,6 +31,7 @@ export class ClickEmulatorController {
   }
 
   @Get('pay')
+  @UseFilters(SANDBOX_PAGE_ERRORS)
   page(
     @Query() query: Record<string, string | undefined>,
     @Res({ passthrough: true }) reply: FastifyReply,
@@ -30,6 +42,7 @@ export class ClickEmulatorController {
   }
 
   @Post('pay/:decision')
+  @UseFilters(SANDBOX_PAGE_ERRORS)
   async pay(
     @Param('decision') decision: string,
     @Body() form: Record<string, string | undefined>,

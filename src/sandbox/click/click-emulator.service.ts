@@ -80,7 +80,7 @@ export class ClickEmulator {
         html: renderEmulatorResult(
           'Click',
           false,
-          'No merchant with this service_id and merchant_id is registered',
+          'No merchant with this service_id and merchant_id is registered in sandbox mode',
           null,
         ),
       };

@@ -1,10 +1,21 @@
-import { Body, Controller, Delete, Get, Headers, Param, Post, Res } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  Headers,
+  Param,
+  Post,
+  Res,
+  UseFilters,
+} from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 
 import { EmulatorFaults, EmulatorReply, MulticardEmulator } from './multicard-emulator.service';
 import { renderMulticardCheckout, renderMulticardResult } from './multicard-checkout.page';
 import { RoutePolicy } from '../../common/http/route-policy';
+import { SANDBOX_PAGE_ERRORS } from '../sandbox-pages';
 
 /** Multicard's REST API and hosted checkout, emulated under /sandbox/multicard (sandbox mode only). */
 @ApiExcludeController()
@@ -30,7 +41,7 @@ export class MulticardEmulatorController {
   ): Promise<unknown> {
     return this.answer(
       reply,
-      (await this.emulator.injectFault()) ?? this.emulator.auth(body ?? {}),
+      (await this.emulator.injectFault()) ?? (await this.emulator.auth(body ?? {})),
     );
   }
 
@@ -76,7 +87,9 @@ export class MulticardEmulatorController {
     @Param('uuid') uuid: string,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<unknown> {
-    return this.api(reply, auth, (app) => this.emulator.refund(app, uuid, null));
+    return this.countedRefund(() =>
+      this.api(reply, auth, (app) => this.emulator.refund(app, uuid, null)),
+    );
   }
 
   @Delete('payment/:uuid/partial')
@@ -86,10 +99,13 @@ export class MulticardEmulatorController {
     @Body() body: { refund_amount?: unknown; ofd?: unknown },
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<unknown> {
-    return this.api(reply, auth, (app) => this.emulator.refund(app, uuid, body ?? {}));
+    return this.countedRefund(() =>
+      this.api(reply, auth, (app) => this.emulator.refund(app, uuid, body ?? {})),
+    );
   }
 
   @Get('checkout/:uuid')
+  @UseFilters(SANDBOX_PAGE_ERRORS)
   checkoutPage(
     @Param('uuid') uuid: string,
     @Res({ passthrough: true }) reply: FastifyReply,
@@ -100,6 +116,7 @@ export class MulticardEmulatorController {
   }
 
   @Post('checkout/:uuid/pay')
+  @UseFilters(SANDBOX_PAGE_ERRORS)
   pay(
     @Param('uuid') uuid: string,
     @Res({ passthrough: true }) reply: FastifyReply,
@@ -108,6 +125,7 @@ export class MulticardEmulatorController {
   }
 
   @Post('checkout/:uuid/decline')
+  @UseFilters(SANDBOX_PAGE_ERRORS)
   decline(
     @Param('uuid') uuid: string,
     @Res({ passthrough: true }) reply: FastifyReply,
@@ -123,6 +141,15 @@ export class MulticardEmulatorController {
     }
     void reply.status(200).header('content-type', 'text/html; charset=utf-8');
     return renderMulticardResult(outcome.message, outcome.accepted);
+  }
+
+  private async countedRefund(call: () => Promise<unknown>): Promise<unknown> {
+    this.emulator.stats.refundRequests++;
+    try {
+      return await call();
+    } finally {
+      this.emulator.stats.refundAnswers++;
+    }
   }
 
   private async api(

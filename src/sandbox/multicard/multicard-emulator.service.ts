@@ -3,8 +3,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import { Inject, Injectable, Logger } from '@nestjs/common';
 
+import { DomainError } from '../../common/errors/domain.error';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
-import { tashkentTime } from '../sandbox-support';
+import { InvoicesService } from '../../invoices/invoices.service';
+import { SandboxSupport, tashkentTime } from '../sandbox-support';
 
 /** What the emulator answers: an HTTP status and a JSON body in Multicard's shapes. */
 export interface EmulatorReply {
@@ -45,6 +47,8 @@ export interface EmulatorFaults {
   loseCallbacks?: boolean;
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 const ok = (data: unknown): EmulatorReply => ({ status: 200, body: { success: true, data } });
 const fail = (status: number, code: string, details: string): EmulatorReply => ({
   status,
@@ -59,13 +63,25 @@ const fail = (status: number, code: string, details: string): EmulatorReply => (
 @Injectable()
 export class MulticardEmulator {
   private readonly logger = new Logger(MulticardEmulator.name);
-  private readonly secrets = new Map<string, string>();
   private readonly tokens = new Map<string, { applicationId: string; expiresAt: number }>();
   private readonly invoices = new Map<string, EmulatedInvoice>();
   private faults: EmulatorFaults = {};
-  readonly stats = { auth: 0, invoicesCreated: 0, invoicesDeleted: 0 };
+  /** Calls counted for tests: refund requests on arrival (before any fault) and once answered,
+   * refunds when money moved. */
+  readonly stats = {
+    auth: 0,
+    invoicesCreated: 0,
+    invoicesDeleted: 0,
+    refundRequests: 0,
+    refundAnswers: 0,
+    refunds: 0,
+  };
 
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly sandbox: SandboxSupport,
+    private readonly gatewayInvoices: InvoicesService,
+  ) {}
 
   control(faults: EmulatorFaults): { faults: EmulatorFaults; stats: MulticardEmulator['stats'] } {
     if (faults.expireTokens) this.tokens.clear();
@@ -88,7 +104,11 @@ export class MulticardEmulator {
     return null;
   }
 
-  auth(body: { application_id?: unknown; secret?: unknown }): EmulatorReply {
+  /**
+   * A token for an application whose id and secret are those of a merchant account registered in
+   * sandbox mode (the emulator's "cabinet"); any other is Multicard's "Invalid Credentials".
+   */
+  async auth(body: { application_id?: unknown; secret?: unknown }): Promise<EmulatorReply> {
     const missing = ['application_id', 'secret'].filter(
       (f) =>
         typeof body?.[f as keyof typeof body] !== 'string' || body[f as keyof typeof body] === '',
@@ -103,11 +123,13 @@ export class MulticardEmulator {
     }
     const applicationId = body.application_id as string;
     const secret = body.secret as string;
-    const known = this.secrets.get(applicationId);
-    if (known !== undefined && known !== secret) {
+    const known = await this.sandbox.findAccount(
+      'multicard',
+      (c) => c.applicationId === applicationId && c.secret === secret,
+    );
+    if (!known) {
       return { status: 400, body: { errors: [{ message: [{ message: 'Invalid Credentials' }] }] } };
     }
-    this.secrets.set(applicationId, secret);
     this.stats.auth++;
     const token = randomBytes(24).toString('base64url');
     const expiresAt = Date.now() + 24 * 3600_000;
@@ -223,6 +245,7 @@ export class MulticardEmulator {
     } else {
       invoice.refunded = invoice.amount;
     }
+    this.stats.refunds++;
     if (invoice.refunded === invoice.amount) invoice.status = 'revert';
     return ok(this.paymentView(invoice));
   }
@@ -255,10 +278,18 @@ export class MulticardEmulator {
       invoice.status = 'error';
       return { redirect: failure, message: 'Payment declined', accepted: false };
     }
+    // Signed with the secret of the gateway invoice's account, and only when that account was
+    // registered in sandbox mode.
+    const secret = await this.sandboxSecret(invoice);
+    if (secret === null)
+      return {
+        redirect: null,
+        message: 'The merchant of this invoice is not registered in sandbox mode',
+        accepted: false,
+      };
     invoice.status = 'progress';
     invoice.cardPan = '860053******8829';
     invoice.paymentTime = tashkentTime(new Date());
-    const secret = this.secrets.get(invoice.applicationId) ?? '';
     const callback = {
       store_id: invoice.storeId,
       amount: invoice.amount,
@@ -302,6 +333,18 @@ export class MulticardEmulator {
     return accepted
       ? { redirect: invoice.returnUrl, message: 'Payment successful', accepted }
       : { redirect: failure, message, accepted };
+  }
+
+  private async sandboxSecret(invoice: EmulatedInvoice): Promise<string | null> {
+    if (!UUID.test(invoice.invoiceId)) return null; // not one of the gateway's invoices
+    const ours = await this.gatewayInvoices.findById(invoice.invoiceId).catch((error: unknown) => {
+      if (error instanceof DomainError) return null;
+      throw error;
+    });
+    const merchant = ours ? await this.sandbox.accountById(ours.merchantAccountId) : null;
+    return merchant?.credentials.applicationId === invoice.applicationId
+      ? (merchant.credentials.secret ?? null)
+      : null;
   }
 
   private baseUrl(): string {

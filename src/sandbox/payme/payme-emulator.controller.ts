@@ -1,9 +1,9 @@
-import { Body, Controller, Get, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, Post, Req, Res, UseFilters } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 import { PaymeEmulator } from './payme-emulator.service';
-import { sendOutcome } from '../sandbox-pages';
+import { SANDBOX_PAGE_ERRORS, sendOutcome } from '../sandbox-pages';
 import { RoutePolicy } from '../../common/http/route-policy';
 
 const CHECKOUT_PREFIX = '/sandbox/payme/checkout/';
@@ -17,6 +17,7 @@ export class PaymeEmulatorController {
 
   /** The link's payload is base64, which may hold `/`: everything after /checkout/ is the payload. */
   @Get('checkout/*')
+  @UseFilters(SANDBOX_PAGE_ERRORS)
   page(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): string {
     const encoded = decodeURIComponent(request.url.split('?', 1)[0].slice(CHECKOUT_PREFIX.length));
     const page = this.payme.page(encoded);
@@ -25,6 +26,7 @@ export class PaymeEmulatorController {
   }
 
   @Post('pay')
+  @UseFilters(SANDBOX_PAGE_ERRORS)
   async pay(
     @Body() form: { checkout?: string } | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
@@ -33,6 +35,7 @@ export class PaymeEmulatorController {
   }
 
   @Post('cancel')
+  @UseFilters(SANDBOX_PAGE_ERRORS)
   async cancel(
     @Body() form: { checkout?: string } | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,

@@ -70,7 +70,12 @@ export class PaymeEmulator {
     if (!merchant)
       return {
         status: 404,
-        html: renderEmulatorResult('Payme', false, 'No merchant with this id is registered', null),
+        html: renderEmulatorResult(
+          'Payme',
+          false,
+          'No merchant with this id is registered in sandbox mode',
+          null,
+        ),
       };
     const call = (method: string, params: Record<string, unknown>) =>
       this.sandbox.post(

@@ -1,9 +1,9 @@
-import { Body, Controller, Get, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Post, Query, Res, UseFilters } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 
 import { UzumEmulator } from './uzum-emulator.service';
-import { sendOutcome } from '../sandbox-pages';
+import { SANDBOX_PAGE_ERRORS, sendOutcome } from '../sandbox-pages';
 import { RoutePolicy } from '../../common/http/route-policy';
 
 /** The Uzum Bank app, emulated under /sandbox/uzum/app (sandbox mode only). */
@@ -14,6 +14,7 @@ export class UzumEmulatorController {
   constructor(private readonly uzum: UzumEmulator) {}
 
   @Get()
+  @UseFilters(SANDBOX_PAGE_ERRORS)
   async page(
     @Query('order') order: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
@@ -24,6 +25,7 @@ export class UzumEmulatorController {
   }
 
   @Post('pay')
+  @UseFilters(SANDBOX_PAGE_ERRORS)
   async pay(
     @Body() form: { order?: string } | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,

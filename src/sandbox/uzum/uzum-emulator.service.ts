@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 
 import { Inject, Injectable } from '@nestjs/common';
 
+import { DomainError } from '../../common/errors/domain.error';
 import { toMajorUnitString } from '../../common/money/money';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import { Invoice } from '../../invoices/invoice.entity';
@@ -29,6 +30,7 @@ export class UzumEmulator {
         status: 404,
         html: renderEmulatorResult('Uzum Bank', false, 'No Uzum order with this number', null),
       };
+    if (!(await this.sandbox.accountById(invoice.merchantAccountId))) return notSandbox();
     return {
       status: 200,
       html: renderEmulatorCheckout({
@@ -51,11 +53,7 @@ export class UzumEmulator {
       };
     // The app knows the merchant service the buyer picked; here, the invoice's account.
     const merchant = await this.sandbox.accountById(invoice.merchantAccountId);
-    if (!merchant)
-      return {
-        status: 404,
-        html: renderEmulatorResult('Uzum Bank', false, 'Unknown merchant', null),
-      };
+    if (!merchant) return notSandbox();
     const base = `${this.config.publicUrl}/api/callbacks/uzum/${merchant.account.id}`;
     const auth = `Basic ${Buffer.from(`${merchant.credentials.login}:${merchant.credentials.password}`).toString('base64')}`;
     const serviceId = Number(merchant.credentials.serviceId);
@@ -97,7 +95,24 @@ export class UzumEmulator {
 
   private async invoice(order: string | undefined): Promise<Invoice | null> {
     if (!order || !/^[0-9a-f-]{36}$/i.test(order)) return null;
-    const invoice = await this.invoices.findById(order).catch(() => null);
+    // Only an unknown order is "not found"; any other failure is the error page's.
+    const invoice = await this.invoices.findById(order).catch((error: unknown) => {
+      if (error instanceof DomainError) return null;
+      throw error;
+    });
     return invoice && invoice.provider === 'uzum' ? invoice : null;
   }
+}
+
+/** The order's merchant account was not registered in sandbox mode: the emulator does not act. */
+function notSandbox(): { status: number; html: string } {
+  return {
+    status: 404,
+    html: renderEmulatorResult(
+      'Uzum Bank',
+      false,
+      'The merchant of this order is not registered in sandbox mode',
+      null,
+    ),
+  };
 }
