@@ -68,16 +68,16 @@ describe('Exact keyset pagination (microsecond timestamps, shared timestamps)', 
     await query(
       t.databaseUrl,
       `INSERT INTO merchant_accounts (source, business_id, provider, credentials_ciphertext,
-         credential_fields, credentials_key_id, created_at)
-       SELECT 'walk', 'biz_' || n, 'click', '\\x00'::bytea, ARRAY['secretKey'], 'k', at
+         credential_fields, credentials_key_id, mode, created_at)
+       SELECT 'walk', 'biz_' || n, 'click', '\\x00'::bytea, ARRAY['secretKey'], 'k', 'sandbox', at
          FROM ${CHOSEN}`,
       [MICROS, BASE],
     );
     await query(
       t.databaseUrl,
       `INSERT INTO merchant_accounts (source, business_id, provider, credentials_ciphertext,
-         credential_fields, credentials_key_id)
-       SELECT 'walk', 'same_' || g, 'payme', '\\x00'::bytea, ARRAY['key'], 'k'
+         credential_fields, credentials_key_id, mode)
+       SELECT 'walk', 'same_' || g, 'payme', '\\x00'::bytea, ARRAY['key'], 'k', 'sandbox'
          FROM generate_series(1, ${SAME_STATEMENT_ROWS}) g`,
     );
 
