@@ -188,8 +188,8 @@ export async function runInsertBaseline(
   const client = new Client({ connectionString: databaseUrl });
   await client.connect();
   await client.query(
-    `INSERT INTO merchant_accounts (id, source, business_id, provider, credentials_ciphertext, credential_fields, credentials_key_id)
-     VALUES ($1, 'marketplace', 'bench', 'click', '\\x00', '{}', 'none')`,
+    `INSERT INTO merchant_accounts (id, source, business_id, provider, credentials_ciphertext, credential_fields, credentials_key_id, mode)
+     VALUES ($1, 'marketplace', 'bench', 'click', '\\x00', '{}', 'none', 'sandbox')`,
     [merchantId],
   );
   await client.end();

@@ -56,7 +56,7 @@ export class AddOrderLevelTruth1796003394746 implements MigrationInterface {
       `ALTER TABLE "webhook_events" ADD CONSTRAINT "chk_webhook_events_status" CHECK (status IN ('pending', 'delivered', 'dead', 'superseded'))`,
     );
     await queryRunner.query(
-      `CREATE INDEX "ix_webhook_events_order" ON "webhook_events" ("source", "source_invoice_id", "seq") `,
+      `CREATE INDEX "ix_webhook_events_order" ON "webhook_events" ("source", "source_invoice_id", "seq") WHERE status <> 'delivered'`,
     );
   }
 

@@ -32,8 +32,12 @@ export enum WebhookEventStatus {
 @Entity({ name: 'webhook_events' })
 @Unique('uq_webhook_events_invoice_sequence', ['invoiceId', 'sequence'])
 @Check('chk_webhook_events_status', "status IN ('pending', 'delivered', 'dead', 'superseded')")
-// The order's events: superseding a paid order's stale events, one delivery in flight per order.
-@Index('ix_webhook_events_order', ['source', 'sourceInvoiceId', 'seq'])
+// An order's events not yet delivered (pending, in flight, dead, superseded): the dispatcher's
+// per-order ordering and the superseding of a paid order's stale events read them. Delivered
+// events leave it, so recording a delivery adds no entry (the dispatcher's hot path).
+@Index('ix_webhook_events_order', ['source', 'sourceInvoiceId', 'seq'], {
+  where: "status <> 'delivered'",
+})
 @Index('ix_webhook_events_due', ['nextAttemptAt'], { where: "status = 'pending'" })
 @Index('ix_webhook_events_created_at_id', ['createdAt', 'id'])
 export class WebhookEvent {

@@ -145,11 +145,12 @@ export class WebhooksService {
     const newer = await m
       .createQueryBuilder(WebhookEvent, 'n')
       .setLock('pessimistic_write')
-      .where('n.source = :source AND n.source_invoice_id = :order AND n.seq > :seq', {
-        source: event.source,
-        order: event.sourceInvoiceId,
-        seq: event.seq,
-      })
+      // Through the order's invoices: ix_webhook_events_order holds undelivered events only.
+      .where(
+        `n.invoice_id IN (SELECT i.id FROM invoices i WHERE i.source = :source AND i.source_invoice_id = :order)
+         AND n.seq > :seq`,
+        { source: event.source, order: event.sourceInvoiceId, seq: event.seq },
+      )
       .orderBy('n.seq', 'DESC')
       .getMany();
     const told = newer.find((n) => n.status === WebhookEventStatus.Delivered);
