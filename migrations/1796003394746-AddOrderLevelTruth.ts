@@ -1,17 +1,19 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * Order-level truth: an order (source, source_invoice_id) belongs to one business (an exclusion
- * constraint, which needs btree_gist for `<>` on text), and each webhook event knows its order and
- * its place in the order's history (`seq`), so the dispatcher can keep an order's events in order
- * and supersede the stale ones when the order is paid.
+ * Order-level truth: an order (source, source_invoice_id) belongs to one business (invoice_orders,
+ * filled from the existing invoices and checkout sessions), and each webhook event knows its order
+ * and its place in the order's history (`seq`), so the dispatcher can keep an order's events in
+ * order and supersede the stale ones when the order is paid.
  */
 export class AddOrderLevelTruth1796003394746 implements MigrationInterface {
   name = 'AddOrderLevelTruth1796003394746';
 
   async up(queryRunner: QueryRunner): Promise<void> {
     const shared = (await queryRunner.query(
-      `SELECT source, source_invoice_id FROM invoices
+      `SELECT source, source_invoice_id FROM (
+         SELECT source, source_invoice_id, business_id FROM invoices
+         UNION SELECT source, source_invoice_id, business_id FROM checkout_sessions) o
         GROUP BY source, source_invoice_id HAVING count(DISTINCT business_id) > 1 LIMIT 5`,
     )) as { source: string; source_invoice_id: string }[];
     if (shared.length > 0) {
@@ -21,9 +23,15 @@ export class AddOrderLevelTruth1796003394746 implements MigrationInterface {
           shared.map((o) => `${o.source}/${o.source_invoice_id}`).join(', '),
       );
     }
-    await queryRunner.query(`CREATE EXTENSION IF NOT EXISTS btree_gist`);
     await queryRunner.query(
-      `ALTER TABLE "invoices" ADD CONSTRAINT "ex_invoices_order_one_business" EXCLUDE USING gist ("source" WITH =, "source_invoice_id" WITH =, "business_id" WITH <>)`,
+      `CREATE TABLE "invoice_orders" ("source" text NOT NULL, "source_invoice_id" text NOT NULL, "business_id" text NOT NULL, "created_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), CONSTRAINT "PK_invoice_orders" PRIMARY KEY ("source", "source_invoice_id"))`,
+    );
+    await queryRunner.query(
+      `INSERT INTO "invoice_orders" ("source", "source_invoice_id", "business_id", "created_at")
+       SELECT source, source_invoice_id, min(business_id), min(created_at) FROM (
+         SELECT source, source_invoice_id, business_id, created_at FROM invoices
+         UNION ALL SELECT source, source_invoice_id, business_id, created_at FROM checkout_sessions) o
+        GROUP BY source, source_invoice_id`,
     );
 
     await queryRunner.query(
@@ -74,8 +82,6 @@ export class AddOrderLevelTruth1796003394746 implements MigrationInterface {
     await queryRunner.query(
       `ALTER TABLE "webhook_events" DROP COLUMN "seq", DROP COLUMN "source_invoice_id", DROP COLUMN "source"`,
     );
-    await queryRunner.query(
-      `ALTER TABLE "invoices" DROP CONSTRAINT "ex_invoices_order_one_business"`,
-    );
+    await queryRunner.query(`DROP TABLE "invoice_orders"`);
   }
 }

@@ -18,7 +18,7 @@ import { ErrorCode } from '../common/errors/error-code';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { InvoiceStatus } from '../invoices/invoice-status.enum';
 import { Invoice } from '../invoices/invoice.entity';
-import { InvoicesService, orderOfAnotherBusiness } from '../invoices/invoices.service';
+import { InvoicesService } from '../invoices/invoices.service';
 import { MerchantsService } from '../merchants/merchants.service';
 import { assertNotifyUrl } from '../notifications/notify-url.guard';
 
@@ -65,7 +65,7 @@ export class CheckoutSessionsService {
 
   async create(dto: CreateCheckoutSessionDto): Promise<CheckoutSessionDto> {
     assertNotifyUrl(dto.notifyUrl, this.config);
-    await this.assertOrderOfBusiness(dto);
+    await this.invoices.claimOrderFor(dto);
     const now = this.clock.now();
     const session = this.dataSource.manager.create(CheckoutSession, {
       id: randomUUID(),
@@ -86,22 +86,6 @@ export class CheckoutSessionsService {
     Object.assign(session, result.generatedMaps[0]);
     this.logger.log({ checkoutSessionId: session.id }, 'Checkout session created');
     return this.toResponse(session, null);
-  }
-
-  /** An order id belongs to one business: its invoices' and its other sessions' (409 otherwise). */
-  private async assertOrderOfBusiness(dto: CreateCheckoutSessionDto): Promise<void> {
-    await this.invoices.assertOrderOfBusiness(dto);
-    const other = await this.dataSource.manager
-      .createQueryBuilder(CheckoutSession, 's')
-      .select('1')
-      .where('s.source = :source AND s.source_invoice_id = :order AND s.business_id <> :business', {
-        source: dto.source,
-        order: dto.sourceInvoiceId,
-        business: dto.businessId,
-      })
-      .limit(1)
-      .getRawOne<unknown>();
-    if (other) throw orderOfAnotherBusiness(dto);
   }
 
   async get(id: string): Promise<CheckoutSessionDto> {

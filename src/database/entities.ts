@@ -3,6 +3,7 @@ import { CallbackLogEntry } from '../callbacks/callback-log.entity';
 import { ProviderTransaction } from '../callbacks/provider-transaction.entity';
 import { IdempotencyKey } from '../common/idempotency/idempotency-key.entity';
 import { Invoice } from '../invoices/invoice.entity';
+import { InvoiceOrder } from '../invoices/invoice-order.entity';
 import { MerchantAccount } from '../merchants/merchant-account.entity';
 import { WebhookAttempt } from '../notifications/webhook-attempt.entity';
 import { WebhookEvent } from '../notifications/webhook-event.entity';
@@ -13,6 +14,7 @@ import { Refund } from '../refunds/refund.entity';
 export const ENTITIES = [
   MerchantAccount,
   Invoice,
+  InvoiceOrder,
   IdempotencyKey,
   ProviderTransaction,
   CallbackLogEntry,

@@ -3,7 +3,6 @@ import {
   Column,
   CreateDateColumn,
   Entity,
-  Exclusion,
   Index,
   JoinColumn,
   ManyToOne,
@@ -48,12 +47,6 @@ export interface OfdItem {
   unique: true,
   where: "status IN ('paid', 'refunded')",
 })
-// An order belongs to one business: no two invoices of one (source, sourceInvoiceId) with
-// different businesses, even when their creates race (btree_gist gives text its `<>` here).
-@Exclusion(
-  'ex_invoices_order_one_business',
-  'USING gist ("source" WITH =, "source_invoice_id" WITH =, "business_id" WITH <>)',
-)
 @Index('ix_invoices_created_at_id', ['createdAt', 'id'])
 @Index('ix_invoices_business', ['source', 'businessId', 'createdAt'])
 @Index('ix_invoices_pending_expiry', ['expiresAt'], { where: "status = 'pending'" })

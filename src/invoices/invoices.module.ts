@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 
 import { InvoiceExpiryService } from './invoice-expiry.service';
 import { InvoiceTransitions } from './invoice-transitions.service';
+import { InvoiceOrder } from './invoice-order.entity';
 import { Invoice } from './invoice.entity';
 import { InvoicesController } from './invoices.controller';
 import { InvoicesService } from './invoices.service';
@@ -11,7 +12,7 @@ import { BillingModule } from '../billing/billing.module';
 import { MerchantsModule } from '../merchants/merchants.module';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([Invoice]), BillingModule, MerchantsModule],
+  imports: [TypeOrmModule.forFeature([Invoice, InvoiceOrder]), BillingModule, MerchantsModule],
   controllers: [InvoicesController],
   providers: [InvoicesService, InvoiceTransitions, InvoiceExpiryService, SupersededCheckouts],
   exports: [InvoicesService, InvoiceTransitions, InvoiceExpiryService],

@@ -10,6 +10,7 @@ import { CreatedInvoiceDto, InvoiceResponseDto, InvoicesPageDto } from './dto/in
 import { ListInvoicesQueryDto } from './dto/list-invoices.query.dto';
 import { InvoiceStatus, InvoiceStatusReason } from './invoice-status.enum';
 import { InvoiceTransitions } from './invoice-transitions.service';
+import { InvoiceOrder } from './invoice-order.entity';
 import { Invoice, OfdItem } from './invoice.entity';
 import { INVOICE_CSV_COLUMNS, toInvoiceCsvCells, toInvoiceResponse } from './invoice.mapper';
 import { initialInvoiceStatus } from './invoice.state-machine';
@@ -58,11 +59,13 @@ export function ofdLineProblems(ofd: readonly OfdItem[]): string[] {
 const RECEIPT_REQUIRED = new Set(['multicard']);
 
 /**
- * Inserts new invoices, each unless its order is paid or already has an open invoice with its
- * provider (then that row is simply not returned), in one statement for a whole batch of creates
- * (StatementBatcher): the one way an invoice row is created. An order of another business fails
- * the statement (the exclusion constraint ex_invoices_order_one_business); the batcher then runs
- * the batch's creates one by one, so only that create fails.
+ * Inserts new invoices, each unless its order belongs to another business, is paid, or already
+ * has an open invoice with its provider (then that row is simply not returned), in one statement
+ * for a whole batch of creates (StatementBatcher): the one way an invoice row is created. A new
+ * order is claimed for its business in invoice_orders by the same statement; a row claimed there
+ * by this very statement is not visible to the rest of it, hence the two EXISTS. When another
+ * statement claims the same new order at the same moment, ON CONFLICT waits for it and this row
+ * is not inserted: claimOrder then reads the owner and tries again or refuses.
  */
 const INSERT_NEW_INVOICES: PreparedStatement = {
   name: 'invoices_insert_new',
@@ -72,6 +75,11 @@ const INSERT_NEW_INVOICES: PreparedStatement = {
              source_invoice_id text, amount bigint, currency text, status text, notify_url text,
              return_url text, return_error_url text, lang text, ofd jsonb, checkout_url text,
              deeplink text, provider_ref text, expires_at timestamptz)
+         ), claimed AS (
+           INSERT INTO invoice_orders (source, source_invoice_id, business_id)
+           SELECT DISTINCT ON (source, source_invoice_id) source, source_invoice_id, business_id FROM batch
+           ON CONFLICT DO NOTHING
+           RETURNING source, source_invoice_id, business_id
          )
          INSERT INTO invoices (id, merchant_account_id, source, business_id, provider, source_invoice_id, amount,
                                currency, status, refunded_amount, notify_url, return_url, return_error_url, lang, ofd,
@@ -80,7 +88,13 @@ const INSERT_NEW_INVOICES: PreparedStatement = {
                 currency, status, 0, notify_url, return_url, return_error_url, lang, ofd,
                 checkout_url, deeplink, provider_ref, expires_at, 1
            FROM batch b
-          WHERE NOT EXISTS (SELECT 1 FROM invoices p
+          WHERE (EXISTS (SELECT 1 FROM claimed o
+                          WHERE o.source = b.source AND o.source_invoice_id = b.source_invoice_id
+                            AND o.business_id = b.business_id)
+                 OR EXISTS (SELECT 1 FROM invoice_orders o
+                             WHERE o.source = b.source AND o.source_invoice_id = b.source_invoice_id
+                               AND o.business_id = b.business_id))
+            AND NOT EXISTS (SELECT 1 FROM invoices p
                              WHERE p.source = b.source AND p.source_invoice_id = b.source_invoice_id
                                AND p.status IN ('paid', 'refunded'))
          ON CONFLICT (source, source_invoice_id, provider) WHERE status IN ('creating', 'pending') DO NOTHING
@@ -103,16 +117,8 @@ interface InsertedInvoice {
 
 type OrderClaim = { kind: 'existing'; invoice: Invoice } | { kind: 'new'; invoice: Invoice };
 
-/** PostgreSQL's exclusion_violation: here, an order of another business (see INSERT_NEW_INVOICES). */
-function isExclusionViolation(error: unknown): boolean {
-  return (error as { code?: unknown } | null)?.code === '23P01';
-}
-
 /** 409 ORDER_OF_ANOTHER_BUSINESS: it names no business and none of its invoices. */
-export function orderOfAnotherBusiness(order: {
-  source: string;
-  sourceInvoiceId: string;
-}): DomainError {
+function orderOfAnotherBusiness(order: { source: string; sourceInvoiceId: string }): DomainError {
   return new DomainError(ErrorCode.OrderOfAnotherBusiness, [
     `order ${order.sourceInvoiceId} of ${order.source} belongs to another business; ` +
       'order ids are unique per source: use another sourceInvoiceId',
@@ -346,10 +352,7 @@ export class InvoicesService {
   ): Promise<OrderClaim> {
     for (let attempt = 0; attempt < 5; attempt++) {
       const invoice = this.newInvoice(dto, account, draft, local);
-      const inserted = await this.newInvoices.submit(invoice).catch((error: unknown) => {
-        if (isExclusionViolation(error)) throw orderOfAnotherBusiness(dto);
-        throw error;
-      });
+      const inserted = await this.newInvoices.submit(invoice);
       if (inserted) {
         invoice.createdAt = inserted.created_at;
         invoice.updatedAt = inserted.updated_at;
@@ -407,26 +410,40 @@ export class InvoicesService {
   }
 
   /**
-   * An order id belongs to the one business that first used it (within its source): another
-   * business's create is refused with 409 ORDER_OF_ANOTHER_BUSINESS, telling nothing of that
-   * business's invoices. Checkout sessions ask the same before they are created.
+   * An order id belongs to the one business that first used it (within its source): its first
+   * create claims it. Another business's create is refused with 409 ORDER_OF_ANOTHER_BUSINESS,
+   * telling nothing of that business's invoices. Checkout sessions claim their order through this
+   * before they are created; invoices claim theirs in INSERT_NEW_INVOICES.
    */
-  async assertOrderOfBusiness(order: {
+  async claimOrderFor(order: {
     source: string;
     businessId: string;
     sourceInvoiceId: string;
   }): Promise<void> {
-    const other = await this.invoices
-      .createQueryBuilder('i')
-      .select('1')
-      .where('i.source = :source AND i.source_invoice_id = :order AND i.business_id <> :business', {
+    await this.dataSource
+      .createQueryBuilder()
+      .insert()
+      .into(InvoiceOrder)
+      .values({
         source: order.source,
-        order: order.sourceInvoiceId,
-        business: order.businessId,
+        sourceInvoiceId: order.sourceInvoiceId,
+        businessId: order.businessId,
       })
-      .limit(1)
-      .getRawOne<unknown>();
-    if (other) throw orderOfAnotherBusiness(order);
+      .orIgnore()
+      .execute();
+    await this.assertOrderOfBusiness(order);
+  }
+
+  private async assertOrderOfBusiness(order: {
+    source: string;
+    businessId: string;
+    sourceInvoiceId: string;
+  }): Promise<void> {
+    const owner = await this.dataSource.manager.findOneBy(InvoiceOrder, {
+      source: order.source,
+      sourceInvoiceId: order.sourceInvoiceId,
+    });
+    if (owner && owner.businessId !== order.businessId) throw orderOfAnotherBusiness(order);
   }
 
   private newInvoice(
