@@ -12,6 +12,7 @@ import {
 import { multicardConfirmsStatus } from '../../billing/providers/multicard/multicard.transformers';
 import { Clock } from '../../common/clock';
 import { constantTimeEqual } from '../../common/crypto/constant-time-equal';
+import { isDatabaseUnavailable } from '../../common/errors/database-unavailable';
 import { InvoiceStatus } from '../../invoices/invoice-status.enum';
 import { Invoice } from '../../invoices/invoice.entity';
 import { MerchantsService } from '../../merchants/merchants.service';
@@ -43,7 +44,32 @@ export class MulticardCallbacksService {
     private readonly clock: Clock,
   ) {}
 
+  /**
+   * The success callback's answer. When the database cannot be reached the answer is 500, never
+   * the filter's 503: to Multicard any non-200 but a 500 (or a timeout) means "cancel and refund
+   * the payer", while a 500 freezes the funds and resends the callback, which is what a payment we
+   * could not record yet needs (and the commit may even have happened: its acknowledgement lost).
+   */
   async handle(accountRef: string, body: unknown): Promise<CallbackReply> {
+    try {
+      return await this.decide(accountRef, body);
+    } catch (error) {
+      if (!isDatabaseUnavailable(error)) throw error;
+      this.logger.warn(
+        { err: error },
+        'Multicard success callback while the database is unavailable: 500, Multicard resends it',
+      );
+      return {
+        status: 500,
+        body: JSON.stringify({ success: false, message: 'Temporarily unavailable, please retry' }),
+        outcome: 'database_unavailable',
+        invoiceId: null,
+        authenticated: false,
+      };
+    }
+  }
+
+  private async decide(accountRef: string, body: unknown): Promise<CallbackReply> {
     const fields = (
       typeof body === 'object' && body !== null && !Array.isArray(body) ? body : {}
     ) as Record<string, unknown>;
