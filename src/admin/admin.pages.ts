@@ -313,10 +313,10 @@ export function renderStuck(
     e(s.lastError ?? ''),
     action(
       session,
-      `/admin/webhooks/${s.oldestEventId}/retry`,
+      `/admin/webhooks/${s.newestEventId}/retry`,
       'Retry',
       { back: '/admin/stuck' },
-      `retry-${s.oldestEventId}`,
+      `retry-${s.newestEventId}`,
     ),
   ]);
   return layout(

@@ -86,9 +86,10 @@ export class WebhooksService {
 
   /**
    * Attempts the event now; a dead event is revived first. Refused (409) for one already
-   * delivered, one being delivered, and one that would tell the app an older state of its order
-   * than it already has: superseded by the order's payment, or older than an event of the same
-   * order that was delivered (or is being delivered) since. The order's newer events are locked
+   * delivered, one being delivered, and one that would leave the app on an older state of its
+   * order: superseded by the order's payment, or older than an event of the same order that was
+   * delivered, is being delivered, or is dead (retry that newest one instead). A newer one still
+   * pending is fine: the order's events go out oldest first. The order's newer events are locked
    * while deciding, so a dispatcher cannot start one of them between the check and the revival.
    */
   async retry(id: string): Promise<WebhookEventDetailDto> {
@@ -153,7 +154,8 @@ export class WebhooksService {
       )
       .orderBy('n.seq', 'DESC')
       .getMany();
-    const told = newer.find((n) => n.status === WebhookEventStatus.Delivered);
+    const current = newer.filter((n) => n.status !== WebhookEventStatus.Superseded);
+    const told = current.find((n) => n.status === WebhookEventStatus.Delivered);
     if (told) {
       throw new DomainError(
         ErrorCode.WebhookSuperseded,
@@ -170,6 +172,18 @@ export class WebhooksService {
         `a newer event of the same order (${inFlight.id}) is being delivered right now; retry after it`,
       ]);
     }
+    // A newer one given up on (dead): this one alone would leave the app on the older state.
+    const newest = current.find((n) => n.status === WebhookEventStatus.Dead);
+    if (newest) {
+      throw new DomainError(
+        ErrorCode.WebhookSuperseded,
+        [
+          `event ${newest.id} of the same order is newer and undelivered: retry that one, which ` +
+            `carries the order's latest state; this older one (${event.id}) would leave the app on an older state`,
+        ],
+        { newerEventId: newest.id },
+      );
+    }
   }
 
   async stuck(limit = 100): Promise<StuckInvoicesDto> {
@@ -185,6 +199,7 @@ export class WebhooksService {
         undelivered: number;
         dead: number;
         oldest_event_id: string;
+        newest_event_id: string;
         oldest_event_at: Date;
         last_error: string | null;
       }[]
@@ -193,6 +208,7 @@ export class WebhooksService {
               count(e.id)::int AS undelivered,
               count(e.id) FILTER (WHERE e.status = 'dead')::int AS dead,
               (array_agg(e.id ORDER BY e.sequence))[1] AS oldest_event_id,
+              (array_agg(e.id ORDER BY e.sequence DESC))[1] AS newest_event_id,
               min(e.created_at) AS oldest_event_at,
               (array_agg(e.last_error ORDER BY e.updated_at DESC))[1] AS last_error
          FROM invoices i JOIN webhook_events e ON e.invoice_id = i.id AND e.status IN ('pending', 'dead')
@@ -214,6 +230,7 @@ export class WebhooksService {
         undelivered: r.undelivered,
         dead: r.dead,
         oldestEventId: r.oldest_event_id,
+        newestEventId: r.newest_event_id,
         oldestEventAt: r.oldest_event_at.toISOString(),
         lastError: r.last_error,
       })),

@@ -327,6 +327,53 @@ describe('Order-level truth: the app ends with its order’s real state (seed re
     expect(statusOf(order)).toBe('refunded');
   });
 
+  it('both events dead (paid, then refunded): retrying the older is refused, the Stuck view points at the newest, and retrying it leaves the app refunded', async () => {
+    const order = newOrder();
+    const created = (
+      await t.request('/api/invoices', {
+        method: 'POST',
+        json: invoiceBody({
+          provider: 'payme',
+          sourceInvoiceId: order,
+          amount: 500_000,
+          notifyUrl: receiver.url,
+        }),
+      })
+    ).body.data;
+    const normal = receiver.respond;
+    receiver.respond = () => Promise.resolve({ status: 410 });
+    const key = SANDBOX_CREDENTIALS.payme.key;
+    const txn = paymeId();
+    await rpc(t, paymeAccount, key, 'CreateTransaction', {
+      id: txn,
+      time: Date.now(),
+      amount: 500_000,
+      account: { order_id: created.id },
+    });
+    await rpc(t, paymeAccount, key, 'PerformTransaction', { id: txn });
+    await rpc(t, paymeAccount, key, 'CancelTransaction', { id: txn, reason: 5 });
+    await eventually(
+      async () => (await eventsOf(order)).map((e) => e.status).join() === 'dead,dead',
+    );
+    receiver.respond = normal;
+    const [paid, refunded] = await eventsOf(order);
+    const older = await t.request(`/api/webhooks/${paid.id}/retry`, { method: 'POST' });
+    expect(older.status).toBe(409);
+    expect(older.body.message).toBe('WEBHOOK_SUPERSEDED');
+    expect(older.body.data.details[0]).toContain(refunded.id);
+    const stuck = (await t.request('/api/webhooks/stuck')).body.data.items.find(
+      (i: { invoiceId: string }) => i.invoiceId === created.id,
+    );
+    expect(stuck).toMatchObject({ oldestEventId: paid.id, newestEventId: refunded.id, dead: 2 });
+    const newest = await t.request(`/api/webhooks/${refunded.id}/retry`, { method: 'POST' });
+    expect(newest.body.data.status).toBe('delivered');
+    expect(statusOf(order)).toBe('refunded');
+    expect((await t.request(`/api/webhooks/${paid.id}/retry`, { method: 'POST' })).status).toBe(
+      409,
+    );
+    expect(statusOf(order)).toBe('refunded');
+  });
+
   it('a paid Multicard sibling’s checkout is annulled at Multicard when another invoice pays the order', async () => {
     const order = newOrder();
     const multicard = (

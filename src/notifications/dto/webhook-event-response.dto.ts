@@ -150,8 +150,16 @@ export class StuckInvoiceDto {
   @ApiProperty({ type: 'integer', description: 'Of those, dead: they wait for a manual retry' })
   dead: number;
 
-  @ApiProperty({ format: 'uuid', description: 'The oldest undelivered event (retry it first)' })
+  @ApiProperty({ format: 'uuid', description: 'The oldest undelivered event' })
   oldestEventId: string;
+
+  @ApiProperty({
+    format: 'uuid',
+    description:
+      'The newest undelivered event: the one to retry (it carries the latest state; an older one ' +
+      'is refused while a newer one of the same order is undelivered or delivered)',
+  })
+  newestEventId: string;
 
   @ApiProperty({ format: 'date-time' })
   oldestEventAt: string;
