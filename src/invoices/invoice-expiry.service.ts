@@ -13,6 +13,9 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 
 const BATCH = 200;
 
+/** Orders sort by this (source, then its order id). */
+const orderKey = (invoice: Invoice): string => `${invoice.source}\u0000${invoice.sourceInvoiceId}`;
+
 /**
  * Moves pending invoices past `expiresAt` to cancelled (reason `expired`) and abandoned
  * `creating` ones to failed, through the state machine. Rows are claimed with
@@ -57,6 +60,9 @@ export class InvoiceExpiryService implements OnApplicationBootstrap {
           .orderBy('i.expires_at')
           .limit(BATCH)
           .getMany();
+        // One order's lock at a time, in one order for every sweep: two sweeps (instances, or
+        // reconciliation's beside the interval's) then never hold each other's order locks.
+        due.sort((a, b) => (orderKey(a) < orderKey(b) ? -1 : orderKey(a) > orderKey(b) ? 1 : 0));
         for (const invoice of due) {
           if (invoice.status === InvoiceStatus.Pending) {
             await this.transitions.apply(m, invoice, InvoiceStatus.Cancelled, {

@@ -193,8 +193,12 @@ export class InvoiceTransitions {
 /**
  * Serialises the changes of one order (all its invoices) that tell the app something, until the
  * caller's transaction ends. The two-key advisory lock space is the order's alone. Taken while
- * holding the changing invoice's row lock; nothing waits for an invoice row while holding it
- * (siblings are locked with SKIP LOCKED), so it cannot deadlock.
+ * holding the changing invoice's row lock; the pending siblings it then locks are taken with SKIP
+ * LOCKED, never waited for. A transaction that changes several orders (the expiry sweep) takes
+ * their locks in one global order (source, order id), so two of them cannot hold each other's.
+ * The only invoice rows written while holding it without SKIP LOCKED are siblings whose events get
+ * superseded (outbox.ts): those are closed (cancelled or failed), and no transaction that could
+ * hold one waits for an order lock.
  */
 async function lockOrder(manager: EntityManager, invoice: Invoice): Promise<void> {
   await manager.query('SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))', [
