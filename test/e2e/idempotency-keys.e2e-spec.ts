@@ -1,3 +1,6 @@
+import { createHash } from 'node:crypto';
+
+import { canonicalJson } from '../../src/common/idempotency/canonical-json';
 import { IdempotencyService } from '../../src/common/idempotency/idempotency.service';
 import { query } from '../support/database';
 import { TestApp, startTestApp } from '../support/test-app';
@@ -48,5 +51,28 @@ describe('Idempotency-Key storage', () => {
     if (taken.kind !== 'new') throw new Error('expected a new claim');
     await keys.release({ scope: 'POST /z', key: 'k2', claimedAt: taken.claimedAt });
     await expect(keys.claim('POST /z', 'k2', 'hash')).resolves.toMatchObject({ kind: 'new' });
+  });
+
+  it('stores a keyed fingerprint of the body, never a plain hash a card number could be guessed back from', async () => {
+    const body = { invoiceId: '00000000-0000-4000-8000-000000000009', cardPan: '8600301234565959' };
+    const answer = await t.request('/api/refunds', {
+      method: 'POST',
+      headers: { 'idempotency-key': 'fingerprint-1' },
+      json: body,
+    });
+    expect(answer.status).toBe(404); // no such invoice: the key is released, so claim it again
+    const keys = t.app.get(IdempotencyService);
+    const fingerprint = keys.fingerprint(body);
+    expect(fingerprint).not.toBe(createHash('sha256').update(canonicalJson(body)).digest('hex'));
+    expect(fingerprint).toMatch(/^[0-9a-f]{64}$/);
+    expect(keys.fingerprint({ ...body })).toBe(fingerprint);
+    expect(keys.fingerprint({ ...body, cardPan: '8600301234565958' })).not.toBe(fingerprint);
+    await keys.claim('POST /api/refunds', 'fingerprint-2', fingerprint);
+    const [row] = await query<{ request_hash: string }>(
+      t.databaseUrl,
+      `SELECT request_hash FROM idempotency_keys WHERE key = 'fingerprint-2'`,
+    );
+    expect(row.request_hash).toBe(fingerprint);
+    expect(row.request_hash).not.toContain('5959');
   });
 });

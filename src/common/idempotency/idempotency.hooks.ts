@@ -1,10 +1,7 @@
-import { createHash } from 'node:crypto';
-
 import { applyDecorators } from '@nestjs/common';
 import { ApiHeader } from '@nestjs/swagger';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
-import { canonicalJson } from './canonical-json';
 import { HeldKey, IdempotencyService } from './idempotency.service';
 import { DomainError } from '../errors/domain.error';
 import { ErrorCode } from '../errors/error-code';
@@ -53,10 +50,7 @@ export function registerIdempotency(fastify: FastifyInstance, keys: IdempotencyS
       ]);
     }
     const scope = `${request.method} ${request.routeOptions.url ?? request.url}`;
-    const requestHash = createHash('sha256')
-      .update(canonicalJson(request.body ?? null))
-      .digest('hex');
-    const outcome = await keys.claim(scope, key, requestHash);
+    const outcome = await keys.claim(scope, key, keys.fingerprint(request.body));
     if (outcome.kind === 'replay') {
       return reply
         .status(outcome.responseStatus)

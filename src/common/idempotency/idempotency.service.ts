@@ -1,3 +1,5 @@
+import { createHmac } from 'node:crypto';
+
 import {
   Inject,
   Injectable,
@@ -9,6 +11,7 @@ import { SchedulerRegistry } from '@nestjs/schedule';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 
+import { canonicalJson } from './canonical-json';
 import { IdempotencyKeyState } from './idempotency-key.entity';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import { registerIntervalJob } from '../jobs/interval-job';
@@ -49,11 +52,30 @@ export class IdempotencyService implements OnApplicationBootstrap, OnModuleDestr
   private readonly unreleased = new Map<string, HeldKey>();
   private releaseTimer: NodeJS.Timeout | null = null;
 
+  /** Keys the request fingerprints; derived from the credentials key, never stored. */
+  private readonly fingerprintKey: Buffer;
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly scheduler: SchedulerRegistry,
-  ) {}
+  ) {
+    this.fingerprintKey = createHmac('sha256', config.credentialsEncryption.current.key)
+      .update('idempotency-request-fingerprint')
+      .digest();
+  }
+
+  /**
+   * What is stored to tell "same request" from "another request": an HMAC of the body's canonical
+   * JSON under a server secret, not a plain hash, because a body may hold what must never be
+   * recoverable (a refund's full card number: with the other fields known and the card's first six
+   * and last four digits on the invoice, a plain SHA-256 falls to some 10^5 guesses).
+   */
+  fingerprint(body: unknown): string {
+    return createHmac('sha256', this.fingerprintKey)
+      .update(canonicalJson(body ?? null))
+      .digest('hex');
+  }
 
   onApplicationBootstrap(): void {
     registerIntervalJob(this.scheduler, 'idempotency-key-purge', 3600_000, () =>
