@@ -259,6 +259,69 @@ describe('Reconciliation (DESIGN §3.5, over real HTTP against the Multicard san
     expect(await invoice(inv.id)).toMatchObject({ status: 'refunded', refundedAmount: 130_000 });
   });
 
+  it("Click: a reconciled payment whose id is no attempt's paydoc is recorded apart; the invoice's one open attempt's late Complete is still answered 0, and the reversal works", async () => {
+    const C = SANDBOX_CREDENTIALS.click;
+    const account = (
+      await t.request('/api/merchants', {
+        method: 'POST',
+        json: merchantBody({ provider: 'click' }),
+      })
+    ).body.data.id as string;
+    await t.request('/sandbox/click/_control', { method: 'POST', json: { loseComplete: true } });
+    let inv: Record<string, any>;
+    try {
+      inv = (
+        await t.request('/api/invoices', {
+          method: 'POST',
+          json: invoiceBody({ provider: 'click', amount: 140_000, notifyUrl: receiver.url }),
+        })
+      ).body.data;
+      expect((await press(t.baseUrl, inv.checkoutUrl, 'Pay')).status).toBe(303);
+    } finally {
+      await t.request('/sandbox/click/_control', { method: 'POST', json: {} });
+    }
+    // Click's Merchant API names the payment by an id our attempt does not carry (click.md §5).
+    const [attempt] = await query<{ click_trans_id: string; seq: string; amount: string }>(
+      t.databaseUrl,
+      `UPDATE provider_transactions SET details = details || '{"clickPaydocId": "1"}'
+        WHERE provider = 'click' AND invoice_id = $1
+        RETURNING provider_txn_id AS click_trans_id, seq::text AS seq, details->>'amount' AS amount`,
+      [inv.id],
+    );
+    t.app.get(Clock).advance((PENDING_MINUTES + 1) * 60_000);
+    await run();
+    expect((await invoice(inv.id)).status).toBe('paid');
+    const rows = await query<{ provider_txn_id: string; state: string }>(
+      t.databaseUrl,
+      `SELECT provider_txn_id, state FROM provider_transactions WHERE invoice_id = $1 ORDER BY created_at`,
+      [inv.id],
+    );
+    expect(rows.map((r) => r.state)).toEqual(['created', 'completed']);
+    expect(rows[1].provider_txn_id).toMatch(/^payment:\d+$/);
+    const complete = completeCall(
+      {
+        click_trans_id: attempt.click_trans_id,
+        service_id: C.serviceId,
+        click_paydoc_id: rows[1].provider_txn_id.slice('payment:'.length),
+        merchant_trans_id: inv.id,
+        amount: attempt.amount,
+        action: '0',
+        error: '0',
+        error_note: 'Success',
+        sign_time: '2026-11-23 12:00:00',
+      },
+      attempt.seq,
+    );
+    for (let i = 0; i < 2; i++) {
+      const answer = await postClick(t, account, complete, C.secretKey);
+      expect(answer.status).toBe(200);
+      expect(JSON.parse(answer.text)).toMatchObject({ error: 0, error_note: 'Success' });
+    }
+    expect(await countEvents(t.databaseUrl, inv.id)).toBe(1);
+    const refund = await t.request('/api/refunds', { method: 'POST', json: { invoiceId: inv.id } });
+    expect(refund.body.data).toMatchObject({ amount: 140_000, status: 'succeeded' });
+  });
+
   it('paid at the provider but held cancelled here → flagged as a mismatch, not flipped', async () => {
     const inv = await paidWithLostCallback();
     // Expired here before anyone noticed the payment.

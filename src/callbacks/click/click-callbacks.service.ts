@@ -182,6 +182,17 @@ export class ClickCallbacksService {
         ? { error: ClickError.Success, prepareId: transaction.seq }
         : { error: ClickError.AlreadyPaid, prepareId: transaction.seq };
     }
+    if (
+      transaction.state === ProviderTransactionState.Created &&
+      this.amountMatches(request, invoice) &&
+      (await this.isLostCompleteOfFoundPayment(m, invoice, transaction))
+    ) {
+      transaction.state = ProviderTransactionState.Completed;
+      transaction.completedMs = this.clock.nowMs();
+      transaction.details = { ...transaction.details, completedBy: COMPLETED_BY_RECONCILIATION };
+      await this.support.saveTransaction(m, transaction);
+      return { error: ClickError.Success, prepareId: transaction.seq };
+    }
     if (await this.support.orderAlreadyPaid(m, invoice)) {
       return { error: ClickError.AlreadyPaid, prepareId: transaction.seq };
     }
@@ -257,6 +268,34 @@ export class ClickCallbacksService {
       details: { clickPaydocId: paymentId, completedBy: COMPLETED_BY_RECONCILIATION },
     });
     return { providerRef: paymentId };
+  }
+
+  /**
+   * True when `attempt` is the Complete that reconciliation's payment stood in for: the invoice was
+   * paid by a payment reconciliation recorded under `payment:<id>` (no prepared attempt carried
+   * that id as its paydoc), and `attempt` is the invoice's only attempt still open. Refusing it
+   * would make Click reverse the payment the app was told of; with two open attempts we cannot
+   * tell which one paid, and the usual "already paid" stands.
+   */
+  private async isLostCompleteOfFoundPayment(
+    m: EntityManager,
+    invoice: Invoice,
+    attempt: ProviderTransaction,
+  ): Promise<boolean> {
+    if (invoice.status !== InvoiceStatus.Paid && invoice.status !== InvoiceStatus.Refunded)
+      return false;
+    const rows = await m.query<{ found: number; open: number }[]>(
+      `SELECT count(*) FILTER (WHERE provider_txn_id LIKE 'payment:%' AND state IN ('completed', 'reversed')
+                                 AND details->>'completedBy' = $3)::int AS found,
+              count(*) FILTER (WHERE state = 'created')::int AS open
+         FROM provider_transactions WHERE provider = $1 AND invoice_id = $2`,
+      [PROVIDER, invoice.id, COMPLETED_BY_RECONCILIATION],
+    );
+    return (
+      rows[0].found === 1 &&
+      rows[0].open === 1 &&
+      attempt.state === ProviderTransactionState.Created
+    );
   }
 
   /** The som amount string Click sent, exactly equal to the invoice's tiyin (no float). */
