@@ -83,6 +83,36 @@ describe('Order-level truth: the app ends with its order’s real state (seed re
   const invoiceOfSession = async (sessionId: string) =>
     (await t.request(`/api/checkout-sessions/${sessionId}`)).body.data.invoiceId as string;
   const invoice = async (id: string) => (await t.request(`/api/invoices/${id}`)).body.data;
+  /**
+   * A Payme invoice of `order` paid through Payme's JSON-RPC (Create + Perform); returns the
+   * invoice and Payme's transaction id. `refund` also cancels the performed transaction (Payme's
+   * refund).
+   */
+  const paymeOrder = async (order: string, options: { refund?: boolean } = {}) => {
+    const created = (
+      await t.request('/api/invoices', {
+        method: 'POST',
+        json: invoiceBody({
+          provider: 'payme',
+          sourceInvoiceId: order,
+          amount: 500_000,
+          notifyUrl: receiver.url,
+        }),
+      })
+    ).body.data as { id: string };
+    const key = SANDBOX_CREDENTIALS.payme.key;
+    const txn = paymeId();
+    await rpc(t, paymeAccount, key, 'CreateTransaction', {
+      id: txn,
+      time: Date.now(),
+      amount: 500_000,
+      account: { order_id: created.id },
+    });
+    await rpc(t, paymeAccount, key, 'PerformTransaction', { id: txn });
+    if (options.refund)
+      await rpc(t, paymeAccount, key, 'CancelTransaction', { id: txn, reason: 5 });
+    return { invoiceId: created.id, txn };
+  };
   /** The buyer opened Click (A), went back, opened Payme (B): the two invoices of one order. */
   const clickThenPayme = async (order: string) => {
     const s = (await session(order)).body.data;
@@ -285,28 +315,10 @@ describe('Order-level truth: the app ends with its order’s real state (seed re
 
   it('a manual retry of an event older than a delivered newer event of its order is refused (409); the app stays on the newer state', async () => {
     const order = newOrder();
-    const created = (
-      await t.request('/api/invoices', {
-        method: 'POST',
-        json: invoiceBody({
-          provider: 'payme',
-          sourceInvoiceId: order,
-          amount: 500_000,
-          notifyUrl: receiver.url,
-        }),
-      })
-    ).body.data;
     // The paid event dies (the receiver answers 410 Gone)…
     const normal = receiver.respond;
     receiver.respond = () => Promise.resolve({ status: 410 });
-    const txn = paymeId();
-    await rpc(t, paymeAccount, SANDBOX_CREDENTIALS.payme.key, 'CreateTransaction', {
-      id: txn,
-      time: Date.now(),
-      amount: 500_000,
-      account: { order_id: created.id },
-    });
-    await rpc(t, paymeAccount, SANDBOX_CREDENTIALS.payme.key, 'PerformTransaction', { id: txn });
+    const { txn } = await paymeOrder(order);
     await eventually(async () => (await eventsOf(order))[0]?.status === 'dead');
     receiver.respond = normal;
     // …then Payme refunds it and the app hears "refunded".
@@ -329,29 +341,9 @@ describe('Order-level truth: the app ends with its order’s real state (seed re
 
   it('both events dead (paid, then refunded): retrying the older is refused, the Stuck view points at the newest, and retrying it leaves the app refunded', async () => {
     const order = newOrder();
-    const created = (
-      await t.request('/api/invoices', {
-        method: 'POST',
-        json: invoiceBody({
-          provider: 'payme',
-          sourceInvoiceId: order,
-          amount: 500_000,
-          notifyUrl: receiver.url,
-        }),
-      })
-    ).body.data;
     const normal = receiver.respond;
     receiver.respond = () => Promise.resolve({ status: 410 });
-    const key = SANDBOX_CREDENTIALS.payme.key;
-    const txn = paymeId();
-    await rpc(t, paymeAccount, key, 'CreateTransaction', {
-      id: txn,
-      time: Date.now(),
-      amount: 500_000,
-      account: { order_id: created.id },
-    });
-    await rpc(t, paymeAccount, key, 'PerformTransaction', { id: txn });
-    await rpc(t, paymeAccount, key, 'CancelTransaction', { id: txn, reason: 5 });
+    const { invoiceId } = await paymeOrder(order, { refund: true });
     await eventually(
       async () => (await eventsOf(order)).map((e) => e.status).join() === 'dead,dead',
     );
@@ -362,7 +354,7 @@ describe('Order-level truth: the app ends with its order’s real state (seed re
     expect(older.body.message).toBe('WEBHOOK_SUPERSEDED');
     expect(older.body.data.details[0]).toContain(refunded.id);
     const stuck = (await t.request('/api/webhooks/stuck')).body.data.items.find(
-      (i: { invoiceId: string }) => i.invoiceId === created.id,
+      (i: { invoiceId: string }) => i.invoiceId === invoiceId,
     );
     expect(stuck).toMatchObject({ oldestEventId: paid.id, newestEventId: refunded.id, dead: 2 });
     const newest = await t.request(`/api/webhooks/${refunded.id}/retry`, { method: 'POST' });

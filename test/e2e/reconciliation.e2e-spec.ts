@@ -32,6 +32,32 @@ describe('Reconciliation (DESIGN §3.5, over real HTTP against the Multicard san
     return created.body.data as Record<string, any>;
   };
 
+  /**
+   * A Click invoice paid on the sandbox page while the emulator loses Click's Complete: Click has
+   * the payment, the gateway only the prepared attempt. Returns the Click account and the invoice.
+   */
+  const clickPaidWithLostComplete = async (amount: number) => {
+    const account = (
+      await t.request('/api/merchants', {
+        method: 'POST',
+        json: merchantBody({ provider: 'click' }),
+      })
+    ).body.data.id as string;
+    await t.request('/sandbox/click/_control', { method: 'POST', json: { loseComplete: true } });
+    try {
+      const inv = (
+        await t.request('/api/invoices', {
+          method: 'POST',
+          json: invoiceBody({ provider: 'click', amount, notifyUrl: receiver.url }),
+        })
+      ).body.data as Record<string, any>;
+      expect((await press(t.baseUrl, inv.checkoutUrl, 'Pay')).status).toBe(303);
+      return { account, inv };
+    } finally {
+      await t.request('/sandbox/click/_control', { method: 'POST', json: {} });
+    }
+  };
+
   beforeAll(async () => {
     receiver = await startReceiver();
     t = await startTestApp({ RECONCILIATION_PENDING_MINUTES: String(PENDING_MINUTES) });
@@ -181,25 +207,7 @@ describe('Reconciliation (DESIGN §3.5, over real HTTP against the Multicard san
 
   it("Click: a reconciled payment completes its prepared attempt, so Click's late Complete is answered 0 (no second effect) and the reversal works", async () => {
     const C = SANDBOX_CREDENTIALS.click;
-    const account = (
-      await t.request('/api/merchants', {
-        method: 'POST',
-        json: merchantBody({ provider: 'click' }),
-      })
-    ).body.data.id as string;
-    await t.request('/sandbox/click/_control', { method: 'POST', json: { loseComplete: true } });
-    let inv: Record<string, any>;
-    try {
-      inv = (
-        await t.request('/api/invoices', {
-          method: 'POST',
-          json: invoiceBody({ provider: 'click', amount: 130_000, notifyUrl: receiver.url }),
-        })
-      ).body.data;
-      expect((await press(t.baseUrl, inv.checkoutUrl, 'Pay')).status).toBe(303);
-    } finally {
-      await t.request('/sandbox/click/_control', { method: 'POST', json: {} });
-    }
+    const { account, inv } = await clickPaidWithLostComplete(130_000);
     t.app.get(Clock).advance((PENDING_MINUTES + 1) * 60_000);
     const report = await run();
     expect(report.body.data.findings).toContainEqual(
@@ -261,25 +269,7 @@ describe('Reconciliation (DESIGN §3.5, over real HTTP against the Multicard san
 
   it("Click: a reconciled payment whose id is no attempt's paydoc is recorded apart; the invoice's one open attempt's late Complete is still answered 0, and the reversal works", async () => {
     const C = SANDBOX_CREDENTIALS.click;
-    const account = (
-      await t.request('/api/merchants', {
-        method: 'POST',
-        json: merchantBody({ provider: 'click' }),
-      })
-    ).body.data.id as string;
-    await t.request('/sandbox/click/_control', { method: 'POST', json: { loseComplete: true } });
-    let inv: Record<string, any>;
-    try {
-      inv = (
-        await t.request('/api/invoices', {
-          method: 'POST',
-          json: invoiceBody({ provider: 'click', amount: 140_000, notifyUrl: receiver.url }),
-        })
-      ).body.data;
-      expect((await press(t.baseUrl, inv.checkoutUrl, 'Pay')).status).toBe(303);
-    } finally {
-      await t.request('/sandbox/click/_control', { method: 'POST', json: {} });
-    }
+    const { account, inv } = await clickPaidWithLostComplete(140_000);
     // Click's Merchant API names the payment by an id our attempt does not carry (click.md §5).
     const [attempt] = await query<{ click_trans_id: string; seq: string; amount: string }>(
       t.databaseUrl,
