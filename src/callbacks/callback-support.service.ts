@@ -71,13 +71,7 @@ export class CallbackSupport {
   async orderAlreadyPaid(m: EntityManager, invoice: Invoice): Promise<boolean> {
     if (invoice.status === InvoiceStatus.Paid || invoice.status === InvoiceStatus.Refunded)
       return true;
-    const rows = await m.query<unknown[]>(
-      `SELECT 1 FROM invoices
-        WHERE source = $1 AND business_id = $2 AND source_invoice_id = $3 AND status IN ('paid', 'refunded') AND id <> $4
-        LIMIT 1`,
-      [invoice.source, invoice.businessId, invoice.sourceInvoiceId, invoice.id],
-    );
-    return rows.length > 0;
+    return this.transitions.paidByAnother(m, invoice);
   }
 
   async lockTransaction(

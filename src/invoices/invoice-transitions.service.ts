@@ -154,12 +154,13 @@ export class InvoiceTransitions {
   }
 
   /** True when another invoice of this invoice's order is paid (or was, and is now refunded). */
-  private async paidByAnother(manager: EntityManager, invoice: Invoice): Promise<boolean> {
+  async paidByAnother(manager: EntityManager, invoice: Invoice): Promise<boolean> {
     const rows = await manager.query<unknown[]>(
       `SELECT 1 FROM invoices
-        WHERE source = $1 AND source_invoice_id = $2 AND id <> $3 AND status IN ('paid', 'refunded')
+        WHERE source = $1 AND business_id = $2 AND source_invoice_id = $3 AND id <> $4
+          AND status IN ('paid', 'refunded')
         LIMIT 1`,
-      [invoice.source, invoice.sourceInvoiceId, invoice.id],
+      [invoice.source, invoice.businessId, invoice.sourceInvoiceId, invoice.id],
     );
     return rows.length > 0;
   }
