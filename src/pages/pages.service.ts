@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { toString as qrToString } from 'qrcode';
 
 import { pageLanguage } from './i18n';
-import { renderNotFoundPage, renderUzumPayPage } from './uzum-pay.page';
+import { renderNotFoundPage, renderUzumPayPage } from '../billing/providers/uzum/uzum-pay.page';
 import { DomainError } from '../common/errors/domain.error';
 import { InvoicesService } from '../invoices/invoices.service';
 import { APP_CONFIG, AppConfig } from '../config/app-config';

@@ -4,16 +4,16 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import {
   ClickEmulatorController,
   ClickMerchantApiEmulatorController,
-} from './click/click-emulator.controller';
-import { ClickMerchantApiEmulator } from './click/click-merchant-api.emulator';
-import { ClickEmulator } from './click/click-emulator.service';
-import { MulticardEmulatorController } from './multicard/multicard-emulator.controller';
-import { MulticardEmulator } from './multicard/multicard-emulator.service';
-import { PaymeEmulatorController } from './payme/payme-emulator.controller';
-import { PaymeEmulator } from './payme/payme-emulator.service';
+} from '../billing/providers/click/sandbox/click-emulator.controller';
+import { ClickMerchantApiEmulator } from '../billing/providers/click/sandbox/click-merchant-api.emulator';
+import { ClickEmulator } from '../billing/providers/click/sandbox/click-emulator.service';
+import { MulticardEmulatorController } from '../billing/providers/multicard/sandbox/multicard-emulator.controller';
+import { MulticardEmulator } from '../billing/providers/multicard/sandbox/multicard-emulator.service';
+import { PaymeEmulatorController } from '../billing/providers/payme/sandbox/payme-emulator.controller';
+import { PaymeEmulator } from '../billing/providers/payme/sandbox/payme-emulator.service';
 import { SandboxSupport } from './sandbox-support';
-import { UzumEmulatorController } from './uzum/uzum-emulator.controller';
-import { UzumEmulator } from './uzum/uzum-emulator.service';
+import { UzumEmulatorController } from '../billing/providers/uzum/sandbox/uzum-emulator.controller';
+import { UzumEmulator } from '../billing/providers/uzum/sandbox/uzum-emulator.service';
 import { InvoicesModule } from '../invoices/invoices.module';
 import { MerchantAccount } from '../merchants/merchant-account.entity';
 import { MerchantsModule } from '../merchants/merchants.module';

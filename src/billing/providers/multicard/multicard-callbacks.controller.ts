@@ -3,7 +3,7 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 import { MulticardCallbacksService } from './multicard-callbacks.service';
-import { CallbackLog } from '../callback-log.service';
+import { CallbackLog } from '../../../callbacks/callback-log.service';
 
 /** Multicard's success callback (the callback_url we send with each invoice) and status webhook. */
 @ApiExcludeController()

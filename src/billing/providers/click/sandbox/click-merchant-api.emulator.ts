@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 
 import { Injectable } from '@nestjs/common';
 
-import { constantTimeEqual } from '../../common/crypto/constant-time-equal';
-import { SandboxSupport } from '../sandbox-support';
+import { constantTimeEqual } from '../../../../common/crypto/constant-time-equal';
+import { SandboxSupport } from '../../../../sandbox/sandbox-support';
 
 /** A payment Click completed, as its Merchant API knows it. */
 interface ClickPayment {

@@ -1,5 +1,5 @@
-import { escapeHtml, htmlPage } from '../../common/http/html';
-import { toMajorUnitString } from '../../common/money/money';
+import { escapeHtml, htmlPage } from '../../../../common/http/html';
+import { toMajorUnitString } from '../../../../common/money/money';
 
 interface CheckoutView {
   amount: number;

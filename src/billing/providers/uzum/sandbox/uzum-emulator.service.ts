@@ -2,13 +2,17 @@ import { randomUUID } from 'node:crypto';
 
 import { Inject, Injectable } from '@nestjs/common';
 
-import { DomainError } from '../../common/errors/domain.error';
-import { toMajorUnitString } from '../../common/money/money';
-import { APP_CONFIG, AppConfig } from '../../config/app-config';
-import { Invoice } from '../../invoices/invoice.entity';
-import { InvoicesService } from '../../invoices/invoices.service';
-import { EmulatorOutcome, renderEmulatorCheckout, renderEmulatorResult } from '../sandbox-pages';
-import { SandboxSupport } from '../sandbox-support';
+import { DomainError } from '../../../../common/errors/domain.error';
+import { toMajorUnitString } from '../../../../common/money/money';
+import { APP_CONFIG, AppConfig } from '../../../../config/app-config';
+import { Invoice } from '../../../../invoices/invoice.entity';
+import { InvoicesService } from '../../../../invoices/invoices.service';
+import {
+  EmulatorOutcome,
+  renderEmulatorCheckout,
+  renderEmulatorResult,
+} from '../../../../sandbox/sandbox-pages';
+import { SandboxSupport } from '../../../../sandbox/sandbox-support';
 
 /**
  * The Uzum Bank app, emulated: the buyer enters the order number of the merchant's service and

@@ -2,11 +2,15 @@ import { randomBytes } from 'node:crypto';
 
 import { Inject, Injectable } from '@nestjs/common';
 
-import { decodePaymeCheckout } from '../../billing/providers/payme/payme.transformers';
-import { toMajorUnitString } from '../../common/money/money';
-import { APP_CONFIG, AppConfig } from '../../config/app-config';
-import { EmulatorOutcome, renderEmulatorCheckout, renderEmulatorResult } from '../sandbox-pages';
-import { SandboxSupport } from '../sandbox-support';
+import { decodePaymeCheckout } from '../payme.transformers';
+import { toMajorUnitString } from '../../../../common/money/money';
+import { APP_CONFIG, AppConfig } from '../../../../config/app-config';
+import {
+  EmulatorOutcome,
+  renderEmulatorCheckout,
+  renderEmulatorResult,
+} from '../../../../sandbox/sandbox-pages';
+import { SandboxSupport } from '../../../../sandbox/sandbox-support';
 
 interface Checkout {
   merchantId: string;

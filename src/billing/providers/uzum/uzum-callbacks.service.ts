@@ -9,15 +9,18 @@ import {
   UzumStatus,
   uzumBasicCredentials,
   uzumFailure,
-} from '../../billing/providers/uzum/uzum.protocol';
-import { Clock } from '../../common/clock';
-import { constantTimeEqual } from '../../common/crypto/constant-time-equal';
-import { MalformedBody } from '../../common/http/body-parsers';
-import { InvoiceStatus } from '../../invoices/invoice-status.enum';
-import { Invoice } from '../../invoices/invoice.entity';
-import { CallbackReply } from '../callback-reply';
-import { CallbackAccount, CallbackSupport } from '../callback-support.service';
-import { ProviderTransaction, ProviderTransactionState } from '../provider-transaction.entity';
+} from './uzum.protocol';
+import { Clock } from '../../../common/clock';
+import { constantTimeEqual } from '../../../common/crypto/constant-time-equal';
+import { MalformedBody } from '../../../common/http/body-parsers';
+import { InvoiceStatus } from '../../../invoices/invoice-status.enum';
+import { Invoice } from '../../../invoices/invoice.entity';
+import { CallbackReply } from '../../../callbacks/callback-reply';
+import { CallbackAccount, CallbackSupport } from '../../../callbacks/callback-support.service';
+import {
+  ProviderTransaction,
+  ProviderTransactionState,
+} from '../../../callbacks/provider-transaction.entity';
 
 const PROVIDER = 'uzum';
 

@@ -3,7 +3,7 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 import { PaymeCallbacksService } from './payme-callbacks.service';
-import { CallbackLog } from '../callback-log.service';
+import { CallbackLog } from '../../../callbacks/callback-log.service';
 
 /** Payme Merchant API: the cashbox endpoint URL (every method, any HTTP method: non-POST is -32300). */
 @ApiExcludeController()

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 
-import { PaidDetails } from '../../billing/payment-provider.interface';
+import { PaidDetails } from '../../payment-provider.interface';
 import {
   CLICK_COMPLETE,
   CLICK_PREPARE,
@@ -10,16 +10,19 @@ import {
   clickResponse,
   clickSignature,
   parseClickRequest,
-} from '../../billing/providers/click/click.protocol';
-import { Clock } from '../../common/clock';
-import { constantTimeEqual } from '../../common/crypto/constant-time-equal';
-import { parseMajorUnitString } from '../../common/money/money';
-import { InvoiceStatus } from '../../invoices/invoice-status.enum';
-import { Invoice } from '../../invoices/invoice.entity';
-import { CallbackReply } from '../callback-reply';
-import { CallbackSupport } from '../callback-support.service';
-import { FoundPayment } from '../found-payment';
-import { ProviderTransaction, ProviderTransactionState } from '../provider-transaction.entity';
+} from './click.protocol';
+import { Clock } from '../../../common/clock';
+import { constantTimeEqual } from '../../../common/crypto/constant-time-equal';
+import { parseMajorUnitString } from '../../../common/money/money';
+import { InvoiceStatus } from '../../../invoices/invoice-status.enum';
+import { Invoice } from '../../../invoices/invoice.entity';
+import { CallbackReply } from '../../../callbacks/callback-reply';
+import { CallbackSupport } from '../../../callbacks/callback-support.service';
+import { FoundPayment } from '../../../callbacks/found-payment';
+import {
+  ProviderTransaction,
+  ProviderTransactionState,
+} from '../../../callbacks/provider-transaction.entity';
 
 const PROVIDER = 'click';
 /** `details.completedBy` of an attempt whose payment reconciliation applied (its Complete lost). */

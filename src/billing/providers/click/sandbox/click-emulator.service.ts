@@ -2,11 +2,15 @@ import { randomInt } from 'node:crypto';
 
 import { Inject, Injectable } from '@nestjs/common';
 
-import { clickSignature } from '../../billing/providers/click/click.protocol';
-import { APP_CONFIG, AppConfig } from '../../config/app-config';
+import { clickSignature } from '../click.protocol';
+import { APP_CONFIG, AppConfig } from '../../../../config/app-config';
 import { ClickMerchantApiEmulator } from './click-merchant-api.emulator';
-import { EmulatorOutcome, renderEmulatorCheckout, renderEmulatorResult } from '../sandbox-pages';
-import { SandboxSupport, tashkentTime } from '../sandbox-support';
+import {
+  EmulatorOutcome,
+  renderEmulatorCheckout,
+  renderEmulatorResult,
+} from '../../../../sandbox/sandbox-pages';
+import { SandboxSupport, tashkentTime } from '../../../../sandbox/sandbox-support';
 
 type LinkParams = Record<string, string | undefined>;
 

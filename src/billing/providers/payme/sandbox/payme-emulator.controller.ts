@@ -3,8 +3,8 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 import { PaymeEmulator } from './payme-emulator.service';
-import { SANDBOX_PAGE_ERRORS, sendOutcome } from '../sandbox-pages';
-import { RoutePolicy } from '../../common/http/route-policy';
+import { SANDBOX_PAGE_ERRORS, sendOutcome } from '../../../../sandbox/sandbox-pages';
+import { RoutePolicy } from '../../../../common/http/route-policy';
 
 const CHECKOUT_PREFIX = '/sandbox/payme/checkout/';
 

@@ -1,8 +1,8 @@
-import { PageLanguage, TextKey, t } from './i18n';
-import { escapeHtml, htmlPage } from '../common/http/html';
-import { toMajorUnitString } from '../common/money/money';
-import { InvoiceStatus } from '../invoices/invoice-status.enum';
-import { Invoice } from '../invoices/invoice.entity';
+import { PageLanguage, TextKey, t } from '../../../pages/i18n';
+import { escapeHtml, htmlPage } from '../../../common/http/html';
+import { toMajorUnitString } from '../../../common/money/money';
+import { InvoiceStatus } from '../../../invoices/invoice-status.enum';
+import { Invoice } from '../../../invoices/invoice.entity';
 
 /** The Uzum checkout page: the amount, a QR code of the deeplink, and how to pay in the app. */
 export function renderUzumPayPage(

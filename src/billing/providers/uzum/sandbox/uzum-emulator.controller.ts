@@ -3,8 +3,8 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 
 import { UzumEmulator } from './uzum-emulator.service';
-import { SANDBOX_PAGE_ERRORS, sendOutcome } from '../sandbox-pages';
-import { RoutePolicy } from '../../common/http/route-policy';
+import { SANDBOX_PAGE_ERRORS, sendOutcome } from '../../../../sandbox/sandbox-pages';
+import { RoutePolicy } from '../../../../common/http/route-policy';
 
 /** The Uzum Bank app, emulated under /sandbox/uzum/app (sandbox mode only). */
 @ApiExcludeController()

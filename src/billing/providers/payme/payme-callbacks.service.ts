@@ -13,17 +13,20 @@ import {
   paymeKeyFromAuthorization,
   paymeResult,
   rpcId,
-} from '../../billing/providers/payme/payme.protocol';
-import { PAYME_ACCOUNT_FIELD } from '../../billing/providers/payme/payme.transformers';
-import { MalformedBody } from '../../common/http/body-parsers';
-import { Clock } from '../../common/clock';
-import { constantTimeEqual } from '../../common/crypto/constant-time-equal';
-import { InvoiceStatus } from '../../invoices/invoice-status.enum';
-import { Invoice } from '../../invoices/invoice.entity';
-import { MerchantsService } from '../../merchants/merchants.service';
-import { CallbackReply } from '../callback-reply';
-import { CallbackAccount, CallbackSupport } from '../callback-support.service';
-import { ProviderTransaction, ProviderTransactionState } from '../provider-transaction.entity';
+} from './payme.protocol';
+import { PAYME_ACCOUNT_FIELD } from './payme.transformers';
+import { MalformedBody } from '../../../common/http/body-parsers';
+import { Clock } from '../../../common/clock';
+import { constantTimeEqual } from '../../../common/crypto/constant-time-equal';
+import { InvoiceStatus } from '../../../invoices/invoice-status.enum';
+import { Invoice } from '../../../invoices/invoice.entity';
+import { MerchantsService } from '../../../merchants/merchants.service';
+import { CallbackReply } from '../../../callbacks/callback-reply';
+import { CallbackAccount, CallbackSupport } from '../../../callbacks/callback-support.service';
+import {
+  ProviderTransaction,
+  ProviderTransactionState,
+} from '../../../callbacks/provider-transaction.entity';
 
 const PROVIDER = 'payme';
 

@@ -15,8 +15,8 @@ import type { FastifyReply } from 'fastify';
 
 import { ClickEmulator } from './click-emulator.service';
 import { ClickApiReply, ClickMerchantApiEmulator } from './click-merchant-api.emulator';
-import { SANDBOX_PAGE_ERRORS, sendOutcome } from '../sandbox-pages';
-import { RoutePolicy } from '../../common/http/route-policy';
+import { SANDBOX_PAGE_ERRORS, sendOutcome } from '../../../../sandbox/sandbox-pages';
+import { RoutePolicy } from '../../../../common/http/route-policy';
 
 /** Click's pay page, emulated under /sandbox/click (sandbox mode only). */
 @ApiExcludeController()

@@ -3,7 +3,7 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 import { UzumCallbacksService } from './uzum-callbacks.service';
-import { CallbackLog } from '../callback-log.service';
+import { CallbackLog } from '../../../callbacks/callback-log.service';
 
 /** Uzum Bank Merchant API webhooks: {base}/check|create|confirm|reverse|status (anything else: 10003). */
 @ApiExcludeController()

@@ -2,24 +2,24 @@ import { Injectable, Logger } from '@nestjs/common';
 
 import { EntityManager } from 'typeorm';
 
-import { PaidDetails } from '../../billing/payment-provider.interface';
-import { MulticardProvider } from '../../billing/providers/multicard/multicard.provider';
+import { PaidDetails } from '../../payment-provider.interface';
+import { MulticardProvider } from './multicard.provider';
 import {
   multicardStatusSign,
   multicardSuccessSign,
   normalizeMulticardAmount,
-} from '../../billing/providers/multicard/multicard.protocol';
-import { multicardConfirmsStatus } from '../../billing/providers/multicard/multicard.transformers';
-import { Clock } from '../../common/clock';
-import { constantTimeEqual } from '../../common/crypto/constant-time-equal';
-import { isDatabaseUnavailable } from '../../common/errors/database-unavailable';
-import { InvoiceStatus } from '../../invoices/invoice-status.enum';
-import { Invoice } from '../../invoices/invoice.entity';
-import { MerchantsService } from '../../merchants/merchants.service';
-import { CallbackReply } from '../callback-reply';
-import { CallbackAccount, CallbackSupport } from '../callback-support.service';
-import { FoundPayment } from '../found-payment';
-import { ProviderTransactionState } from '../provider-transaction.entity';
+} from './multicard.protocol';
+import { multicardConfirmsStatus } from './multicard.transformers';
+import { Clock } from '../../../common/clock';
+import { constantTimeEqual } from '../../../common/crypto/constant-time-equal';
+import { isDatabaseUnavailable } from '../../../common/errors/database-unavailable';
+import { InvoiceStatus } from '../../../invoices/invoice-status.enum';
+import { Invoice } from '../../../invoices/invoice.entity';
+import { MerchantsService } from '../../../merchants/merchants.service';
+import { CallbackReply } from '../../../callbacks/callback-reply';
+import { CallbackAccount, CallbackSupport } from '../../../callbacks/callback-support.service';
+import { FoundPayment } from '../../../callbacks/found-payment';
+import { ProviderTransactionState } from '../../../callbacks/provider-transaction.entity';
 
 const PROVIDER = 'multicard';
 

@@ -3,7 +3,7 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 import { ClickCallbacksService } from './click-callbacks.service';
-import { CallbackLog } from '../callback-log.service';
+import { CallbackLog } from '../../../callbacks/callback-log.service';
 
 /** Click SHOP API: the merchant's prepare and complete URLs (both dispatch on `action`). */
 @ApiExcludeController()

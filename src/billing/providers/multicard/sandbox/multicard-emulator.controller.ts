@@ -14,8 +14,8 @@ import type { FastifyReply } from 'fastify';
 
 import { EmulatorFaults, EmulatorReply, MulticardEmulator } from './multicard-emulator.service';
 import { renderMulticardCheckout, renderMulticardResult } from './multicard-checkout.page';
-import { RoutePolicy } from '../../common/http/route-policy';
-import { SANDBOX_PAGE_ERRORS } from '../sandbox-pages';
+import { RoutePolicy } from '../../../../common/http/route-policy';
+import { SANDBOX_PAGE_ERRORS } from '../../../../sandbox/sandbox-pages';
 
 /** Multicard's REST API and hosted checkout, emulated under /sandbox/multicard (sandbox mode only). */
 @ApiExcludeController()

@@ -3,10 +3,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import { Inject, Injectable, Logger } from '@nestjs/common';
 
-import { DomainError } from '../../common/errors/domain.error';
-import { APP_CONFIG, AppConfig } from '../../config/app-config';
-import { InvoicesService } from '../../invoices/invoices.service';
-import { SandboxSupport, tashkentTime } from '../sandbox-support';
+import { DomainError } from '../../../../common/errors/domain.error';
+import { APP_CONFIG, AppConfig } from '../../../../config/app-config';
+import { InvoicesService } from '../../../../invoices/invoices.service';
+import { SandboxSupport, tashkentTime } from '../../../../sandbox/sandbox-support';
 
 /** What the emulator answers: an HTTP status and a JSON body in Multicard's shapes. */
 export interface EmulatorReply {
