@@ -1,0 +1,18 @@
+import { SetMetadata } from '@nestjs/common';
+
+/** Metadata key of a route's access rule; read by the API-key guard. */
+export const ROUTE_ACCESS = 'routeAccess';
+
+/** Who may call a route without the service API key, and why. */
+export type RouteAccess = 'public' | 'provider-callback';
+
+/** The route takes no API key: pages, documents and health anyone may open. */
+export const Public = (): ClassDecorator & MethodDecorator =>
+  SetMetadata<string, RouteAccess>(ROUTE_ACCESS, 'public');
+
+/**
+ * A payment provider calls this route. It takes no API key: the provider's own protocol
+ * (signature, Basic auth) authenticates each call before anything is written.
+ */
+export const ProviderCallback = (): ClassDecorator & MethodDecorator =>
+  SetMetadata<string, RouteAccess>(ROUTE_ACCESS, 'provider-callback');
