@@ -1,7 +1,8 @@
 import type { Currency } from '../common/money/currency';
 import type { MinorUnits } from '../common/money/money';
-import type { OfdItem } from '../invoices/invoice.entity';
+import type { Invoice, OfdItem } from '../invoices/invoice.entity';
 import type { Credentials } from '../merchants/credentials-cipher';
+import type { PageLanguage } from '../pages/i18n';
 
 /** A credential a business pastes from the provider's cabinet. */
 export interface CredentialField {
@@ -45,7 +46,7 @@ export interface PaymentReference {
   providerRef: string | null;
   /** Whether we hold the invoice as paid (or refunded). */
   paid: boolean;
-  /** What the completed provider transaction recorded (Click's paydoc id), when there is one. */
+  /** What the completed provider transaction recorded (a payment document id), when there is one. */
   details: Record<string, string | number | boolean | null>;
 }
 
@@ -56,7 +57,7 @@ export interface RefundOrder {
   /** The amount paid, and what was refunded before this refund. */
   paidAmount: MinorUnits;
   refundedBefore: MinorUnits;
-  /** The new fiscal receipt (Multicard partial refunds). */
+  /** The new fiscal receipt, for a provider whose partial refunds carry one. */
   ofd: OfdItem[] | null;
   /** The full card number, when the provider needs it for wallet payments (never stored). */
   cardPan: string | null;
@@ -101,12 +102,24 @@ export interface PaymentProvider {
    * `/api/callbacks/<provider>/<merchantAccountId>` ('' is that base path itself).
    */
   readonly callbackPaths: Readonly<Record<string, string>>;
+  /**
+   * Whether an invoice needs fiscal receipt lines (`ofd`) to be paid with this provider: creating
+   * one without them is refused, and the cashier offers the provider only when they were sent.
+   * Unset: not required.
+   */
+  readonly receiptRequired?: boolean;
 
-  /** The checkout, computed locally without a network call (Click, Payme, Uzum). */
+  /** The checkout, computed locally without a network call. */
   buildCheckout?(invoice: CheckoutInvoice, ctx: ProviderContext): CheckoutResult;
-  /** The checkout, created at the provider over HTTP (Multicard). Throws ProviderError. */
+  /** The checkout, created at the provider over HTTP. Throws ProviderError. */
   createCheckout?(invoice: CheckoutInvoice, ctx: ProviderContext): Promise<CheckoutResult>;
-  /** Annuls the provider's side of an unpaid invoice (Multicard). Throws ProviderError. */
+  /**
+   * The HTML of the page a buyer opens at `/pay/<invoice id>`, for a provider whose checkout is
+   * a page of ours (an app's QR code and instructions); null when the invoice has none. Providers
+   * without it answer that URL with the not-found page.
+   */
+  buyerPage?(invoice: Invoice, lang: PageLanguage): Promise<string | null>;
+  /** Annuls the provider's side of an unpaid invoice. Throws ProviderError. */
   cancelCheckout?(providerRef: string, ctx: ProviderContext): Promise<void>;
   /**
    * Returns money of a paid payment (capabilities.refund says how much at once). Resolves when the

@@ -22,9 +22,11 @@ export interface ProvidersConfig {
   timeoutMs: number;
   /** Providers that take no new checkouts (PROVIDERS_DISABLED). */
   disabled: string[];
-  multicard: { apiUrl: string };
-  click: { checkoutUrl: string; apiUrl: string };
-  payme: { checkoutUrl: string };
+  /**
+   * Each registered provider's upstream URLs, by provider name then by the key its settings
+   * declare (read them with `providerUpstreams`).
+   */
+  upstreams: Readonly<Record<string, Readonly<Record<string, string>>>>;
 }
 
 export interface WebhooksConfig {

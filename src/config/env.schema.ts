@@ -45,8 +45,9 @@ class IsCronExpression implements ValidatorConstraintInterface {
 }
 
 /**
- * Every environment variable the service reads, validated once at boot. Empty strings count as
- * unset (a blank line in .env must not silently become an empty secret).
+ * Every environment variable the service reads, validated once at boot, but the providers' own
+ * (their upstream URLs), which each provider declares in its folder (`ProviderSettings`). Empty
+ * strings count as unset (a blank line in .env must not silently become an empty secret).
  */
 export class EnvironmentVariables {
   @IsOptional()
@@ -193,22 +194,6 @@ export class EnvironmentVariables {
   @Min(100)
   @Max(120_000)
   PROVIDER_TIMEOUT_MS?: number;
-
-  @IsOptional()
-  @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
-  MULTICARD_API_URL?: string;
-
-  @IsOptional()
-  @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
-  CLICK_CHECKOUT_URL?: string;
-
-  @IsOptional()
-  @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
-  PAYME_CHECKOUT_URL?: string;
-
-  @IsOptional()
-  @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
-  CLICK_API_URL?: string;
 
   @IsOptional()
   @Matches(/^[a-z0-9_, -]+$/i, {

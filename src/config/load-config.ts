@@ -2,11 +2,13 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 import { plainToInstance } from 'class-transformer';
-import { ValidationError, validateSync } from 'class-validator';
+import { ValidationError, isURL, validateSync } from 'class-validator';
 
 import { AppConfig } from './app-config';
 import { EnvironmentVariables, LIVE_REQUIRED_VARIABLES } from './env.schema';
+import { ProviderSettings, UpstreamSetting } from './provider-settings';
 import { parseTrustProxy } from './trust-proxy';
+import { REGISTERED_PROVIDER_SETTINGS } from '../billing/providers/registered-providers';
 import { EncryptionKey, parseEncryptionKey } from '../common/crypto/encryption-key';
 import { packageVersion } from '../common/project-root';
 import { encryptionKeyWeakness } from '../common/crypto/encryption-key-strength';
@@ -31,6 +33,29 @@ export const SANDBOX_DEFAULTS = {
 
 export const SANDBOX_ADMIN_PASSWORD = 'sandbox-admin-password';
 
+/** The problems of the providers' own variables, worded as the schema's validation words its. */
+function providerVariableProblems(
+  env: Record<string, string>,
+  settings: readonly ProviderSettings[],
+): string[] {
+  return settings.flatMap((provider) =>
+    Object.values(provider.upstreams)
+      .map((upstream) => upstream.variable)
+      .filter((name) => {
+        const value = env[name];
+        return (
+          value !== undefined &&
+          !isURL(value, {
+            require_tld: false,
+            protocols: ['http', 'https'],
+            require_protocol: true,
+          })
+        );
+      })
+      .map((name) => `${name}: ${name} must be a URL address`),
+  );
+}
+
 function flatten(errors: ValidationError[]): string[] {
   return errors.flatMap((e) =>
     Object.values(e.constraints ?? {}).map((msg) => `${e.property}: ${msg}`),
@@ -46,7 +71,10 @@ export function loadConfig(rawEnv: Record<string, string | undefined>): AppConfi
   for (const [k, v] of Object.entries(rawEnv)) if (v !== undefined && v.trim() !== '') env[k] = v;
 
   const vars = plainToInstance(EnvironmentVariables, env, { enableImplicitConversion: false });
-  const problems = flatten(validateSync(vars, { whitelist: false }));
+  const problems = [
+    ...flatten(validateSync(vars, { whitelist: false })),
+    ...providerVariableProblems(env, REGISTERED_PROVIDER_SETTINGS),
+  ];
 
   const mode = vars.GATEWAY_MODE ?? 'sandbox';
   if (mode === 'live') {
@@ -113,11 +141,22 @@ export function loadConfig(rawEnv: Record<string, string | undefined>): AppConfi
   const port = vars.PORT ?? 4002;
   const publicUrl = (vars.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, '');
   // Sandbox mode points every provider at the gateway's own emulators (DESIGN §3.6).
-  const upstream = (variable: string | undefined, live: string, sandboxPath: string): string =>
-    (variable ?? (mode === 'sandbox' ? `${publicUrl}/sandbox/${sandboxPath}` : live)).replace(
+  const upstream = ({ variable, live, sandboxPath }: UpstreamSetting): string =>
+    (env[variable] ?? (mode === 'sandbox' ? `${publicUrl}/sandbox/${sandboxPath}` : live)).replace(
       /\/+$/,
       '',
     );
+  const upstreams = Object.fromEntries(
+    REGISTERED_PROVIDER_SETTINGS.map((settings) => [
+      settings.provider,
+      Object.fromEntries(
+        Object.entries<UpstreamSetting>(settings.upstreams).map(([key, setting]) => [
+          key,
+          upstream(setting),
+        ]),
+      ),
+    ]),
+  );
   return {
     mode,
     version: packageVersion(),
@@ -180,24 +219,7 @@ export function loadConfig(rawEnv: Record<string, string | undefined>): AppConfi
         .split(',')
         .map((name) => name.trim().toLowerCase())
         .filter(Boolean),
-      multicard: {
-        apiUrl: upstream(vars.MULTICARD_API_URL, 'https://mesh.multicard.uz', 'multicard'),
-      },
-      click: {
-        checkoutUrl: upstream(
-          vars.CLICK_CHECKOUT_URL,
-          'https://my.click.uz/services/pay',
-          'click/pay',
-        ),
-        apiUrl: upstream(vars.CLICK_API_URL, 'https://api.click.uz/v2/merchant', 'click/api'),
-      },
-      payme: {
-        checkoutUrl: upstream(
-          vars.PAYME_CHECKOUT_URL,
-          'https://checkout.paycom.uz',
-          'payme/checkout',
-        ),
-      },
+      upstreams,
     },
     developmentDefaults,
   };

@@ -2,7 +2,9 @@ import { createHash } from 'node:crypto';
 
 import { Inject, Injectable } from '@nestjs/common';
 
+import { CLICK_SETTINGS } from './click.config';
 import { APP_CONFIG, AppConfig } from '../../../config/app-config';
+import { providerUpstreams } from '../../../config/provider-settings';
 import { PaymentLookup, PaymentReference } from '../../payment-provider.interface';
 import { providerFetch } from '../../provider-http';
 import { ProviderStatus } from '../../provider-status';
@@ -68,10 +70,15 @@ export function clickPaymentLookup(status: number | undefined, paid: boolean): P
 /** Click's Merchant API (`CLICK_API_URL`) over real HTTP: reversals and payment status. */
 @Injectable()
 export class ClickMerchantApi {
+  /** The API's base URL, without a trailing slash. */
+  private readonly apiUrl: string;
+
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly status: ProviderStatus,
-  ) {}
+  ) {
+    this.apiUrl = providerUpstreams(config, CLICK_SETTINGS).apiUrl;
+  }
 
   /** Full reversal of a completed payment (its `payment_id` is the SHOP API's click_paydoc_id). */
   async reverse(credentials: ClickMerchantCredentials, paymentId: string): Promise<void> {
@@ -113,7 +120,7 @@ export class ClickMerchantApi {
     path: string,
     options: { notFoundIsNull?: boolean } = {},
   ): Promise<ClickMerchantAnswer | null> {
-    const response = await providerFetch('click', `${this.config.providers.click.apiUrl}/${path}`, {
+    const response = await providerFetch('click', `${this.apiUrl}/${path}`, {
       method,
       headers: {
         auth: clickAuthHeader(credentials.merchantUserId, credentials.secretKey, Date.now() / 1000),

@@ -1,8 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 
+import { CLICK_SETTINGS } from './click.config';
 import { ClickMerchantApi, ClickMerchantCredentials } from './click.merchant-api';
 import { clickCheckoutUrl } from './click.transformers';
 import { APP_CONFIG, AppConfig } from '../../../config/app-config';
+import { providerUpstreams } from '../../../config/provider-settings';
 import {
   CheckoutInvoice,
   CheckoutResult,
@@ -43,7 +45,11 @@ export class ClickProvider implements PaymentProvider {
       merchantId: ctx.credentials.merchantId,
     };
     return {
-      checkoutUrl: clickCheckoutUrl(this.config.providers.click.checkoutUrl, credentials, invoice),
+      checkoutUrl: clickCheckoutUrl(
+        providerUpstreams(this.config, CLICK_SETTINGS).checkoutUrl,
+        credentials,
+        invoice,
+      ),
       deeplink: null,
       providerRef: null,
     };

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 
 import { Inject, Injectable, Logger } from '@nestjs/common';
 
+import { MULTICARD_SETTINGS } from './multicard.config';
 import {
   MulticardAuthResponse,
   MulticardEnvelope,
@@ -9,6 +10,7 @@ import {
   parseMulticardExpiry,
 } from './multicard.transformers';
 import { APP_CONFIG, AppConfig } from '../../../config/app-config';
+import { providerUpstreams } from '../../../config/provider-settings';
 import { ProviderHttpResponse, providerFetch } from '../../provider-http';
 import { ProviderStatus } from '../../provider-status';
 import { ProviderError } from '../../provider.error';
@@ -38,10 +40,15 @@ export class MulticardClient {
   private readonly logger = new Logger(MulticardClient.name);
   private readonly tokens = new Map<string, Promise<CachedToken>>();
 
+  /** The API's base URL, without a trailing slash. */
+  private readonly apiUrl: string;
+
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly status: ProviderStatus,
-  ) {}
+  ) {
+    this.apiUrl = providerUpstreams(config, MULTICARD_SETTINGS).apiUrl;
+  }
 
   async call<T>(
     credentials: MulticardCredentials,
@@ -124,7 +131,7 @@ export class MulticardClient {
     body: unknown,
     token?: string,
   ): Promise<ProviderHttpResponse> {
-    return providerFetch('multicard', `${this.config.providers.multicard.apiUrl}${path}`, {
+    return providerFetch('multicard', `${this.apiUrl}${path}`, {
       method,
       headers: token ? { authorization: `Bearer ${token}` } : {},
       body,

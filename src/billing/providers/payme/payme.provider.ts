@@ -1,7 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 
+import { PAYME_SETTINGS } from './payme.config';
 import { paymeCheckoutUrl } from './payme.transformers';
 import { APP_CONFIG, AppConfig } from '../../../config/app-config';
+import { providerUpstreams } from '../../../config/provider-settings';
 import {
   CheckoutInvoice,
   CheckoutResult,
@@ -33,7 +35,7 @@ export class PaymeProvider implements PaymentProvider {
 
   buildCheckout(invoice: CheckoutInvoice, ctx: ProviderContext): CheckoutResult {
     const url = paymeCheckoutUrl(
-      this.config.providers.payme.checkoutUrl,
+      providerUpstreams(this.config, PAYME_SETTINGS).checkoutUrl,
       { merchantId: ctx.credentials.merchantId },
       invoice,
     );
