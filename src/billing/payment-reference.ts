@@ -6,7 +6,7 @@ import type { Invoice } from '../invoices/invoice.entity';
 
 /**
  * How a provider finds the invoice's payment again: our ids, its ids, and what the completed
- * provider transaction recorded (Click's paydoc id), read with the caller's manager.
+ * provider transaction recorded (a payment document id), read with the caller's manager.
  */
 export async function loadPaymentReference(
   manager: EntityManager,

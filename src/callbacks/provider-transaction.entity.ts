@@ -18,22 +18,22 @@ import { Invoice } from '../invoices/invoice.entity';
 
 /** What became of one provider transaction, in the gateway's words. */
 export enum ProviderTransactionState {
-  /** Prepared (Click), created (Payme state 1, Uzum CREATED): money not yet taken. */
+  /** Prepared or created at the provider: money not yet taken. */
   Created = 'created',
-  /** Completed (Click), performed (Payme 2), confirmed (Uzum), success (Multicard). */
+  /** Completed, performed or confirmed: the money is taken. */
   Completed = 'completed',
-  /** Cancelled before completion (Click error, Payme -1, Uzum reverse of CREATED). */
+  /** Cancelled before completion (an error, a cancel or reverse of a created one). */
   Cancelled = 'cancelled',
-  /** Cancelled after completion: money returned (Payme -2, Uzum reverse of CONFIRMED). */
+  /** Cancelled after completion: money returned (a cancel or reverse of a completed one). */
   Reversed = 'reversed',
-  /** Expired without completion (Uzum's 30 minutes). */
+  /** Expired without completion (the provider's expiry window passed). */
   Failed = 'failed',
 }
 
 /**
  * One payment attempt as a provider knows it. Unique per (provider, provider transaction id), so
  * a repeated callback finds the record instead of creating a second payment. Times a protocol
- * echoes back are kept as the exact milliseconds first answered (Payme's "same answer twice").
+ * echoes back are kept as the exact milliseconds first answered (a protocol that wants "the same answer twice").
  */
 @Entity({ name: 'provider_transactions' })
 @Unique('uq_provider_transactions_provider_txn', ['provider', 'providerTxnId'])
@@ -47,7 +47,7 @@ export class ProviderTransaction {
   @PrimaryGeneratedColumn('uuid')
   id: string;
 
-  /** A positive integer id of ours: Click's merchant_prepare_id, Payme's `transaction`. */
+  /** A positive integer id of ours, for protocols that want one (a prepare id, a transaction id). */
   @Column('bigint')
   @Generated('increment')
   seq: string;
@@ -55,7 +55,7 @@ export class ProviderTransaction {
   @Column('text')
   provider: string;
 
-  /** The provider's id, kept as the exact string received (Click's ids exceed 2^53). */
+  /** The provider's id, kept as the exact string received (some providers' ids exceed 2^53). */
   @Column('text')
   providerTxnId: string;
 
@@ -75,7 +75,7 @@ export class ProviderTransaction {
   @Column('bigint', { transformer: minorUnitsColumn })
   amount: MinorUnits;
 
-  /** The provider's own time of the transaction in ms (Payme `time`), when it sends one. */
+  /** The provider's own time of the transaction in ms when it sends one. */
   @Column('bigint', { nullable: true, transformer: bigintNumber })
   providerTime: number | null;
 
@@ -88,11 +88,11 @@ export class ProviderTransaction {
   @Column('bigint', { nullable: true, transformer: bigintNumber })
   cancelledMs: number | null;
 
-  /** Cancel reason (Payme's reason codes). */
+  /** Cancel reason (the protocol's reason code), when it sends one. */
   @Column('integer', { nullable: true })
   reason: number | null;
 
-  /** Protocol details worth keeping (Click paydoc id and amount string, Uzum extras). No secrets. */
+  /** Protocol details worth keeping (payment document ids, amounts as sent, extras). No secrets. */
   @Column('jsonb', { default: {} })
   details: Record<string, string | number | boolean | null>;
 

@@ -43,8 +43,9 @@ export const CHECKOUT_JS = `/* payment-service checkout.js */
     close.setAttribute('data-payment-gateway', 'close');
     close.style.cssText = 'position:absolute;top:8px;right:12px;font:700 28px/1 system-ui,sans-serif;' +
       'background:#fff;border:0;border-radius:50%;width:44px;height:44px;cursor:pointer';
-    close.addEventListener('click', function () { self.finish(self.onFailure, { status: 'closed' }); });
-    this.onKey = function (event) { if (event.key === 'Escape') close.click(); };
+    var closeOverlay = function () { self.finish(self.onFailure, { status: 'closed' }); };
+    close.onclick = closeOverlay;
+    this.onKey = function (event) { if (event.key === 'Escape') closeOverlay(); };
     document.addEventListener('keydown', this.onKey);
     overlay.appendChild(frame);
     overlay.appendChild(close);

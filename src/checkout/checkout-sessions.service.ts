@@ -28,9 +28,6 @@ export interface CashierChoice {
   displayName: string;
 }
 
-/** Providers that cannot take an invoice without receipt lines (see InvoicesService). */
-const NEEDS_RECEIPT = new Set(['multicard']);
-
 /** open → paid (its invoice paid or refunded) | expired (past expiresAt without payment). */
 export function checkoutSessionStatus(
   session: Pick<CheckoutSession, 'expiresAt'>,
@@ -154,12 +151,12 @@ export class CheckoutSessionsService {
 
   private async choices(session: CheckoutSession): Promise<CashierChoice[]> {
     const { items } = await this.merchants.listForBusiness(session.source, session.businessId);
+    const hasReceipt = (session.ofd?.length ?? 0) > 0;
+    // A provider that cannot take an invoice without receipt lines is offered only with them.
     return items
-      .filter((item) => !NEEDS_RECEIPT.has(item.provider) || (session.ofd?.length ?? 0) > 0)
-      .map((item) => ({
-        provider: item.provider,
-        displayName: this.registry.get(item.provider).displayName,
-      }));
+      .map((item) => this.registry.get(item.provider))
+      .filter((provider) => hasReceipt || !provider.receiptRequired)
+      .map((provider) => ({ provider: provider.name, displayName: provider.displayName }));
   }
 
   private async find(id: string): Promise<CheckoutSession> {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 
 /**
- * The time as the gateway's rules see it (Payme's 12 hours, Uzum's 30 minutes, expiry).
+ * The time as the gateway's rules see it (invoice expiry, providers' transaction timeouts).
  * Injected wherever a rule depends on time, so a test can move it forward with `advance`.
  */
 @Injectable()

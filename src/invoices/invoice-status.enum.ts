@@ -1,5 +1,5 @@
 export enum InvoiceStatus {
-  /** Internal: the provider's checkout is being created upstream (Multicard); not payable yet. */
+  /** Internal: the provider's checkout is being created upstream (`createCheckout`); not payable yet. */
   Creating = 'creating',
   Pending = 'pending',
   Paid = 'paid',

@@ -16,7 +16,7 @@ import { Currency } from '../common/money/currency';
 import { MinorUnits, minorUnitsColumn } from '../common/money/money';
 import { MerchantAccount } from '../merchants/merchant-account.entity';
 
-/** One fiscal receipt line (Multicard `ofd` item); amounts in tiyin. */
+/** One fiscal receipt line (`ofd` item); amounts in tiyin. */
 export interface OfdItem {
   qty: number;
   price: MinorUnits;
@@ -114,7 +114,7 @@ export class Invoice {
   @Column('text', { nullable: true })
   deeplink: string | null;
 
-  /** The provider's id of this invoice or payment (Multicard uuid, Payme/Click transaction id). */
+  /** The provider's id of this invoice or payment (its invoice uuid, or its transaction id). */
   @Column('text', { nullable: true })
   providerRef: string | null;
 

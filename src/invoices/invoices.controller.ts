@@ -20,6 +20,7 @@ import { INVOICE_CSV_COLUMNS } from './invoice.mapper';
 import { InvoicesService } from './invoices.service';
 import { Idempotent } from '../common/idempotency/idempotency.hooks';
 import { ApiEnvelope, ApiErrors, ApiKeyProtected } from '../common/http/api-envelope.decorators';
+import { EXAMPLE_PROVIDER } from '../billing/provider-examples';
 
 @ApiTags('Invoices')
 @ApiKeyProtected()
@@ -85,7 +86,7 @@ export class InvoicesController {
         schema: { type: 'string' },
         example:
           `${INVOICE_CSV_COLUMNS.join(',')}\r\n` +
-          '0b9c4a0e-6f2b-4a53-9f7e-0d1c1b1e2f3a,2026-01-05T09:30:00.000Z,marketplace,biz_42,click,' +
+          `0b9c4a0e-6f2b-4a53-9f7e-0d1c1b1e2f3a,2026-01-05T09:30:00.000Z,marketplace,biz_42,${EXAMPLE_PROVIDER},` +
           'order_1001,150000,UZS,paid,,0,,2026-01-05T09:31:10.000Z,,2026-01-06T09:30:00.000Z\r\n',
       },
     },

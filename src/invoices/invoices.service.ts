@@ -55,9 +55,6 @@ export function ofdLineProblems(ofd: readonly OfdItem[]): string[] {
   );
 }
 
-/** Providers that cannot create an invoice without fiscal receipt lines. */
-const RECEIPT_REQUIRED = new Set(['multicard']);
-
 /**
  * Inserts new invoices, each unless its order belongs to another business, is paid, or already
  * has an open invoice with its provider (then that row is simply not returned), in one statement
@@ -151,13 +148,13 @@ export class InvoicesService {
 
   /**
    * Creates the invoice of one order with one provider, or returns the order's open invoice with
-   * that provider when the amount matches (safe retries). Local checkouts (Click, Payme, Uzum)
-   * are built inside one transaction; a remote one (Multicard) is created upstream between two
+   * that provider when the amount matches (safe retries). Local checkouts (`buildCheckout`) are
+   * built inside one transaction; a remote one (`createCheckout`) is created upstream between two
    * short transactions, never inside one, and a failure there leaves the invoice `failed`.
    */
   async create(dto: CreateInvoiceDto): Promise<CreatedInvoiceDto> {
     const provider = this.registry.forCheckout(dto.provider);
-    this.checkReceipt(dto, provider.name);
+    this.checkReceipt(dto, provider);
     assertNotifyUrl(dto.notifyUrl, this.config);
     const { account, ctx } = await this.merchants.checkoutAccount(
       dto.source,
@@ -287,11 +284,11 @@ export class InvoicesService {
     }
   }
 
-  /** Multicard needs receipt lines; every provider gets consistent ones when they are sent. */
-  private checkReceipt(dto: CreateInvoiceDto, provider: string): void {
+  /** Receipt lines where the provider requires them; consistent ones whenever they are sent. */
+  private checkReceipt(dto: CreateInvoiceDto, provider: PaymentProvider): void {
     if (!dto.ofd) {
-      if (RECEIPT_REQUIRED.has(provider)) {
-        throw new DomainError(ErrorCode.ValidationError, [`ofd is required for ${provider}`]);
+      if (provider.receiptRequired) {
+        throw new DomainError(ErrorCode.ValidationError, [`ofd is required for ${provider.name}`]);
       }
       return;
     }

@@ -36,7 +36,7 @@ export class MerchantAccount {
   @Column('bytea')
   credentialsCiphertext: Buffer;
 
-  /** Names (never values) of the credential fields stored, e.g. whether Click's merchantUserId is set. */
+  /** Names (never values) of the credential fields stored, e.g. whether an optional one is set. */
   @Column('text', { array: true })
   credentialFields: string[];
 

@@ -201,7 +201,7 @@ export class MerchantsService {
   }
 
   /**
-   * Replaces one credential of an account (Payme's ChangePassword rotates the cashbox key), sealed
+   * Replaces one credential of an account (a provider rotating a key through its callback), sealed
    * again inside the caller's transaction when one is given.
    */
   async replaceCredential(

@@ -6,7 +6,7 @@ import { PageLanguage, pageLanguage } from './i18n';
 import { renderError } from '../common/errors/error-envelope';
 
 /**
- * For the HTML routes a buyer opens (cashier, Uzum QR page, sandbox checkouts): an error the page
+ * For the HTML routes a buyer opens (cashier, providers' own `/pay/:id` pages, sandbox checkouts): an error the page
  * did not handle becomes a generic page in the buyer's language with the request id to quote,
  * under the status the API would give it; the error itself goes to the log only. The API's
  * routes keep the JSON envelope of AllExceptionsFilter.

@@ -9,41 +9,12 @@ export function pageLanguage(...candidates: (string | null | undefined)[]): Page
   return 'ru';
 }
 
-/** Texts buyers read, in each page language. */
+/** One text in each page language. */
+export type Translations = Readonly<Record<PageLanguage, string>>;
+
+/** Texts buyers read on the gateway's own pages, in each page language. */
 export const TEXTS = {
-  uzumTitle: {
-    uz: "Uzum ilovasi orqali to'lash",
-    ru: 'Оплата через приложение Uzum',
-    en: 'Pay in the Uzum app',
-  },
   amount: { uz: "To'lov summasi", ru: 'Сумма к оплате', en: 'Amount due' },
-  scan: {
-    uz: 'Telefon kamerasi bilan QR kodni skanerlang yoki quyidagi amallarni bajaring:',
-    ru: 'Отсканируйте QR-код камерой телефона или выполните шаги ниже:',
-    en: "Scan the QR code with your phone's camera, or follow these steps:",
-  },
-  step1: {
-    uz: 'Uzum Bank ilovasini oching.',
-    ru: 'Откройте приложение Uzum Bank.',
-    en: 'Open the Uzum Bank app.',
-  },
-  step2: {
-    uz: "«To'lovlar» bo'limida sotuvchi xizmatini toping.",
-    ru: 'В разделе «Платежи» найдите сервис продавца.',
-    en: "Find the seller's service under Payments.",
-  },
-  step3: {
-    uz: 'Buyurtma raqamini kiriting:',
-    ru: 'Введите номер заказа:',
-    en: 'Enter the order number:',
-  },
-  step4: { uz: "To'lovni tasdiqlang.", ru: 'Подтвердите оплату.', en: 'Confirm the payment.' },
-  openApp: {
-    uz: 'Uzum ilovasida ochish',
-    ru: 'Открыть в приложении Uzum',
-    en: 'Open in the Uzum app',
-  },
-  qrAlt: { uz: "To'lov uchun QR kod", ru: 'QR-код для оплаты', en: 'QR code to pay' },
   status: { uz: 'Holati', ru: 'Статус', en: 'Status' },
   notFound: { uz: 'Hisob topilmadi', ru: 'Счёт не найден', en: 'Invoice not found' },
   pending: { uz: "To'lov kutilmoqda", ru: 'Ожидает оплаты', en: 'Awaiting payment' },
@@ -115,7 +86,7 @@ export const TEXTS = {
     ru: 'Если обратитесь в поддержку, назовите этот код:',
     en: 'If you contact support, quote this code:',
   },
-} as const;
+} as const satisfies Record<string, Translations>;
 
 export type TextKey = keyof typeof TEXTS;
 

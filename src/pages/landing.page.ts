@@ -5,6 +5,11 @@ import { HealthResponseDto } from '../health/dto/health-response.dto';
  * `/`: what the service is, one live status pill per provider (refreshed from /health every few
  * seconds by a small inline script), and the way to the API docs and the admin.
  */
+/** "A, B and C". */
+function listOfNames(names: string[]): string {
+  return names.length < 2 ? names.join('') : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
+}
+
 export function renderLandingPage(health: HealthResponseDto): string {
   const pills = health.providers
     .map(
@@ -18,7 +23,7 @@ export function renderLandingPage(health: HealthResponseDto): string {
     lang: 'en',
     body: `<div class="card">
   <h1>payment-service</h1>
-  <p>One API for Click, Payme, Uzum Bank and Multicard: apps register a business's provider
+  <p>One API for ${escapeHtml(listOfNames(health.providers.map((p) => p.displayName)))}: apps register a business's provider
   credentials, create an invoice at each checkout, and get a signed webhook when the money lands.</p>
   <p class="muted">Version ${escapeHtml(health.version)} · <span data-testid="mode">${escapeHtml(health.mode)}</span> mode</p>
   <h2>Providers</h2>

@@ -24,12 +24,12 @@ export class PagesController {
 
   @Get('pay/:id')
   @UseFilters(new BuyerPageErrorFilter())
-  async uzumPay(
+  async buyerPage(
     @Param('id') id: string,
     @Query('lang') lang: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<string> {
-    const page = await this.pages.uzumPayPage(id, lang);
+    const page = await this.pages.buyerPage(id, lang);
     void reply.status(page.status).header('content-type', 'text/html; charset=utf-8');
     return page.html;
   }

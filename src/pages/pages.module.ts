@@ -2,11 +2,12 @@ import { Module } from '@nestjs/common';
 
 import { PagesController } from './pages.controller';
 import { PagesService } from './pages.service';
+import { BillingModule } from '../billing/billing.module';
 import { HealthModule } from '../health/health.module';
 import { InvoicesModule } from '../invoices/invoices.module';
 
 @Module({
-  imports: [InvoicesModule, HealthModule],
+  imports: [InvoicesModule, HealthModule, BillingModule],
   controllers: [PagesController],
   providers: [PagesService],
 })

@@ -1,11 +1,10 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { toString as qrToString } from 'qrcode';
+import { Injectable } from '@nestjs/common';
 
 import { pageLanguage } from './i18n';
-import { renderNotFoundPage, renderUzumPayPage } from '../billing/providers/uzum/uzum-pay.page';
+import { renderNotFoundPage } from './not-found.page';
+import { PaymentProviderRegistry } from '../billing/payment-provider.registry';
 import { DomainError } from '../common/errors/domain.error';
 import { InvoicesService } from '../invoices/invoices.service';
-import { APP_CONFIG, AppConfig } from '../config/app-config';
 
 export interface RenderedPage {
   status: number;
@@ -18,11 +17,14 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export class PagesService {
   constructor(
     private readonly invoices: InvoicesService,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly registry: PaymentProviderRegistry,
   ) {}
 
-  /** `/pay/:id`: the checkout page of an Uzum invoice (QR code of the deeplink + instructions). */
-  async uzumPayPage(id: string, requestedLang: string | undefined): Promise<RenderedPage> {
+  /**
+   * `/pay/:id`: the checkout page of an invoice whose provider serves one (`buyerPage`), such as
+   * an app's QR code and instructions; the not-found page for any other invoice.
+   */
+  async buyerPage(id: string, requestedLang: string | undefined): Promise<RenderedPage> {
     const fallback = pageLanguage(requestedLang);
     if (!UUID.test(id)) return { status: 404, html: renderNotFoundPage(fallback) };
     let invoice;
@@ -32,16 +34,13 @@ export class PagesService {
       if (error instanceof DomainError) return { status: 404, html: renderNotFoundPage(fallback) };
       throw error;
     }
-    if (invoice.provider !== 'uzum' || !invoice.deeplink)
-      return { status: 404, html: renderNotFoundPage(fallback) };
-    const lang = pageLanguage(requestedLang, invoice.lang);
-    const qr = await qrToString(invoice.deeplink, {
-      type: 'svg',
-      margin: 1,
-      errorCorrectionLevel: 'M',
-    });
-    const sandboxApp =
-      this.config.mode === 'sandbox' ? `/sandbox/uzum/app?order=${invoice.id}` : null;
-    return { status: 200, html: renderUzumPayPage(invoice, qr, lang, sandboxApp) };
+    const provider = this.registry.has(invoice.provider)
+      ? this.registry.get(invoice.provider)
+      : null;
+    const html = provider?.buyerPage
+      ? await provider.buyerPage(invoice, pageLanguage(requestedLang, invoice.lang))
+      : null;
+    if (html === null) return { status: 404, html: renderNotFoundPage(fallback) };
+    return { status: 200, html };
   }
 }

@@ -7,8 +7,8 @@ import { applyRefundTransition } from './refund.state-machine';
 import type { Invoice } from '../invoices/invoice.entity';
 
 /**
- * Records a refund made from the provider's side (Payme CancelTransaction of a performed
- * transaction, Uzum /reverse of a confirmed one, Multicard's `revert`) that returned everything
+ * Records a refund made from the provider's side (a callback cancelling or reversing a
+ * completed payment) that returned everything
  * still unrefunded, in the caller's transaction with the invoice locked, so
  * `GET /api/refunds/by-invoice` lists every refund. A refund of ours still pending (its answer
  * lost) is part of that money: it is settled succeeded rather than counted a second time, and only

@@ -22,8 +22,10 @@ export class RefundsController {
       'Amount in tiyin; omitted = the remaining balance. The answer is the refund: `succeeded`, `failed` ' +
       "(with the provider's words) or `pending` when the provider gave no clear answer (a recovery job settles " +
       'it). One refund per invoice runs at a time (409 REFUND_IN_PROGRESS); more than the balance → 409 ' +
-      'REFUND_EXCEEDS_BALANCE. Multicard: full and partial (a partial one needs `ofd`, the new receipt); ' +
-      "Click: whole reversals; Payme and Uzum: 400, refunds are made in the provider's cabinet.",
+      'REFUND_EXCEEDS_BALANCE. What each provider allows is its `capabilities.refund` in GET ' +
+      '/api/merchants/supported: `partial` (full and partial; a provider that fiscalises every payment ' +
+      'needs `ofd`, the new receipt, for a partial one), `full` (whole reversals only) or `none` (400: ' +
+      "refunds are made in the provider's cabinet).",
   })
   @ApiEnvelope(RefundResponseDto, { status: 201, description: 'The refund' })
   @ApiErrors(400, 404, 409, 413, 415, 422)

@@ -14,3 +14,8 @@ export const REGISTERED_PROVIDER_SETTINGS: readonly ProviderSettings[] = [
   PAYME_SETTINGS,
   UZUM_SETTINGS,
 ];
+
+/** The registered providers' names, in registration order. */
+export const REGISTERED_PROVIDER_NAMES: readonly string[] = REGISTERED_PROVIDER_SETTINGS.map(
+  (settings) => settings.provider,
+);

@@ -20,9 +20,9 @@ export const MAX_JSON_DEPTH = 32;
 
 /**
  * The only body parsers: JSON (Fastify's own, with prototype-poisoning protection) and HTML-form
- * encoding (values kept as the exact strings sent, which Click signs). Malformed JSON on our API
- * is a 400 envelope; on a provider callback it reaches the handler as `MalformedBody`, because
- * Payme wants -32700 and Uzum 10002 in their own formats. A body nested deeper than
+ * encoding (values kept as the exact strings sent, which a provider may sign). Malformed JSON on
+ * our API is a 400 envelope; on a provider callback it reaches the handler as `MalformedBody`,
+ * because each protocol answers it with its own error code in its own format. A body nested deeper than
  * MAX_JSON_DEPTH counts as malformed. An empty body is no body (`undefined`), whatever its
  * Content-Type says: seed 000's client sends `Content-Type: application/json` on every call,
  * including POSTs without a body such as a cancel.

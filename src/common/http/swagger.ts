@@ -12,7 +12,7 @@ export function buildOpenApiDocument(
   const builder = new DocumentBuilder()
     .setTitle('payment-service')
     .setDescription(
-      'Multi-provider payment gateway for Click, Payme, Uzum Bank and Multicard. Every JSON response ' +
+      'Multi-provider payment gateway (GET /api/merchants/supported lists the providers). Every JSON response ' +
         'is an envelope `{status, code, message, data}`; errors carry the error code in `message` and ' +
         'the reasons in `data.details`. Amounts are integer tiyin (1 som = 100 tiyin). Every response ' +
         'carries `X-Request-Id`.',

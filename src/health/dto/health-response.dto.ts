@@ -1,10 +1,11 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { EXAMPLE_PROVIDER, EXAMPLE_PROVIDER_DISPLAY_NAME } from '../../billing/provider-examples';
 
 export class ProviderHealthDto {
-  @ApiProperty({ example: 'multicard' })
+  @ApiProperty({ example: EXAMPLE_PROVIDER })
   name: string;
 
-  @ApiProperty({ example: 'Multicard' })
+  @ApiProperty({ example: EXAMPLE_PROVIDER_DISPLAY_NAME })
   displayName: string;
 
   @ApiProperty({

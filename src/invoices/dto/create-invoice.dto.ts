@@ -19,6 +19,7 @@ import {
 
 import { CURRENCIES, Currency } from '../../common/money/currency';
 import { IDENTIFIER_MESSAGE, IDENTIFIER_PATTERN } from '../../merchants/dto/register-merchant.dto';
+import { EXAMPLE_PROVIDER } from '../../billing/provider-examples';
 
 export const LANGUAGES = ['uz', 'ru', 'en'] as const;
 export type Language = (typeof LANGUAGES)[number];
@@ -26,7 +27,7 @@ export type Language = (typeof LANGUAGES)[number];
 const HTTP_URL = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
 const MAX_AMOUNT = Number.MAX_SAFE_INTEGER;
 
-/** One fiscal receipt line (Multicard's `ofd` item). Amounts in tiyin. */
+/** One fiscal receipt line (an `ofd` item). Amounts in tiyin. */
 export class OfdItemDto {
   @ApiProperty({ type: 'integer', minimum: 1, example: 1 })
   @IsInt()
@@ -111,7 +112,7 @@ export class CreateInvoiceDto {
   @Matches(IDENTIFIER_PATTERN, { message: IDENTIFIER_MESSAGE })
   businessId: string;
 
-  @ApiProperty({ example: 'multicard' })
+  @ApiProperty({ example: EXAMPLE_PROVIDER })
   @IsString()
   @MinLength(1)
   @MaxLength(64)
@@ -172,7 +173,8 @@ export class CreateInvoiceDto {
 
   @ApiPropertyOptional({
     type: [OfdItemDto],
-    description: 'Fiscal receipt lines; required for multicard; totals must add up to amount',
+    description:
+      'Fiscal receipt lines; required by providers that fiscalise every payment (see GET /api/merchants/supported); totals must add up to amount',
   })
   @IsOptional()
   @IsArray()

@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 
 import { OfdItemDto } from './create-invoice.dto';
 import { INVOICE_STATUSES, InvoiceStatus } from '../invoice-status.enum';
+import { EXAMPLE_PROVIDER } from '../../billing/provider-examples';
 
 export class CardDto {
   @ApiProperty({ example: '860030******5959', description: 'Masked card number' })
@@ -21,7 +22,7 @@ export class InvoiceResponseDto {
   @ApiProperty({ example: 'biz_42' })
   businessId: string;
 
-  @ApiProperty({ example: 'multicard' })
+  @ApiProperty({ example: EXAMPLE_PROVIDER })
   provider: string;
 
   @ApiProperty({ example: 'order_123' })

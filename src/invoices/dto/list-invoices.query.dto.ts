@@ -4,6 +4,7 @@ import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
 import { IsInstant } from '../../common/http/instant';
 import { PageQueryDto } from '../../common/http/pagination';
 import { INVOICE_STATUSES, InvoiceStatus } from '../invoice-status.enum';
+import { EXAMPLE_PROVIDER } from '../../billing/provider-examples';
 
 export class ListInvoicesQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ example: 'marketplace' })
@@ -18,7 +19,7 @@ export class ListInvoicesQueryDto extends PageQueryDto {
   @MaxLength(128)
   businessId?: string;
 
-  @ApiPropertyOptional({ example: 'click' })
+  @ApiPropertyOptional({ example: EXAMPLE_PROVIDER })
   @IsOptional()
   @IsString()
   @MaxLength(64)

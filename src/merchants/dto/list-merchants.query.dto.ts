@@ -3,6 +3,7 @@ import { Transform } from 'class-transformer';
 import { IsBoolean, IsOptional, IsString, MaxLength } from 'class-validator';
 
 import { PageQueryDto } from '../../common/http/pagination';
+import { EXAMPLE_PROVIDER } from '../../billing/provider-examples';
 
 export class ListMerchantsQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ example: 'marketplace' })
@@ -17,7 +18,7 @@ export class ListMerchantsQueryDto extends PageQueryDto {
   @MaxLength(128)
   businessId?: string;
 
-  @ApiPropertyOptional({ example: 'click' })
+  @ApiPropertyOptional({ example: EXAMPLE_PROVIDER })
   @IsOptional()
   @IsString()
   @MaxLength(64)

@@ -1,4 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { EXAMPLE_PROVIDER } from '../../billing/provider-examples';
 
 export class MerchantResponseDto {
   @ApiProperty({ format: 'uuid', example: '5f0c7c3e-8d1a-4a77-9a59-3b8f8e2f6a10' })
@@ -10,7 +11,7 @@ export class MerchantResponseDto {
   @ApiProperty({ example: 'sandbox' })
   businessId: string;
 
-  @ApiProperty({ example: 'multicard' })
+  @ApiProperty({ example: EXAMPLE_PROVIDER })
   provider: string;
 
   @ApiProperty({ type: String, nullable: true, example: 'Sandbox merchant' })
@@ -24,8 +25,7 @@ export class MerchantResponseDto {
     additionalProperties: { type: 'string', format: 'uri' },
     description: "URLs to paste into the provider's cabinet, keyed by their role",
     example: {
-      callback:
-        'http://localhost:4002/api/callbacks/multicard/5f0c7c3e-8d1a-4a77-9a59-3b8f8e2f6a10',
+      callback: `http://localhost:4002/api/callbacks/${EXAMPLE_PROVIDER}/5f0c7c3e-8d1a-4a77-9a59-3b8f8e2f6a10`,
     },
   })
   callbackUrls: Record<string, string>;

@@ -10,6 +10,7 @@ import {
   ValidateBy,
   ValidationOptions,
 } from 'class-validator';
+import { EXAMPLE_PROVIDER } from '../../billing/provider-examples';
 
 /** Identifiers appear in URL paths (by-business), so they stay within a safe alphabet. */
 export const IDENTIFIER_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$/;
@@ -53,7 +54,7 @@ export class RegisterMerchantDto {
   @Matches(IDENTIFIER_PATTERN, { message: IDENTIFIER_MESSAGE })
   businessId: string;
 
-  @ApiProperty({ example: 'multicard', description: 'One of GET /api/merchants/supported' })
+  @ApiProperty({ example: EXAMPLE_PROVIDER, description: 'One of GET /api/merchants/supported' })
   @IsString()
   @IsNotEmpty()
   @MaxLength(64)

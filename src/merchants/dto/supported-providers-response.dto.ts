@@ -1,4 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { EXAMPLE_PROVIDER, EXAMPLE_PROVIDER_DISPLAY_NAME } from '../../billing/provider-examples';
 
 export class CredentialFieldDto {
   @ApiProperty({ example: 'applicationId' })
@@ -7,7 +8,7 @@ export class CredentialFieldDto {
   @ApiProperty({ example: true })
   required: boolean;
 
-  @ApiProperty({ example: 'application_id issued by Multicard' })
+  @ApiProperty({ example: 'application_id issued by the provider' })
   description: string;
 }
 
@@ -23,10 +24,10 @@ export class ProviderCapabilitiesDto {
 }
 
 export class SupportedProviderDto {
-  @ApiProperty({ example: 'multicard' })
+  @ApiProperty({ example: EXAMPLE_PROVIDER })
   name: string;
 
-  @ApiProperty({ example: 'Multicard' })
+  @ApiProperty({ example: EXAMPLE_PROVIDER_DISPLAY_NAME })
   displayName: string;
 
   @ApiProperty({ type: [CredentialFieldDto] })

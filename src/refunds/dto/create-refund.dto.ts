@@ -56,7 +56,8 @@ export class CreateRefundDto {
 
   @ApiPropertyOptional({
     type: [OfdItemDto],
-    description: 'The new fiscal receipt; required by Multicard for a partial refund',
+    description:
+      'The new fiscal receipt; required for a partial refund by providers that fiscalise every payment',
   })
   @IsOptional()
   @IsArray()

@@ -2,6 +2,7 @@ import { ApiProperty } from '@nestjs/swagger';
 
 import { OfdItemDto } from '../../invoices/dto/create-invoice.dto';
 import { REFUND_STATUSES, RefundStatus } from '../refund.entity';
+import { EXAMPLE_PROVIDER } from '../../billing/provider-examples';
 
 export class RefundResponseDto {
   @ApiProperty({ format: 'uuid' })
@@ -10,7 +11,7 @@ export class RefundResponseDto {
   @ApiProperty({ format: 'uuid' })
   invoiceId: string;
 
-  @ApiProperty({ example: 'multicard' })
+  @ApiProperty({ example: EXAMPLE_PROVIDER })
   provider: string;
 
   @ApiProperty({ type: 'integer', example: 2000000, description: 'Tiyin' })

@@ -45,6 +45,8 @@ export class MulticardProvider implements PaymentProvider {
    * webhook, pasted into Multicard's cabinet.
    */
   readonly callbackPaths = { callback: '', status: 'status' };
+  /** Multicard fiscalises every payment: an invoice without `ofd` lines cannot be created. */
+  readonly receiptRequired = true;
 
   constructor(private readonly client: MulticardClient) {}
 

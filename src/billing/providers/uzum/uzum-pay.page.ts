@@ -1,3 +1,4 @@
+import { UZUM_PAY_TEXTS } from './uzum-pay.texts';
 import { PageLanguage, TextKey, t } from '../../../pages/i18n';
 import { escapeHtml, htmlPage } from '../../../common/http/html';
 import { toMajorUnitString } from '../../../common/money/money';
@@ -14,24 +15,24 @@ export function renderUzumPayPage(
   const status = t(invoice.status satisfies TextKey, lang);
   const payable = invoice.status === InvoiceStatus.Pending;
   return htmlPage({
-    title: t('uzumTitle', lang),
+    title: UZUM_PAY_TEXTS.title[lang],
     lang,
     body: `<div class="card">
-  <h1>${escapeHtml(t('uzumTitle', lang))}</h1>
+  <h1>${escapeHtml(UZUM_PAY_TEXTS.title[lang])}</h1>
   <p class="muted">${escapeHtml(t('amount', lang))}</p>
   <p class="amount" data-testid="amount">${escapeHtml(toMajorUnitString(invoice.amount, invoice.currency))} ${escapeHtml(invoice.currency === 'UZS' ? "so'm" : invoice.currency)}</p>
   <p>${escapeHtml(t('status', lang))}: <span class="status ${escapeHtml(invoice.status)}" data-testid="status">${escapeHtml(status)}</span></p>
   ${
     payable
-      ? `<figure role="img" aria-label="${escapeHtml(t('qrAlt', lang))}" class="qr" data-testid="qr">${qrSvg}</figure>
-  <p>${escapeHtml(t('scan', lang))}</p>
+      ? `<figure role="img" aria-label="${escapeHtml(UZUM_PAY_TEXTS.qrAlt[lang])}" class="qr" data-testid="qr">${qrSvg}</figure>
+  <p>${escapeHtml(UZUM_PAY_TEXTS.scan[lang])}</p>
   <ol>
-    <li>${escapeHtml(t('step1', lang))}</li>
-    <li>${escapeHtml(t('step2', lang))}</li>
-    <li>${escapeHtml(t('step3', lang))} <code data-testid="order">${escapeHtml(invoice.id)}</code></li>
-    <li>${escapeHtml(t('step4', lang))}</li>
+    <li>${escapeHtml(UZUM_PAY_TEXTS.step1[lang])}</li>
+    <li>${escapeHtml(UZUM_PAY_TEXTS.step2[lang])}</li>
+    <li>${escapeHtml(UZUM_PAY_TEXTS.step3[lang])} <code data-testid="order">${escapeHtml(invoice.id)}</code></li>
+    <li>${escapeHtml(UZUM_PAY_TEXTS.step4[lang])}</li>
   </ol>
-  <p><a class="button" href="${escapeHtml(invoice.deeplink)}">${escapeHtml(t('openApp', lang))}</a></p>
+  <p><a class="button" href="${escapeHtml(invoice.deeplink)}">${escapeHtml(UZUM_PAY_TEXTS.openApp[lang])}</a></p>
   ${sandboxAppUrl ? `<p><a href="${escapeHtml(sandboxAppUrl)}" data-testid="sandbox-app">Sandbox: pay in the emulated Uzum app</a></p>` : ''}`
       : ''
   }
@@ -42,13 +43,5 @@ export function renderUzumPayPage(
     )
     .join(' · ')}</p></nav>
 </div>`,
-  });
-}
-
-export function renderNotFoundPage(lang: PageLanguage): string {
-  return htmlPage({
-    title: t('notFound', lang),
-    lang,
-    body: `<div class="card"><h1>${escapeHtml(t('notFound', lang))}</h1></div>`,
   });
 }

@@ -1,7 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { toString as qrToString } from 'qrcode';
 
+import { renderUzumPayPage } from './uzum-pay.page';
 import { uzumDeeplink } from './uzum.transformers';
 import { APP_CONFIG, AppConfig } from '../../../config/app-config';
+import { Invoice } from '../../../invoices/invoice.entity';
+import { PageLanguage } from '../../../pages/i18n';
 import { CheckoutInvoice, CheckoutResult, PaymentProvider } from '../../payment-provider.interface';
 
 /** Uzum Bank: the buyer pays from the Uzum app; Uzum calls check/create/confirm/reverse/status. */
@@ -32,5 +36,18 @@ export class UzumProvider implements PaymentProvider {
       deeplink: uzumDeeplink(invoice.id),
       providerRef: null,
     };
+  }
+
+  /** `/pay/:id`: the amount, a QR code of the deeplink and how to pay in the app. */
+  async buyerPage(invoice: Invoice, lang: PageLanguage): Promise<string | null> {
+    if (!invoice.deeplink) return null;
+    const qr = await qrToString(invoice.deeplink, {
+      type: 'svg',
+      margin: 1,
+      errorCorrectionLevel: 'M',
+    });
+    const sandboxApp =
+      this.config.mode === 'sandbox' ? `/sandbox/uzum/app?order=${invoice.id}` : null;
+    return renderUzumPayPage(invoice, qr, lang, sandboxApp);
   }
 }
