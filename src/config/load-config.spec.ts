@@ -1,4 +1,6 @@
 import { ConfigError, SANDBOX_DEFAULTS, loadConfig } from './load-config';
+import { UpstreamSetting, providerUpstreams } from './provider-settings';
+import { REGISTERED_PROVIDER_SETTINGS } from '../billing/providers/registered-providers';
 
 const LIVE = {
   GATEWAY_MODE: 'live',
@@ -142,4 +144,31 @@ describe('loadConfig: database timeouts', () => {
     expect(found.some((p) => p.startsWith('DATABASE_STATEMENT_TIMEOUT_MS'))).toBe(true);
     expect(found.every((p) => p.startsWith('DATABASE_'))).toBe(true);
   });
+});
+
+describe("loadConfig: the providers' own settings", () => {
+  const upstreams = REGISTERED_PROVIDER_SETTINGS.flatMap((settings) =>
+    Object.entries<UpstreamSetting>(settings.upstreams).map(
+      ([key, upstream]) => [settings, key, upstream] as const,
+    ),
+  );
+
+  it('reads every upstream a registered provider declares', () => {
+    expect(upstreams.length).toBeGreaterThan(0);
+  });
+
+  it.each(upstreams)(
+    '%#: resolves %s.%s for the mode, or from its variable',
+    (settings, key, upstream) => {
+      const sandbox = providerUpstreams(loadConfig({ PORT: '4100' }), settings);
+      expect(sandbox[key]).toBe(`http://localhost:4100/sandbox/${upstream.sandboxPath}`);
+      const live = providerUpstreams(loadConfig(LIVE), settings);
+      expect(live[key]).toBe(upstream.live.replace(/\/+$/, ''));
+      const set = loadConfig({ ...LIVE, [upstream.variable]: 'https://upstream.example/base/' });
+      expect(providerUpstreams(set, settings)[key]).toBe('https://upstream.example/base');
+      expect(problems({ [upstream.variable]: 'not a url' })).toEqual([
+        `${upstream.variable}: ${upstream.variable} must be a URL address`,
+      ]);
+    },
+  );
 });

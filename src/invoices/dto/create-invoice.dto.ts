@@ -174,7 +174,7 @@ export class CreateInvoiceDto {
   @ApiPropertyOptional({
     type: [OfdItemDto],
     description:
-      'Fiscal receipt lines; required by providers that fiscalise every payment (see GET /api/merchants/supported); totals must add up to amount',
+      'Fiscal receipt lines; required by providers that fiscalise every payment (400 without them); totals must add up to amount',
   })
   @IsOptional()
   @IsArray()
