@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { press } from '../support/browser-http';
 import { TestApp, send, startTestApp } from '../support/test-app';
 import { merchantBody } from '../factories/merchant.factory';
+import { ofdFor } from '../factories/invoice.factory';
 
 describe('Checkout sessions over HTTP (the API and the cashier form)', () => {
   let t: TestApp;
@@ -52,6 +53,21 @@ describe('Checkout sessions over HTTP (the API and the cashier form)', () => {
       'payme',
     ]);
     expect((await t.request(`/api/checkout-sessions/${session.id}`)).body.data).toEqual(session);
+  });
+
+  it('offers a provider that requires receipt lines only to a session that has them', async () => {
+    const businessId = `biz_receipts_${randomUUID()}`;
+    for (const provider of ['multicard', 'click'])
+      await t.request('/api/merchants', {
+        method: 'POST',
+        json: merchantBody({ provider, businessId }),
+      });
+    const offered = async (overrides: Record<string, unknown>) =>
+      ((await create({ businessId, ...overrides })).body.data.providers as { provider: string }[])
+        .map((p) => p.provider)
+        .sort();
+    expect(await offered({})).toEqual(['click']);
+    expect(await offered({ ofd: ofdFor(120_000) })).toEqual(['click', 'multicard']);
   });
 
   it('refuses bad input with a clear 400 and unknown ids with 404', async () => {
