@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 
 import { ProviderTransaction, ProviderTransactionState } from './provider-transaction.entity';
+import { assertProviderTransactionTransition } from './provider-transaction.state-machine';
 import { Clock } from '../common/clock';
 import { DomainError } from '../common/errors/domain.error';
 import { ErrorCode } from '../common/errors/error-code';
@@ -14,6 +15,8 @@ import { Invoice } from '../invoices/invoice.entity';
 import { MerchantAccount } from '../merchants/merchant-account.entity';
 import { MerchantsService } from '../merchants/merchants.service';
 
+/** The state the bulk expiry closes. */
+const OPEN = ProviderTransactionState.Created;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function isUuid(value: unknown): value is string {
@@ -168,10 +171,16 @@ export class CallbackSupport {
     nowMs: number,
     timeField: 'created_ms' | 'coalesce(provider_time, created_ms)' = 'created_ms',
   ): Promise<number> {
+    // The rows are all created ones: the machine must allow created → `to` (as it does for each
+    // transaction a callback closes); cancelled_ms is the closing time it stamps.
+    assertProviderTransactionTransition(
+      { id: `${provider} transactions older than ${olderThanMs} ms`, state: OPEN },
+      to,
+    );
     const [row] = await this.dataSource.query<{ n: number }[]>(
       `WITH closed AS (
          UPDATE provider_transactions SET state = $2, reason = $3, cancelled_ms = $4, updated_at = now()
-          WHERE provider = $1 AND state = 'created' AND ${timeField} <= $5
+          WHERE provider = $1 AND state = '${OPEN}' AND ${timeField} <= $5
          RETURNING id
        )
        SELECT count(*)::int AS n FROM closed`,
