@@ -8,12 +8,12 @@ import { Clock } from '../common/clock';
 import { DomainError } from '../common/errors/domain.error';
 import { ErrorCode } from '../common/errors/error-code';
 import { Credentials } from '../merchants/credentials-cipher';
-import { recordProviderSideRefund } from '../refunds/provider-side-refund';
 import { InvoiceStatus } from '../invoices/invoice-status.enum';
 import { InvoicePatch, InvoiceTransitions } from '../invoices/invoice-transitions.service';
 import { Invoice } from '../invoices/invoice.entity';
 import { MerchantAccount } from '../merchants/merchant-account.entity';
 import { MerchantsService } from '../merchants/merchants.service';
+import { RefundsService } from '../refunds/refunds.service';
 
 /** The state the bulk expiry closes. */
 const OPEN = ProviderTransactionState.Created;
@@ -39,6 +39,7 @@ export class CallbackSupport {
     @InjectDataSource() readonly dataSource: DataSource,
     private readonly merchants: MerchantsService,
     private readonly transitions: InvoiceTransitions,
+    private readonly refunds: RefundsService,
     private readonly clock: Clock,
   ) {}
 
@@ -189,6 +190,15 @@ export class CallbackSupport {
     return row.n;
   }
 
+  /** The invoice's provider transactions, oldest first (the admin's dossier). */
+  transactionsOfInvoice(invoiceId: string): Promise<Record<string, unknown>[]> {
+    return this.dataSource.query(
+      `SELECT provider_txn_id, state, amount, details, created_at FROM provider_transactions
+        WHERE invoice_id = $1 ORDER BY created_at`,
+      [invoiceId],
+    );
+  }
+
   /** pending → paid, recording what the provider told us of the payment. */
   markPaid(m: EntityManager, invoice: Invoice, patch: InvoicePatch): Promise<Invoice> {
     return this.transitions.apply(m, invoice, InvoiceStatus.Paid, { patch });
@@ -200,7 +210,7 @@ export class CallbackSupport {
    */
   async markRefunded(m: EntityManager, invoice: Invoice): Promise<Invoice> {
     const at = this.clock.now();
-    await recordProviderSideRefund(m, invoice, at);
+    await this.refunds.recordProviderSideRefund(m, invoice, at);
     return this.transitions.apply(m, invoice, InvoiceStatus.Refunded, {
       at,
       patch: { refundedAmount: invoice.amount },

@@ -14,10 +14,11 @@ import { UzumCallbacksService } from '../billing/providers/uzum/uzum-callbacks.s
 import { BillingModule } from '../billing/billing.module';
 import { InvoicesModule } from '../invoices/invoices.module';
 import { MerchantsModule } from '../merchants/merchants.module';
+import { RefundsModule } from '../refunds/refunds.module';
 
 /** Provider → gateway: each provider's callback protocol under /api/callbacks/<provider>/<account>. */
 @Module({
-  imports: [BillingModule, InvoicesModule, MerchantsModule],
+  imports: [BillingModule, InvoicesModule, MerchantsModule, RefundsModule],
   controllers: [
     ClickCallbacksController,
     PaymeCallbacksController,
@@ -35,6 +36,7 @@ import { MerchantsModule } from '../merchants/merchants.module';
   ],
   exports: [
     CallbackSupport,
+    CallbackLog,
     PaymeCallbacksService,
     UzumCallbacksService,
     MulticardCallbacksService,

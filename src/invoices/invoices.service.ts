@@ -201,6 +201,30 @@ export class InvoicesService {
     return invoice;
   }
 
+  /** The invoice, or null when there is none (the admin's dossier). */
+  findOne(id: string): Promise<Invoice | null> {
+    return this.invoices.findOneBy({ id });
+  }
+
+  /**
+   * The admin's search: by invoice id, order id or business id (exact), or the newest;
+   * optionally one status; newest first, at most `limit`.
+   */
+  search(term: string | undefined, status: string | undefined, limit: number): Promise<Invoice[]> {
+    const qb = this.invoices.createQueryBuilder('i');
+    if (term) {
+      const isUuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(term);
+      qb.andWhere(
+        isUuid
+          ? '(i.id = :term OR i.source_invoice_id = :term)'
+          : '(i.source_invoice_id = :term OR i.business_id = :term)',
+        { term },
+      );
+    }
+    if (status) qb.andWhere('i.status = :status', { status });
+    return qb.orderBy('i.created_at', 'DESC').limit(limit).getMany();
+  }
+
   /** One page as JSON, or with `format=csv` every matching row as a streamed CSV file. */
   async list(query: ListInvoicesQueryDto): Promise<InvoicesPageDto | StreamableFile> {
     const qb = this.invoices.createQueryBuilder('i');

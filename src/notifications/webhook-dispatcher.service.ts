@@ -21,6 +21,7 @@ import { notifyUrlPolicy } from './notify-url.guard';
 import { DeliveryResult, WebhookSender } from './webhook-sender';
 import { webhookHeaders } from './webhook-signer';
 import { Clock } from '../common/clock';
+import { invoiceDeliverySql } from '../invoices/invoice-delivery.sql';
 import { registerIntervalJob } from '../common/jobs/interval-job';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 
@@ -348,12 +349,12 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
              AS r(event_id uuid, n int, started_at timestamptz, duration_ms int, response_status int, response_snippet text, error text)
          RETURNING event_id
        ), flagged_invoices AS (
-         UPDATE invoices i SET notify_delivered = true
-          WHERE i.id = ANY($3::uuid[])
-            AND NOT EXISTS (
+         ${invoiceDeliverySql.markDelivered(
+           '$3::uuid[]',
+           (invoiceId) => `NOT EXISTS (
               SELECT 1 FROM webhook_events e
-               WHERE e.invoice_id = i.id AND e.status IN ('pending', 'dead') AND e.id <> ALL($4::uuid[]))
-         RETURNING i.id
+               WHERE e.invoice_id = ${invoiceId} AND e.status IN ('pending', 'dead') AND e.id <> ALL($4::uuid[]))`,
+         )}
        )
        SELECT (SELECT count(*) FROM updated_events) AS events, (SELECT count(*) FROM inserted_attempts) AS attempts,
               (SELECT count(*) FROM flagged_invoices) AS invoices`,
