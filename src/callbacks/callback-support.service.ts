@@ -64,10 +64,7 @@ export class CallbackSupport {
     accountId: string,
   ): Promise<Invoice | null> {
     if (!isUuid(invoiceId)) return null;
-    const invoice = await m.findOne(Invoice, {
-      where: { id: invoiceId },
-      lock: { mode: 'pessimistic_write' },
-    });
+    const invoice = await this.transitions.lockIfExists(m, invoiceId);
     return invoice && invoice.merchantAccountId === accountId ? invoice : null;
   }
 

@@ -201,7 +201,44 @@ export class InvoicesService {
     return invoice;
   }
 
-  /** The invoice, or null when there is none (the admin's dossier). */
+  /**
+   * The invoices reconciliation asks their provider about: of `providers`, pending ones created
+   * before `pendingBefore` and cancelled ones cancelled since `cancelledSince`; oldest first.
+   */
+  dueForReconciliation(
+    providers: string[],
+    pendingBefore: Date,
+    cancelledSince: Date,
+    limit: number,
+  ): Promise<Invoice[]> {
+    return this.invoices
+      .createQueryBuilder('i')
+      .where('i.provider IN (:...providers)', { providers })
+      .andWhere(
+        `((i.status = '${InvoiceStatus.Pending}' AND i.created_at <= :pendingBefore)
+          OR (i.status = '${InvoiceStatus.Cancelled}' AND i.cancelled_at >= :cancelledSince))`,
+        { pendingBefore, cancelledSince },
+      )
+      .orderBy('i.created_at')
+      .limit(limit)
+      .getMany();
+  }
+
+  /** The order's paid (or since refunded) invoice, whichever provider took it. */
+  paidOfOrder(order: {
+    source: string;
+    businessId: string;
+    sourceInvoiceId: string;
+  }): Promise<Invoice | null> {
+    return this.invoices.findOneBy({
+      source: order.source,
+      businessId: order.businessId,
+      sourceInvoiceId: order.sourceInvoiceId,
+      status: In([InvoiceStatus.Paid, InvoiceStatus.Refunded]),
+    });
+  }
+
+  /** The invoice, or null when there is none (the admin's dossier, checkout sessions). */
   findOne(id: string): Promise<Invoice | null> {
     return this.invoices.findOneBy({ id });
   }

@@ -209,6 +209,16 @@ export class WebhooksService {
     }));
   }
 
+  /** The dead events, oldest first, at most `limit`, and how many there are in all. */
+  async deadEvents(limit: number): Promise<{ total: number; events: WebhookEvent[] }> {
+    const [events, total] = await this.dataSource.getRepository(WebhookEvent).findAndCount({
+      where: { status: WebhookEventStatus.Dead },
+      order: { createdAt: 'ASC' },
+      take: limit,
+    });
+    return { total, events };
+  }
+
   async stuck(limit = 100): Promise<StuckInvoicesDto> {
     const rows = await this.dataSource.query<
       {

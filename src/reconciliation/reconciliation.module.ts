@@ -6,10 +6,18 @@ import { BillingModule } from '../billing/billing.module';
 import { CallbacksModule } from '../callbacks/callbacks.module';
 import { InvoicesModule } from '../invoices/invoices.module';
 import { MerchantsModule } from '../merchants/merchants.module';
+import { NotificationsModule } from '../notifications/notifications.module';
 import { RefundsModule } from '../refunds/refunds.module';
 
 @Module({
-  imports: [BillingModule, CallbacksModule, InvoicesModule, MerchantsModule, RefundsModule],
+  imports: [
+    BillingModule,
+    CallbacksModule,
+    InvoicesModule,
+    MerchantsModule,
+    NotificationsModule,
+    RefundsModule,
+  ],
   controllers: [ReconciliationController],
   providers: [ReconciliationService],
   exports: [ReconciliationService],
