@@ -65,6 +65,31 @@ describe('modules own their tables', () => {
     expect(strays).toEqual([]);
   });
 
+  it('provider-side refunds are recorded through RefundsService only', () => {
+    const importers = files.filter(
+      (file) =>
+        !file.startsWith('src/refunds/') &&
+        /from '[./]+\/refunds\/provider-side-refund'/.test(readFileSync(join(ROOT, file), 'utf8')),
+    );
+    expect(importers).toEqual([]);
+  });
+
+  it('a provider transaction changes state only through its state machine', () => {
+    const assignments = files
+      .filter(
+        (file) => file.startsWith('src/callbacks/') || file.startsWith('src/billing/providers/'),
+      )
+      .filter((file) => file !== 'src/callbacks/provider-transaction.state-machine.ts')
+      .flatMap((file) =>
+        readFileSync(join(ROOT, file), 'utf8')
+          .split('\n')
+          .map((line, i) => ({ line, at: `${file}:${i + 1}` }))
+          .filter(({ line }) => /\.(state|completedMs|cancelledMs)\s*=[^=]/.test(line))
+          .map(({ at }) => at),
+      );
+    expect(assignments).toEqual([]);
+  });
+
   it('recognises a foreign use (the check can fail)', () => {
     expect(usesTable('UPDATE invoices SET x = 1', 'invoices', ['Invoice'])).toBe(true);
     expect(usesTable('m.findOneBy(Invoice, { id })', 'invoices', ['Invoice'])).toBe(true);
