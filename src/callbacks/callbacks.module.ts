@@ -1,8 +1,11 @@
 import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
 
 import { CallbackLogRetention } from './callback-log-retention.service';
+import { CallbackLogEntry } from './callback-log.entity';
 import { CallbackLog } from './callback-log.service';
 import { CallbackSupport } from './callback-support.service';
+import { ProviderTransaction } from './provider-transaction.entity';
 import { ClickCallbacksController } from '../billing/providers/click/click-callbacks.controller';
 import { ClickCallbacksService } from '../billing/providers/click/click-callbacks.service';
 import { MulticardCallbacksController } from '../billing/providers/multicard/multicard-callbacks.controller';
@@ -18,7 +21,13 @@ import { RefundsModule } from '../refunds/refunds.module';
 
 /** Provider → gateway: each provider's callback protocol under /api/callbacks/<provider>/<account>. */
 @Module({
-  imports: [BillingModule, InvoicesModule, MerchantsModule, RefundsModule],
+  imports: [
+    TypeOrmModule.forFeature([ProviderTransaction, CallbackLogEntry]),
+    BillingModule,
+    InvoicesModule,
+    MerchantsModule,
+    RefundsModule,
+  ],
   controllers: [
     ClickCallbacksController,
     PaymeCallbacksController,

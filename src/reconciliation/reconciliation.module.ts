@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
 
+import { ReconciliationRun } from './reconciliation-run.entity';
 import { ReconciliationController } from './reconciliation.controller';
 import { ReconciliationService } from './reconciliation.service';
 import { BillingModule } from '../billing/billing.module';
@@ -11,6 +13,7 @@ import { RefundsModule } from '../refunds/refunds.module';
 
 @Module({
   imports: [
+    TypeOrmModule.forFeature([ReconciliationRun]),
     BillingModule,
     CallbacksModule,
     InvoicesModule,
