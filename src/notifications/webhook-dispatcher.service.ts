@@ -21,9 +21,9 @@ import { notifyUrlPolicy } from './notify-url.guard';
 import { DeliveryResult, WebhookSender } from './webhook-sender';
 import { webhookHeaders } from './webhook-signer';
 import { Clock } from '../common/clock';
-import { invoiceDeliverySql } from '../invoices/invoice-delivery.sql';
 import { registerIntervalJob } from '../common/jobs/interval-job';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { invoiceDeliverySql } from '../invoices/invoice-delivery.sql';
 
 interface ClaimedEvent {
   id: string;
