@@ -4,13 +4,24 @@ import { AdminAuth } from './admin-auth.service';
 import { AdminController } from './admin.controller';
 import { AdminService } from './admin.service';
 import { BillingModule } from '../billing/billing.module';
+import { CallbacksModule } from '../callbacks/callbacks.module';
+import { InvoicesModule } from '../invoices/invoices.module';
 import { MerchantsModule } from '../merchants/merchants.module';
 import { NotificationsModule } from '../notifications/notifications.module';
 import { ReconciliationModule } from '../reconciliation/reconciliation.module';
+import { RefundsModule } from '../refunds/refunds.module';
 
 /** Staff pages: merchants, invoices, stuck notifications, reconciliation, the job queue. */
 @Module({
-  imports: [BillingModule, MerchantsModule, NotificationsModule, ReconciliationModule],
+  imports: [
+    BillingModule,
+    CallbacksModule,
+    InvoicesModule,
+    MerchantsModule,
+    NotificationsModule,
+    ReconciliationModule,
+    RefundsModule,
+  ],
   controllers: [AdminController],
   providers: [AdminAuth, AdminService],
 })

@@ -92,6 +92,15 @@ export class CallbackLog {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
+  /** The invoice's logged calls, oldest first, at most `limit` (the admin's dossier). */
+  ofInvoice(invoiceId: string, limit: number): Promise<Record<string, unknown>[]> {
+    return this.dataSource.query(
+      `SELECT action, outcome, response_status, created_at FROM callback_log
+        WHERE invoice_id = $1 ORDER BY created_at LIMIT $2`,
+      [invoiceId, limit],
+    );
+  }
+
   /**
    * Logs the call and its answer, then sends the answer as the provider's protocol wants it
    * (its HTTP status, the exact JSON text). Every callback controller ends here.

@@ -3,17 +3,20 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 
 import { ProviderTransaction, ProviderTransactionState } from './provider-transaction.entity';
+import { assertProviderTransactionTransition } from './provider-transaction.state-machine';
 import { Clock } from '../common/clock';
 import { DomainError } from '../common/errors/domain.error';
 import { ErrorCode } from '../common/errors/error-code';
 import { Credentials } from '../merchants/credentials-cipher';
-import { recordProviderSideRefund } from '../refunds/provider-side-refund';
 import { InvoiceStatus } from '../invoices/invoice-status.enum';
 import { InvoicePatch, InvoiceTransitions } from '../invoices/invoice-transitions.service';
 import { Invoice } from '../invoices/invoice.entity';
 import { MerchantAccount } from '../merchants/merchant-account.entity';
 import { MerchantsService } from '../merchants/merchants.service';
+import { RefundsService } from '../refunds/refunds.service';
 
+/** The state the bulk expiry closes. */
+const OPEN = ProviderTransactionState.Created;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function isUuid(value: unknown): value is string {
@@ -36,6 +39,7 @@ export class CallbackSupport {
     @InjectDataSource() readonly dataSource: DataSource,
     private readonly merchants: MerchantsService,
     private readonly transitions: InvoiceTransitions,
+    private readonly refunds: RefundsService,
     private readonly clock: Clock,
   ) {}
 
@@ -60,10 +64,7 @@ export class CallbackSupport {
     accountId: string,
   ): Promise<Invoice | null> {
     if (!isUuid(invoiceId)) return null;
-    const invoice = await m.findOne(Invoice, {
-      where: { id: invoiceId },
-      lock: { mode: 'pessimistic_write' },
-    });
+    const invoice = await this.transitions.lockIfExists(m, invoiceId);
     return invoice && invoice.merchantAccountId === accountId ? invoice : null;
   }
 
@@ -168,16 +169,31 @@ export class CallbackSupport {
     nowMs: number,
     timeField: 'created_ms' | 'coalesce(provider_time, created_ms)' = 'created_ms',
   ): Promise<number> {
+    // The rows are all created ones: the machine must allow created → `to` (as it does for each
+    // transaction a callback closes); cancelled_ms is the closing time it stamps.
+    assertProviderTransactionTransition(
+      { id: `${provider} transactions older than ${olderThanMs} ms`, state: OPEN },
+      to,
+    );
     const [row] = await this.dataSource.query<{ n: number }[]>(
       `WITH closed AS (
          UPDATE provider_transactions SET state = $2, reason = $3, cancelled_ms = $4, updated_at = now()
-          WHERE provider = $1 AND state = 'created' AND ${timeField} <= $5
+          WHERE provider = $1 AND state = '${OPEN}' AND ${timeField} <= $5
          RETURNING id
        )
        SELECT count(*)::int AS n FROM closed`,
       [provider, to, reason, nowMs, nowMs - olderThanMs],
     );
     return row.n;
+  }
+
+  /** The invoice's provider transactions, oldest first (the admin's dossier). */
+  transactionsOfInvoice(invoiceId: string): Promise<Record<string, unknown>[]> {
+    return this.dataSource.query(
+      `SELECT provider_txn_id, state, amount, details, created_at FROM provider_transactions
+        WHERE invoice_id = $1 ORDER BY created_at`,
+      [invoiceId],
+    );
   }
 
   /** pending → paid, recording what the provider told us of the payment. */
@@ -191,7 +207,7 @@ export class CallbackSupport {
    */
   async markRefunded(m: EntityManager, invoice: Invoice): Promise<Invoice> {
     const at = this.clock.now();
-    await recordProviderSideRefund(m, invoice, at);
+    await this.refunds.recordProviderSideRefund(m, invoice, at);
     return this.transitions.apply(m, invoice, InvoiceStatus.Refunded, {
       at,
       patch: { refundedAmount: invoice.amount },

@@ -1,8 +1,11 @@
 import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
 
 import { CallbackLogRetention } from './callback-log-retention.service';
+import { CallbackLogEntry } from './callback-log.entity';
 import { CallbackLog } from './callback-log.service';
 import { CallbackSupport } from './callback-support.service';
+import { ProviderTransaction } from './provider-transaction.entity';
 import { ClickCallbacksController } from '../billing/providers/click/click-callbacks.controller';
 import { ClickCallbacksService } from '../billing/providers/click/click-callbacks.service';
 import { MulticardCallbacksController } from '../billing/providers/multicard/multicard-callbacks.controller';
@@ -14,10 +17,17 @@ import { UzumCallbacksService } from '../billing/providers/uzum/uzum-callbacks.s
 import { BillingModule } from '../billing/billing.module';
 import { InvoicesModule } from '../invoices/invoices.module';
 import { MerchantsModule } from '../merchants/merchants.module';
+import { RefundsModule } from '../refunds/refunds.module';
 
 /** Provider → gateway: each provider's callback protocol under /api/callbacks/<provider>/<account>. */
 @Module({
-  imports: [BillingModule, InvoicesModule, MerchantsModule],
+  imports: [
+    TypeOrmModule.forFeature([ProviderTransaction, CallbackLogEntry]),
+    BillingModule,
+    InvoicesModule,
+    MerchantsModule,
+    RefundsModule,
+  ],
   controllers: [
     ClickCallbacksController,
     PaymeCallbacksController,
@@ -35,6 +45,7 @@ import { MerchantsModule } from '../merchants/merchants.module';
   ],
   exports: [
     CallbackSupport,
+    CallbackLog,
     PaymeCallbacksService,
     UzumCallbacksService,
     MulticardCallbacksService,

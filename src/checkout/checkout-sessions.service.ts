@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, In } from 'typeorm';
+import { DataSource } from 'typeorm';
 
 import { CheckoutSession } from './checkout-session.entity';
 import {
@@ -173,16 +173,9 @@ export class CheckoutSessionsService {
    * another provider, then paid the first after all), else the invoice picked last.
    */
   private async invoiceOf(session: CheckoutSession): Promise<Invoice | null> {
-    const paid = await this.dataSource.manager.findOneBy(Invoice, {
-      source: session.source,
-      businessId: session.businessId,
-      sourceInvoiceId: session.sourceInvoiceId,
-      status: In([InvoiceStatus.Paid, InvoiceStatus.Refunded]),
-    });
+    const paid = await this.invoices.paidOfOrder(session);
     if (paid) return paid;
-    return session.invoiceId
-      ? this.dataSource.manager.findOneBy(Invoice, { id: session.invoiceId })
-      : null;
+    return session.invoiceId ? this.invoices.findOne(session.invoiceId) : null;
   }
 
   private async toResponse(

@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
 
 import { CashierController } from './cashier.controller';
+import { CheckoutSession } from './checkout-session.entity';
 import { CheckoutSessionsController } from './checkout-sessions.controller';
 import { CheckoutSessionsService } from './checkout-sessions.service';
 import { BillingModule } from '../billing/billing.module';
@@ -9,7 +11,12 @@ import { MerchantsModule } from '../merchants/merchants.module';
 
 /** The hosted cashier: checkout sessions, their page, and checkout.js. */
 @Module({
-  imports: [BillingModule, InvoicesModule, MerchantsModule],
+  imports: [
+    TypeOrmModule.forFeature([CheckoutSession]),
+    BillingModule,
+    InvoicesModule,
+    MerchantsModule,
+  ],
   controllers: [CheckoutSessionsController, CashierController],
   providers: [CheckoutSessionsService],
 })

@@ -45,13 +45,15 @@ export class InvoiceTransitions {
 
   /** Reads the invoice with a row lock (SELECT … FOR UPDATE) inside the caller's transaction. */
   async lock(manager: EntityManager, id: string): Promise<Invoice> {
-    const invoice = await manager.findOne(Invoice, {
-      where: { id },
-      lock: { mode: 'pessimistic_write' },
-    });
+    const invoice = await this.lockIfExists(manager, id);
     if (!invoice)
       throw new DomainError(ErrorCode.InvoiceNotFound, [`invoice ${id} does not exist`]);
     return invoice;
+  }
+
+  /** The same, null when there is no such invoice (a callback naming an unknown one). */
+  lockIfExists(manager: EntityManager, id: string): Promise<Invoice | null> {
+    return manager.findOne(Invoice, { where: { id }, lock: { mode: 'pessimistic_write' } });
   }
 
   /**

@@ -6,6 +6,7 @@ import { InvoiceTransitions } from './invoice-transitions.service';
 import { InvoiceOrder } from './invoice-order.entity';
 import { Invoice } from './invoice.entity';
 import { InvoicesController } from './invoices.controller';
+import { InvoicesRepository } from './invoices.repository';
 import { InvoicesService } from './invoices.service';
 import { SupersededCheckouts } from './superseded-checkouts.service';
 import { BillingModule } from '../billing/billing.module';
@@ -14,7 +15,13 @@ import { MerchantsModule } from '../merchants/merchants.module';
 @Module({
   imports: [TypeOrmModule.forFeature([Invoice, InvoiceOrder]), BillingModule, MerchantsModule],
   controllers: [InvoicesController],
-  providers: [InvoicesService, InvoiceTransitions, InvoiceExpiryService, SupersededCheckouts],
+  providers: [
+    InvoicesRepository,
+    InvoicesService,
+    InvoiceTransitions,
+    InvoiceExpiryService,
+    SupersededCheckouts,
+  ],
   exports: [InvoicesService, InvoiceTransitions, InvoiceExpiryService],
 })
 export class InvoicesModule {}

@@ -14,6 +14,7 @@ import { InvoiceOrder } from './invoice-order.entity';
 import { Invoice, OfdItem } from './invoice.entity';
 import { INVOICE_CSV_COLUMNS, toInvoiceCsvCells, toInvoiceResponse } from './invoice.mapper';
 import { initialInvoiceStatus } from './invoice.state-machine';
+import { InsertedInvoice, InvoicesRepository } from './invoices.repository';
 import {
   CheckoutInvoice,
   CheckoutResult,
@@ -32,7 +33,6 @@ import { BY_CREATED_AT, readAllPages, readPage } from '../common/http/pagination
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { MerchantAccount } from '../merchants/merchant-account.entity';
 import { MerchantsService } from '../merchants/merchants.service';
-import { PreparedStatement, runPrepared } from '../database/prepared-statement';
 import { StatementBatcher } from '../database/statement-batcher';
 import { assertNotifyUrl } from '../notifications/notify-url.guard';
 
@@ -56,61 +56,11 @@ export function ofdLineProblems(ofd: readonly OfdItem[]): string[] {
 }
 
 /**
- * Inserts new invoices, each unless its order belongs to another business, is paid, or already
- * has an open invoice with its provider (then that row is simply not returned), in one statement
- * for a whole batch of creates (StatementBatcher): the one way an invoice row is created. A new
- * order is claimed for its business in invoice_orders by the same statement; a row claimed there
- * by this very statement is not visible to the rest of it, hence the two EXISTS. When another
- * statement claims the same new order at the same moment, ON CONFLICT waits for it and this row
- * is not inserted: claimOrder then reads the owner and tries again or refuses.
- */
-const INSERT_NEW_INVOICES: PreparedStatement = {
-  name: 'invoices_insert_new',
-  text: `WITH batch AS (
-           SELECT * FROM jsonb_to_recordset($1::jsonb) AS b(
-             id uuid, merchant_account_id uuid, source text, business_id text, provider text,
-             source_invoice_id text, amount bigint, currency text, status text, notify_url text,
-             return_url text, return_error_url text, lang text, ofd jsonb, checkout_url text,
-             deeplink text, provider_ref text, expires_at timestamptz)
-         ), claimed AS (
-           INSERT INTO invoice_orders (source, source_invoice_id, business_id)
-           SELECT DISTINCT ON (source, source_invoice_id) source, source_invoice_id, business_id FROM batch
-           ON CONFLICT DO NOTHING
-           RETURNING source, source_invoice_id, business_id
-         )
-         INSERT INTO invoices (id, merchant_account_id, source, business_id, provider, source_invoice_id, amount,
-                               currency, status, refunded_amount, notify_url, return_url, return_error_url, lang, ofd,
-                               checkout_url, deeplink, provider_ref, expires_at, version)
-         SELECT id, merchant_account_id, source, business_id, provider, source_invoice_id, amount,
-                currency, status, 0, notify_url, return_url, return_error_url, lang, ofd,
-                checkout_url, deeplink, provider_ref, expires_at, 1
-           FROM batch b
-          WHERE (EXISTS (SELECT 1 FROM claimed o
-                          WHERE o.source = b.source AND o.source_invoice_id = b.source_invoice_id
-                            AND o.business_id = b.business_id)
-                 OR EXISTS (SELECT 1 FROM invoice_orders o
-                             WHERE o.source = b.source AND o.source_invoice_id = b.source_invoice_id
-                               AND o.business_id = b.business_id))
-            AND NOT EXISTS (SELECT 1 FROM invoices p
-                             WHERE p.source = b.source AND p.source_invoice_id = b.source_invoice_id
-                               AND p.status IN ('paid', 'refunded'))
-         ON CONFLICT (source, source_invoice_id, provider) WHERE status IN ('creating', 'pending') DO NOTHING
-         RETURNING id, created_at, updated_at`,
-};
-
-/**
  * Batches of new invoices running at once (never more than half the pool). Two keep batches large
  * under load (measured: about 110 µs of PostgreSQL CPU per create with two, 160 with five) while a
  * slow batch does not hold up every create.
  */
 const INSERT_BATCHES_IN_FLIGHT = 2;
-
-/** When a new invoice's row was written (absent: not inserted; claimOrder finds out why). */
-interface InsertedInvoice {
-  id: string;
-  created_at: Date;
-  updated_at: Date;
-}
 
 type OrderClaim = { kind: 'existing'; invoice: Invoice } | { kind: 'new'; invoice: Invoice };
 
@@ -131,13 +81,14 @@ export class InvoicesService {
   constructor(
     @InjectRepository(Invoice) private readonly invoices: Repository<Invoice>,
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly repository: InvoicesRepository,
     private readonly registry: PaymentProviderRegistry,
     private readonly merchants: MerchantsService,
     private readonly transitions: InvoiceTransitions,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
-    this.newInvoices = new StatementBatcher((invoices) => this.insertNewInvoices(invoices), {
+    this.newInvoices = new StatementBatcher((invoices) => this.repository.insertNew(invoices), {
       concurrency: Math.min(
         INSERT_BATCHES_IN_FLIGHT,
         Math.max(1, Math.floor(config.database.poolSize / 2)),
@@ -196,6 +147,67 @@ export class InvoicesService {
     if (!invoice)
       throw new DomainError(ErrorCode.InvoiceNotFound, [`invoice ${id} does not exist`]);
     return invoice;
+  }
+
+  /**
+   * The invoices reconciliation asks their provider about: of `providers`, pending ones created
+   * before `pendingBefore` and cancelled ones cancelled since `cancelledSince`; oldest first.
+   */
+  dueForReconciliation(
+    providers: string[],
+    pendingBefore: Date,
+    cancelledSince: Date,
+    limit: number,
+  ): Promise<Invoice[]> {
+    return this.invoices
+      .createQueryBuilder('i')
+      .where('i.provider IN (:...providers)', { providers })
+      .andWhere(
+        `((i.status = '${InvoiceStatus.Pending}' AND i.created_at <= :pendingBefore)
+          OR (i.status = '${InvoiceStatus.Cancelled}' AND i.cancelled_at >= :cancelledSince))`,
+        { pendingBefore, cancelledSince },
+      )
+      .orderBy('i.created_at')
+      .limit(limit)
+      .getMany();
+  }
+
+  /** The order's paid (or since refunded) invoice, whichever provider took it. */
+  paidOfOrder(order: {
+    source: string;
+    businessId: string;
+    sourceInvoiceId: string;
+  }): Promise<Invoice | null> {
+    return this.invoices.findOneBy({
+      source: order.source,
+      businessId: order.businessId,
+      sourceInvoiceId: order.sourceInvoiceId,
+      status: In([InvoiceStatus.Paid, InvoiceStatus.Refunded]),
+    });
+  }
+
+  /** The invoice, or null when there is none (the admin's dossier, checkout sessions). */
+  findOne(id: string): Promise<Invoice | null> {
+    return this.invoices.findOneBy({ id });
+  }
+
+  /**
+   * The admin's search: by invoice id, order id or business id (exact), or the newest;
+   * optionally one status; newest first, at most `limit`.
+   */
+  search(term: string | undefined, status: string | undefined, limit: number): Promise<Invoice[]> {
+    const qb = this.invoices.createQueryBuilder('i');
+    if (term) {
+      const isUuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(term);
+      qb.andWhere(
+        isUuid
+          ? '(i.id = :term OR i.source_invoice_id = :term)'
+          : '(i.source_invoice_id = :term OR i.business_id = :term)',
+        { term },
+      );
+    }
+    if (status) qb.andWhere('i.status = :status', { status });
+    return qb.orderBy('i.created_at', 'DESC').limit(limit).getMany();
   }
 
   /** One page as JSON, or with `format=csv` every matching row as a streamed CSV file. */
@@ -299,38 +311,9 @@ export class InvoicesService {
     if (details.length > 0) throw new DomainError(ErrorCode.ValidationError, details);
   }
 
-  /** One batch of new invoices in one statement; the answer is aligned with `invoices`. */
-  private async insertNewInvoices(invoices: Invoice[]): Promise<(InsertedInvoice | undefined)[]> {
-    const rows = invoices.map((invoice) => ({
-      id: invoice.id,
-      merchant_account_id: invoice.merchantAccountId,
-      source: invoice.source,
-      business_id: invoice.businessId,
-      provider: invoice.provider,
-      source_invoice_id: invoice.sourceInvoiceId,
-      amount: invoice.amount,
-      currency: invoice.currency,
-      status: invoice.status,
-      notify_url: invoice.notifyUrl,
-      return_url: invoice.returnUrl,
-      return_error_url: invoice.returnErrorUrl,
-      lang: invoice.lang,
-      ofd: invoice.ofd,
-      checkout_url: invoice.checkoutUrl,
-      deeplink: invoice.deeplink,
-      provider_ref: invoice.providerRef,
-      expires_at: invoice.expiresAt.toISOString(),
-    }));
-    const inserted = await runPrepared<InsertedInvoice>(this.dataSource, INSERT_NEW_INVOICES, [
-      JSON.stringify(rows),
-    ]);
-    const byId = new Map(inserted.map((row) => [row.id, row]));
-    return invoices.map((invoice) => byId.get(invoice.id));
-  }
-
   /**
    * Claims the order for this provider. The happy path is one autocommitted statement shared with
-   * the creates running at the same moment (INSERT_NEW_INVOICES): insert unless the order is paid,
+   * the creates running at the same moment (InvoicesRepository.insertNew): insert unless the order is paid,
    * with ON CONFLICT on the partial unique index of open invoices, so concurrent creates of one
    * order meet at the index instead of racing (the losers, in the same batch or another, wait for
    * the winner's commit). A create that was not inserted finds out why: the order is paid (409),
@@ -410,7 +393,7 @@ export class InvoicesService {
    * An order id belongs to the one business that first used it (within its source): its first
    * create claims it. Another business's create is refused with 409 ORDER_OF_ANOTHER_BUSINESS,
    * telling nothing of that business's invoices. Checkout sessions claim their order through this
-   * before they are created; invoices claim theirs in INSERT_NEW_INVOICES.
+   * before they are created; invoices claim theirs in InvoicesRepository.insertNew.
    */
   async claimOrderFor(order: {
     source: string;

@@ -184,6 +184,53 @@ export class MerchantsService {
     return { ...account, isActive };
   }
 
+  /**
+   * The admin's search (without credentials): `q` in the business id, source or display name;
+   * optionally one provider and active or not; ordered by source, business, provider.
+   */
+  search(
+    filter: { q?: string; provider?: string; active?: boolean },
+    limit: number,
+  ): Promise<MerchantAccount[]> {
+    const qb = this.accounts
+      .createQueryBuilder('m')
+      .select([
+        'm.id',
+        'm.source',
+        'm.businessId',
+        'm.provider',
+        'm.displayName',
+        'm.isActive',
+        'm.createdAt',
+      ]);
+    if (filter.q)
+      qb.andWhere('(m.business_id ILIKE :q OR m.source ILIKE :q OR m.display_name ILIKE :q)', {
+        q: `%${filter.q.replace(/[%_\\]/g, (c) => `\\${c}`)}%`,
+      });
+    if (filter.provider) qb.andWhere('m.provider = :provider', { provider: filter.provider });
+    if (filter.active !== undefined)
+      qb.andWhere('m.is_active = :active', { active: filter.active });
+    return qb
+      .orderBy('m.source')
+      .addOrderBy('m.business_id')
+      .addOrderBy('m.provider')
+      .limit(limit)
+      .getMany();
+  }
+
+  /** The sandbox-mode accounts of `provider`, oldest first (the emulators' merchants). */
+  sandboxAccounts(provider: string): Promise<MerchantAccount[]> {
+    return this.accounts.find({
+      where: { provider, mode: 'sandbox' },
+      order: { createdAt: 'ASC' },
+    });
+  }
+
+  /** The account, when it was registered in sandbox mode. */
+  findSandboxAccount(id: string): Promise<MerchantAccount | null> {
+    return this.accounts.findOneBy({ id, mode: 'sandbox' });
+  }
+
   async findById(id: string): Promise<MerchantAccount> {
     const account = await this.accounts.findOneBy({ id });
     if (!account)

@@ -4,6 +4,8 @@ import { EntityManager } from 'typeorm';
 
 import { webhookBody } from './webhook-body';
 import { WebhookEventStatus } from './webhook-event.entity';
+import { SUPERSEDABLE_WEBHOOK_EVENT_STATUSES } from './webhook-event.state-machine';
+import { invoiceDeliverySql } from '../invoices/invoice-delivery.sql';
 import { Invoice } from '../invoices/invoice.entity';
 
 export const INVOICE_UPDATED = 'invoice.updated';
@@ -25,12 +27,10 @@ const ENQUEUE = `WITH inserted AS (${INSERT_EVENT} RETURNING id)
 const ENQUEUE_SUPERSEDING = `WITH superseded AS (
        UPDATE webhook_events SET status = '${WebhookEventStatus.Superseded}', updated_at = now()
         WHERE source = $3 AND source_invoice_id = $4 AND invoice_id <> $2
-          AND status IN ('${WebhookEventStatus.Pending}', '${WebhookEventStatus.Dead}')
+          AND status IN (${SUPERSEDABLE_WEBHOOK_EVENT_STATUSES.map((s) => `'${s}'`).join(', ')})
        RETURNING invoice_id
      ), settled AS (
-       UPDATE invoices SET notify_delivered = NULL
-        WHERE id IN (SELECT invoice_id FROM superseded) AND notify_delivered = false
-       RETURNING id
+       ${invoiceDeliverySql.settleUndelivered('SELECT invoice_id FROM superseded')}
      ), inserted AS (${INSERT_EVENT} RETURNING id)
      SELECT pg_notify('${WEBHOOK_EVENTS_CHANNEL}', '') FROM inserted`;
 
@@ -38,7 +38,8 @@ const ENQUEUE_SUPERSEDING = `WITH superseded AS (
  * Writes the invoice's change to the outbox inside the caller's transaction (the one that made the
  * change), which must hold the order's lock (InvoiceTransitions). With `supersedeSiblings` (the
  * order was just paid by this invoice), the order's other undelivered events are superseded in the
- * same statement. Returns the event id.
+ * same statement, and so is their invoices' delivery flag (through the Invoices module's fragment:
+ * one statement, one round trip on the payment path). Returns the event id.
  */
 export async function enqueueInvoiceEvent(
   manager: EntityManager,

@@ -13,12 +13,17 @@ import { DataSource } from 'typeorm';
 import { WEBHOOK_EVENTS_CHANNEL } from './outbox';
 import { nextAttemptDelayMs, parseRetryAfter } from './retry-schedule';
 import { WebhookEventStatus } from './webhook-event.entity';
+import {
+  WEBHOOK_EVENT_DISPATCHABLE,
+  webhookEventStatusAfterAttempt,
+} from './webhook-event.state-machine';
 import { notifyUrlPolicy } from './notify-url.guard';
 import { DeliveryResult, WebhookSender } from './webhook-sender';
 import { webhookHeaders } from './webhook-signer';
 import { Clock } from '../common/clock';
 import { registerIntervalJob } from '../common/jobs/interval-job';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { invoiceDeliverySql } from '../invoices/invoice-delivery.sql';
 
 interface ClaimedEvent {
   id: string;
@@ -43,6 +48,8 @@ export interface DispatcherState {
 }
 
 const BATCH = 100;
+/** Written into the SQL as a literal, as the partial due index's predicate spells it. */
+const DISPATCHABLE = WEBHOOK_EVENT_DISPATCHABLE;
 
 /** A 2xx answer: the receiver has the event. */
 function isDelivered(result: DeliveryResult): boolean {
@@ -189,7 +196,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
     return this.dataSource.query<ClaimedEvent[]>(
       `WITH due AS (
          SELECT e.id FROM webhook_events e
-          WHERE e.status = 'pending' AND e.next_attempt_at <= $1 AND (e.leased_until IS NULL OR e.leased_until < $1)
+          WHERE e.status = '${DISPATCHABLE}' AND e.next_attempt_at <= $1 AND (e.leased_until IS NULL OR e.leased_until < $1)
             AND ($4::uuid IS NULL OR e.id = $4)
             -- An order's events go out in the order they were written, one at a time: none while
             -- an older one of the order is undelivered (and not dead), or while any other is in
@@ -296,11 +303,11 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
               this.config.webhooks.retryScheduleSeconds,
               parseRetryAfter(result.retryAfter, now),
             );
-      const status = delivered
-        ? WebhookEventStatus.Delivered
-        : gone || delay === null
-          ? WebhookEventStatus.Dead
-          : WebhookEventStatus.Pending;
+      const status = webhookEventStatusAfterAttempt({
+        delivered,
+        gone,
+        retryScheduled: delay !== null,
+      });
       return {
         id: event.id,
         status,
@@ -326,8 +333,9 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
     // snapshot from before it, so the invoices' check counts this batch's deliveries explicitly.
     await this.dataSource.query(
       `WITH updated_events AS (
+         -- The machine decided r.status from the claimed status; it is written only over that status.
          -- An event superseded while in flight stays superseded (never retried), with its outcome.
-         UPDATE webhook_events w SET status = CASE WHEN w.status = 'pending' THEN r.status ELSE w.status END,
+         UPDATE webhook_events w SET status = CASE WHEN w.status = '${DISPATCHABLE}' THEN r.status ELSE w.status END,
                 next_attempt_at = r.next_attempt_at, leased_until = NULL,
                 last_status = r.last_status, last_error = r.last_error, delivered_at = r.delivered_at, updated_at = now()
            FROM jsonb_to_recordset($1::jsonb)
@@ -341,12 +349,12 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
              AS r(event_id uuid, n int, started_at timestamptz, duration_ms int, response_status int, response_snippet text, error text)
          RETURNING event_id
        ), flagged_invoices AS (
-         UPDATE invoices i SET notify_delivered = true
-          WHERE i.id = ANY($3::uuid[])
-            AND NOT EXISTS (
+         ${invoiceDeliverySql.markDelivered(
+           '$3::uuid[]',
+           (invoiceId) => `NOT EXISTS (
               SELECT 1 FROM webhook_events e
-               WHERE e.invoice_id = i.id AND e.status IN ('pending', 'dead') AND e.id <> ALL($4::uuid[]))
-         RETURNING i.id
+               WHERE e.invoice_id = ${invoiceId} AND e.status IN ('pending', 'dead') AND e.id <> ALL($4::uuid[]))`,
+         )}
        )
        SELECT (SELECT count(*) FROM updated_events) AS events, (SELECT count(*) FROM inserted_attempts) AS attempts,
               (SELECT count(*) FROM flagged_invoices) AS invoices`,

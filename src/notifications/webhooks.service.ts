@@ -19,6 +19,7 @@ import { Clock } from '../common/clock';
 import { DomainError } from '../common/errors/domain.error';
 import { ErrorCode } from '../common/errors/error-code';
 import { toExactInstant } from '../common/http/instant';
+import { invoiceDeliverySql } from '../invoices/invoice-delivery.sql';
 import { BY_CREATED_AT, readPage } from '../common/http/pagination';
 
 function toEventDto(e: WebhookEvent): WebhookEventDto {
@@ -148,8 +149,7 @@ export class WebhooksService {
       .setLock('pessimistic_write')
       // Through the order's invoices: ix_webhook_events_order holds undelivered events only.
       .where(
-        `n.invoice_id IN (SELECT i.id FROM invoices i WHERE i.source = :source AND i.source_invoice_id = :order)
-         AND n.seq > :seq`,
+        `n.invoice_id IN (${invoiceDeliverySql.idsOfOrder(':source', ':order')}) AND n.seq > :seq`,
         { source: event.source, order: event.sourceInvoiceId, seq: event.seq },
       )
       .orderBy('n.seq', 'DESC')
@@ -186,6 +186,39 @@ export class WebhooksService {
     }
   }
 
+  /** The invoice's events in order, each with its attempts (the admin's dossier). */
+  async eventsOfInvoice(
+    invoiceId: string,
+  ): Promise<(Record<string, unknown> & { attempts: Record<string, unknown>[] })[]> {
+    const [events, attempts] = await Promise.all([
+      this.dataSource.query<Record<string, unknown>[]>(
+        `SELECT id, sequence, status, attempts, last_status, last_error, delivered_at, created_at
+           FROM webhook_events WHERE invoice_id = $1 ORDER BY sequence`,
+        [invoiceId],
+      ),
+      this.dataSource.query<Record<string, unknown>[]>(
+        `SELECT a.event_id, a.n, a.started_at, a.duration_ms, a.response_status, a.error
+           FROM webhook_attempts a JOIN webhook_events e ON e.id = a.event_id
+          WHERE e.invoice_id = $1 ORDER BY a.started_at`,
+        [invoiceId],
+      ),
+    ]);
+    return events.map((event) => ({
+      ...event,
+      attempts: attempts.filter((a) => a.event_id === event.id),
+    }));
+  }
+
+  /** The dead events, oldest first, at most `limit`, and how many there are in all. */
+  async deadEvents(limit: number): Promise<{ total: number; events: WebhookEvent[] }> {
+    const [events, total] = await this.dataSource.getRepository(WebhookEvent).findAndCount({
+      where: { status: WebhookEventStatus.Dead },
+      order: { createdAt: 'ASC' },
+      take: limit,
+    });
+    return { total, events };
+  }
+
   async stuck(limit = 100): Promise<StuckInvoicesDto> {
     const rows = await this.dataSource.query<
       {
@@ -211,9 +244,9 @@ export class WebhooksService {
               (array_agg(e.id ORDER BY e.sequence DESC))[1] AS newest_event_id,
               min(e.created_at) AS oldest_event_at,
               (array_agg(e.last_error ORDER BY e.updated_at DESC))[1] AS last_error
-         FROM invoices i JOIN webhook_events e ON e.invoice_id = i.id AND e.status IN ('pending', 'dead')
-        WHERE i.notify_delivered = false
-        GROUP BY i.id
+         FROM ${invoiceDeliverySql.awaitingDelivery} i
+         JOIN webhook_events e ON e.invoice_id = i.id AND e.status IN ('pending', 'dead')
+        GROUP BY i.id, i.source, i.business_id, i.source_invoice_id, i.provider, i.status, i.notify_url
         ORDER BY min(e.created_at)
         LIMIT $1`,
       [limit],

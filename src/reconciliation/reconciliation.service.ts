@@ -24,7 +24,9 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { InvoiceExpiryService } from '../invoices/invoice-expiry.service';
 import { InvoiceStatus } from '../invoices/invoice-status.enum';
 import { Invoice } from '../invoices/invoice.entity';
+import { InvoicesService } from '../invoices/invoices.service';
 import { MerchantsService } from '../merchants/merchants.service';
+import { WebhooksService } from '../notifications/webhooks.service';
 import { RefundStatus } from '../refunds/refund.entity';
 import { RefundsService } from '../refunds/refunds.service';
 
@@ -62,6 +64,8 @@ export class ReconciliationService implements OnApplicationBootstrap {
     private readonly clock: Clock,
     private readonly scheduler: SchedulerRegistry,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly invoices: InvoicesService,
+    private readonly webhooks: WebhooksService,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -136,10 +140,7 @@ export class ReconciliationService implements OnApplicationBootstrap {
       });
     }
     // The count of every dead event, and only as many of them as a report lists.
-    const dead = await this.dataSource.query<{ id: string; invoice_id: string; total: number }[]>(
-      `SELECT id, invoice_id, (count(*) OVER ())::int AS total FROM webhook_events
-        WHERE status = 'dead' ORDER BY created_at LIMIT ${MAX_FINDINGS_LISTED}`,
-    );
+    const dead = await this.webhooks.deadEvents(MAX_FINDINGS_LISTED);
     const count = (outcome: Outcome): number =>
       findings.filter((f) => f.outcome === outcome).length;
     const run = this.dataSource.manager.create(ReconciliationRun, {
@@ -152,15 +153,15 @@ export class ReconciliationService implements OnApplicationBootstrap {
       mismatched: count('mismatch'),
       errors: count('error'),
       expired,
-      deadNotifications: dead[0]?.total ?? 0,
+      deadNotifications: dead.total,
       findings: [
         ...findings.filter((f) => f.outcome !== 'unchanged'),
-        ...dead.map((event): ReconciliationFinding => ({
+        ...dead.events.map((event): ReconciliationFinding => ({
           kind: 'notification',
           id: event.id,
           provider: null,
           outcome: 'error',
-          detail: `webhook of invoice ${event.invoice_id} is dead: retry it at POST /api/webhooks/${event.id}/retry`,
+          detail: `webhook of invoice ${event.invoiceId} is dead: retry it at POST /api/webhooks/${event.id}/retry`,
         })),
       ].slice(0, MAX_FINDINGS_LISTED),
     });
@@ -186,22 +187,12 @@ export class ReconciliationService implements OnApplicationBootstrap {
       .filter((p) => p.capabilities.statusLookup && p.lookupPayment !== undefined)
       .map((p) => p.name);
     if (providers.length === 0) return Promise.resolve([]);
-    return this.dataSource.manager
-      .createQueryBuilder(Invoice, 'i')
-      .where('i.provider IN (:...providers)', { providers })
-      .andWhere(
-        `((i.status = 'pending' AND i.created_at <= :pendingBefore)
-          OR (i.status = 'cancelled' AND i.cancelled_at >= :cancelledSince))`,
-        {
-          pendingBefore: new Date(
-            now.getTime() - this.config.reconciliation.pendingMinutes * 60_000,
-          ),
-          cancelledSince: new Date(now.getTime() - CANCELLED_LOOKBACK_MS),
-        },
-      )
-      .orderBy('i.created_at')
-      .limit(MAX_INVOICES_PER_RUN)
-      .getMany();
+    return this.invoices.dueForReconciliation(
+      providers,
+      new Date(now.getTime() - this.config.reconciliation.pendingMinutes * 60_000),
+      new Date(now.getTime() - CANCELLED_LOOKBACK_MS),
+      MAX_INVOICES_PER_RUN,
+    );
   }
 
   private async checkInvoice(invoice: Invoice): Promise<ReconciliationFinding> {
@@ -228,7 +219,7 @@ export class ReconciliationService implements OnApplicationBootstrap {
           'mismatch',
           `we hold it ${invoice.status}; ${provider.displayName} reports it ${lookup.state}. Not changed: review it`,
         );
-      return await this.applyPaid(invoice.id, lookup.paid, finding);
+      return await this.applyPaid(invoice, lookup.paid, finding);
     } catch (error) {
       const detail = error instanceof DomainError ? error.details.join('; ') : 'unexpected error';
       if (!(error instanceof DomainError))
@@ -243,15 +234,16 @@ export class ReconciliationService implements OnApplicationBootstrap {
    * the state machine, outbox included.
    */
   private applyPaid(
-    invoiceId: string,
+    checked: Invoice,
     paid: PaidDetails,
     finding: (outcome: Outcome, detail: string) => ReconciliationFinding,
   ): Promise<ReconciliationFinding> {
     return this.dataSource.transaction(async (m) => {
-      const invoice = (await m.findOne(Invoice, {
-        where: { id: invoiceId },
-        lock: { mode: 'pessimistic_write' },
-      })) as Invoice;
+      const invoice = (await this.callbacks.lockInvoice(
+        m,
+        checked.id,
+        checked.merchantAccountId,
+      )) as Invoice;
       if (invoice.status !== InvoiceStatus.Pending)
         return finding('unchanged', `became ${invoice.status} meanwhile`);
       if (await this.callbacks.orderAlreadyPaid(m, invoice))

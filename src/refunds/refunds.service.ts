@@ -9,6 +9,7 @@ import { CreateRefundDto } from './dto/create-refund.dto';
 import { InvoiceRefundsDto, RefundResponseDto } from './dto/refund-response.dto';
 import { Refund, RefundStatus } from './refund.entity';
 import { toRefundResponse } from './refund.mapper';
+import { recordProviderSideRefund } from './provider-side-refund';
 import { applyRefundTransition } from './refund.state-machine';
 import {
   PaymentLookup,
@@ -154,12 +155,25 @@ export class RefundsService implements OnApplicationBootstrap {
     return toRefundResponse(refund);
   }
 
-  async listByInvoice(invoiceId: string): Promise<InvoiceRefundsDto> {
-    const invoice = await this.invoices.findById(invoiceId);
-    const refunds = await this.dataSource.manager.find(Refund, {
+  /**
+   * Records a refund the provider made from its side (see recordProviderSideRefund), in the
+   * caller's transaction with the invoice locked: the callback handlers' way into this table.
+   */
+  recordProviderSideRefund(manager: EntityManager, invoice: Invoice, at: Date): Promise<void> {
+    return recordProviderSideRefund(manager, invoice, at);
+  }
+
+  /** The invoice's refunds, oldest first (also the admin's dossier). */
+  ofInvoice(invoiceId: string): Promise<Refund[]> {
+    return this.dataSource.manager.find(Refund, {
       where: { invoiceId },
       order: { createdAt: 'ASC', id: 'ASC' },
     });
+  }
+
+  async listByInvoice(invoiceId: string): Promise<InvoiceRefundsDto> {
+    const invoice = await this.invoices.findById(invoiceId);
+    const refunds = await this.ofInvoice(invoiceId);
     const refundable =
       invoice.status === InvoiceStatus.Paid ? invoice.amount - invoice.refundedAmount : 0;
     return {

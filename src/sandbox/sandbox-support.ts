@@ -1,7 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
-
 import { Credentials } from '../merchants/credentials-cipher';
 import { MerchantAccount } from '../merchants/merchant-account.entity';
 import { MerchantsService } from '../merchants/merchants.service';
@@ -24,20 +21,14 @@ export interface SandboxHttpResult {
  */
 @Injectable()
 export class SandboxSupport {
-  constructor(
-    @InjectRepository(MerchantAccount) private readonly accounts: Repository<MerchantAccount>,
-    private readonly merchants: MerchantsService,
-  ) {}
+  constructor(private readonly merchants: MerchantsService) {}
 
   /** The first sandbox account of `provider` whose credentials satisfy `matches`. */
   async findAccount(
     provider: string,
     matches: (credentials: Credentials) => boolean,
   ): Promise<{ account: MerchantAccount; credentials: Credentials } | null> {
-    for (const account of await this.accounts.find({
-      where: { provider, mode: 'sandbox' },
-      order: { createdAt: 'ASC' },
-    })) {
+    for (const account of await this.merchants.sandboxAccounts(provider)) {
       const credentials = this.merchants.openCredentials(account);
       if (matches(credentials)) return { account, credentials };
     }
@@ -48,7 +39,7 @@ export class SandboxSupport {
   async accountById(
     id: string,
   ): Promise<{ account: MerchantAccount; credentials: Credentials } | null> {
-    const account = await this.accounts.findOneBy({ id, mode: 'sandbox' });
+    const account = await this.merchants.findSandboxAccount(id);
     return account ? { account, credentials: this.merchants.openCredentials(account) } : null;
   }
 

@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
 
 import {
   ClickEmulatorController,
@@ -15,7 +14,6 @@ import { SandboxSupport } from './sandbox-support';
 import { UzumEmulatorController } from '../billing/providers/uzum/sandbox/uzum-emulator.controller';
 import { UzumEmulator } from '../billing/providers/uzum/sandbox/uzum-emulator.service';
 import { InvoicesModule } from '../invoices/invoices.module';
-import { MerchantAccount } from '../merchants/merchant-account.entity';
 import { MerchantsModule } from '../merchants/merchants.module';
 
 /**
@@ -23,7 +21,7 @@ import { MerchantsModule } from '../merchants/merchants.module';
  * these routes do not exist. They call the gateway over HTTP exactly as the providers do.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([MerchantAccount]), MerchantsModule, InvoicesModule],
+  imports: [MerchantsModule, InvoicesModule],
   controllers: [
     MulticardEmulatorController,
     ClickEmulatorController,

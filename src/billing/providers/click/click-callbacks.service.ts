@@ -23,6 +23,7 @@ import {
   ProviderTransaction,
   ProviderTransactionState,
 } from '../../../callbacks/provider-transaction.entity';
+import { applyProviderTransactionTransition } from '../../../callbacks/provider-transaction.state-machine';
 
 const PROVIDER = 'click';
 /** `details.completedBy` of an attempt whose payment reconciliation applied (its Complete lost). */
@@ -165,8 +166,11 @@ export class ClickCallbacksService {
     // and money moves back only through a reversal, so an error here cannot undo a payment.
     if (Number(request.error) < 0) {
       if (transaction.state === ProviderTransactionState.Created) {
-        transaction.state = ProviderTransactionState.Cancelled;
-        transaction.cancelledMs = this.clock.nowMs();
+        applyProviderTransactionTransition(
+          transaction,
+          ProviderTransactionState.Cancelled,
+          this.clock.nowMs(),
+        );
         transaction.details = {
           ...transaction.details,
           clickError: request.error,
@@ -190,8 +194,11 @@ export class ClickCallbacksService {
       this.amountMatches(request, invoice) &&
       (await this.isLostCompleteOfFoundPayment(m, invoice, transaction))
     ) {
-      transaction.state = ProviderTransactionState.Completed;
-      transaction.completedMs = this.clock.nowMs();
+      applyProviderTransactionTransition(
+        transaction,
+        ProviderTransactionState.Completed,
+        this.clock.nowMs(),
+      );
       transaction.details = { ...transaction.details, completedBy: COMPLETED_BY_RECONCILIATION };
       await this.support.saveTransaction(m, transaction);
       return { error: ClickError.Success, prepareId: transaction.seq };
@@ -210,8 +217,11 @@ export class ClickCallbacksService {
       return { error: ClickError.TransactionCancelled, prepareId: transaction.seq };
     }
     // 9. Paid.
-    transaction.state = ProviderTransactionState.Completed;
-    transaction.completedMs = this.clock.nowMs();
+    applyProviderTransactionTransition(
+      transaction,
+      ProviderTransactionState.Completed,
+      this.clock.nowMs(),
+    );
     await this.support.saveTransaction(m, transaction);
     await this.support.markPaid(m, invoice, {
       providerRef: request.click_trans_id,
@@ -247,8 +257,11 @@ export class ClickCallbacksService {
       .getOne();
     if (attempt) {
       if (attempt.state === ProviderTransactionState.Created) {
-        attempt.state = ProviderTransactionState.Completed;
-        attempt.completedMs = this.clock.nowMs();
+        applyProviderTransactionTransition(
+          attempt,
+          ProviderTransactionState.Completed,
+          this.clock.nowMs(),
+        );
         attempt.details = { ...attempt.details, completedBy: COMPLETED_BY_RECONCILIATION };
         await this.support.saveTransaction(m, attempt);
       } else if (attempt.state !== ProviderTransactionState.Completed) {

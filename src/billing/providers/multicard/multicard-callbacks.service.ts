@@ -20,6 +20,7 @@ import { CallbackReply } from '../../../callbacks/callback-reply';
 import { CallbackAccount, CallbackSupport } from '../../../callbacks/callback-support.service';
 import { FoundPayment } from '../../../callbacks/found-payment';
 import { ProviderTransactionState } from '../../../callbacks/provider-transaction.entity';
+import { applyProviderTransactionTransition } from '../../../callbacks/provider-transaction.state-machine';
 
 const PROVIDER = 'multicard';
 
@@ -210,8 +211,11 @@ export class MulticardCallbacksService {
         const ours = known ? known.invoiceId === invoice.id : invoice.providerRef === uuid;
         if (!ours) return answer(200, 'revert_of_another_payment', invoice.id);
         if (known && known.state === ProviderTransactionState.Completed) {
-          known.state = ProviderTransactionState.Reversed;
-          known.cancelledMs = this.clock.nowMs();
+          applyProviderTransactionTransition(
+            known,
+            ProviderTransactionState.Reversed,
+            this.clock.nowMs(),
+          );
           await this.support.saveTransaction(m, known);
         }
         if (invoice.status !== InvoiceStatus.Paid) return answer(200, null, invoice.id);

@@ -27,6 +27,7 @@ import {
   ProviderTransaction,
   ProviderTransactionState,
 } from '../../../callbacks/provider-transaction.entity';
+import { applyProviderTransactionTransition } from '../../../callbacks/provider-transaction.state-machine';
 
 const PROVIDER = 'payme';
 
@@ -306,8 +307,11 @@ export class PaymeCallbacksService {
         await this.support.saveTransaction(m, transaction);
         return fail(PaymeError.CannotPerform);
       }
-      transaction.state = ProviderTransactionState.Completed;
-      transaction.completedMs = this.clock.nowMs();
+      applyProviderTransactionTransition(
+        transaction,
+        ProviderTransactionState.Completed,
+        this.clock.nowMs(),
+      );
       await this.support.saveTransaction(m, transaction);
       await this.support.markPaid(m, invoice, {
         providerRef: transaction.providerTxnId,
@@ -450,9 +454,7 @@ export class PaymeCallbacksService {
     state: ProviderTransactionState,
     reason: number,
   ): void {
-    transaction.state = state;
-    transaction.reason = reason;
-    transaction.cancelledMs = this.clock.nowMs();
+    applyProviderTransactionTransition(transaction, state, this.clock.nowMs(), reason);
   }
 }
 

@@ -21,6 +21,7 @@ import {
   ProviderTransaction,
   ProviderTransactionState,
 } from '../../../callbacks/provider-transaction.entity';
+import { applyProviderTransactionTransition } from '../../../callbacks/provider-transaction.state-machine';
 
 const PROVIDER = 'uzum';
 
@@ -261,8 +262,11 @@ export class UzumCallbacksService {
         await this.support.saveTransaction(m, transaction);
         return new UzumRefusal(UzumError.TransactionExpired, invoice.id);
       }
-      transaction.state = ProviderTransactionState.Completed;
-      transaction.completedMs = this.clock.nowMs();
+      applyProviderTransactionTransition(
+        transaction,
+        ProviderTransactionState.Completed,
+        this.clock.nowMs(),
+      );
       transaction.details = { ...transaction.details, ...confirmDetails(body) };
       await this.support.saveTransaction(m, transaction);
       await this.support.markPaid(m, invoice, {
@@ -375,8 +379,7 @@ export class UzumCallbacksService {
   }
 
   private finish(transaction: ProviderTransaction, state: ProviderTransactionState): void {
-    transaction.state = state;
-    transaction.cancelledMs = this.clock.nowMs();
+    applyProviderTransactionTransition(transaction, state, this.clock.nowMs());
   }
 }
 

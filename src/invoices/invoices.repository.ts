@@ -1,0 +1,106 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+
+import { Invoice } from './invoice.entity';
+import { PreparedStatement, runPrepared } from '../database/prepared-statement';
+
+/**
+ * The columns a new invoice is written with, in one list: the batch's record type, the INSERT's
+ * column list, its SELECT and the JSON row sent for each invoice all come from it, so a column is
+ * added or removed in one place and cannot be misaligned.
+ */
+const NEW_INVOICE_COLUMNS = [
+  { column: 'id', type: 'uuid', value: (i: Invoice) => i.id },
+  { column: 'merchant_account_id', type: 'uuid', value: (i: Invoice) => i.merchantAccountId },
+  { column: 'source', type: 'text', value: (i: Invoice) => i.source },
+  { column: 'business_id', type: 'text', value: (i: Invoice) => i.businessId },
+  { column: 'provider', type: 'text', value: (i: Invoice) => i.provider },
+  { column: 'source_invoice_id', type: 'text', value: (i: Invoice) => i.sourceInvoiceId },
+  { column: 'amount', type: 'bigint', value: (i: Invoice) => i.amount },
+  { column: 'currency', type: 'text', value: (i: Invoice) => i.currency },
+  { column: 'status', type: 'text', value: (i: Invoice) => i.status },
+  { column: 'notify_url', type: 'text', value: (i: Invoice) => i.notifyUrl },
+  { column: 'return_url', type: 'text', value: (i: Invoice) => i.returnUrl },
+  { column: 'return_error_url', type: 'text', value: (i: Invoice) => i.returnErrorUrl },
+  { column: 'lang', type: 'text', value: (i: Invoice) => i.lang },
+  { column: 'ofd', type: 'jsonb', value: (i: Invoice) => i.ofd },
+  { column: 'checkout_url', type: 'text', value: (i: Invoice) => i.checkoutUrl },
+  { column: 'deeplink', type: 'text', value: (i: Invoice) => i.deeplink },
+  { column: 'provider_ref', type: 'text', value: (i: Invoice) => i.providerRef },
+  { column: 'expires_at', type: 'timestamptz', value: (i: Invoice) => i.expiresAt.toISOString() },
+] as const;
+
+/** Columns every new invoice starts with the same value in. */
+const NEW_INVOICE_CONSTANTS = [
+  { column: 'refunded_amount', sql: '0' },
+  { column: 'version', sql: '1' },
+] as const;
+
+/** The JSON row of one new invoice, keyed by column, in the list's order. */
+export function newInvoiceRow(invoice: Invoice): Record<string, unknown> {
+  return Object.fromEntries(NEW_INVOICE_COLUMNS.map((c) => [c.column, c.value(invoice)]));
+}
+
+const columns = NEW_INVOICE_COLUMNS.map((c) => c.column);
+const constants = NEW_INVOICE_CONSTANTS.map((c) => c.column);
+
+/**
+ * Inserts new invoices, each unless its order belongs to another business, is paid, or already
+ * has an open invoice with its provider (then that row is simply not returned), in one statement
+ * for a whole batch of creates (StatementBatcher): the one way an invoice row is created. A new
+ * order is claimed for its business in invoice_orders by the same statement; a row claimed there
+ * by this very statement is not visible to the rest of it, hence the two EXISTS. When another
+ * statement claims the same new order at the same moment, ON CONFLICT waits for it and this row
+ * is not inserted: claimOrder then reads the owner and tries again or refuses.
+ */
+export const INSERT_NEW_INVOICES: PreparedStatement = {
+  name: 'invoices_insert_new',
+  text: `WITH batch AS (
+           SELECT * FROM jsonb_to_recordset($1::jsonb) AS b(${NEW_INVOICE_COLUMNS.map((c) => `${c.column} ${c.type}`).join(', ')})
+         ), claimed AS (
+           INSERT INTO invoice_orders (source, source_invoice_id, business_id)
+           SELECT DISTINCT ON (source, source_invoice_id) source, source_invoice_id, business_id FROM batch
+           ON CONFLICT DO NOTHING
+           RETURNING source, source_invoice_id, business_id
+         )
+         INSERT INTO invoices (${[...columns, ...constants].join(', ')})
+         SELECT ${[...columns, ...NEW_INVOICE_CONSTANTS.map((c) => c.sql)].join(', ')}
+           FROM batch b
+          WHERE (EXISTS (SELECT 1 FROM claimed o
+                          WHERE o.source = b.source AND o.source_invoice_id = b.source_invoice_id
+                            AND o.business_id = b.business_id)
+                 OR EXISTS (SELECT 1 FROM invoice_orders o
+                             WHERE o.source = b.source AND o.source_invoice_id = b.source_invoice_id
+                               AND o.business_id = b.business_id))
+            AND NOT EXISTS (SELECT 1 FROM invoices p
+                             WHERE p.source = b.source AND p.source_invoice_id = b.source_invoice_id
+                               AND p.status IN ('paid', 'refunded'))
+         ON CONFLICT (source, source_invoice_id, provider) WHERE status IN ('creating', 'pending') DO NOTHING
+         RETURNING id, created_at, updated_at`,
+};
+
+/** When a new invoice's row was written (absent: not inserted; claimOrder finds out why). */
+export interface InsertedInvoice {
+  id: string;
+  created_at: Date;
+  updated_at: Date;
+}
+
+/** The invoices table's hand-written statements (the hot path's group-commit insert). */
+@Injectable()
+export class InvoicesRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /**
+   * One batch of new invoices in one prepared statement (INSERT_NEW_INVOICES); the answer is
+   * aligned with `invoices` (undefined where a row was not inserted).
+   */
+  async insertNew(invoices: Invoice[]): Promise<(InsertedInvoice | undefined)[]> {
+    const inserted = await runPrepared<InsertedInvoice>(this.dataSource, INSERT_NEW_INVOICES, [
+      JSON.stringify(invoices.map(newInvoiceRow)),
+    ]);
+    const byId = new Map(inserted.map((row) => [row.id, row]));
+    return invoices.map((invoice) => byId.get(invoice.id));
+  }
+}
