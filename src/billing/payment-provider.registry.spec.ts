@@ -4,6 +4,7 @@ import { BillingModule } from './billing.module';
 import { PAYMENT_PROVIDERS } from './billing.tokens';
 import { PaymentProvider } from './payment-provider.interface';
 import { PaymentProviderRegistry } from './payment-provider.registry';
+import { REGISTERED_PROVIDERS } from './providers/registered-providers';
 import { DomainError } from '../common/errors/domain.error';
 import { APP_CONFIG } from '../config/app-config';
 import { ConfigModule } from '../config/config.module';
@@ -20,7 +21,7 @@ const fake = (name: string): PaymentProvider => ({
 describe('PaymentProviderRegistry', () => {
   it('registers the four providers through the multi-provider token', async () => {
     const moduleRef = await Test.createTestingModule({
-      imports: [ConfigModule.forRoot(loadConfig({})), BillingModule],
+      imports: [ConfigModule.forRoot(loadConfig({})), BillingModule.forRoot(REGISTERED_PROVIDERS)],
     }).compile();
     await moduleRef.init();
     const registry = moduleRef.get(PaymentProviderRegistry);

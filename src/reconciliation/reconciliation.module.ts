@@ -2,14 +2,14 @@ import { Module } from '@nestjs/common';
 
 import { ReconciliationController } from './reconciliation.controller';
 import { ReconciliationService } from './reconciliation.service';
-import { BillingModule } from '../billing/billing.module';
-import { CallbacksModule } from '../callbacks/callbacks.module';
 import { InvoicesModule } from '../invoices/invoices.module';
 import { MerchantsModule } from '../merchants/merchants.module';
 import { RefundsModule } from '../refunds/refunds.module';
 
 @Module({
-  imports: [BillingModule, CallbacksModule, InvoicesModule, MerchantsModule, RefundsModule],
+  // The provider registry and the callback handlers come from the global BillingModule and
+  // CallbacksModule (AppModule.forRoot registers both from the provider list).
+  imports: [InvoicesModule, MerchantsModule, RefundsModule],
   controllers: [ReconciliationController],
   providers: [ReconciliationService],
   exports: [ReconciliationService],

@@ -1,0 +1,17 @@
+import { clickPlugin } from './click/click.plugin';
+import { multicardPlugin } from './multicard/multicard.plugin';
+import { paymePlugin } from './payme/payme.plugin';
+import { uzumPlugin } from './uzum/uzum.plugin';
+import { ProviderPlugin } from '../provider-plugin';
+
+/**
+ * The one registration list: every provider the gateway runs, in the order the catalogue lists
+ * them. Adding a provider is its folder under providers/ and one entry here (README.md beside
+ * this file). Outside its own folder, this is the only file that names a provider.
+ */
+export const REGISTERED_PROVIDERS: readonly ProviderPlugin[] = [
+  multicardPlugin,
+  clickPlugin,
+  paymePlugin,
+  uzumPlugin,
+];
