@@ -15,6 +15,16 @@ import type { Invoice } from '../invoices/invoice.entity';
  */
 export type CallbackRoutes = Readonly<Record<string, '*' | readonly string[]>>;
 
+/** Whether `routes` take this action ('' for the base URL) with this HTTP method. */
+export function takesRoute(routes: CallbackRoutes, action: string, httpMethod: string): boolean {
+  const methods = Object.hasOwn(routes, action)
+    ? routes[action]
+    : action !== '' && Object.hasOwn(routes, '*')
+      ? routes['*']
+      : undefined;
+  return methods === '*' || (methods !== undefined && methods.includes(httpMethod));
+}
+
 /** One inbound provider call, as the generic callback controller hands it to the handler. */
 export interface ProviderCallbackCall {
   /** The merchant account id from the URL, unchecked (the handler authenticates it). */

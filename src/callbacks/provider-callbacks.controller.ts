@@ -3,7 +3,7 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 import { CallbackLog } from './callback-log.service';
-import { ProviderCallbackHandler } from './provider-callback-handler';
+import { takesRoute } from './provider-callback-handler';
 import { ProviderCallbackHandlers } from './provider-callback-handlers';
 import { ProviderCallback } from '../common/auth/route-access.decorators';
 import { DomainError } from '../common/errors/domain.error';
@@ -58,7 +58,7 @@ export class ProviderCallbacksController {
     reply: FastifyReply,
   ): Promise<string> {
     const handler = this.handlers.find(provider);
-    if (!handler || !answers(handler, action, request.method))
+    if (!handler || !takesRoute(handler.routes, action, request.method))
       throw new DomainError(ErrorCode.NotFound, [`Cannot ${request.method} ${request.url}`]);
     const result = await handler.handle({
       merchantAccountRef: accountRef,
@@ -80,14 +80,4 @@ export class ProviderCallbacksController {
       result,
     );
   }
-}
-
-/** Whether the handler takes this action with this HTTP method (CallbackRoutes). */
-function answers(handler: ProviderCallbackHandler, action: string, method: string): boolean {
-  const methods = Object.hasOwn(handler.routes, action)
-    ? handler.routes[action]
-    : action !== '' && Object.hasOwn(handler.routes, '*')
-      ? handler.routes['*']
-      : undefined;
-  return methods === '*' || (methods !== undefined && methods.includes(method));
 }

@@ -52,7 +52,7 @@ export class ReconciliationRunDto {
   @ApiProperty({
     type: 'integer',
     description:
-      'Invoices expired, and provider transactions closed by the provider rules (Payme 12 h, Uzum 30 min)',
+      "Invoices expired, and provider transactions closed once their protocol's expiry window passed",
   })
   expired: number;
 
