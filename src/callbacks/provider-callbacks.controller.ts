@@ -1,5 +1,6 @@
 import { All, Body, Controller, HttpCode, Param, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
+import { SkipThrottle } from '@nestjs/throttler';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 import { CallbackLog } from './callback-log.service';
@@ -13,10 +14,13 @@ import { ErrorCode } from '../common/errors/error-code';
  * Every provider's callback URLs: `/api/callbacks/<provider>/<merchantAccountId>` and
  * `…/<action>`, dispatched to the registered provider's handler. The handler answers in its
  * protocol's words; CallbackLog records the call and writes that answer. A provider, action or
- * HTTP method its handler does not take gets the router's own 404, byte for byte.
+ * HTTP method its handler does not take gets the router's own 404, byte for byte. No API key and
+ * no rate limit: each protocol authenticates its calls, and a provider is never refused for its
+ * volume (CallbackLog bounds what unauthenticated calls may write).
  */
 @ApiExcludeController()
 @ProviderCallback()
+@SkipThrottle()
 @Controller('api/callbacks/:provider/:merchantAccountId')
 export class ProviderCallbacksController {
   constructor(
