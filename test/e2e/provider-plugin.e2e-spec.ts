@@ -167,3 +167,36 @@ describe('A provider registered from a test folder (the template of providers/RE
     });
   });
 });
+
+describe('The same provider in live mode', () => {
+  let live: TestApp;
+
+  beforeAll(async () => {
+    live = await startTestApp(
+      {
+        GATEWAY_MODE: 'live',
+        WEBHOOK_SIGNING_SECRET: 'live-webhook-signing-secret-0123',
+        CREDENTIALS_ENCRYPTION_KEY:
+          '5be1c07a93d24f68e0a1b7c3d94e25f6a8c01d3e7b29f4a6c5d80e1f3a7b9c2d',
+        PUBLIC_URL: 'https://pay.example.uz',
+      },
+      undefined,
+      { providers: [...REGISTERED_PROVIDERS, examplePlugin] },
+    );
+  });
+  afterAll(() => live.close());
+
+  it('answers its callbacks, and its emulator routes do not exist', async () => {
+    const callback = await send(live.baseUrl, '/api/callbacks/example/acct-1', {
+      method: 'POST',
+      headers: { 'x-api-key': '' },
+      json: {},
+    });
+    expect(callback.status).toBe(401);
+    expect(callback.body).toEqual({ ok: false, error: 'bad_signature' });
+    const emulator = await send(live.baseUrl, '/sandbox/example/checkout?amount=1', {
+      headers: { 'x-api-key': '' },
+    });
+    expect(emulator.status).toBe(404);
+  });
+});
