@@ -43,6 +43,12 @@ describe('Callback routing: every provider URL, unknown ones 404 as before', () 
     ['POST', '/api/callbacks/uzum/acct-1'],
     ['POST', '/api/callbacks/uzum/acct-1/check/extra'],
     ['POST', '/api/callbacks/nobody/acct-1?x=1'],
+    ['POST', '/api/callbacks/payme/acct-1/'],
+    ['POST', '/api/callbacks/multicard/acct-1/'],
+    ['POST', '/api/callbacks/uzum/acct-1/'],
+    ['POST', '/api/callbacks/click/acct-1/prepare/'],
+    ['POST', '/api/callbacks/click/acct-1/Prepare'],
+    ['POST', '/api/callbacks/payme//'],
   ])('%s %s → the router 404 envelope, not logged', async (method, path) => {
     const before = (await logged()).length;
     const r = await call(method, path, method === 'GET' ? undefined : '{}');
