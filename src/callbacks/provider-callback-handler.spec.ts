@@ -1,5 +1,6 @@
 import { CallbackRoutes, takesRoute } from './provider-callback-handler';
 import { ProviderCallbackHandlers } from './provider-callback-handlers';
+import { PaymentProvider } from '../billing/payment-provider.interface';
 
 describe('takesRoute: which callback URLs and HTTP methods a handler answers', () => {
   const baseAnyMethod: CallbackRoutes = { '': '*' };
@@ -34,9 +35,19 @@ describe('ProviderCallbackHandlers', () => {
     routes: {},
     handle: () => Promise.reject(new Error('not called')),
   });
+  const strategy = (name: string): PaymentProvider => ({
+    name,
+    displayName: name,
+    credentialFields: [],
+    capabilities: { refund: 'none', statusLookup: false, checkout: 'redirect' },
+    callbackPaths: {},
+  });
 
   it('finds each handler by its provider name and lists them in registration order', () => {
-    const handlers = new ProviderCallbackHandlers([handler('a'), handler('b')]);
+    const handlers = new ProviderCallbackHandlers(
+      [handler('a'), handler('b')],
+      [strategy('a'), strategy('b')],
+    );
     handlers.onModuleInit();
     expect(handlers.find('b')?.provider).toBe('b');
     expect(handlers.find('c')).toBeUndefined();
@@ -44,7 +55,17 @@ describe('ProviderCallbackHandlers', () => {
   });
 
   it('fails the boot when two handlers claim the same provider', () => {
-    const handlers = new ProviderCallbackHandlers([handler('a'), handler('a')]);
+    const handlers = new ProviderCallbackHandlers([handler('a'), handler('a')], [strategy('a')]);
     expect(() => handlers.onModuleInit()).toThrow('Duplicate callback handler for provider "a"');
+  });
+
+  it('fails the boot when a payment provider and its handler do not match by name', () => {
+    const handlers = new ProviderCallbackHandlers(
+      [handler('a'), handler('bb')],
+      [strategy('a'), strategy('b')],
+    );
+    expect(() => handlers.onModuleInit()).toThrow(
+      'Payment providers and callback handlers must match by name; unmatched: b, bb',
+    );
   });
 });
