@@ -3,7 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 
-import { AppModule } from './app.module';
+import { AppModule, AppModuleOptions } from './app.module';
 import { registerBodyParsers } from './common/http/body-parsers';
 import { wrapInEnvelope } from './common/http/envelope';
 import { serviceApiGate } from './common/http/service-api';
@@ -19,6 +19,8 @@ import { AppConfig } from './config/app-config';
 export interface CreateAppOptions {
   /** Build the route table only: no providers instantiated, no database (used by `npm run openapi`). */
   preview?: boolean;
+  /** The payment providers to run (AppModule.forRoot); REGISTERED_PROVIDERS by default. */
+  providers?: AppModuleOptions['providers'];
 }
 
 /** Builds the whole HTTP application (used by main, the tests and the OpenAPI generator). */
@@ -35,13 +37,17 @@ export async function createApp(
       return id;
     },
   });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
-    bufferLogs: true,
-    // Our own parsers (registerBodyParsers) replace Nest's.
-    bodyParser: false,
-    preview: options.preview ?? false,
-    abortOnError: false,
-  });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.forRoot(config, { providers: options.providers }),
+    adapter,
+    {
+      bufferLogs: true,
+      // Our own parsers (registerBodyParsers) replace Nest's.
+      bodyParser: false,
+      preview: options.preview ?? false,
+      abortOnError: false,
+    },
+  );
   setupSwagger(app, config);
   if (options.preview) return app;
 

@@ -3,11 +3,14 @@ import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 
 import { AdminModule } from './admin/admin.module';
+import { BillingModule } from './billing/billing.module';
 import { CallbacksModule } from './callbacks/callbacks.module';
 import { CheckoutModule } from './checkout/checkout.module';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
 import { IdempotencyModule } from './common/idempotency/idempotency.module';
 import { createValidationPipe } from './common/http/validation.pipe';
+import { ProviderPlugin } from './billing/provider-plugin';
+import { REGISTERED_PROVIDERS } from './billing/providers/registered-providers';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
@@ -20,27 +23,34 @@ import { ReconciliationModule } from './reconciliation/reconciliation.module';
 import { RefundsModule } from './refunds/refunds.module';
 import { SandboxModule } from './sandbox/sandbox.module';
 
+export interface AppModuleOptions {
+  /** The payment providers to run; REGISTERED_PROVIDERS unless a test adds its own. */
+  providers?: readonly ProviderPlugin[];
+}
+
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  static forRoot(config: AppConfig, options: AppModuleOptions = {}): DynamicModule {
+    const providers = options.providers ?? REGISTERED_PROVIDERS;
     return {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
         ScheduleModule.forRoot(),
         DatabaseModule,
+        BillingModule.forRoot(providers),
         IdempotencyModule,
         HealthModule,
         MerchantsModule,
         InvoicesModule,
-        CallbacksModule,
+        CallbacksModule.forRoot(providers),
         NotificationsModule,
         RefundsModule,
         ReconciliationModule,
         CheckoutModule,
         AdminModule,
         PagesModule,
-        ...(config.mode === 'sandbox' ? [SandboxModule] : []),
+        ...(config.mode === 'sandbox' ? [SandboxModule.forRoot(providers)] : []),
       ],
       providers: [
         { provide: APP_FILTER, useClass: AllExceptionsFilter },

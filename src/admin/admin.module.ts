@@ -4,7 +4,6 @@ import { AdminAuth } from './admin-auth.service';
 import { AdminController } from './admin.controller';
 import { AdminService } from './admin.service';
 import { BillingModule } from '../billing/billing.module';
-import { CallbacksModule } from '../callbacks/callbacks.module';
 import { InvoicesModule } from '../invoices/invoices.module';
 import { MerchantsModule } from '../merchants/merchants.module';
 import { NotificationsModule } from '../notifications/notifications.module';
@@ -15,7 +14,6 @@ import { RefundsModule } from '../refunds/refunds.module';
 @Module({
   imports: [
     BillingModule,
-    CallbacksModule,
     InvoicesModule,
     MerchantsModule,
     NotificationsModule,

@@ -1,33 +1,46 @@
-import { Module } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
 
 import { PAYMENT_PROVIDERS } from './billing.tokens';
 import { PaymentProvider } from './payment-provider.interface';
 import { PaymentProviderRegistry } from './payment-provider.registry';
+import { ProviderPlugin } from './provider-plugin';
 import { ProviderStatus } from './provider-status';
-import { ClickMerchantApi } from './providers/click/click.merchant-api';
-import { ClickProvider } from './providers/click/click.provider';
-import { MulticardClient } from './providers/multicard/multicard.client';
-import { MulticardProvider } from './providers/multicard/multicard.provider';
-import { PaymeProvider } from './providers/payme/payme.provider';
-import { UzumProvider } from './providers/uzum/uzum.provider';
 
-/** Adding a provider: one folder under providers/ and one entry in this list. */
-const PROVIDER_CLASSES = [MulticardProvider, ClickProvider, PaymeProvider, UzumProvider];
-
-@Module({
-  providers: [
-    ...PROVIDER_CLASSES,
-    MulticardClient,
-    ClickMerchantApi,
-    ProviderStatus,
-    {
-      provide: PAYMENT_PROVIDERS,
-      inject: PROVIDER_CLASSES,
-      useFactory: (...providers: PaymentProvider[]): PaymentProvider[] => providers,
-    },
-    PaymentProviderRegistry,
-  ],
-  // MulticardProvider too: its status webhook is confirmed with Multicard's API before it counts.
-  exports: [PaymentProviderRegistry, ProviderStatus, MulticardProvider],
-})
-export class BillingModule {}
+/**
+ * The outbound side of every registered provider: each plugin's strategy under PAYMENT_PROVIDERS
+ * (looked up through PaymentProviderRegistry) and the injectables it needs. Registered once, by
+ * AppModule.forRoot, as a global module: the modules that still list the bare `BillingModule` in
+ * their imports import an empty module and find these exports globally, so there is one registry
+ * and one ProviderStatus per application whichever module asks.
+ */
+@Module({})
+export class BillingModule {
+  static forRoot(plugins: readonly ProviderPlugin[]): DynamicModule {
+    const strategies = plugins.map((plugin) => plugin.billing.strategy);
+    const helpers = plugins.flatMap((plugin) => plugin.billing.providers ?? []);
+    return {
+      module: BillingModule,
+      global: true,
+      providers: [
+        ...strategies,
+        ...helpers,
+        ProviderStatus,
+        {
+          provide: PAYMENT_PROVIDERS,
+          inject: strategies,
+          useFactory: (...providers: PaymentProvider[]): PaymentProvider[] => providers,
+        },
+        PaymentProviderRegistry,
+      ],
+      // The strategies and helpers too: a provider's callback handler may use its own strategy
+      // (a status webhook confirmed with the provider's API before it counts).
+      exports: [
+        PaymentProviderRegistry,
+        ProviderStatus,
+        PAYMENT_PROVIDERS,
+        ...strategies,
+        ...helpers,
+      ],
+    };
+  }
+}

@@ -5,17 +5,17 @@ describe('ProviderStatus', () => {
   it('is degraded after three failed calls in a row, up again after a success or five quiet minutes', () => {
     const clock = new Clock();
     const status = new ProviderStatus(clock);
-    expect(status.status('remote')).toBe('up');
-    status.record('remote', false);
-    status.record('remote', false);
-    expect(status.status('remote')).toBe('up');
-    status.record('remote', false);
-    expect(status.status('remote')).toBe('degraded');
-    expect(status.status('other')).toBe('up');
-    status.record('remote', true);
-    expect(status.status('remote')).toBe('up');
-    for (let i = 0; i < 3; i++) status.record('remote', false);
+    expect(status.status('provider-a')).toBe('up');
+    status.record('provider-a', false);
+    status.record('provider-a', false);
+    expect(status.status('provider-a')).toBe('up');
+    status.record('provider-a', false);
+    expect(status.status('provider-a')).toBe('degraded');
+    expect(status.status('provider-b')).toBe('up');
+    status.record('provider-a', true);
+    expect(status.status('provider-a')).toBe('up');
+    for (let i = 0; i < 3; i++) status.record('provider-a', false);
     clock.advance(5 * 60_000);
-    expect(status.status('remote')).toBe('up');
+    expect(status.status('provider-a')).toBe('up');
   });
 });

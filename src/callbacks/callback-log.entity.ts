@@ -31,7 +31,7 @@ export class CallbackLogEntry {
   @Column('jsonb')
   response: unknown;
 
-  /** The protocol's error code when the answer was a refusal (such as -1 or -32504). */
+  /** The protocol's error code when the answer was a refusal, in the provider's own codes. */
   @Column('text', { nullable: true })
   outcome: string | null;
 

@@ -202,8 +202,8 @@ export class CallbackSupport {
   }
 
   /**
-   * paid → refunded: the provider returned the money (Payme cancel of a performed transaction,
-   * Uzum reverse). The refund is recorded beside the API's own refunds.
+   * paid → refunded: the provider returned the money (a cancel or reverse of a completed
+   * transaction). The refund is recorded beside the API's own refunds.
    */
   async markRefunded(m: EntityManager, invoice: Invoice): Promise<Invoice> {
     const at = this.clock.now();

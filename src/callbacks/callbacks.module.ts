@@ -1,55 +1,55 @@
-import { Module } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 
-import { CallbackLogRetention } from './callback-log-retention.service';
 import { CallbackLogEntry } from './callback-log.entity';
+import { CallbackLogRetention } from './callback-log-retention.service';
 import { CallbackLog } from './callback-log.service';
 import { CallbackSupport } from './callback-support.service';
+import { PROVIDER_CALLBACK_HANDLERS } from './callbacks.tokens';
+import { ProviderCallbackHandler } from './provider-callback-handler';
+import { ProviderCallbackHandlers } from './provider-callback-handlers';
+import { ProviderCallbacksController } from './provider-callbacks.controller';
 import { ProviderTransaction } from './provider-transaction.entity';
-import { ClickCallbacksController } from '../billing/providers/click/click-callbacks.controller';
-import { ClickCallbacksService } from '../billing/providers/click/click-callbacks.service';
-import { MulticardCallbacksController } from '../billing/providers/multicard/multicard-callbacks.controller';
-import { MulticardCallbacksService } from '../billing/providers/multicard/multicard-callbacks.service';
-import { PaymeCallbacksController } from '../billing/providers/payme/payme-callbacks.controller';
-import { PaymeCallbacksService } from '../billing/providers/payme/payme-callbacks.service';
-import { UzumCallbacksController } from '../billing/providers/uzum/uzum-callbacks.controller';
-import { UzumCallbacksService } from '../billing/providers/uzum/uzum-callbacks.service';
-import { BillingModule } from '../billing/billing.module';
+import { ProviderPlugin } from '../billing/provider-plugin';
 import { InvoicesModule } from '../invoices/invoices.module';
 import { MerchantsModule } from '../merchants/merchants.module';
 import { RefundsModule } from '../refunds/refunds.module';
 
-/** Provider → gateway: each provider's callback protocol under /api/callbacks/<provider>/<account>. */
+/**
+ * Provider → gateway: one controller for /api/callbacks/<provider>/<account>[/<action>], which
+ * dispatches to the registered provider's handler (ProviderCallbackHandlers), and what every
+ * handler shares: the callback log, the locking and payment helpers (CallbackSupport).
+ * Registered once, by AppModule.forRoot(CallbacksModule.forRoot(plugins)); global, so that
+ * reconciliation reaches the handlers' hooks without importing it a second time.
+ */
 @Module({
   imports: [
     TypeOrmModule.forFeature([ProviderTransaction, CallbackLogEntry]),
-    BillingModule,
     InvoicesModule,
     MerchantsModule,
     RefundsModule,
   ],
-  controllers: [
-    ClickCallbacksController,
-    PaymeCallbacksController,
-    UzumCallbacksController,
-    MulticardCallbacksController,
-  ],
-  providers: [
-    CallbackSupport,
-    CallbackLog,
-    CallbackLogRetention,
-    ClickCallbacksService,
-    PaymeCallbacksService,
-    UzumCallbacksService,
-    MulticardCallbacksService,
-  ],
-  exports: [
-    CallbackSupport,
-    CallbackLog,
-    PaymeCallbacksService,
-    UzumCallbacksService,
-    MulticardCallbacksService,
-    ClickCallbacksService,
-  ],
+  controllers: [ProviderCallbacksController],
+  providers: [CallbackSupport, CallbackLog, CallbackLogRetention],
+  exports: [CallbackSupport, CallbackLog],
 })
-export class CallbacksModule {}
+export class CallbacksModule {
+  static forRoot(plugins: readonly ProviderPlugin[]): DynamicModule {
+    const handlers = plugins.map((plugin) => plugin.callbacks.handler);
+    return {
+      module: CallbacksModule,
+      global: true,
+      providers: [
+        ...handlers,
+        ...plugins.flatMap((plugin) => plugin.callbacks.providers ?? []),
+        {
+          provide: PROVIDER_CALLBACK_HANDLERS,
+          inject: handlers,
+          useFactory: (...registered: ProviderCallbackHandler[]) => registered,
+        },
+        ProviderCallbackHandlers,
+      ],
+      exports: [ProviderCallbackHandlers],
+    };
+  }
+}

@@ -18,22 +18,23 @@ import { Invoice } from '../invoices/invoice.entity';
 
 /** What became of one provider transaction, in the gateway's words. */
 export enum ProviderTransactionState {
-  /** Prepared or created at the provider: money not yet taken. */
+  /** Opened by the provider (prepared, created): money not yet taken. */
   Created = 'created',
-  /** Completed, performed or confirmed: the money is taken. */
+  /** Money taken: the provider completed, performed or confirmed it. */
   Completed = 'completed',
-  /** Cancelled before completion (an error, a cancel or reverse of a created one). */
+  /** Cancelled before completion (the provider's error, cancel or reverse of an open one). */
   Cancelled = 'cancelled',
-  /** Cancelled after completion: money returned (a cancel or reverse of a completed one). */
+  /** Cancelled after completion: money returned to the payer. */
   Reversed = 'reversed',
-  /** Expired without completion (the provider's expiry window passed). */
+  /** Expired without completion (a protocol's confirmation window passed). */
   Failed = 'failed',
 }
 
 /**
  * One payment attempt as a provider knows it. Unique per (provider, provider transaction id), so
  * a repeated callback finds the record instead of creating a second payment. Times a protocol
- * echoes back are kept as the exact milliseconds first answered (a protocol that wants "the same answer twice").
+ * echoes back are kept as the exact milliseconds first answered (a repeated call gets the same
+ * answer).
  */
 @Entity({ name: 'provider_transactions' })
 @Unique('uq_provider_transactions_provider_txn', ['provider', 'providerTxnId'])
@@ -47,7 +48,7 @@ export class ProviderTransaction {
   @PrimaryGeneratedColumn('uuid')
   id: string;
 
-  /** A positive integer id of ours, for protocols that want one (a prepare id, a transaction id). */
+  /** A positive integer id of ours, for protocols that want our transaction id as a number. */
   @Column('bigint')
   @Generated('increment')
   seq: string;
@@ -55,7 +56,7 @@ export class ProviderTransaction {
   @Column('text')
   provider: string;
 
-  /** The provider's id, kept as the exact string received (some providers' ids exceed 2^53). */
+  /** The provider's id, kept as the exact string received (some exceed 2^53). */
   @Column('text')
   providerTxnId: string;
 
@@ -75,7 +76,7 @@ export class ProviderTransaction {
   @Column('bigint', { transformer: minorUnitsColumn })
   amount: MinorUnits;
 
-  /** The provider's own time of the transaction in ms when it sends one. */
+  /** The provider's own time of the transaction in ms, when its protocol sends one. */
   @Column('bigint', { nullable: true, transformer: bigintNumber })
   providerTime: number | null;
 
@@ -88,11 +89,11 @@ export class ProviderTransaction {
   @Column('bigint', { nullable: true, transformer: bigintNumber })
   cancelledMs: number | null;
 
-  /** Cancel reason (the protocol's reason code), when it sends one. */
+  /** Cancel reason, in the provider's reason codes. */
   @Column('integer', { nullable: true })
   reason: number | null;
 
-  /** Protocol details worth keeping (payment document ids, amounts as sent, extras). No secrets. */
+  /** Protocol details worth keeping (the provider's document ids, extras). No secrets. */
   @Column('jsonb', { default: {} })
   details: Record<string, string | number | boolean | null>;
 

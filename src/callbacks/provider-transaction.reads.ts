@@ -3,8 +3,8 @@ import { EntityManager } from 'typeorm';
 import { ProviderTransactionState } from './provider-transaction.entity';
 
 /**
- * What the invoice's latest completed (or since reversed) provider transaction recorded (Click's
- * paydoc id), read with the caller's manager; {} when there is none. A plain function rather than
+ * What the invoice's latest completed (or since reversed) provider transaction recorded (such as
+ * the provider's payment document id), read with the caller's manager; {} when there is none. A plain function rather than
  * a CallbackSupport method: the Refunds module reads it (through loadPaymentReference) and the
  * Callbacks module depends on Refunds, so it cannot depend on Callbacks back.
  */

@@ -56,7 +56,7 @@ export function assertProviderTransactionTransition(
 /**
  * Moves the transaction to `to` (asserting the move) and stamps the time that state records:
  * `completedMs` on completion, `cancelledMs` on every closing state (the protocols answer it as
- * the cancel time). `reason` (Payme's cancel reason) is recorded when given.
+ * the cancel time). `reason` (the protocol's cancel reason code) is recorded when given.
  */
 export function applyProviderTransactionTransition(
   transaction: ProviderTransaction,

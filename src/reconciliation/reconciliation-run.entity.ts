@@ -38,8 +38,8 @@ export class ReconciliationRun {
   @Column('integer')
   errors: number;
 
-  /** Invoices past their lifetime cancelled, and provider transactions closed by their
-   * provider's expiry rules, during the run. */
+  /** Invoices past their lifetime cancelled, and provider transactions closed because their
+   * protocol's expiry window passed (ProviderCallbackHandler.expireStale), during the run. */
   @Column('integer')
   expired: number;
 

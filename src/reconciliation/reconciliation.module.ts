@@ -4,18 +4,16 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { ReconciliationRun } from './reconciliation-run.entity';
 import { ReconciliationController } from './reconciliation.controller';
 import { ReconciliationService } from './reconciliation.service';
-import { BillingModule } from '../billing/billing.module';
-import { CallbacksModule } from '../callbacks/callbacks.module';
 import { InvoicesModule } from '../invoices/invoices.module';
 import { MerchantsModule } from '../merchants/merchants.module';
 import { NotificationsModule } from '../notifications/notifications.module';
 import { RefundsModule } from '../refunds/refunds.module';
 
 @Module({
+  // The provider registry and the callback handlers come from the global BillingModule and
+  // CallbacksModule (AppModule.forRoot registers both from the provider list).
   imports: [
     TypeOrmModule.forFeature([ReconciliationRun]),
-    BillingModule,
-    CallbacksModule,
     InvoicesModule,
     MerchantsModule,
     NotificationsModule,

@@ -12,11 +12,8 @@ import { PaidDetails } from '../billing/payment-provider.interface';
 import { PaymentProviderRegistry } from '../billing/payment-provider.registry';
 import { loadPaymentReference } from '../billing/payment-reference';
 import { CallbackSupport } from '../callbacks/callback-support.service';
-import { ClickCallbacksService } from '../billing/providers/click/click-callbacks.service';
 import { FoundPayment } from '../callbacks/found-payment';
-import { MulticardCallbacksService } from '../billing/providers/multicard/multicard-callbacks.service';
-import { PaymeCallbacksService } from '../billing/providers/payme/payme-callbacks.service';
-import { UzumCallbacksService } from '../billing/providers/uzum/uzum-callbacks.service';
+import { ProviderCallbackHandlers } from '../callbacks/provider-callback-handlers';
 import { Clock } from '../common/clock';
 import { DomainError } from '../common/errors/domain.error';
 import { Page, readPage } from '../common/http/pagination';
@@ -55,10 +52,7 @@ export class ReconciliationService implements OnApplicationBootstrap {
     private readonly registry: PaymentProviderRegistry,
     private readonly merchants: MerchantsService,
     private readonly callbacks: CallbackSupport,
-    private readonly payme: PaymeCallbacksService,
-    private readonly uzum: UzumCallbacksService,
-    private readonly multicard: MulticardCallbacksService,
-    private readonly click: ClickCallbacksService,
+    private readonly handlers: ProviderCallbackHandlers,
     private readonly expiry: InvoiceExpiryService,
     private readonly refunds: RefundsService,
     private readonly clock: Clock,
@@ -116,11 +110,10 @@ export class ReconciliationService implements OnApplicationBootstrap {
     const startedAt = this.clock.now();
     const findings: ReconciliationFinding[] = [];
     const { expired: expiredInvoices } = await this.expiry.expireDue(startedAt);
-    // Provider rules: Payme's 12 hours for created transactions, Uzum's 30 minutes to confirm.
-    const expired =
-      expiredInvoices +
-      (await this.payme.expireStale(startedAt.getTime())) +
-      (await this.uzum.expireStale(startedAt.getTime()));
+    // Provider rules: the providers whose protocol gives a transaction an expiry window close it.
+    let expired = expiredInvoices;
+    for (const handler of this.handlers.list())
+      if (handler.expireStale) expired += await handler.expireStale(startedAt.getTime());
     for (const invoice of await this.invoicesToCheck(startedAt))
       findings.push(await this.checkInvoice(invoice));
     for (const recovery of await this.refunds.recoverPending(startedAt)) {
@@ -264,19 +257,17 @@ export class ReconciliationService implements OnApplicationBootstrap {
     });
   }
 
-  /** The provider's payment, recorded by its callbacks' owner (the providers that can be asked). */
+  /**
+   * The provider's payment, recorded by its callback handler when the handler keeps a record of
+   * payments a lost callback would have made; otherwise the reference the lookup reported.
+   */
   private recordFoundPayment(
     m: EntityManager,
     invoice: Invoice,
     paid: PaidDetails,
   ): Promise<FoundPayment> {
-    switch (invoice.provider) {
-      case 'multicard':
-        return this.multicard.recordFoundPayment(m, invoice, paid);
-      case 'click':
-        return this.click.recordFoundPayment(m, invoice, paid);
-      default:
-        return Promise.resolve({ providerRef: paid.providerRef ?? invoice.providerRef });
-    }
+    const handler = this.handlers.find(invoice.provider);
+    if (handler?.recordFoundPayment) return handler.recordFoundPayment(m, invoice, paid);
+    return Promise.resolve({ providerRef: paid.providerRef ?? invoice.providerRef });
   }
 }

@@ -2,7 +2,7 @@ import { NestFastifyApplication } from '@nestjs/platform-fastify';
 
 import { createTestDatabase } from './database';
 import { freePort } from '../setup/global-setup';
-import { createApp } from '../../src/app.factory';
+import { CreateAppOptions, createApp } from '../../src/app.factory';
 import { AppConfig } from '../../src/config/app-config';
 import { loadConfig } from '../../src/config/load-config';
 
@@ -25,10 +25,14 @@ export interface TestResponse {
   body: any; // the parsed JSON of any route
 }
 
-/** The gateway in this process, on a real port, over a fresh migrated database. */
+/**
+ * The gateway in this process, on a real port, over a fresh migrated database; `providers`
+ * replaces the registered provider list (a test adding its own provider).
+ */
 export async function startTestApp(
   env: Record<string, string> = {},
   databaseUrl?: string,
+  options: Pick<CreateAppOptions, 'providers'> = {},
 ): Promise<TestApp> {
   const url = databaseUrl ?? (await createTestDatabase());
   // The port is chosen first so PUBLIC_URL (and with it the sandbox provider URLs) is known.
@@ -46,7 +50,7 @@ export async function startTestApp(
     PUBLIC_URL: baseUrl,
     ...env,
   });
-  const app = await createApp(config);
+  const app = await createApp(config, options);
   await app.listen({ port, host: '127.0.0.1' });
   return {
     app,

@@ -1,19 +1,26 @@
-import { CLICK_SETTINGS } from './click/click.config';
-import { MULTICARD_SETTINGS } from './multicard/multicard.config';
-import { PAYME_SETTINGS } from './payme/payme.config';
-import { UZUM_SETTINGS } from './uzum/uzum.config';
+import { clickPlugin } from './click/click.plugin';
+import { multicardPlugin } from './multicard/multicard.plugin';
+import { paymePlugin } from './payme/payme.plugin';
+import { uzumPlugin } from './uzum/uzum.plugin';
 import type { ProviderSettings } from '../../config/provider-settings';
+import { ProviderPlugin } from '../provider-plugin';
 
 /**
- * The registration list: the only place outside a provider's folder that names it. Each
- * provider's environment settings, composed by the config loader before anything else starts.
+ * The one registration list: every provider the gateway runs, in the order the catalogue lists
+ * them. Adding a provider is its folder under providers/ and one entry here (README.md beside
+ * this file). Outside its own folder, this is the only file that names a provider.
  */
-export const REGISTERED_PROVIDER_SETTINGS: readonly ProviderSettings[] = [
-  MULTICARD_SETTINGS,
-  CLICK_SETTINGS,
-  PAYME_SETTINGS,
-  UZUM_SETTINGS,
+export const REGISTERED_PROVIDERS: readonly ProviderPlugin[] = [
+  multicardPlugin,
+  clickPlugin,
+  paymePlugin,
+  uzumPlugin,
 ];
+
+/** The registered providers' environment settings, composed by the config loader at boot. */
+export const REGISTERED_PROVIDER_SETTINGS: readonly ProviderSettings[] = REGISTERED_PROVIDERS.map(
+  (plugin) => plugin.settings,
+);
 
 /** The registered providers' names, in registration order. */
 export const REGISTERED_PROVIDER_NAMES: readonly string[] = REGISTERED_PROVIDER_SETTINGS.map(

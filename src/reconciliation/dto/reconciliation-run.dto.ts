@@ -52,7 +52,7 @@ export class ReconciliationRunDto {
   @ApiProperty({
     type: 'integer',
     description:
-      "Invoices expired, and provider transactions closed by their provider's expiry rules",
+      "Invoices expired, and provider transactions closed once their protocol's expiry window passed",
   })
   expired: number;
 

@@ -18,6 +18,12 @@ import { InvoiceStatus } from '../../../invoices/invoice-status.enum';
 import { Invoice } from '../../../invoices/invoice.entity';
 import { CallbackReply } from '../../../callbacks/callback-reply';
 import { CallbackSupport } from '../../../callbacks/callback-support.service';
+import {
+  CallbackRoutes,
+  ProviderCallbackCall,
+  ProviderCallbackHandler,
+  ProviderCallbackReply,
+} from '../../../callbacks/provider-callback-handler';
 import { FoundPayment } from '../../../callbacks/found-payment';
 import {
   ProviderTransaction,
@@ -42,13 +48,21 @@ interface Decision {
  * which is what Click's own test suite expects (scenario 8).
  */
 @Injectable()
-export class ClickCallbacksService {
+export class ClickCallbacksService implements ProviderCallbackHandler {
+  readonly provider = PROVIDER;
+  /** The merchant's Prepare and Complete URLs (both dispatch on the body's `action`). */
+  readonly routes: CallbackRoutes = { prepare: '*', complete: '*' };
+
   constructor(
     private readonly support: CallbackSupport,
     private readonly clock: Clock,
   ) {}
 
-  async handle(accountRef: string, body: unknown): Promise<CallbackReply> {
+  async handle(call: ProviderCallbackCall): Promise<ProviderCallbackReply> {
+    return { ...(await this.respond(call.merchantAccountRef, call.body)), action: call.action };
+  }
+
+  private async respond(accountRef: string, body: unknown): Promise<CallbackReply> {
     const parsed = parseClickRequest(body);
     const form = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
     let authenticated = false;

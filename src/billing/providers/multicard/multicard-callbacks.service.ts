@@ -18,6 +18,12 @@ import { Invoice } from '../../../invoices/invoice.entity';
 import { MerchantsService } from '../../../merchants/merchants.service';
 import { CallbackReply } from '../../../callbacks/callback-reply';
 import { CallbackAccount, CallbackSupport } from '../../../callbacks/callback-support.service';
+import {
+  CallbackRoutes,
+  ProviderCallbackCall,
+  ProviderCallbackHandler,
+  ProviderCallbackReply,
+} from '../../../callbacks/provider-callback-handler';
 import { FoundPayment } from '../../../callbacks/found-payment';
 import { ProviderTransactionState } from '../../../callbacks/provider-transaction.entity';
 import { applyProviderTransactionTransition } from '../../../callbacks/provider-transaction.state-machine';
@@ -35,8 +41,11 @@ const text = (v: unknown, max = 200): string | null =>
  * `uuid`) is accepted again without a second effect.
  */
 @Injectable()
-export class MulticardCallbacksService {
+export class MulticardCallbacksService implements ProviderCallbackHandler {
   private readonly logger = new Logger(MulticardCallbacksService.name);
+  readonly provider = PROVIDER;
+  /** The success callback (the callback_url sent with each invoice) and the status webhook. */
+  readonly routes: CallbackRoutes = { '': ['POST'], status: ['POST'] };
 
   constructor(
     private readonly support: CallbackSupport,
@@ -51,7 +60,13 @@ export class MulticardCallbacksService {
    * the payer", while a 500 freezes the funds and resends the callback, which is what a payment we
    * could not record yet needs (and the commit may even have happened: its acknowledgement lost).
    */
-  async handle(accountRef: string, body: unknown): Promise<CallbackReply> {
+  async handle(call: ProviderCallbackCall): Promise<ProviderCallbackReply> {
+    return call.action === 'status'
+      ? { ...(await this.handleStatus(call.merchantAccountRef, call.body)), action: 'status' }
+      : { ...(await this.handleSuccess(call.merchantAccountRef, call.body)), action: 'success' };
+  }
+
+  async handleSuccess(accountRef: string, body: unknown): Promise<CallbackReply> {
     try {
       return await this.decide(accountRef, body);
     } catch (error) {

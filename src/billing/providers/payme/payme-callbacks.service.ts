@@ -22,6 +22,12 @@ import { InvoiceStatus } from '../../../invoices/invoice-status.enum';
 import { Invoice } from '../../../invoices/invoice.entity';
 import { MerchantsService } from '../../../merchants/merchants.service';
 import { CallbackReply } from '../../../callbacks/callback-reply';
+import {
+  CallbackRoutes,
+  ProviderCallbackCall,
+  ProviderCallbackHandler,
+  ProviderCallbackReply,
+} from '../../../callbacks/provider-callback-handler';
 import { CallbackAccount, CallbackSupport } from '../../../callbacks/callback-support.service';
 import {
   ProviderTransaction,
@@ -57,8 +63,11 @@ const isPaymeId = (v: unknown): v is string =>
  * Changes happen in one transaction that locks the invoice first, then the transaction.
  */
 @Injectable()
-export class PaymeCallbacksService {
+export class PaymeCallbacksService implements ProviderCallbackHandler {
   private readonly logger = new Logger(PaymeCallbacksService.name);
+  readonly provider = PROVIDER;
+  /** The cashbox endpoint URL, any HTTP method: a non-POST is answered -32300. */
+  readonly routes: CallbackRoutes = { '': '*' };
 
   constructor(
     private readonly support: CallbackSupport,
@@ -66,7 +75,16 @@ export class PaymeCallbacksService {
     private readonly clock: Clock,
   ) {}
 
-  async handle(
+  handle(call: ProviderCallbackCall): Promise<ProviderCallbackReply> {
+    return this.respond(
+      call.merchantAccountRef,
+      call.httpMethod,
+      call.headers.authorization,
+      call.body,
+    );
+  }
+
+  private async respond(
     accountRef: string,
     httpMethod: string,
     authorization: string | undefined,

@@ -18,6 +18,12 @@ import { Invoice } from '../../../invoices/invoice.entity';
 import { CallbackReply } from '../../../callbacks/callback-reply';
 import { CallbackAccount, CallbackSupport } from '../../../callbacks/callback-support.service';
 import {
+  CallbackRoutes,
+  ProviderCallbackCall,
+  ProviderCallbackHandler,
+  ProviderCallbackReply,
+} from '../../../callbacks/provider-callback-handler';
+import {
   ProviderTransaction,
   ProviderTransactionState,
 } from '../../../callbacks/provider-transaction.entity';
@@ -56,15 +62,29 @@ type Body = Record<string, unknown>;
  * authoritative, side-effect-free answer (but for expiring a CREATED transaction past 30 minutes).
  */
 @Injectable()
-export class UzumCallbacksService {
+export class UzumCallbacksService implements ProviderCallbackHandler {
   private readonly logger = new Logger(UzumCallbacksService.name);
+  readonly provider = PROVIDER;
+  /** {base}/<action>, any action and HTTP method: an unknown one or a non-POST is 10003. */
+  readonly routes: CallbackRoutes = { '*': '*' };
 
   constructor(
     private readonly support: CallbackSupport,
     private readonly clock: Clock,
   ) {}
 
-  async handle(
+  async handle(call: ProviderCallbackCall): Promise<ProviderCallbackReply> {
+    const reply = await this.respond(
+      call.merchantAccountRef,
+      call.action,
+      call.httpMethod,
+      call.headers.authorization,
+      call.body,
+    );
+    return { ...reply, action: call.action };
+  }
+
+  private async respond(
     accountRef: string,
     action: string,
     httpMethod: string,
