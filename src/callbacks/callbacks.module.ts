@@ -39,6 +39,7 @@ import { MerchantsModule } from '../merchants/merchants.module';
     UzumCallbacksService,
     MulticardCallbacksService,
     ClickCallbacksService,
+    CallbackLogRetention,
   ],
 })
 export class CallbacksModule {}

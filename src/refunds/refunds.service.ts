@@ -1,7 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 
-import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { SchedulerRegistry } from '@nestjs/schedule';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 
@@ -24,7 +23,6 @@ import { Clock } from '../common/clock';
 import { canonicalJson } from '../common/idempotency/canonical-json';
 import { DomainError } from '../common/errors/domain.error';
 import { ErrorCode } from '../common/errors/error-code';
-import { registerIntervalJob } from '../common/jobs/interval-job';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { InvoiceStatus } from '../invoices/invoice-status.enum';
 import { InvoiceTransitions } from '../invoices/invoice-transitions.service';
@@ -94,7 +92,7 @@ const RECOVERY_BATCH = 100;
  * ended without a clear answer stays pending until the recovery job asks the provider.
  */
 @Injectable()
-export class RefundsService implements OnApplicationBootstrap {
+export class RefundsService {
   private readonly logger = new Logger(RefundsService.name);
 
   constructor(
@@ -104,18 +102,8 @@ export class RefundsService implements OnApplicationBootstrap {
     private readonly transitions: InvoiceTransitions,
     private readonly invoices: InvoicesService,
     private readonly clock: Clock,
-    private readonly scheduler: SchedulerRegistry,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
-
-  onApplicationBootstrap(): void {
-    registerIntervalJob(
-      this.scheduler,
-      'refund-recovery',
-      this.config.refunds.recoveryIntervalSeconds * 1000,
-      () => this.recoverPending(),
-    );
-  }
 
   /**
    * Refunds a paid invoice. With an Idempotency-Key (`headerKey`, or `idempotencyKey` in the body)
