@@ -84,6 +84,73 @@ export function refundRequestHash(dto: CreateRefundDto): string {
     .digest('hex');
 }
 
+/** Only a paid invoice takes a refund (INVOICE_NOT_REFUNDABLE otherwise). */
+export function assertRefundable(invoice: Pick<Invoice, 'id' | 'status'>): void {
+  if (invoice.status !== InvoiceStatus.Paid) {
+    throw new DomainError(ErrorCode.InvoiceNotRefundable, [
+      invoice.status === InvoiceStatus.Refunded
+        ? `invoice ${invoice.id} is already fully refunded`
+        : `invoice ${invoice.id} is ${invoice.status}; only a paid invoice can be refunded`,
+    ]);
+  }
+}
+
+/**
+ * The amount a refund takes: the one asked for, or everything not yet refunded; never more than
+ * that (REFUND_EXCEEDS_BALANCE, telling what is left).
+ */
+export function refundAmount(
+  invoice: Pick<Invoice, 'amount' | 'refundedAmount'>,
+  requested: number | undefined,
+): number {
+  const remaining = invoice.amount - invoice.refundedAmount;
+  const amount = requested ?? remaining;
+  if (amount > remaining) {
+    throw new DomainError(
+      ErrorCode.RefundExceedsBalance,
+      [`amount ${amount} exceeds the refundable balance of ${remaining} tiyin`],
+      { remainingAmount: remaining },
+    );
+  }
+  return amount;
+}
+
+/** What an invoice was paid, has had refunded, and can still refund. */
+export function refundBalance(
+  invoice: Pick<Invoice, 'status' | 'amount' | 'refundedAmount'>,
+): Pick<InvoiceRefundsDto, 'paidAmount' | 'refundedAmount' | 'remainingAmount'> {
+  return {
+    paidAmount:
+      invoice.status === InvoiceStatus.Paid || invoice.status === InvoiceStatus.Refunded
+        ? invoice.amount
+        : 0,
+    refundedAmount: invoice.refundedAmount,
+    remainingAmount:
+      invoice.status === InvoiceStatus.Paid ? invoice.amount - invoice.refundedAmount : 0,
+  };
+}
+
+/** A retry under a key must ask for what the refund recorded under it asked for. */
+export function assertSameRefundRequest(
+  refund: Pick<Refund, 'id' | 'requestHash'>,
+  dto: CreateRefundDto,
+): void {
+  if (refund.requestHash !== refundRequestHash(dto)) {
+    throw new DomainError(ErrorCode.IdempotencyKeyReused, [
+      `this idempotency key was used for refund ${refund.id} of this invoice with another request; use a new key for a new refund`,
+    ]);
+  }
+}
+
+/** A refusal that surely moved no money; null when the money may have moved (timeouts, 5xx). */
+export function definiteRefundFailure(error: unknown): Failure | null {
+  if (error instanceof ProviderError)
+    return error.reason === 'declined'
+      ? { message: error.details.join('; '), providerCode: error.providerCode }
+      : null;
+  return null;
+}
+
 const RECOVERY_BATCH = 100;
 
 /**
@@ -148,18 +215,7 @@ export class RefundsService {
       where: { invoiceId },
       order: { createdAt: 'ASC', id: 'ASC' },
     });
-    const refundable =
-      invoice.status === InvoiceStatus.Paid ? invoice.amount - invoice.refundedAmount : 0;
-    return {
-      invoiceId,
-      paidAmount:
-        invoice.status === InvoiceStatus.Paid || invoice.status === InvoiceStatus.Refunded
-          ? invoice.amount
-          : 0,
-      refundedAmount: invoice.refundedAmount,
-      remainingAmount: refundable,
-      items: refunds.map(toRefundResponse),
-    };
+    return { invoiceId, ...refundBalance(invoice), items: refunds.map(toRefundResponse) };
   }
 
   /**
@@ -199,11 +255,7 @@ export class RefundsService {
    * the provider about the payment, never by refunding again); another request is refused.
    */
   private async retried(refund: Refund, dto: CreateRefundDto): Promise<Refund> {
-    if (refund.requestHash !== refundRequestHash(dto)) {
-      throw new DomainError(ErrorCode.IdempotencyKeyReused, [
-        `this idempotency key was used for refund ${refund.id} of this invoice with another request; use a new key for a new refund`,
-      ]);
-    }
+    assertSameRefundRequest(refund, dto);
     const now = this.clock.now();
     if (refund.status !== RefundStatus.Pending || refund.checkAfter > now) return refund;
     for (const id of await this.claimDue(now, refund.id)) await this.recover(id, now);
@@ -261,13 +313,7 @@ export class RefundsService {
         const earlier = await m.findOneBy(Refund, { invoiceId: invoice.id, idempotencyKey });
         if (earlier) return { earlier };
       }
-      if (invoice.status !== InvoiceStatus.Paid) {
-        throw new DomainError(ErrorCode.InvoiceNotRefundable, [
-          invoice.status === InvoiceStatus.Refunded
-            ? `invoice ${invoice.id} is already fully refunded`
-            : `invoice ${invoice.id} is ${invoice.status}; only a paid invoice can be refunded`,
-        ]);
-      }
+      assertRefundable(invoice);
       const pending = await m.findOneBy(Refund, {
         invoiceId: invoice.id,
         status: RefundStatus.Pending,
@@ -279,15 +325,7 @@ export class RefundsService {
           { refundId: pending.id },
         );
       }
-      const remaining = invoice.amount - invoice.refundedAmount;
-      const amount = dto.amount ?? remaining;
-      if (amount > remaining) {
-        throw new DomainError(
-          ErrorCode.RefundExceedsBalance,
-          [`amount ${amount} exceeds the refundable balance of ${remaining} tiyin`],
-          { remainingAmount: remaining },
-        );
-      }
+      const amount = refundAmount(invoice, dto.amount);
       const order: RefundOrder = {
         payment: await loadPaymentReference(m, invoice),
         amount,
@@ -329,7 +367,7 @@ export class RefundsService {
     try {
       await provider.refund!(order, ctx);
     } catch (error) {
-      const failure = this.definiteFailure(error);
+      const failure = definiteRefundFailure(error);
       if (!failure) {
         this.logger.warn(
           { refundId: refund.id, err: error },
@@ -340,15 +378,6 @@ export class RefundsService {
       return this.settle(refund.id, RefundStatus.Failed, failure);
     }
     return this.settle(refund.id, RefundStatus.Succeeded, null);
-  }
-
-  /** A refusal that surely moved no money; null when the money may have moved (timeouts, 5xx). */
-  private definiteFailure(error: unknown): Failure | null {
-    if (error instanceof ProviderError)
-      return error.reason === 'declined'
-        ? { message: error.details.join('; '), providerCode: error.providerCode }
-        : null;
-    return null;
   }
 
   /** Applies a refund's outcome with the invoice locked first (the lock order of every writer). */
