@@ -16,6 +16,7 @@ import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { InvoicesModule } from './invoices/invoices.module';
+import { JobsModule } from './jobs/jobs.module';
 import { MerchantsModule } from './merchants/merchants.module';
 import { NotificationsModule } from './notifications/notifications.module';
 import { PagesModule } from './pages/pages.module';
@@ -50,6 +51,7 @@ export class AppModule {
         CheckoutModule,
         AdminModule,
         PagesModule,
+        JobsModule,
         ...(config.mode === 'sandbox' ? [SandboxModule.forRoot(providers)] : []),
       ],
       providers: [

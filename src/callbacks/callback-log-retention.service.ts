@@ -1,14 +1,10 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { SchedulerRegistry } from '@nestjs/schedule';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 
 import { Clock } from '../common/clock';
-import { registerIntervalJob } from '../common/jobs/interval-job';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 
-export const CALLBACK_LOG_RETENTION_JOB = 'callback-log-retention';
-const EVERY_MS = 3600_000;
 /** Rows per DELETE: each statement locks only these, briefly, and commits on its own. */
 const BATCH = 1000;
 /** At most this many batches per run; a larger backlog is finished by the next runs. */
@@ -21,19 +17,14 @@ const MAX_BATCHES_PER_RUN = 100;
  * deleting a row twice, and no lock is held between batches.
  */
 @Injectable()
-export class CallbackLogRetention implements OnApplicationBootstrap {
+export class CallbackLogRetention {
   private readonly logger = new Logger(CallbackLogRetention.name);
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly scheduler: SchedulerRegistry,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
-
-  onApplicationBootstrap(): void {
-    registerIntervalJob(this.scheduler, CALLBACK_LOG_RETENTION_JOB, EVERY_MS, () => this.purge());
-  }
 
   /** Deletes what is past the retention age; returns how many rows this call deleted. */
   async purge(now = this.clock.now()): Promise<number> {

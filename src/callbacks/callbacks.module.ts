@@ -31,7 +31,7 @@ import { RefundsModule } from '../refunds/refunds.module';
   ],
   controllers: [ProviderCallbacksController],
   providers: [CallbackSupport, CallbackLog, CallbackLogRetention],
-  exports: [CallbackSupport, CallbackLog],
+  exports: [CallbackSupport, CallbackLog, CallbackLogRetention],
 })
 export class CallbacksModule {
   static forRoot(plugins: readonly ProviderPlugin[]): DynamicModule {

@@ -1,5 +1,4 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { SchedulerRegistry } from '@nestjs/schedule';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 
@@ -8,7 +7,6 @@ import { InvoiceTransitions } from './invoice-transitions.service';
 import { Invoice } from './invoice.entity';
 import { abandonedCreatingBefore } from './invoices.service';
 import { Clock } from '../common/clock';
-import { registerIntervalJob } from '../common/jobs/interval-job';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 
 const BATCH = 200;
@@ -23,25 +21,15 @@ const orderKey = (invoice: Invoice): string => `${invoice.source}\u0000${invoice
  * expired exactly once.
  */
 @Injectable()
-export class InvoiceExpiryService implements OnApplicationBootstrap {
+export class InvoiceExpiryService {
   private readonly logger = new Logger(InvoiceExpiryService.name);
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly transitions: InvoiceTransitions,
-    private readonly scheduler: SchedulerRegistry,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
-
-  onApplicationBootstrap(): void {
-    registerIntervalJob(
-      this.scheduler,
-      'invoice-expiry',
-      this.config.invoices.expirySweepSeconds * 1000,
-      () => this.expireDue(),
-    );
-  }
 
   /** Returns how many invoices this call expired and how many abandoned checkouts it failed. */
   async expireDue(now = this.clock.now()): Promise<{ expired: number; abandoned: number }> {

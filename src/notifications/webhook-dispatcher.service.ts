@@ -5,7 +5,6 @@ import {
   OnApplicationBootstrap,
   OnModuleDestroy,
 } from '@nestjs/common';
-import { SchedulerRegistry } from '@nestjs/schedule';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
@@ -21,7 +20,6 @@ import { notifyUrlPolicy } from './notify-url.guard';
 import { DeliveryResult, WebhookSender } from './webhook-sender';
 import { webhookHeaders } from './webhook-signer';
 import { Clock } from '../common/clock';
-import { registerIntervalJob } from '../common/jobs/interval-job';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { invoiceDeliverySql } from '../invoices/invoice-delivery.sql';
 
@@ -90,7 +88,6 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly clock: Clock,
-    private readonly scheduler: SchedulerRegistry,
   ) {
     this.sender = new WebhookSender(
       config.webhooks.timeoutMs,
@@ -105,12 +102,6 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    registerIntervalJob(
-      this.scheduler,
-      'webhook-dispatch',
-      this.config.webhooks.dispatchIntervalSeconds * 1000,
-      () => this.wake(),
-    );
     await this.listen();
     void this.wake();
   }

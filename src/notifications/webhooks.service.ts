@@ -298,7 +298,10 @@ export class WebhooksService {
         oldestDueAt: row.oldest_due_at ? row.oldest_due_at.toISOString() : null,
       },
       dispatcher: { ...this.dispatcher.state },
-      scheduledJobs: this.scheduler.getIntervals().sort(),
+      scheduledJobs: [
+        ...this.scheduler.getIntervals(),
+        ...this.scheduler.getCronJobs().keys(),
+      ].sort(),
     };
   }
 }

@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
 
-import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { SchedulerRegistry } from '@nestjs/schedule';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { CronJob } from 'cron';
 import { DataSource, EntityManager } from 'typeorm';
 
 import { ReconciliationRunDto, toRunResponse } from './dto/reconciliation-run.dto';
@@ -44,7 +42,7 @@ type Outcome = ReconciliationFinding['outcome'];
  * PostgreSQL advisory lock makes one instance do the work when several start a run at once.
  */
 @Injectable()
-export class ReconciliationService implements OnApplicationBootstrap {
+export class ReconciliationService {
   private readonly logger = new Logger(ReconciliationService.name);
 
   constructor(
@@ -56,24 +54,10 @@ export class ReconciliationService implements OnApplicationBootstrap {
     private readonly expiry: InvoiceExpiryService,
     private readonly refunds: RefundsService,
     private readonly clock: Clock,
-    private readonly scheduler: SchedulerRegistry,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly invoices: InvoicesService,
     private readonly webhooks: WebhooksService,
   ) {}
-
-  onApplicationBootstrap(): void {
-    const job = CronJob.from({
-      cronTime: this.config.reconciliation.cron,
-      onTick: () => {
-        this.run('schedule').catch((error: unknown) =>
-          this.logger.error({ err: error }, 'Reconciliation run failed'),
-        );
-      },
-      start: true,
-    });
-    this.scheduler.addCronJob('reconciliation', job);
-  }
 
   /** Runs once now; null when another run (on any instance) holds the lock. */
   async run(trigger: 'schedule' | 'api'): Promise<ReconciliationRun | null> {

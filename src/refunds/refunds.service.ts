@@ -1,7 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 
-import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { SchedulerRegistry } from '@nestjs/schedule';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 
@@ -25,7 +24,6 @@ import { Clock } from '../common/clock';
 import { canonicalJson } from '../common/idempotency/canonical-json';
 import { DomainError } from '../common/errors/domain.error';
 import { ErrorCode } from '../common/errors/error-code';
-import { registerIntervalJob } from '../common/jobs/interval-job';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { InvoiceStatus } from '../invoices/invoice-status.enum';
 import { InvoiceTransitions } from '../invoices/invoice-transitions.service';
@@ -87,6 +85,73 @@ export function refundRequestHash(dto: CreateRefundDto): string {
     .digest('hex');
 }
 
+/** Only a paid invoice takes a refund (INVOICE_NOT_REFUNDABLE otherwise). */
+export function assertRefundable(invoice: Pick<Invoice, 'id' | 'status'>): void {
+  if (invoice.status !== InvoiceStatus.Paid) {
+    throw new DomainError(ErrorCode.InvoiceNotRefundable, [
+      invoice.status === InvoiceStatus.Refunded
+        ? `invoice ${invoice.id} is already fully refunded`
+        : `invoice ${invoice.id} is ${invoice.status}; only a paid invoice can be refunded`,
+    ]);
+  }
+}
+
+/**
+ * The amount a refund takes: the one asked for, or everything not yet refunded; never more than
+ * that (REFUND_EXCEEDS_BALANCE, telling what is left).
+ */
+export function refundAmount(
+  invoice: Pick<Invoice, 'amount' | 'refundedAmount'>,
+  requested: number | undefined,
+): number {
+  const remaining = invoice.amount - invoice.refundedAmount;
+  const amount = requested ?? remaining;
+  if (amount > remaining) {
+    throw new DomainError(
+      ErrorCode.RefundExceedsBalance,
+      [`amount ${amount} exceeds the refundable balance of ${remaining} tiyin`],
+      { remainingAmount: remaining },
+    );
+  }
+  return amount;
+}
+
+/** What an invoice was paid, has had refunded, and can still refund. */
+export function refundBalance(
+  invoice: Pick<Invoice, 'status' | 'amount' | 'refundedAmount'>,
+): Pick<InvoiceRefundsDto, 'paidAmount' | 'refundedAmount' | 'remainingAmount'> {
+  return {
+    paidAmount:
+      invoice.status === InvoiceStatus.Paid || invoice.status === InvoiceStatus.Refunded
+        ? invoice.amount
+        : 0,
+    refundedAmount: invoice.refundedAmount,
+    remainingAmount:
+      invoice.status === InvoiceStatus.Paid ? invoice.amount - invoice.refundedAmount : 0,
+  };
+}
+
+/** A retry under a key must ask for what the refund recorded under it asked for. */
+export function assertSameRefundRequest(
+  refund: Pick<Refund, 'id' | 'requestHash'>,
+  dto: CreateRefundDto,
+): void {
+  if (refund.requestHash !== refundRequestHash(dto)) {
+    throw new DomainError(ErrorCode.IdempotencyKeyReused, [
+      `this idempotency key was used for refund ${refund.id} of this invoice with another request; use a new key for a new refund`,
+    ]);
+  }
+}
+
+/** A refusal that surely moved no money; null when the money may have moved (timeouts, 5xx). */
+export function definiteRefundFailure(error: unknown): Failure | null {
+  if (error instanceof ProviderError)
+    return error.reason === 'declined'
+      ? { message: error.details.join('; '), providerCode: error.providerCode }
+      : null;
+  return null;
+}
+
 const RECOVERY_BATCH = 100;
 
 /**
@@ -95,7 +160,7 @@ const RECOVERY_BATCH = 100;
  * ended without a clear answer stays pending until the recovery job asks the provider.
  */
 @Injectable()
-export class RefundsService implements OnApplicationBootstrap {
+export class RefundsService {
   private readonly logger = new Logger(RefundsService.name);
 
   constructor(
@@ -105,18 +170,8 @@ export class RefundsService implements OnApplicationBootstrap {
     private readonly transitions: InvoiceTransitions,
     private readonly invoices: InvoicesService,
     private readonly clock: Clock,
-    private readonly scheduler: SchedulerRegistry,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
-
-  onApplicationBootstrap(): void {
-    registerIntervalJob(
-      this.scheduler,
-      'refund-recovery',
-      this.config.refunds.recoveryIntervalSeconds * 1000,
-      () => this.recoverPending(),
-    );
-  }
 
   /**
    * Refunds a paid invoice. With an Idempotency-Key (`headerKey`, or `idempotencyKey` in the body)
@@ -174,18 +229,7 @@ export class RefundsService implements OnApplicationBootstrap {
   async listByInvoice(invoiceId: string): Promise<InvoiceRefundsDto> {
     const invoice = await this.invoices.findById(invoiceId);
     const refunds = await this.ofInvoice(invoiceId);
-    const refundable =
-      invoice.status === InvoiceStatus.Paid ? invoice.amount - invoice.refundedAmount : 0;
-    return {
-      invoiceId,
-      paidAmount:
-        invoice.status === InvoiceStatus.Paid || invoice.status === InvoiceStatus.Refunded
-          ? invoice.amount
-          : 0,
-      refundedAmount: invoice.refundedAmount,
-      remainingAmount: refundable,
-      items: refunds.map(toRefundResponse),
-    };
+    return { invoiceId, ...refundBalance(invoice), items: refunds.map(toRefundResponse) };
   }
 
   /**
@@ -225,11 +269,7 @@ export class RefundsService implements OnApplicationBootstrap {
    * the provider about the payment, never by refunding again); another request is refused.
    */
   private async retried(refund: Refund, dto: CreateRefundDto): Promise<Refund> {
-    if (refund.requestHash !== refundRequestHash(dto)) {
-      throw new DomainError(ErrorCode.IdempotencyKeyReused, [
-        `this idempotency key was used for refund ${refund.id} of this invoice with another request; use a new key for a new refund`,
-      ]);
-    }
+    assertSameRefundRequest(refund, dto);
     const now = this.clock.now();
     if (refund.status !== RefundStatus.Pending || refund.checkAfter > now) return refund;
     for (const id of await this.claimDue(now, refund.id)) await this.recover(id, now);
@@ -287,13 +327,7 @@ export class RefundsService implements OnApplicationBootstrap {
         const earlier = await m.findOneBy(Refund, { invoiceId: invoice.id, idempotencyKey });
         if (earlier) return { earlier };
       }
-      if (invoice.status !== InvoiceStatus.Paid) {
-        throw new DomainError(ErrorCode.InvoiceNotRefundable, [
-          invoice.status === InvoiceStatus.Refunded
-            ? `invoice ${invoice.id} is already fully refunded`
-            : `invoice ${invoice.id} is ${invoice.status}; only a paid invoice can be refunded`,
-        ]);
-      }
+      assertRefundable(invoice);
       const pending = await m.findOneBy(Refund, {
         invoiceId: invoice.id,
         status: RefundStatus.Pending,
@@ -305,15 +339,7 @@ export class RefundsService implements OnApplicationBootstrap {
           { refundId: pending.id },
         );
       }
-      const remaining = invoice.amount - invoice.refundedAmount;
-      const amount = dto.amount ?? remaining;
-      if (amount > remaining) {
-        throw new DomainError(
-          ErrorCode.RefundExceedsBalance,
-          [`amount ${amount} exceeds the refundable balance of ${remaining} tiyin`],
-          { remainingAmount: remaining },
-        );
-      }
+      const amount = refundAmount(invoice, dto.amount);
       const order: RefundOrder = {
         payment: await loadPaymentReference(m, invoice),
         amount,
@@ -355,7 +381,7 @@ export class RefundsService implements OnApplicationBootstrap {
     try {
       await provider.refund!(order, ctx);
     } catch (error) {
-      const failure = this.definiteFailure(error);
+      const failure = definiteRefundFailure(error);
       if (!failure) {
         this.logger.warn(
           { refundId: refund.id, err: error },
@@ -366,15 +392,6 @@ export class RefundsService implements OnApplicationBootstrap {
       return this.settle(refund.id, RefundStatus.Failed, failure);
     }
     return this.settle(refund.id, RefundStatus.Succeeded, null);
-  }
-
-  /** A refusal that surely moved no money; null when the money may have moved (timeouts, 5xx). */
-  private definiteFailure(error: unknown): Failure | null {
-    if (error instanceof ProviderError)
-      return error.reason === 'declined'
-        ? { message: error.details.join('; '), providerCode: error.providerCode }
-        : null;
-    return null;
   }
 
   /** Applies a refund's outcome with the invoice locked first (the lock order of every writer). */

@@ -1,20 +1,12 @@
 import { createHmac } from 'node:crypto';
 
-import {
-  Inject,
-  Injectable,
-  Logger,
-  OnApplicationBootstrap,
-  OnModuleDestroy,
-} from '@nestjs/common';
-import { SchedulerRegistry } from '@nestjs/schedule';
+import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 
 import { canonicalJson } from './canonical-json';
 import { IdempotencyKeyState } from './idempotency-key.entity';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
-import { registerIntervalJob } from '../jobs/interval-job';
 import { isDatabaseUnavailable } from '../errors/database-unavailable';
 import { DomainError } from '../errors/domain.error';
 import { ErrorCode } from '../errors/error-code';
@@ -46,7 +38,7 @@ const MAX_UNRELEASED = 10_000;
  * A request that failed releases its key, so the client can retry it.
  */
 @Injectable()
-export class IdempotencyService implements OnApplicationBootstrap, OnModuleDestroy {
+export class IdempotencyService implements OnModuleDestroy {
   private readonly logger = new Logger(IdempotencyService.name);
   /** Claims whose release failed because the database was unavailable, by scope and key. */
   private readonly unreleased = new Map<string, HeldKey>();
@@ -58,7 +50,6 @@ export class IdempotencyService implements OnApplicationBootstrap, OnModuleDestr
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly scheduler: SchedulerRegistry,
   ) {
     this.fingerprintKey = createHmac('sha256', config.credentialsEncryption.current.key)
       .update('idempotency-request-fingerprint')
@@ -75,12 +66,6 @@ export class IdempotencyService implements OnApplicationBootstrap, OnModuleDestr
     return createHmac('sha256', this.fingerprintKey)
       .update(canonicalJson(body ?? null))
       .digest('hex');
-  }
-
-  onApplicationBootstrap(): void {
-    registerIntervalJob(this.scheduler, 'idempotency-key-purge', 3600_000, () =>
-      this.purgeExpired(),
-    );
   }
 
   onModuleDestroy(): void {
