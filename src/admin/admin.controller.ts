@@ -1,5 +1,6 @@
 import { Body, Controller, Get, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
+import { Throttle } from '@nestjs/throttler';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 import { AdminAuth, AdminSession } from './admin-auth.service';
@@ -19,7 +20,7 @@ import { DomainError } from '../common/errors/domain.error';
 import { escapeHtml, htmlPage } from '../common/http/html';
 import { WebhooksService } from '../notifications/webhooks.service';
 import { ReconciliationService } from '../reconciliation/reconciliation.service';
-import { RoutePolicy } from '../common/http/route-policy';
+import { Public } from '../common/auth/route-access.decorators';
 
 type Form = Record<string, string | undefined>;
 
@@ -45,6 +46,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * redirect to the login); every form posts a CSRF token. Data comes from the owning services.
  */
 @ApiExcludeController()
+@Public()
 @Controller('admin')
 export class AdminController {
   constructor(
@@ -68,7 +70,7 @@ export class AdminController {
 
   /** Password guessing is slowed to ADMIN_LOGIN_ATTEMPTS_PER_MINUTE per IP (then 429). */
   @Post('login')
-  @RoutePolicy({ rateLimitPerMinute: ADMIN_LOGIN_ATTEMPTS_PER_MINUTE })
+  @Throttle({ default: { limit: ADMIN_LOGIN_ATTEMPTS_PER_MINUTE, ttl: 60_000 } })
   submitLogin(
     @Body() form: Form,
     @Req() request: FastifyRequest,

@@ -4,9 +4,11 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 
 import { ClickCallbacksService } from './click-callbacks.service';
 import { CallbackLog } from '../../../callbacks/callback-log.service';
+import { ProviderCallback } from '../../../common/auth/route-access.decorators';
 
 /** Click SHOP API: the merchant's prepare and complete URLs (both dispatch on `action`). */
 @ApiExcludeController()
+@ProviderCallback()
 @Controller('api/callbacks/click/:merchantAccountId')
 export class ClickCallbacksController {
   constructor(

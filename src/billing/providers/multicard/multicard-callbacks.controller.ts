@@ -4,9 +4,11 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 
 import { MulticardCallbacksService } from './multicard-callbacks.service';
 import { CallbackLog } from '../../../callbacks/callback-log.service';
+import { ProviderCallback } from '../../../common/auth/route-access.decorators';
 
 /** Multicard's success callback (the callback_url we send with each invoice) and status webhook. */
 @ApiExcludeController()
+@ProviderCallback()
 @Controller('api/callbacks/multicard/:merchantAccountId')
 export class MulticardCallbacksController {
   constructor(

@@ -4,9 +4,11 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 
 import { PaymeCallbacksService } from './payme-callbacks.service';
 import { CallbackLog } from '../../../callbacks/callback-log.service';
+import { ProviderCallback } from '../../../common/auth/route-access.decorators';
 
 /** Payme Merchant API: the cashbox endpoint URL (every method, any HTTP method: non-POST is -32300). */
 @ApiExcludeController()
+@ProviderCallback()
 @Controller('api/callbacks/payme/:merchantAccountId')
 export class PaymeCallbacksController {
   constructor(

@@ -4,9 +4,11 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 
 import { UzumCallbacksService } from './uzum-callbacks.service';
 import { CallbackLog } from '../../../callbacks/callback-log.service';
+import { ProviderCallback } from '../../../common/auth/route-access.decorators';
 
 /** Uzum Bank Merchant API webhooks: {base}/check|create|confirm|reverse|status (anything else: 10003). */
 @ApiExcludeController()
+@ProviderCallback()
 @Controller('api/callbacks/uzum/:merchantAccountId')
 export class UzumCallbacksController {
   constructor(
