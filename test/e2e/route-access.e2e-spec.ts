@@ -116,6 +116,28 @@ describe('Route access: every route needs the service key unless a decorator say
     expect(refused).toEqual([]);
   });
 
+  it('a caller without the key never reaches the Idempotency-Key handling (401, not its 400)', async () => {
+    for (const key of ['', 'not-the-key']) {
+      const response = await send(t.baseUrl, '/api/invoices', {
+        method: 'POST',
+        headers: { 'x-api-key': key, 'idempotency-key': 'not valid: has spaces' },
+        json: {},
+      });
+      expect(response.status).toBe(401);
+      expect(response.body.message).toBe('UNAUTHORIZED');
+    }
+    // With the key, the same request reaches it.
+    const keyed = await send(t.baseUrl, '/api/invoices', {
+      method: 'POST',
+      headers: { 'idempotency-key': 'not valid: has spaces' },
+      json: {},
+    });
+    expect(keyed.status).toBe(400);
+    expect(keyed.body.data.details).toEqual([
+      'Idempotency-Key must be 1-255 visible ASCII characters',
+    ]);
+  });
+
   it('Swagger UI (/docs, served by @nestjs/swagger outside the Nest router) is public', async () => {
     const ui = await send(t.baseUrl, '/docs', { headers: { 'x-api-key': '' } });
     expect(ui.status).toBe(200);
