@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 
 import { AdminAuth } from './admin-auth.service';
+import { AdminPages } from './admin-pages.service';
 import { AdminController } from './admin.controller';
 import { AdminService } from './admin.service';
 import { BillingModule } from '../billing/billing.module';
@@ -12,6 +13,6 @@ import { ReconciliationModule } from '../reconciliation/reconciliation.module';
 @Module({
   imports: [BillingModule, MerchantsModule, NotificationsModule, ReconciliationModule],
   controllers: [AdminController],
-  providers: [AdminAuth, AdminService],
+  providers: [AdminAuth, AdminService, AdminPages],
 })
 export class AdminModule {}
