@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 
-/** Paths under /api/ that providers call without our key; they authenticate by their own protocol. */
+/** Paths under /api/ that providers call: they speak each provider's format, not the service API's. */
 const CALLBACK_PREFIX = '/api/callbacks/';
 
 /**
