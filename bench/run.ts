@@ -1,5 +1,6 @@
 /** `npm run bench [-- name ...]`: runs the named benchmarks (all when none is named). */
 import { benchCallbacks } from './callbacks.bench';
+import { benchEnvelope } from './envelope.bench';
 import { benchInvoices } from './invoices.bench';
 import { benchWebhooks } from './webhooks.bench';
 
@@ -7,6 +8,7 @@ const BENCHMARKS: Record<string, () => Promise<void>> = {
   invoices: benchInvoices,
   callbacks: benchCallbacks,
   webhooks: benchWebhooks,
+  envelope: benchEnvelope,
 };
 
 async function main(): Promise<void> {

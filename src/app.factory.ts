@@ -6,7 +6,6 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { AppModule, AppModuleOptions } from './app.module';
 import { registerBodyParsers } from './common/http/body-parsers';
 import { wrapInEnvelope } from './common/http/envelope';
-import { serviceApiGate } from './common/http/service-api';
 import { registerIdempotency } from './common/idempotency/idempotency.hooks';
 import { IdempotencyService } from './common/idempotency/idempotency.service';
 import { rejectNonJsonBodies } from './common/http/json-bodies.hook';
@@ -61,10 +60,7 @@ export async function createApp(
   // Errors raised in hooks and body parsing (malformed JSON, size) reach AllExceptionsFilter
   // through the error handler Nest installs, so there is one place that shapes every error.
   fastify.addHook('onRequest', rejectNonJsonBodies);
-  // The service API's contract as Fastify hooks, not Nest guards and interceptors: the same rules
-  // for a fraction of the cost per request (no rxjs pipeline, no per-request reflection).
-  fastify.addHook('onRequest', serviceApiGate(config));
-  // Before the idempotency hook (preHandler) and validation: a NUL never reaches the database.
+  // Before the idempotency interceptor and validation: a NUL never reaches the database.
   fastify.addHook('preValidation', rejectNulCharacters);
   registerIdempotency(fastify, app.get(IdempotencyService));
   fastify.addHook('preSerialization', wrapInEnvelope);

@@ -1,16 +1,21 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
+import { ThrottlerModule } from '@nestjs/throttler';
 
 import { AdminModule } from './admin/admin.module';
 import { BillingModule } from './billing/billing.module';
 import { CallbacksModule } from './callbacks/callbacks.module';
 import { CheckoutModule } from './checkout/checkout.module';
+import { ApiKeyGuard } from './common/auth/api-key.guard';
+import { ServiceApiKey } from './common/auth/service-api-key';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
 import { IdempotencyModule } from './common/idempotency/idempotency.module';
 import { createValidationPipe } from './common/http/validation.pipe';
 import { ProviderPlugin } from './billing/provider-plugin';
 import { REGISTERED_PROVIDERS } from './billing/providers/registered-providers';
+import { ClientThrottlerGuard } from './common/throttling/client-throttler.guard';
+import { FixedWindowThrottlerStorage } from './common/throttling/fixed-window-throttler.storage';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
@@ -38,6 +43,10 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         ScheduleModule.forRoot(),
+        ThrottlerModule.forRoot({
+          throttlers: [{ name: 'default', ttl: 60_000, limit: config.rateLimitPerMinute }],
+          storage: new FixedWindowThrottlerStorage(),
+        }),
         DatabaseModule,
         BillingModule.forRoot(providers),
         IdempotencyModule,
@@ -56,6 +65,11 @@ export class AppModule {
       ],
       providers: [
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
+        ServiceApiKey,
+        // In this order: a client over its limit gets 429 before its key is looked at (a wrong key
+        // is still counted, in the anonymous budget).
+        { provide: APP_GUARD, useClass: ClientThrottlerGuard },
+        { provide: APP_GUARD, useClass: ApiKeyGuard },
         { provide: APP_PIPE, useFactory: createValidationPipe },
       ],
     };

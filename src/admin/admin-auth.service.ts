@@ -3,6 +3,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
+import { LoginRefused } from './admin-refusals';
 import { constantTimeEqual } from '../common/crypto/constant-time-equal';
 import { Clock } from '../common/clock';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
@@ -94,6 +95,12 @@ export class AdminAuth {
       this.config.adminPassword !== null &&
       constantTimeEqual(password, this.config.adminPassword)
     );
+  }
+
+  /** The login: with the right password a session starts; otherwise the form is shown again (401). */
+  logIn(password: unknown, reply: FastifyReply): void {
+    if (!this.checkPassword(password)) throw new LoginRefused(401, 'Wrong password.');
+    this.startSession(reply);
   }
 
   /** Starts a session: sets the cookie. */

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 
 import { AdminAuth } from './admin-auth.service';
+import { AdminPages } from './admin-pages.service';
 import { AdminController } from './admin.controller';
 import { AdminService } from './admin.service';
 import { BillingModule } from '../billing/billing.module';
@@ -21,6 +22,6 @@ import { RefundsModule } from '../refunds/refunds.module';
     RefundsModule,
   ],
   controllers: [AdminController],
-  providers: [AdminAuth, AdminService],
+  providers: [AdminAuth, AdminService, AdminPages],
 })
 export class AdminModule {}

@@ -11,6 +11,7 @@ import {
   UseFilters,
 } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
+import { SkipThrottle } from '@nestjs/throttler';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 import { renderCashierPage } from './cashier.page';
@@ -20,7 +21,7 @@ import { CheckoutSessionState } from './dto/checkout-session.dto';
 import { DomainError } from '../common/errors/domain.error';
 import { ErrorCode } from '../common/errors/error-code';
 import { htmlPage, escapeHtml } from '../common/http/html';
-import { RoutePolicy } from '../common/http/route-policy';
+import { Public } from '../common/auth/route-access.decorators';
 import { buyerMessage } from '../pages/buyer-error';
 import { BuyerPageErrorFilter } from '../pages/buyer-page-error.filter';
 import { pageLanguage, t } from '../pages/i18n';
@@ -33,6 +34,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * is the capability; nothing secret is shown.
  */
 @ApiExcludeController()
+@Public()
 @Controller()
 export class CashierController {
   private readonly logger = new Logger(CashierController.name);
@@ -83,7 +85,7 @@ export class CashierController {
     }
   }
 
-  @RoutePolicy({ rateLimitPerMinute: false })
+  @SkipThrottle()
   @Get('checkout/:id/status')
   async status(
     @Param('id') id: string,

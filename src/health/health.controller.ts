@@ -1,13 +1,15 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { SkipThrottle } from '@nestjs/throttler';
 
 import { HealthResponseDto, ReadinessResponseDto } from './dto/health-response.dto';
 import { HealthService } from './health.service';
 import { ApiEnvelope, ApiErrors } from '../common/http/api-envelope.decorators';
-import { RoutePolicy } from '../common/http/route-policy';
+import { Public } from '../common/auth/route-access.decorators';
 
 @ApiTags('Health')
-@RoutePolicy({ rateLimitPerMinute: false })
+@Public()
+@SkipThrottle()
 @Controller('health')
 export class HealthController {
   constructor(private readonly healthService: HealthService) {}

@@ -2,6 +2,7 @@ import { Controller, Get, Param, Query, Res, UseFilters } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 
+import { Public } from '../common/auth/route-access.decorators';
 import { BuyerPageErrorFilter } from './buyer-page-error.filter';
 import { renderLandingPage } from './landing.page';
 import { PagesService } from './pages.service';
@@ -9,6 +10,7 @@ import { HealthService } from '../health/health.service';
 
 /** Server-rendered pages buyers see. */
 @ApiExcludeController()
+@Public()
 @Controller()
 export class PagesController {
   constructor(

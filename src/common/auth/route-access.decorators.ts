@@ -1,4 +1,5 @@
-import { SetMetadata } from '@nestjs/common';
+import { SetMetadata, applyDecorators } from '@nestjs/common';
+import { SkipThrottle } from '@nestjs/throttler';
 
 /** Metadata key of a route's access rule; read by the API-key guard. */
 export const ROUTE_ACCESS = 'routeAccess';
@@ -12,7 +13,12 @@ export const Public = (): ClassDecorator & MethodDecorator =>
 
 /**
  * A payment provider calls this route. It takes no API key: the provider's own protocol
- * (signature, Basic auth) authenticates each call before anything is written.
+ * (signature, Basic auth) authenticates each call before anything is written. Nor is it rate
+ * limited (SkipThrottle): a refused callback would delay a payment (failures are bounded in the
+ * callback log instead).
  */
 export const ProviderCallback = (): ClassDecorator & MethodDecorator =>
-  SetMetadata<string, RouteAccess>(ROUTE_ACCESS, 'provider-callback');
+  applyDecorators(
+    SetMetadata<string, RouteAccess>(ROUTE_ACCESS, 'provider-callback'),
+    SkipThrottle(),
+  );

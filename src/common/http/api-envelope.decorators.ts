@@ -10,7 +10,7 @@ import {
   getSchemaPath,
 } from '@nestjs/swagger';
 
-import { API_KEY_HEADER } from './service-api';
+import { API_KEY_HEADER } from '../auth/service-api-key';
 
 export const API_KEY_SECURITY = 'api-key';
 
@@ -100,7 +100,11 @@ export function ApiEnvelope<T>(
   );
 }
 
-/** Marks a controller as needing the service key (and documents its 401 and 429). */
+/**
+ * Documents that a controller's routes need the service key, and their 401 and 429. ApiKeyGuard
+ * enforces the key on every route not marked `@Public()` or `@ProviderCallback()`, with or
+ * without this.
+ */
 export function ApiKeyProtected(): ClassDecorator & MethodDecorator {
   return applyDecorators(ApiSecurity(API_KEY_SECURITY), ApiErrors(401, 429));
 }

@@ -6,6 +6,8 @@ interface Window {
 export interface RateLimitVerdict {
   allowed: boolean;
   limit: number;
+  /** Hits counted in this window, this one included. */
+  hits: number;
   remaining: number;
   /** Seconds until the window ends and the count starts over (Retry-After when refused). */
   resetSeconds: number;
@@ -35,6 +37,7 @@ export class FixedWindowRateLimiter {
     return {
       allowed: window.hits <= limit,
       limit,
+      hits: window.hits,
       remaining: Math.max(0, limit - window.hits),
       resetSeconds: Math.max(1, Math.ceil((window.endsAt - now) / 1000)),
       firstRefused: window.hits === limit + 1,

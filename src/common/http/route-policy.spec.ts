@@ -3,7 +3,7 @@ import { FASTIFY_ROUTE_CONFIG_METADATA } from '@nestjs/platform-fastify/constant
 
 import { RoutePolicy } from './route-policy';
 
-@RoutePolicy({ rateLimitPerMinute: false })
+@RoutePolicy({ idempotency: { bodyField: 'idempotencyKey' } })
 @Controller('things')
 class ThingsController {
   @Get()
@@ -12,7 +12,6 @@ class ThingsController {
   }
 
   @Post()
-  @RoutePolicy({ rateLimitPerMinute: 10 })
   @RoutePolicy({ idempotency: { bodyField: null } })
   create(): string {
     return 'create';
@@ -29,9 +28,10 @@ const policyOf = (handler: unknown): unknown =>
 
 describe('RoutePolicy', () => {
   it('applies a controller policy to each of its routes, under what a method sets itself', () => {
-    expect(policyOf(ThingsController.prototype.list)).toEqual({ rateLimitPerMinute: false });
+    expect(policyOf(ThingsController.prototype.list)).toEqual({
+      idempotency: { bodyField: 'idempotencyKey' },
+    });
     expect(policyOf(ThingsController.prototype.create)).toEqual({
-      rateLimitPerMinute: 10,
       idempotency: { bodyField: null },
     });
     expect(policyOf(ThingsController.prototype.helper)).toBeUndefined();

@@ -4,16 +4,10 @@ import type { FastifyRequest } from 'fastify';
 
 /**
  * What the HTTP layer's Fastify hooks (app.factory) do for one route beyond the rules every route
- * follows by its path (the service key and the envelope on the service API, see api-key.ts and
- * envelope.ts).
+ * follows by its path (the envelope on the service API, see envelope.ts). Who may call a route
+ * and how often are guards' business (ApiKeyGuard, ClientThrottlerGuard), not this.
  */
 export interface RoutePolicy {
-  /**
-   * Requests per minute per client IP: `false` for none, a number for a limit of this route's own
-   * (counted apart from the rest); by default the configured RATE_LIMIT_PER_MINUTE, shared by all
-   * routes.
-   */
-  rateLimitPerMinute?: number | false;
   /** Idempotency-Key handling (see idempotency.hooks.ts); `bodyField` may carry the key instead. */
   idempotency?: { bodyField: string | null };
 }

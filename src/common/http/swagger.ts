@@ -2,7 +2,7 @@ import { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 
 import { API_KEY_SECURITY, ErrorEnvelopeDto } from './api-envelope.decorators';
-import { API_KEY_HEADER } from './service-api';
+import { API_KEY_HEADER } from '../auth/service-api-key';
 import { AppConfig } from '../../config/app-config';
 
 export function buildOpenApiDocument(

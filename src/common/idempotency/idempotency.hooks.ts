@@ -1,6 +1,14 @@
-import { applyDecorators } from '@nestjs/common';
+import {
+  CallHandler,
+  ExecutionContext,
+  Injectable,
+  NestInterceptor,
+  UseInterceptors,
+  applyDecorators,
+} from '@nestjs/common';
 import { ApiHeader } from '@nestjs/swagger';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Observable, of } from 'rxjs';
 
 import { HeldKey, IdempotencyService } from './idempotency.service';
 import { DomainError } from '../errors/domain.error';
@@ -18,6 +26,7 @@ const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 export function Idempotent(options: { bodyField?: string } = {}): MethodDecorator {
   return applyDecorators(
     RoutePolicy({ idempotency: { bodyField: options.bodyField ?? null } }),
+    UseInterceptors(IdempotencyInterceptor),
     ApiHeader({
       name: 'Idempotency-Key',
       required: false,
@@ -33,34 +42,49 @@ export function Idempotent(options: { bodyField?: string } = {}): MethodDecorato
 const claimed = new WeakMap<FastifyRequest, HeldKey>();
 
 /**
- * Stripe's semantics on @Idempotent routes, as two hooks on those routes only (added as each
- * route is registered, so other routes pay nothing). preHandler (the body is parsed): claims the
- * key for this body, or replays the stored answer byte for byte without running the handler (422
- * for another body, 409 while the first is running). onSend (the answer is serialized, not yet
- * sent): stores a success with its exact bytes before the client sees them, or frees the key
- * after an error (or when storing fails) so that a retry runs again.
+ * Stripe's semantics on @Idempotent routes, first half: an interceptor, so that it runs after the
+ * guards (a caller without the service key, or over its limit, never claims or replays a key).
+ * It claims the key for this body, or replays the stored answer byte for byte without running
+ * the handler (422 for another body, 409 while the first is running).
  */
-export function registerIdempotency(fastify: FastifyInstance, keys: IdempotencyService): void {
-  const claim = async (request: FastifyRequest, reply: FastifyReply, bodyField: string | null) => {
-    const key = keyOf(request, bodyField);
-    if (key === undefined) return;
+@Injectable()
+export class IdempotencyInterceptor implements NestInterceptor {
+  constructor(private readonly keys: IdempotencyService) {}
+
+  async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
+    const http = context.switchToHttp();
+    const request = http.getRequest<FastifyRequest>();
+    const policy = policyInConfig(request.routeOptions.config).idempotency;
+    const key = policy ? keyOf(request, policy.bodyField) : undefined;
+    if (key === undefined) return next.handle();
     if (typeof key !== 'string' || !KEY_PATTERN.test(key)) {
       throw new DomainError(ErrorCode.ValidationError, [
         'Idempotency-Key must be 1-255 visible ASCII characters',
       ]);
     }
     const scope = `${request.method} ${request.routeOptions.url ?? request.url}`;
-    const outcome = await keys.claim(scope, key, keys.fingerprint(request.body));
+    const outcome = await this.keys.claim(scope, key, this.keys.fingerprint(request.body));
     if (outcome.kind === 'replay') {
-      return reply
+      // A string is sent as it is (no serialization, no envelope hook): the stored bytes.
+      void http
+        .getResponse<FastifyReply>()
         .status(outcome.responseStatus)
         .header('idempotent-replayed', 'true')
-        .type('application/json; charset=utf-8')
-        .send(outcome.responseBody);
+        .type('application/json; charset=utf-8');
+      return of(outcome.responseBody);
     }
     claimed.set(request, { scope, key, claimedAt: outcome.claimedAt });
-  };
+    return next.handle();
+  }
+}
 
+/**
+ * Second half, an onSend hook on @Idempotent routes only (added as each route is registered, so
+ * other routes pay nothing): when the answer is serialized but not yet sent, stores a success
+ * with its exact bytes before the client sees them, or frees the key after an error (or when
+ * storing fails) so that a retry runs again.
+ */
+export function registerIdempotency(fastify: FastifyInstance, keys: IdempotencyService): void {
   const settle = async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
     const held = claimed.get(request);
     if (!held) return payload;
@@ -80,12 +104,7 @@ export function registerIdempotency(fastify: FastifyInstance, keys: IdempotencyS
   };
 
   fastify.addHook('onRoute', (route) => {
-    const policy = policyInConfig(route.config).idempotency;
-    if (!policy) return;
-    route.preHandler = [
-      ...asArray(route.preHandler),
-      (request: FastifyRequest, reply: FastifyReply) => claim(request, reply, policy.bodyField),
-    ];
+    if (!policyInConfig(route.config).idempotency) return;
     route.onSend = [...asArray(route.onSend), settle];
   });
 }

@@ -11,16 +11,18 @@ import {
   UseFilters,
 } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
+import { SkipThrottle } from '@nestjs/throttler';
 import type { FastifyReply } from 'fastify';
 
 import { ClickEmulator } from './click-emulator.service';
 import { ClickApiReply, ClickMerchantApiEmulator } from './click-merchant-api.emulator';
 import { SANDBOX_PAGE_ERRORS, sendOutcome } from '../../../../sandbox/sandbox-pages';
-import { RoutePolicy } from '../../../../common/http/route-policy';
+import { Public } from '../../../../common/auth/route-access.decorators';
 
 /** Click's pay page, emulated under /sandbox/click (sandbox mode only). */
 @ApiExcludeController()
-@RoutePolicy({ rateLimitPerMinute: false })
+@Public()
+@SkipThrottle()
 @Controller('sandbox/click')
 export class ClickEmulatorController {
   constructor(private readonly click: ClickEmulator) {}
@@ -54,7 +56,8 @@ export class ClickEmulatorController {
 
 /** Click's Merchant API, emulated under /sandbox/click/api (the sandbox CLICK_API_URL). */
 @ApiExcludeController()
-@RoutePolicy({ rateLimitPerMinute: false })
+@Public()
+@SkipThrottle()
 @Controller('sandbox/click/api')
 export class ClickMerchantApiEmulatorController {
   constructor(private readonly api: ClickMerchantApiEmulator) {}

@@ -10,16 +10,18 @@ import {
   UseFilters,
 } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
+import { SkipThrottle } from '@nestjs/throttler';
 import type { FastifyReply } from 'fastify';
 
 import { EmulatorFaults, EmulatorReply, MulticardEmulator } from './multicard-emulator.service';
 import { renderMulticardCheckout, renderMulticardResult } from './multicard-checkout.page';
-import { RoutePolicy } from '../../../../common/http/route-policy';
+import { Public } from '../../../../common/auth/route-access.decorators';
 import { SANDBOX_PAGE_ERRORS } from '../../../../sandbox/sandbox-pages';
 
 /** Multicard's REST API and hosted checkout, emulated under /sandbox/multicard (sandbox mode only). */
 @ApiExcludeController()
-@RoutePolicy({ rateLimitPerMinute: false })
+@Public()
+@SkipThrottle()
 @Controller('sandbox/multicard')
 export class MulticardEmulatorController {
   constructor(private readonly emulator: MulticardEmulator) {}

@@ -1,16 +1,18 @@
 import { Body, Controller, Get, Post, Req, Res, UseFilters } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
+import { SkipThrottle } from '@nestjs/throttler';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 import { PaymeEmulator } from './payme-emulator.service';
 import { SANDBOX_PAGE_ERRORS, sendOutcome } from '../../../../sandbox/sandbox-pages';
-import { RoutePolicy } from '../../../../common/http/route-policy';
+import { Public } from '../../../../common/auth/route-access.decorators';
 
 const CHECKOUT_PREFIX = '/sandbox/payme/checkout/';
 
 /** Payme's checkout, emulated under /sandbox/payme (sandbox mode only). */
 @ApiExcludeController()
-@RoutePolicy({ rateLimitPerMinute: false })
+@Public()
+@SkipThrottle()
 @Controller('sandbox/payme')
 export class PaymeEmulatorController {
   constructor(private readonly payme: PaymeEmulator) {}

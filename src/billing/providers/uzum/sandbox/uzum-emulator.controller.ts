@@ -1,14 +1,16 @@
 import { Body, Controller, Get, Post, Query, Res, UseFilters } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
+import { SkipThrottle } from '@nestjs/throttler';
 import type { FastifyReply } from 'fastify';
 
 import { UzumEmulator } from './uzum-emulator.service';
 import { SANDBOX_PAGE_ERRORS, sendOutcome } from '../../../../sandbox/sandbox-pages';
-import { RoutePolicy } from '../../../../common/http/route-policy';
+import { Public } from '../../../../common/auth/route-access.decorators';
 
 /** The Uzum Bank app, emulated under /sandbox/uzum/app (sandbox mode only). */
 @ApiExcludeController()
-@RoutePolicy({ rateLimitPerMinute: false })
+@Public()
+@SkipThrottle()
 @Controller('sandbox/uzum/app')
 export class UzumEmulatorController {
   constructor(private readonly uzum: UzumEmulator) {}

@@ -1,0 +1,125 @@
+import { Injectable } from '@nestjs/common';
+
+import { AdminSession } from './admin-auth.service';
+import { AdminPageNotFound } from './admin-refusals';
+import {
+  renderInvoice,
+  renderInvoices,
+  renderMerchants,
+  renderOverview,
+  renderReconciliation,
+  renderStuck,
+} from './admin.pages';
+import { AdminService } from './admin.service';
+import { PaymentProviderRegistry } from '../billing/payment-provider.registry';
+import { DomainError } from '../common/errors/domain.error';
+import { WebhooksService } from '../notifications/webhooks.service';
+import { ReconciliationService } from '../reconciliation/reconciliation.service';
+
+/** A page's query string or a posted form, as Fastify parses them. */
+export type Form = Record<string, string | undefined>;
+
+/** What a redirect after a POST may announce (keys, so a link cannot put words on the page). */
+const FLASH: Record<string, string> = {
+  activated: 'Merchant account activated.',
+  deactivated: 'Merchant account deactivated: its checkouts stop.',
+  delivered: 'Retried: the webhook was delivered.',
+  undelivered: 'Retried: the receiver still did not accept it (see the attempts).',
+  'retry-refused':
+    'That webhook cannot be retried now: already delivered, being delivered, or older than what ' +
+    'the app was already told of its order.',
+  ran: 'Reconciliation run finished.',
+  busy: 'A reconciliation run is already going on.',
+};
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Only a path of the admin itself (never another site) is a place to go back to. */
+export function safeNext(next: string | undefined, fallback = '/admin'): string {
+  return next && /^\/admin(\/[\w\-/]*)?(\?[\w\-=&%.]*)?$/.test(next) ? next : fallback;
+}
+
+function flash(query: Form): string | null {
+  return query.flash ? (FLASH[query.flash] ?? null) : null;
+}
+
+/**
+ * Each admin page, composed from the owning services' read methods and rendered (admin.pages.ts),
+ * and each form's action, answering where to redirect after it (POST/redirect/GET).
+ */
+@Injectable()
+export class AdminPages {
+  constructor(
+    private readonly admin: AdminService,
+    private readonly webhooks: WebhooksService,
+    private readonly reconciliation: ReconciliationService,
+    private readonly registry: PaymentProviderRegistry,
+  ) {}
+
+  async overview(session: AdminSession): Promise<string> {
+    return renderOverview(session, await this.webhooks.jobs());
+  }
+
+  async merchants(session: AdminSession, query: Form): Promise<string> {
+    const filter = { q: query.q, provider: query.provider, active: query.active };
+    return renderMerchants(
+      session,
+      await this.admin.merchantAccounts(filter),
+      filter,
+      this.registry.names(),
+      flash(query),
+    );
+  }
+
+  async invoices(session: AdminSession, query: Form): Promise<string> {
+    return renderInvoices(
+      session,
+      await this.admin.invoices(query.q, query.status || undefined),
+      query.q ?? '',
+      query.status ?? '',
+    );
+  }
+
+  async invoice(session: AdminSession, id: string, query: Form): Promise<string> {
+    const dossier = UUID.test(id) ? await this.admin.invoiceDossier(id) : null;
+    if (!dossier) throw new AdminPageNotFound('no such invoice');
+    return renderInvoice(session, dossier, flash(query));
+  }
+
+  async stuck(session: AdminSession, query: Form): Promise<string> {
+    return renderStuck(session, await this.webhooks.stuck(), flash(query));
+  }
+
+  async reconciliationRuns(session: AdminSession, query: Form): Promise<string> {
+    return renderReconciliation(
+      session,
+      (await this.reconciliation.listRuns({})).items,
+      flash(query),
+    );
+  }
+
+  async setMerchantActive(id: string, form: Form): Promise<string> {
+    const active = form.active === 'true';
+    if (UUID.test(id)) await this.admin.setMerchantActive(id, active);
+    return `/admin/merchants?flash=${active ? 'activated' : 'deactivated'}`;
+  }
+
+  async retryWebhook(id: string, form: Form): Promise<string> {
+    const back = safeNext(form.back, '/admin/stuck');
+    let outcome = 'retry-refused';
+    if (UUID.test(id)) {
+      try {
+        outcome =
+          (await this.webhooks.retry(id)).status === 'delivered' ? 'delivered' : 'undelivered';
+      } catch (error) {
+        if (!(error instanceof DomainError)) throw error;
+      }
+    }
+    return `${back}?flash=${outcome}`;
+  }
+
+  async runReconciliation(): Promise<string> {
+    const run = await this.reconciliation.run('api');
+    return `/admin/reconciliation?flash=${run ? 'ran' : 'busy'}`;
+  }
+}

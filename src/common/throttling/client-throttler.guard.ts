@@ -1,0 +1,93 @@
+import { ExecutionContext, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import {
+  InjectThrottlerOptions,
+  InjectThrottlerStorage,
+  ThrottlerGuard,
+  type ThrottlerModuleOptions,
+  type ThrottlerRequest,
+  type ThrottlerStorage,
+} from '@nestjs/throttler';
+import { THROTTLER_LIMIT } from '@nestjs/throttler/dist/throttler.constants';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+
+import { routeAccess } from '../auth/route-access';
+import { ServiceApiKey } from '../auth/service-api-key';
+import { DomainError } from '../errors/domain.error';
+import { ErrorCode } from '../errors/error-code';
+import { clientSubject } from '../http/client-subject';
+
+/**
+ * Global guard (APP_GUARD, the first one, so that a client over its limit gets 429 whatever else
+ * is wrong with the request): @nestjs/throttler's guard, counting per client across routes rather
+ * than per route. A client is its IP as TRUST_PROXY decides (an IPv6 /64, clientSubject). Each
+ * client has two budgets of RATE_LIMIT_PER_MINUTE: calls that need the service key and present
+ * it count in one; everything else (no key, a wrong key, pages) in the other. Guessing keys is
+ * limited, and a stranger at the same address (a NAT, a shared proxy) cannot spend the app's
+ * budget; counting the app's calls per client rather than for the key as a whole keeps each of
+ * its servers a budget of its own. A route with its own `@Throttle` limit counts per client in
+ * that one alone. Provider callbacks are `@SkipThrottle()`: a refused callback would delay a
+ * payment, and each is authenticated by its provider's signature before anything is written.
+ */
+@Injectable()
+export class ClientThrottlerGuard extends ThrottlerGuard {
+  constructor(
+    @InjectThrottlerOptions() options: ThrottlerModuleOptions,
+    @InjectThrottlerStorage() storage: ThrottlerStorage,
+    reflector: Reflector,
+    private readonly serviceApiKey: ServiceApiKey,
+  ) {
+    super(options, storage, reflector);
+  }
+
+  protected override getTracker(request: FastifyRequest): Promise<string> {
+    return Promise.resolve(clientSubject(request.ip));
+  }
+
+  /** The budget a request spends: its route's own, the app's (right key) or the anonymous one. */
+  protected override generateKey(context: ExecutionContext, client: string, name: string): string {
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    const ownLimit = this.reflector.getAllAndOverride<unknown>(THROTTLER_LIMIT + name, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
+    if (ownLimit !== undefined) {
+      return `${name} ${request.method} ${request.routeOptions.url ?? request.url} ${client}`;
+    }
+    const withKey =
+      routeAccess(this.reflector, context) === 'service-api' &&
+      this.serviceApiKey.presentedBy(request) === 'valid';
+    return `${name} ${withKey ? 'key' : 'anonymous'} ${client}`;
+  }
+
+  /**
+   * The base class's, but every answer (429 included) carries the X-RateLimit-* headers, and the
+   * refusal is the API's error envelope (RATE_LIMITED) with Retry-After.
+   */
+  protected override async handleRequest(request: ThrottlerRequest): Promise<boolean> {
+    const { context, limit, ttl, throttler, blockDuration, getTracker, generateKey } = request;
+    const http = context.switchToHttp();
+    const name = throttler.name ?? 'default';
+    const client = await getTracker(http.getRequest<FastifyRequest>(), context);
+    const count = await this.storageService.increment(
+      generateKey(context, client, name),
+      ttl,
+      limit,
+      blockDuration,
+      name,
+    );
+    const reply = http.getResponse<FastifyReply>();
+    void reply.headers({
+      'x-ratelimit-limit': limit,
+      'x-ratelimit-remaining': Math.max(0, limit - count.totalHits),
+      'x-ratelimit-reset': count.timeToExpire,
+    });
+    if (count.isBlocked) {
+      void reply.header('retry-after', count.timeToBlockExpire);
+      throw new DomainError(ErrorCode.RateLimited, [
+        'Too many requests; retry after the time in the Retry-After header',
+      ]);
+    }
+    return true;
+  }
+}
