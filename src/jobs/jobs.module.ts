@@ -10,12 +10,7 @@ import { RefundsModule } from '../refunds/refunds.module';
  * callback log retention comes from the global CallbacksModule (importing it again would mount its
  * controller twice). */
 @Module({
-  imports: [
-    InvoicesModule,
-    NotificationsModule,
-    ReconciliationModule,
-    RefundsModule,
-  ],
+  imports: [InvoicesModule, NotificationsModule, ReconciliationModule, RefundsModule],
   providers: [ScheduledJobs],
   exports: [ScheduledJobs],
 })
