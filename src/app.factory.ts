@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 
 import { NestFactory } from '@nestjs/core';
+import { getStorageToken, type ThrottlerStorage } from '@nestjs/throttler';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 
 import { AppModule, AppModuleOptions } from './app.module';
@@ -13,6 +14,8 @@ import { rejectNulCharacters } from './common/http/nul-characters.hook';
 import { PinoNestLogger, createRootLogger, registerRequestLogging } from './common/logging/logging';
 import { REQUEST_ID_HEADER, resolveRequestId } from './common/http/request-id';
 import { setupSwagger } from './common/http/swagger';
+import { ServiceApiKey } from './common/auth/service-api-key';
+import { countRequestsRefusedBeforeGuards } from './common/throttling/count-refused-requests.hook';
 import { AppConfig } from './config/app-config';
 
 export interface CreateAppOptions {
@@ -64,6 +67,14 @@ export async function createApp(
   fastify.addHook('preValidation', rejectNulCharacters);
   registerIdempotency(fastify, app.get(IdempotencyService));
   fastify.addHook('preSerialization', wrapInEnvelope);
+  fastify.addHook(
+    'onResponse',
+    countRequestsRefusedBeforeGuards(
+      app.get<ThrottlerStorage>(getStorageToken()),
+      app.get(ServiceApiKey),
+      config.rateLimitPerMinute,
+    ),
+  );
   registerBodyParsers(fastify, config.bodyLimitBytes);
   await app.init();
   return app;

@@ -14,7 +14,10 @@ import { IdempotencyModule } from './common/idempotency/idempotency.module';
 import { createValidationPipe } from './common/http/validation.pipe';
 import { ProviderPlugin } from './billing/provider-plugin';
 import { REGISTERED_PROVIDERS } from './billing/providers/registered-providers';
-import { ClientThrottlerGuard } from './common/throttling/client-throttler.guard';
+import {
+  ClientThrottlerGuard,
+  DEFAULT_THROTTLER,
+} from './common/throttling/client-throttler.guard';
 import { FixedWindowThrottlerStorage } from './common/throttling/fixed-window-throttler.storage';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
@@ -44,7 +47,7 @@ export class AppModule {
         ConfigModule.forRoot(config),
         ScheduleModule.forRoot(),
         ThrottlerModule.forRoot({
-          throttlers: [{ name: 'default', ttl: 60_000, limit: config.rateLimitPerMinute }],
+          throttlers: [{ name: DEFAULT_THROTTLER, ttl: 60_000, limit: config.rateLimitPerMinute }],
           storage: new FixedWindowThrottlerStorage(),
         }),
         DatabaseModule,

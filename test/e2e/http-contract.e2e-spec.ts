@@ -194,4 +194,31 @@ describe('Rate limit', () => {
       expect(callback.status).not.toBe(429);
     }
   });
+
+  it("counts requests refused before the guards (a malformed body) in the caller's budget", async () => {
+    // A fresh app: this client has spent nothing in it yet.
+    const fresh = await startTestApp({ RATE_LIMIT_PER_MINUTE: '3' });
+    try {
+      const malformed = {
+        method: 'POST',
+        headers: { 'x-api-key': 'guess', 'content-type': 'application/json' },
+        body: '{"amount": ',
+      };
+      for (let i = 0; i < 3; i++) {
+        const refused = await send(fresh.baseUrl, '/api/invoices', malformed);
+        expect(refused.status).toBe(400);
+      }
+      // The three malformed calls spent the anonymous budget: the guard now refuses the client.
+      const next = await send(fresh.baseUrl, '/api/merchants/supported', {
+        headers: { 'x-api-key': 'guess' },
+      });
+      expect(next.status).toBe(429);
+      // The app's own budget (the right key) is untouched.
+      const withKey = await fresh.request('/api/merchants/supported');
+      expect(withKey.status).toBe(200);
+      expect(withKey.headers.get('x-ratelimit-remaining')).toBe('2');
+    } finally {
+      await fresh.close();
+    }
+  });
 });

@@ -18,8 +18,8 @@ import { ErrorCode } from '../errors/error-code';
 import { clientSubject } from '../http/client-subject';
 
 /**
- * Global guard (APP_GUARD, the first one, so that a client over its limit gets 429 whatever else
- * is wrong with the request): @nestjs/throttler's guard, counting per client across routes rather
+ * Global guard (APP_GUARD, the first one, so that a client over its limit gets 429 whatever its
+ * key): @nestjs/throttler's guard, counting per client across routes rather
  * than per route. A client is its IP as TRUST_PROXY decides (an IPv6 /64, clientSubject). Each
  * client has two budgets of RATE_LIMIT_PER_MINUTE: calls that need the service key and present
  * it count in one; everything else (no key, a wrong key, pages) in the other. Guessing keys is
@@ -29,6 +29,22 @@ import { clientSubject } from '../http/client-subject';
  * that one alone. Provider callbacks are `@SkipThrottle()`: a refused callback would delay a
  * payment, and each is authenticated by its provider's signature before anything is written.
  */
+/** The throttler's name for the app-wide limit (ThrottlerModule.forRoot in app.module.ts). */
+export const DEFAULT_THROTTLER = 'default';
+
+/** The storage key of a client's budget: the right key's, or everything else's. */
+export function budgetKey(name: string, budget: 'key' | 'anonymous', client: string): string {
+  return `${name} ${budget} ${client}`;
+}
+
+/** Requests the guard has counted (see countRequestsRefusedBeforeGuards). */
+const counted = new WeakSet<FastifyRequest>();
+
+/** Whether ClientThrottlerGuard counted this request (or decided it spends no budget). */
+export function reachedThrottler(request: FastifyRequest): boolean {
+  return counted.has(request);
+}
+
 @Injectable()
 export class ClientThrottlerGuard extends ThrottlerGuard {
   constructor(
@@ -38,6 +54,11 @@ export class ClientThrottlerGuard extends ThrottlerGuard {
     private readonly serviceApiKey: ServiceApiKey,
   ) {
     super(options, storage, reflector);
+  }
+
+  override canActivate(context: ExecutionContext): Promise<boolean> {
+    counted.add(context.switchToHttp().getRequest<FastifyRequest>());
+    return super.canActivate(context);
   }
 
   protected override getTracker(request: FastifyRequest): Promise<string> {
@@ -57,7 +78,7 @@ export class ClientThrottlerGuard extends ThrottlerGuard {
     const withKey =
       routeAccess(this.reflector, context) === 'service-api' &&
       this.serviceApiKey.presentedBy(request) === 'valid';
-    return `${name} ${withKey ? 'key' : 'anonymous'} ${client}`;
+    return budgetKey(name, withKey ? 'key' : 'anonymous', client);
   }
 
   /**
