@@ -20,26 +20,27 @@ import { RefundsModule } from '../refunds/refunds.module';
  * dispatches to the registered provider's handler (ProviderCallbackHandlers), and what every
  * handler shares: the callback log, the locking and payment helpers (CallbackSupport).
  * Registered once, by AppModule.forRoot(CallbacksModule.forRoot(plugins)); global, so that
- * reconciliation reaches the handlers' hooks without importing it a second time.
+ * reconciliation, the jobs and the admin reach its services without importing it again. Everything
+ * is in forRoot: a bare import of the class adds nothing (no second controller).
  */
-@Module({
-  imports: [
-    TypeOrmModule.forFeature([ProviderTransaction, CallbackLogEntry]),
-    InvoicesModule,
-    MerchantsModule,
-    RefundsModule,
-  ],
-  controllers: [ProviderCallbacksController],
-  providers: [CallbackSupport, CallbackLog, CallbackLogRetention],
-  exports: [CallbackSupport, CallbackLog, CallbackLogRetention],
-})
+@Module({})
 export class CallbacksModule {
   static forRoot(plugins: readonly ProviderPlugin[]): DynamicModule {
     const handlers = plugins.map((plugin) => plugin.callbacks.handler);
     return {
       module: CallbacksModule,
       global: true,
+      imports: [
+        TypeOrmModule.forFeature([ProviderTransaction, CallbackLogEntry]),
+        InvoicesModule,
+        MerchantsModule,
+        RefundsModule,
+      ],
+      controllers: [ProviderCallbacksController],
       providers: [
+        CallbackSupport,
+        CallbackLog,
+        CallbackLogRetention,
         ...handlers,
         ...plugins.flatMap((plugin) => plugin.callbacks.providers ?? []),
         {
@@ -49,7 +50,7 @@ export class CallbacksModule {
         },
         ProviderCallbackHandlers,
       ],
-      exports: [ProviderCallbackHandlers],
+      exports: [CallbackSupport, CallbackLog, CallbackLogRetention, ProviderCallbackHandlers],
     };
   }
 }

@@ -11,16 +11,14 @@ import { MerchantsModule } from '../merchants/merchants.module';
  * mode: in live mode these routes do not exist. They call the gateway over HTTP exactly as the
  * providers do.
  */
-@Module({
-  imports: [MerchantsModule, InvoicesModule],
-  providers: [SandboxSupport],
-})
+@Module({})
 export class SandboxModule {
   static forRoot(plugins: readonly ProviderPlugin[]): DynamicModule {
     return {
       module: SandboxModule,
+      imports: [MerchantsModule, InvoicesModule],
       controllers: plugins.flatMap((plugin) => plugin.sandbox?.controllers ?? []),
-      providers: plugins.flatMap((plugin) => plugin.sandbox?.providers ?? []),
+      providers: [SandboxSupport, ...plugins.flatMap((plugin) => plugin.sandbox?.providers ?? [])],
     };
   }
 }

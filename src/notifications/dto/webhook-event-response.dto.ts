@@ -196,7 +196,15 @@ export class JobsStatusDto {
 
   @ApiProperty({
     type: [String],
-    example: ['invoice-expiry', 'idempotency-key-purge', 'webhook-dispatch'],
+    description: 'Every scheduled job: the interval jobs and the reconciliation cron',
+    example: [
+      'invoice-expiry',
+      'webhook-dispatch',
+      'refund-recovery',
+      'idempotency-key-purge',
+      'callback-log-retention',
+      'reconciliation',
+    ],
   })
   scheduledJobs: string[];
 }
