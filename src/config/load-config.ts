@@ -66,14 +66,22 @@ function flatten(errors: ValidationError[]): string[] {
  * The only reader of the process environment: turns a raw environment (process.env, or a test's
  * record) into a validated, typed AppConfig, or throws ConfigError naming what is wrong.
  */
-export function loadConfig(rawEnv: Record<string, string | undefined>): AppConfig {
+/**
+ * The configuration from an environment. `providers` are the settings of the providers the app
+ * will run (the registration list's by default; a test that registers its own provider passes
+ * theirs, so that its variables are validated and its upstreams resolved like the others').
+ */
+export function loadConfig(
+  rawEnv: Record<string, string | undefined>,
+  providers: readonly ProviderSettings[] = REGISTERED_PROVIDER_SETTINGS,
+): AppConfig {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(rawEnv)) if (v !== undefined && v.trim() !== '') env[k] = v;
 
   const vars = plainToInstance(EnvironmentVariables, env, { enableImplicitConversion: false });
   const problems = [
     ...flatten(validateSync(vars, { whitelist: false })),
-    ...providerVariableProblems(env, REGISTERED_PROVIDER_SETTINGS),
+    ...providerVariableProblems(env, providers),
   ];
 
   const mode = vars.GATEWAY_MODE ?? 'sandbox';
@@ -147,7 +155,7 @@ export function loadConfig(rawEnv: Record<string, string | undefined>): AppConfi
       '',
     );
   const upstreams = Object.fromEntries(
-    REGISTERED_PROVIDER_SETTINGS.map((settings) => [
+    providers.map((settings) => [
       settings.provider,
       Object.fromEntries(
         Object.entries<UpstreamSetting>(settings.upstreams).map(([key, setting]) => [

@@ -198,5 +198,9 @@ describe('The same provider in live mode', () => {
       headers: { 'x-api-key': '' },
     });
     expect(emulator.status).toBe(404);
+    // Its settings were read like the registered providers': the live checkout page by default.
+    expect(live.config.providers.upstreams.example).toEqual({
+      checkoutUrl: 'https://checkout.example-pay.invalid',
+    });
   });
 });

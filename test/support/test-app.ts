@@ -38,18 +38,21 @@ export async function startTestApp(
   // The port is chosen first so PUBLIC_URL (and with it the sandbox provider URLs) is known.
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
-  const config = loadConfig({
-    GATEWAY_MODE: 'sandbox',
-    LOG_LEVEL: 'silent',
-    SERVICE_API_KEY: TEST_API_KEY,
-    RATE_LIMIT_PER_MINUTE: '100000',
-    // Tests drive the expiry sweep themselves.
-    INVOICE_EXPIRY_SWEEP_SECONDS: '3600',
-    DATABASE_URL: url,
-    PORT: String(port),
-    PUBLIC_URL: baseUrl,
-    ...env,
-  });
+  const config = loadConfig(
+    {
+      GATEWAY_MODE: 'sandbox',
+      LOG_LEVEL: 'silent',
+      SERVICE_API_KEY: TEST_API_KEY,
+      RATE_LIMIT_PER_MINUTE: '100000',
+      // Tests drive the expiry sweep themselves.
+      INVOICE_EXPIRY_SWEEP_SECONDS: '3600',
+      DATABASE_URL: url,
+      PORT: String(port),
+      PUBLIC_URL: baseUrl,
+      ...env,
+    },
+    options.providers?.map((plugin) => plugin.settings),
+  );
   const app = await createApp(config, options);
   await app.listen({ port, host: '127.0.0.1' });
   return {
