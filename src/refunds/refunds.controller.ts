@@ -7,10 +7,10 @@ import { InvoiceRefundsDto, RefundResponseDto } from './dto/refund-response.dto'
 import { RefundsService } from './refunds.service';
 import { Idempotent } from '../common/idempotency/idempotency.hooks';
 import { IDEMPOTENCY_KEY_HEADER } from '../common/idempotency/idempotency.interceptor';
-import { ApiEnvelope, ApiErrors, ApiKeyProtected } from '../common/http/api-envelope.decorators';
+import { ApiEnvelope, ApiErrors, ApiServiceKey } from '../common/http/api-envelope.decorators';
 
 @ApiTags('Refunds')
-@ApiKeyProtected()
+@ApiServiceKey()
 @Controller('api/refunds')
 export class RefundsController {
   constructor(private readonly refunds: RefundsService) {}
