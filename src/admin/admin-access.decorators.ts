@@ -1,32 +1,46 @@
 import { SetMetadata, createParamDecorator, type ExecutionContext } from '@nestjs/common';
+import type { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 
 import type { AdminSession } from './admin-auth.service';
 
 export const ADMIN_ACCESS = 'adminAccess';
 
-/** What AdminSessionGuard and CsrfGuard require of a request to one admin route. */
+/**
+ * What AdminSessionGuard and CsrfGuard require of a request to one admin route, when the route
+ * (or its controller) opts out of the default. The default, for a route without a decorator, is
+ * closed: a session, and on a method other than GET/HEAD the form's `_csrf` token of that session.
+ */
 export interface AdminAccess {
   session: boolean;
-  csrf: 'session' | 'login-form' | null;
+  csrf: 'login-form' | null;
 }
 
 const access = (rule: AdminAccess) => SetMetadata<string, AdminAccess>(ADMIN_ACCESS, rule);
 
-/**
- * A staff page (GET): needs a session; without one, a redirect to the login that comes back here.
- */
-export const RequiresAdminSession = (): MethodDecorator => access({ session: true, csrf: null });
+/** The route's opt-out, from the handler or else its controller (undefined: the closed default). */
+export function adminAccessOf(
+  reflector: Reflector,
+  context: ExecutionContext,
+): AdminAccess | undefined {
+  return reflector.getAllAndOverride<AdminAccess | undefined>(ADMIN_ACCESS, [
+    context.getHandler(),
+    context.getClass(),
+  ]);
+}
+
+/** GET and HEAD read a page; every other method acts, so it needs a form's CSRF token. */
+export const isPageRequest = (method: string): boolean => method === 'GET' || method === 'HEAD';
+
+/** The login page (GET): open without a session; it carries no form data, so no CSRF token. */
+export const AdminLoginPage = (): MethodDecorator & ClassDecorator =>
+  access({ session: false, csrf: null });
 
 /**
- * A staff form post: needs a session (without one, a redirect to the login) and the form's
- * `_csrf` token of that session (otherwise 403).
+ * The login form post: open without a session, but needs its `_csrf` token, bound to the login
+ * nonce cookie (otherwise 403).
  */
-export const RequiresAdminSessionAndCsrfToken = (): MethodDecorator =>
-  access({ session: true, csrf: 'session' });
-
-/** The login form post: needs its `_csrf` token, bound to the login nonce cookie (otherwise 403). */
-export const RequiresLoginFormToken = (): MethodDecorator =>
+export const RequiresLoginFormToken = (): MethodDecorator & ClassDecorator =>
   access({ session: false, csrf: 'login-form' });
 
 const sessions = new WeakMap<object, AdminSession>();

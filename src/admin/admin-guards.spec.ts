@@ -2,12 +2,7 @@ import { ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
-import {
-  RequiresAdminSession,
-  RequiresAdminSessionAndCsrfToken,
-  RequiresLoginFormToken,
-  adminSessionOf,
-} from './admin-access.decorators';
+import { AdminLoginPage, RequiresLoginFormToken, adminSessionOf } from './admin-access.decorators';
 import { AdminAuth } from './admin-auth.service';
 import {
   AdminDisabled,
@@ -20,17 +15,29 @@ import { CsrfGuard } from './csrf.guard';
 import { Clock } from '../common/clock';
 import { AppConfig } from '../config/app-config';
 
+/** Admin routes as the controller declares them: closed unless a decorator opens one. */
 class Routes {
-  @RequiresAdminSession()
   page(): void {}
 
-  @RequiresAdminSessionAndCsrfToken()
   form(): void {}
 
   @RequiresLoginFormToken()
   login(): void {}
 
+  @AdminLoginPage()
   loginPage(): void {}
+}
+
+/** A controller opened by a class decorator: its routes inherit it. */
+@AdminLoginPage()
+class OpenedRoutes {
+  page(): void {}
+}
+
+/** A controller whose class decorator asks for the login form token. */
+@RequiresLoginFormToken()
+class LoginFormRoutes {
+  page(): void {}
 }
 
 const config = (adminPassword: string | null) =>
@@ -61,10 +68,14 @@ function request(method: string, url: string, cookie = '', body: unknown = undef
   return { method, url, headers: { cookie }, body } as unknown as FastifyRequest;
 }
 
-function contextOf(handler: keyof Routes, req: FastifyRequest): ExecutionContext {
+function contextOf(
+  handler: keyof Routes,
+  req: FastifyRequest,
+  controller: typeof Routes | typeof OpenedRoutes | typeof LoginFormRoutes = Routes,
+): ExecutionContext {
   return {
-    getClass: () => Routes,
-    getHandler: () => Routes.prototype[handler],
+    getClass: () => controller,
+    getHandler: () => (controller.prototype as unknown as Routes)[handler],
     switchToHttp: () => ({ getRequest: () => req, getResponse: () => fakeReply() }),
   } as unknown as ExecutionContext;
 }
@@ -110,8 +121,42 @@ describe('AdminSessionGuard and CsrfGuard', () => {
       bothPass('form', request('POST', '/admin/logout', 'ps_admin=1.2')),
     );
     expect(form).toMatchObject({ location: '/admin/login' });
+    // HEAD is a page request too: it comes back the same way.
+    expect(refusalOf(() => bothPass('page', request('HEAD', '/admin/stuck')))).toMatchObject({
+      location: '/admin/login?next=%2Fadmin%2Fstuck',
+    });
     // The login page itself needs no session.
     expect(bothPass('loginPage', request('GET', '/admin/login'))).toBe(true);
+  });
+
+  it('a route without a decorator is closed: a session for any method, a CSRF token unless GET/HEAD', () => {
+    for (const method of ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']) {
+      expect(refusalOf(() => bothPass('page', request(method, '/admin/x')))).toBeInstanceOf(
+        AdminSessionMissing,
+      );
+    }
+    const cookie = loggedIn();
+    expect(bothPass('page', request('GET', '/admin/x', cookie))).toBe(true);
+    expect(bothPass('page', request('HEAD', '/admin/x', cookie))).toBe(true);
+    for (const method of ['POST', 'PUT', 'PATCH', 'DELETE']) {
+      expect(
+        refusalOf(() => bothPass('page', request(method, '/admin/x', cookie, {}))),
+      ).toBeInstanceOf(CsrfTokenRejected);
+    }
+  });
+
+  it("a controller's decorator applies to its routes (read from the handler, then the class)", () => {
+    const opened = (req: FastifyRequest) =>
+      sessionGuard.canActivate(contextOf('page', req, OpenedRoutes)) &&
+      csrfGuard.canActivate(contextOf('page', req, OpenedRoutes));
+    expect(opened(request('GET', '/admin/login'))).toBe(true);
+    expect(
+      refusalOf(() =>
+        csrfGuard.canActivate(
+          contextOf('page', request('POST', '/admin/login', '', { _csrf: 'x' }), LoginFormRoutes),
+        ),
+      ),
+    ).toBeInstanceOf(LoginRefused);
   });
 
   it("with a session: pages open and carry it; a form needs that session's CSRF token", () => {

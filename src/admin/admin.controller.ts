@@ -18,9 +18,8 @@ import { Throttle } from '@nestjs/throttler';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 import {
+  AdminLoginPage,
   CurrentAdminSession,
-  RequiresAdminSession,
-  RequiresAdminSessionAndCsrfToken,
   RequiresLoginFormToken,
 } from './admin-access.decorators';
 import { AdminAuth, AdminSession } from './admin-auth.service';
@@ -42,8 +41,9 @@ const RedirectAfterPost = () => Redirect('/admin', 303);
 
 /**
  * Staff pages under /admin, behind ADMIN_PASSWORD (no API key: the key never reaches a browser).
- * AdminSessionGuard checks the session (otherwise a redirect to the login), CsrfGuard each form's
- * token; AdminRefusalFilter answers their refusals as pages. Data comes from AdminPages.
+ * Every route needs a session (AdminSessionGuard, otherwise a redirect to the login) and every
+ * form post its session's CSRF token (CsrfGuard), except the login page and form, which say so;
+ * AdminRefusalFilter answers their refusals as pages. Data comes from AdminPages.
  */
 @ApiExcludeController()
 @Public()
@@ -57,6 +57,7 @@ export class AdminController {
   ) {}
 
   @Get('login')
+  @AdminLoginPage()
   @HtmlPage()
   login(
     @Query('next') next: string | undefined,
@@ -80,7 +81,6 @@ export class AdminController {
   }
 
   @Post('logout')
-  @RequiresAdminSessionAndCsrfToken()
   @RedirectAfterPost()
   logout(@Res({ passthrough: true }) reply: FastifyReply): { url: string } {
     this.auth.endSession(reply);
@@ -88,35 +88,30 @@ export class AdminController {
   }
 
   @Get()
-  @RequiresAdminSession()
   @StaffHtmlPage()
   overview(@CurrentAdminSession() session: AdminSession): Promise<string> {
     return this.pages.overview(session);
   }
 
   @Get('merchants')
-  @RequiresAdminSession()
   @StaffHtmlPage()
   merchants(@CurrentAdminSession() session: AdminSession, @Query() query: Form): Promise<string> {
     return this.pages.merchants(session, query);
   }
 
   @Post('merchants/:id/active')
-  @RequiresAdminSessionAndCsrfToken()
   @RedirectAfterPost()
   async setActive(@Param('id') id: string, @Body() form: Form): Promise<{ url: string }> {
     return { url: await this.pages.setMerchantActive(id, form) };
   }
 
   @Get('invoices')
-  @RequiresAdminSession()
   @StaffHtmlPage()
   invoices(@CurrentAdminSession() session: AdminSession, @Query() query: Form): Promise<string> {
     return this.pages.invoices(session, query);
   }
 
   @Get('invoices/:id')
-  @RequiresAdminSession()
   @StaffHtmlPage()
   invoice(
     @CurrentAdminSession() session: AdminSession,
@@ -127,28 +122,24 @@ export class AdminController {
   }
 
   @Get('stuck')
-  @RequiresAdminSession()
   @StaffHtmlPage()
   stuck(@CurrentAdminSession() session: AdminSession, @Query() query: Form): Promise<string> {
     return this.pages.stuck(session, query);
   }
 
   @Post('webhooks/:id/retry')
-  @RequiresAdminSessionAndCsrfToken()
   @RedirectAfterPost()
   async retry(@Param('id') id: string, @Body() form: Form): Promise<{ url: string }> {
     return { url: await this.pages.retryWebhook(id, form) };
   }
 
   @Get('reconciliation')
-  @RequiresAdminSession()
   @StaffHtmlPage()
   runs(@CurrentAdminSession() session: AdminSession, @Query() query: Form): Promise<string> {
     return this.pages.reconciliationRuns(session, query);
   }
 
   @Post('reconciliation/run')
-  @RequiresAdminSessionAndCsrfToken()
   @RedirectAfterPost()
   async run(): Promise<{ url: string }> {
     return { url: await this.pages.runReconciliation() };

@@ -7,11 +7,11 @@ import {
   CheckoutSessionIdParamsDto,
   CreateCheckoutSessionDto,
 } from './dto/checkout-session.dto';
-import { ApiEnvelope, ApiErrors, ApiKeyProtected } from '../common/http/api-envelope.decorators';
+import { ApiEnvelope, ApiErrors, ApiServiceKey } from '../common/http/api-envelope.decorators';
 import { Idempotent } from '../common/idempotency/idempotency.hooks';
 
 @ApiTags('Hosted cashier')
-@ApiKeyProtected()
+@ApiServiceKey()
 @Controller('api/checkout-sessions')
 export class CheckoutSessionsController {
   constructor(private readonly sessions: CheckoutSessionsService) {}

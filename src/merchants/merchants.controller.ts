@@ -8,10 +8,10 @@ import { MerchantsPageDto, RegisteredMerchantDto } from './dto/merchant-response
 import { RegisterMerchantDto } from './dto/register-merchant.dto';
 import { SupportedProvidersResponseDto } from './dto/supported-providers-response.dto';
 import { MerchantsService } from './merchants.service';
-import { ApiEnvelope, ApiErrors, ApiKeyProtected } from '../common/http/api-envelope.decorators';
+import { ApiEnvelope, ApiErrors, ApiServiceKey } from '../common/http/api-envelope.decorators';
 
 @ApiTags('Merchants')
-@ApiKeyProtected()
+@ApiServiceKey()
 @Controller('api/merchants')
 export class MerchantsController {
   constructor(private readonly merchants: MerchantsService) {}

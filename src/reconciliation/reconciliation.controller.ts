@@ -10,10 +10,10 @@ import {
 import { ReconciliationService } from './reconciliation.service';
 import { DomainError } from '../common/errors/domain.error';
 import { ErrorCode } from '../common/errors/error-code';
-import { ApiEnvelope, ApiErrors, ApiKeyProtected } from '../common/http/api-envelope.decorators';
+import { ApiEnvelope, ApiErrors, ApiServiceKey } from '../common/http/api-envelope.decorators';
 
 @ApiTags('Reconciliation')
-@ApiKeyProtected()
+@ApiServiceKey()
 @Controller('api/reconciliation')
 export class ReconciliationController {
   constructor(private readonly reconciliation: ReconciliationService) {}

@@ -5,11 +5,12 @@ import { CreateRefundDto } from './dto/create-refund.dto';
 import { RefundIdParamsDto, RefundInvoiceIdParamsDto } from './dto/refund-id.params.dto';
 import { InvoiceRefundsDto, RefundResponseDto } from './dto/refund-response.dto';
 import { RefundsService } from './refunds.service';
-import { IDEMPOTENCY_KEY_HEADER, Idempotent } from '../common/idempotency/idempotency.hooks';
-import { ApiEnvelope, ApiErrors, ApiKeyProtected } from '../common/http/api-envelope.decorators';
+import { Idempotent } from '../common/idempotency/idempotency.hooks';
+import { IDEMPOTENCY_KEY_HEADER } from '../common/idempotency/idempotency.interceptor';
+import { ApiEnvelope, ApiErrors, ApiServiceKey } from '../common/http/api-envelope.decorators';
 
 @ApiTags('Refunds')
-@ApiKeyProtected()
+@ApiServiceKey()
 @Controller('api/refunds')
 export class RefundsController {
   constructor(private readonly refunds: RefundsService) {}

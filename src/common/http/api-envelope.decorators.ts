@@ -101,12 +101,20 @@ export function ApiEnvelope<T>(
 }
 
 /**
- * Documents that a controller's routes need the service key, and their 401 and 429. ApiKeyGuard
- * enforces the key on every route not marked `@Public()` or `@ProviderCallback()`, with or
- * without this.
+ * Documentation only (Swagger, like the other `Api*` decorators): the routes take the service key
+ * in `x-api-key`, and may answer 401 and 429. It enforces nothing: ApiKeyGuard, a global guard,
+ * requires the key on every route not marked `@Public()` or `@ProviderCallback()`, with or
+ * without this decorator.
  */
-export function ApiKeyProtected(): ClassDecorator & MethodDecorator {
+export function ApiServiceKey(): ClassDecorator & MethodDecorator {
   return applyDecorators(ApiSecurity(API_KEY_SECURITY), ApiErrors(401, 429));
 }
+
+/**
+ * @deprecated The old name of `ApiServiceKey()`, kept only while src/invoices and
+ * src/notifications (edited elsewhere at the moment) still import it; delete it once they use
+ * `ApiServiceKey()`.
+ */
+export const ApiKeyProtected = ApiServiceKey;
 
 export { API_KEY_HEADER };

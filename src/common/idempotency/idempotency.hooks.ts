@@ -1,31 +1,26 @@
-import {
-  CallHandler,
-  ExecutionContext,
-  Injectable,
-  NestInterceptor,
-  UseInterceptors,
-  applyDecorators,
-} from '@nestjs/common';
+import { UseInterceptors, applyDecorators } from '@nestjs/common';
+import { FASTIFY_ROUTE_CONFIG_METADATA } from '@nestjs/platform-fastify/constants';
 import { ApiHeader } from '@nestjs/swagger';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { Observable, of } from 'rxjs';
 
-import { HeldKey, IdempotencyService } from './idempotency.service';
-import { DomainError } from '../errors/domain.error';
-import { ErrorCode } from '../errors/error-code';
-import { RoutePolicy, policyInConfig } from '../http/route-policy';
-
-export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
-const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+import {
+  IDEMPOTENT_ROUTE_CONFIG,
+  IdempotencyInterceptor,
+  IdempotentRoute,
+  idempotentRouteOf,
+  takeClaimedKey,
+} from './idempotency.interceptor';
+import { IdempotencyService } from './idempotency.service';
 
 /**
- * Applies `Idempotency-Key` handling to a create route (and documents the header). `bodyField`
- * names a body field that may carry the key instead (seed 000's refunds send `idempotencyKey`);
- * when both are sent they must match.
+ * Applies `Idempotency-Key` handling to a create route (and documents the header): the
+ * IdempotencyInterceptor claims or replays the key, the onSend hook below stores the answer.
+ * `bodyField` names a body field that may carry the key instead (seed 000's refunds send
+ * `idempotencyKey`); when both are sent they must match.
  */
 export function Idempotent(options: { bodyField?: string } = {}): MethodDecorator {
   return applyDecorators(
-    RoutePolicy({ idempotency: { bodyField: options.bodyField ?? null } }),
+    markIdempotent({ bodyField: options.bodyField ?? null }),
     UseInterceptors(IdempotencyInterceptor),
     ApiHeader({
       name: 'Idempotency-Key',
@@ -38,44 +33,23 @@ export function Idempotent(options: { bodyField?: string } = {}): MethodDecorato
   );
 }
 
-/** The key this request claimed, between the handler's start and its answer. */
-const claimed = new WeakMap<FastifyRequest, HeldKey>();
-
 /**
- * Stripe's semantics on @Idempotent routes, first half: an interceptor, so that it runs after the
- * guards (a caller without the service key, or over its limit, never claims or replays a key).
- * It claims the key for this body, or replays the stored answer byte for byte without running
- * the handler (422 for another body, 409 while the first is running).
+ * Carries the settings to Fastify as route config, beside the config the route already has (a
+ * `@RouteConfig()` goes below `@Idempotent()`: applied later, it would replace the whole config).
  */
-@Injectable()
-export class IdempotencyInterceptor implements NestInterceptor {
-  constructor(private readonly keys: IdempotencyService) {}
-
-  async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
-    const http = context.switchToHttp();
-    const request = http.getRequest<FastifyRequest>();
-    const policy = policyInConfig(request.routeOptions.config).idempotency;
-    const key = policy ? keyOf(request, policy.bodyField) : undefined;
-    if (key === undefined) return next.handle();
-    if (typeof key !== 'string' || !KEY_PATTERN.test(key)) {
-      throw new DomainError(ErrorCode.ValidationError, [
-        'Idempotency-Key must be 1-255 visible ASCII characters',
-      ]);
-    }
-    const scope = `${request.method} ${request.routeOptions.url ?? request.url}`;
-    const outcome = await this.keys.claim(scope, key, this.keys.fingerprint(request.body));
-    if (outcome.kind === 'replay') {
-      // A string is sent as it is (no serialization, no envelope hook): the stored bytes.
-      void http
-        .getResponse<FastifyReply>()
-        .status(outcome.responseStatus)
-        .header('idempotent-replayed', 'true')
-        .type('application/json; charset=utf-8');
-      return of(outcome.responseBody);
-    }
-    claimed.set(request, { scope, key, claimedAt: outcome.claimedAt });
-    return next.handle();
-  }
+function markIdempotent(route: IdempotentRoute): MethodDecorator {
+  return (_target, _key, descriptor: PropertyDescriptor) => {
+    const handler = descriptor.value as object;
+    const config = (Reflect.getMetadata(FASTIFY_ROUTE_CONFIG_METADATA, handler) ?? {}) as Record<
+      string,
+      unknown
+    >;
+    Reflect.defineMetadata(
+      FASTIFY_ROUTE_CONFIG_METADATA,
+      { ...config, [IDEMPOTENT_ROUTE_CONFIG]: route },
+      handler,
+    );
+  };
 }
 
 /**
@@ -86,9 +60,8 @@ export class IdempotencyInterceptor implements NestInterceptor {
  */
 export function registerIdempotency(fastify: FastifyInstance, keys: IdempotencyService): void {
   const settle = async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
-    const held = claimed.get(request);
+    const held = takeClaimedKey(request);
     if (!held) return payload;
-    claimed.delete(request);
     if (reply.statusCode < 400 && typeof payload === 'string') {
       try {
         await keys.complete(held.scope, held.key, reply.statusCode, payload);
@@ -104,7 +77,7 @@ export function registerIdempotency(fastify: FastifyInstance, keys: IdempotencyS
   };
 
   fastify.addHook('onRoute', (route) => {
-    if (!policyInConfig(route.config).idempotency) return;
+    if (!idempotentRouteOf(route.config)) return;
     route.onSend = [...asArray(route.onSend), settle];
   });
 }
@@ -112,18 +85,4 @@ export function registerIdempotency(fastify: FastifyInstance, keys: IdempotencyS
 function asArray<T>(hooks: T | T[] | undefined): T[] {
   if (hooks === undefined) return [];
   return Array.isArray(hooks) ? hooks : [hooks];
-}
-
-function keyOf(request: FastifyRequest, bodyField: string | null): unknown {
-  const header = request.headers[IDEMPOTENCY_KEY_HEADER];
-  const inBody = bodyField
-    ? (request.body as Record<string, unknown> | null | undefined)?.[bodyField]
-    : undefined;
-  if (inBody === undefined || typeof inBody !== 'string') return header;
-  if (header !== undefined && header !== inBody) {
-    throw new DomainError(ErrorCode.ValidationError, [
-      `the Idempotency-Key header and ${bodyField} differ`,
-    ]);
-  }
-  return inBody;
 }

@@ -1,0 +1,171 @@
+import { RequestMethod } from '@nestjs/common';
+import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
+import { ModulesContainer, Reflector } from '@nestjs/core';
+
+import { ADMIN_ACCESS } from '../../src/admin/admin-access.decorators';
+import { TestApp, send, startTestApp } from '../support/test-app';
+
+const PASSWORD = 'admin-routes-password-7';
+const FORM = 'application/x-www-form-urlencoded';
+
+interface AdminRoute {
+  method: string;
+  path: string;
+  /** The route's opt-out decorator's rule, or null for the closed default. */
+  optOut: unknown;
+  where: string;
+}
+
+/** Every route Nest mounted under /admin, read from the controllers' metadata. */
+function adminRoutes(t: TestApp): AdminRoute[] {
+  const reflector = new Reflector();
+  const routes: AdminRoute[] = [];
+  for (const module of t.app.get(ModulesContainer).values()) {
+    for (const wrapper of module.controllers.values()) {
+      const controller = wrapper.metatype as (new (...args: never[]) => object) | null;
+      if (!controller) continue;
+      const prefixes = [Reflect.getMetadata(PATH_METADATA, controller) as string | string[]].flat();
+      const prototype = controller.prototype as Record<string, unknown>;
+      for (const name of Object.getOwnPropertyNames(prototype)) {
+        const handler = prototype[name];
+        if (name === 'constructor' || typeof handler !== 'function') continue;
+        const method = Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod | undefined;
+        if (method === undefined) continue;
+        const paths = [Reflect.getMetadata(PATH_METADATA, handler) as string | string[]].flat();
+        for (const prefix of prefixes) {
+          for (const path of paths) {
+            const full = `/${[prefix, path]
+              .map((p) => p.replace(/^\/+|\/+$/g, ''))
+              .filter(Boolean)
+              .join('/')}`;
+            if (full !== '/admin' && !full.startsWith('/admin/')) continue;
+            routes.push({
+              method: RequestMethod[method],
+              path: full,
+              optOut:
+                reflector.getAllAndOverride<unknown>(ADMIN_ACCESS, [handler, controller]) ?? null,
+              where: `${controller.name}.${name}`,
+            });
+          }
+        }
+      }
+    }
+  }
+  return routes;
+}
+
+/** A concrete URL for a route pattern (any id: the guards run before the page looks it up). */
+const concrete = (path: string): string =>
+  path.replace(/:[A-Za-z]+/g, '00000000-0000-4000-8000-000000000000');
+
+const isLogin = (route: AdminRoute) => route.path === '/admin/login';
+
+describe('Admin routes: every one needs a session and every form post its CSRF token, but the login', () => {
+  let t: TestApp;
+  let routes: AdminRoute[];
+  beforeAll(async () => {
+    t = await startTestApp({ ADMIN_PASSWORD: PASSWORD });
+    routes = adminRoutes(t);
+  });
+  afterAll(() => t.close());
+
+  const call = (method: string, path: string, cookie = '', form?: Record<string, string>) =>
+    send(t.baseUrl, path, {
+      method,
+      headers: { 'x-api-key': '', cookie, ...(form ? { 'content-type': FORM } : {}) },
+      body: form ? new URLSearchParams(form).toString() : undefined,
+      redirect: 'manual',
+    });
+
+  /** A session cookie, logged in as a browser does. */
+  async function logIn(): Promise<string> {
+    const page = await call('GET', '/admin/login');
+    const nonce = /ps_admin_login=([^;]+)/.exec(page.headers.get('set-cookie') ?? '')?.[1];
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(page.text)?.[1] ?? '';
+    const login = await call('POST', '/admin/login', `ps_admin_login=${nonce}`, {
+      password: PASSWORD,
+      _csrf: csrf,
+    });
+    return /ps_admin=[^;]+/.exec(login.headers.get('set-cookie') ?? '')?.[0] ?? '';
+  }
+
+  it('finds the admin routes, and only the login page and the login form opt out', () => {
+    // A floor, so that a broken walk cannot pass the checks below by finding nothing.
+    expect(routes.length).toBeGreaterThanOrEqual(12);
+    expect(routes.filter((r) => r.method === 'POST').length).toBeGreaterThanOrEqual(5);
+    expect(
+      routes
+        .filter((r) => r.optOut !== null)
+        .map((r) => `${r.method} ${r.path}`)
+        .sort(),
+    ).toEqual(['GET /admin/login', 'POST /admin/login']);
+  });
+
+  it('without a session, each page (GET and HEAD) redirects to the login and back, each form post to the login', async () => {
+    const open: string[] = [];
+    for (const route of routes.filter((r) => !isLogin(r))) {
+      const url = concrete(route.path);
+      const methods = route.method === 'GET' ? ['GET', 'HEAD'] : [route.method];
+      for (const method of methods) {
+        // A forged session cookie is no session either.
+        for (const cookie of ['', 'ps_admin=1700000000000.forged']) {
+          const page = method === 'GET' || method === 'HEAD';
+          const response = await call(method, `${url}?from=walk`, cookie, page ? undefined : {});
+          const expected = page
+            ? `/admin/login?next=${encodeURIComponent(`${url}?from=walk`)}`
+            : '/admin/login';
+          if (response.status !== 303 || response.headers.get('location') !== expected) {
+            open.push(
+              `${method} ${route.path} (${route.where}) cookie="${cookie}": ${response.status} ${response.headers.get('location')}`,
+            );
+          }
+        }
+      }
+    }
+    expect(open).toEqual([]);
+  });
+
+  it('with a session, each form post without its CSRF token, or with a wrong one, is refused (403) and does nothing', async () => {
+    const session = await logIn();
+    const overview = await call('GET', '/admin', session);
+    expect(overview.status).toBe(200);
+    const token = /name="_csrf" value="([^"]+)"/.exec(overview.text)?.[1] ?? '';
+    expect(token).toMatch(/^[0-9a-f]{64}$/);
+
+    const accepted: string[] = [];
+    for (const route of routes.filter((r) => r.method !== 'GET' && !isLogin(r))) {
+      const forms: Record<string, string>[] = [
+        {},
+        { _csrf: '' },
+        { _csrf: 'forged' },
+        { _csrf: `${token}0` },
+      ];
+      for (const form of forms) {
+        const response = await call(route.method, concrete(route.path), session, form);
+        if (response.status !== 403 || !response.text.includes('CSRF check failed')) {
+          accepted.push(`${route.method} ${route.path} (${route.where}): ${response.status}`);
+        }
+      }
+    }
+    expect(accepted).toEqual([]);
+    // Nothing was done: the refused logouts left the session working.
+    expect((await call('GET', '/admin', session)).status).toBe(200);
+  });
+
+  it('the login page opens without a session (GET and HEAD); the login form needs its own token', async () => {
+    expect((await call('GET', '/admin/login')).status).toBe(200);
+    expect((await call('HEAD', '/admin/login')).status).toBe(200);
+    const noToken = await call('POST', '/admin/login', '', { password: PASSWORD });
+    expect(noToken.status).toBe(403);
+    expect(noToken.headers.get('set-cookie') ?? '').not.toContain('ps_admin=');
+    // A session's CSRF token is not the login form's.
+    const session = await logIn();
+    const overview = await call('GET', '/admin', session);
+    const token = /name="_csrf" value="([^"]+)"/.exec(overview.text)?.[1] ?? '';
+    const sessionToken = await call('POST', '/admin/login', session, {
+      password: PASSWORD,
+      _csrf: token,
+    });
+    expect(sessionToken.status).toBe(403);
+  });
+});
