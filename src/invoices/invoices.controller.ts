@@ -19,11 +19,11 @@ import { ListInvoicesQueryDto } from './dto/list-invoices.query.dto';
 import { INVOICE_CSV_COLUMNS } from './invoice.mapper';
 import { InvoicesService } from './invoices.service';
 import { Idempotent } from '../common/idempotency/idempotency.hooks';
-import { ApiEnvelope, ApiErrors, ApiKeyProtected } from '../common/http/api-envelope.decorators';
+import { ApiEnvelope, ApiErrors, ApiServiceKey } from '../common/http/api-envelope.decorators';
 import { EXAMPLE_PROVIDER } from '../billing/provider-examples';
 
 @ApiTags('Invoices')
-@ApiKeyProtected()
+@ApiServiceKey()
 @Controller('api/invoices')
 export class InvoicesController {
   constructor(private readonly invoices: InvoicesService) {}

@@ -10,10 +10,10 @@ import {
   WebhookEventsPageDto,
 } from './dto/webhook-event-response.dto';
 import { WebhooksService } from './webhooks.service';
-import { ApiEnvelope, ApiErrors, ApiKeyProtected } from '../common/http/api-envelope.decorators';
+import { ApiEnvelope, ApiErrors, ApiServiceKey } from '../common/http/api-envelope.decorators';
 
 @ApiTags('Webhooks')
-@ApiKeyProtected()
+@ApiServiceKey()
 @Controller('api')
 export class WebhooksController {
   constructor(private readonly webhooks: WebhooksService) {}

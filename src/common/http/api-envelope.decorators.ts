@@ -110,11 +110,4 @@ export function ApiServiceKey(): ClassDecorator & MethodDecorator {
   return applyDecorators(ApiSecurity(API_KEY_SECURITY), ApiErrors(401, 429));
 }
 
-/**
- * @deprecated The old name of `ApiServiceKey()`, kept only while src/invoices and
- * src/notifications (edited elsewhere at the moment) still import it; delete it once they use
- * `ApiServiceKey()`.
- */
-export const ApiKeyProtected = ApiServiceKey;
-
 export { API_KEY_HEADER };
