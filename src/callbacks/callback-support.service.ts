@@ -94,6 +94,52 @@ export class CallbackSupport {
     return manager.findOneBy(ProviderTransaction, { provider, providerTxnId });
   }
 
+  /**
+   * Where a known transaction belongs, without a lock and without loading it: the first question
+   * of a create-style call, whose answer is nearly always "nowhere". Inside a transaction pass its
+   * manager.
+   */
+  async transactionOwner(
+    m: EntityManager,
+    provider: string,
+    providerTxnId: string,
+  ): Promise<{ invoiceId: string; merchantAccountId: string } | null> {
+    const [row] = await m.query<{ invoice_id: string; merchant_account_id: string }[]>(
+      `SELECT invoice_id, merchant_account_id FROM provider_transactions
+        WHERE provider = $1 AND provider_txn_id = $2`,
+      [provider, providerTxnId],
+    );
+    return row ? { invoiceId: row.invoice_id, merchantAccountId: row.merchant_account_id } : null;
+  }
+
+  /**
+   * On an invoice the caller has locked, in one round trip: whether a transaction with this id
+   * exists now (locked, then loaded: a create that committed while the caller waited for the
+   * invoice), and whether the invoice has another of the provider's transactions that is still
+   * open or completed (a one-time order takes no second one).
+   */
+  async lockNewTransactionSlot(
+    m: EntityManager,
+    invoiceId: string,
+    provider: string,
+    providerTxnId: string,
+  ): Promise<{ existing: ProviderTransaction | null; otherActive: boolean }> {
+    const [row] = await m.query<{ existing: string | null; other_active: boolean }[]>(
+      `SELECT (SELECT id FROM provider_transactions
+                WHERE provider = $2 AND provider_txn_id = $3 FOR UPDATE) AS existing,
+              EXISTS (SELECT 1 FROM provider_transactions
+                       WHERE invoice_id = $1 AND provider = $2 AND provider_txn_id <> $3
+                         AND state IN ('${ProviderTransactionState.Created}', '${ProviderTransactionState.Completed}')) AS other_active`,
+      [invoiceId, provider, providerTxnId],
+    );
+    return {
+      existing: row.existing
+        ? await m.findOneBy(ProviderTransaction, { provider, providerTxnId })
+        : null,
+      otherActive: row.other_active,
+    };
+  }
+
   async insertTransaction(
     m: EntityManager,
     values: Partial<ProviderTransaction>,
@@ -133,7 +179,8 @@ export class CallbackSupport {
   /**
    * Runs `work` in one database transaction with the account's provider transaction and its
    * invoice locked, invoice first (the lock order of every callback). Null when the account has no
-   * transaction with this id.
+   * transaction with this id. The transaction is found by the statement that locks its invoice
+   * (a transaction's invoice never changes), one round trip fewer than a lookup before it.
    */
   async withLockedTransaction<T>(
     provider: string,
@@ -141,18 +188,25 @@ export class CallbackSupport {
     accountId: string,
     work: (m: EntityManager, transaction: ProviderTransaction, invoice: Invoice) => Promise<T>,
   ): Promise<{ result: T; invoiceId: string } | null> {
-    const known = await this.findTransaction(provider, providerTxnId);
-    if (!known || known.merchantAccountId !== accountId) return null;
-    const result = await this.dataSource.transaction(async (m) => {
-      const invoice = (await this.lockInvoice(m, known.invoiceId, accountId)) as Invoice;
+    return this.dataSource.transaction(async (m) => {
+      const invoice = await m
+        .createQueryBuilder(Invoice, 'i')
+        .setLock('pessimistic_write')
+        .where(
+          `i.id = (SELECT t.invoice_id FROM provider_transactions t
+                    WHERE t.provider = :provider AND t.provider_txn_id = :providerTxnId
+                      AND t.merchant_account_id = :accountId)`,
+          { provider, providerTxnId, accountId },
+        )
+        .getOne();
+      if (!invoice || invoice.merchantAccountId !== accountId) return null;
       const transaction = (await this.lockTransaction(
         m,
         provider,
         providerTxnId,
       )) as ProviderTransaction;
-      return work(m, transaction, invoice);
+      return { result: await work(m, transaction, invoice), invoiceId: invoice.id };
     });
-    return { result, invoiceId: known.invoiceId };
   }
 
   /**

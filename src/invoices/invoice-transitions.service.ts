@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
+import { EntityManager, In } from 'typeorm';
 
 import { InvoiceStatus, InvoiceStatusReason } from './invoice-status.enum';
 import { Invoice } from './invoice.entity';
@@ -7,7 +7,7 @@ import { applyInvoiceTransition } from './invoice.state-machine';
 import { Clock } from '../common/clock';
 import { DomainError } from '../common/errors/domain.error';
 import { ErrorCode } from '../common/errors/error-code';
-import { enqueueInvoiceEvent } from '../notifications/outbox';
+import { updateAndEnqueueInvoiceEvent } from '../notifications/outbox';
 
 /** Fields a transition may record besides the status (checkout details, payment details). */
 export type InvoicePatch = Partial<
@@ -131,17 +131,16 @@ export class InvoiceTransitions {
    * upstream) is left to finish; it is then simply an open invoice of a paid order.
    */
   private async closeSiblings(manager: EntityManager, paid: Invoice, at: Date): Promise<void> {
-    const siblings = await manager
-      .createQueryBuilder(Invoice, 'i')
-      .setLock('pessimistic_write')
-      .setOnLocked('skip_locked')
-      .where('i.source = :source AND i.source_invoice_id = :order AND i.id <> :id', {
-        source: paid.source,
-        order: paid.sourceInvoiceId,
-        id: paid.id,
-      })
-      .andWhere('i.status = :pending', { pending: InvoiceStatus.Pending })
-      .getMany();
+    // Locked by a plain statement first: an order seldom has another open invoice, and loading
+    // entities only when one is found keeps the payment path's usual case one cheap query.
+    const locked = await manager.query<{ id: string }[]>(
+      `SELECT id FROM invoices
+        WHERE source = $1 AND source_invoice_id = $2 AND id <> $3 AND status = $4
+        FOR UPDATE SKIP LOCKED`,
+      [paid.source, paid.sourceInvoiceId, paid.id, InvoiceStatus.Pending],
+    );
+    if (locked.length === 0) return;
+    const siblings = await manager.findBy(Invoice, { id: In(locked.map((row) => row.id)) });
     for (const sibling of siblings) {
       applyInvoiceTransition(sibling, InvoiceStatus.Cancelled, at, InvoiceStatusReason.Superseded);
       await this.persist(manager, sibling, at, 'none', {
@@ -173,20 +172,36 @@ export class InvoiceTransitions {
     changes: Partial<Invoice>,
   ): Promise<Invoice> {
     if (announce !== 'none') invoice.notifyDelivered = false;
-    const result = await manager
+    const update = manager
       .createQueryBuilder()
       .update(Invoice)
       .set({ ...changes, notifyDelivered: invoice.notifyDelivered })
       .where('id = :id', { id: invoice.id })
-      .returning(['version', 'updatedAt'])
-      .execute();
-    const [row] = result.raw as { version: number; updated_at: Date }[];
-    invoice.version = row.version;
-    invoice.updatedAt = row.updated_at;
-    if (announce !== 'none')
-      await enqueueInvoiceEvent(manager, invoice, at, {
-        supersedeSiblings: announce === 'payment',
-      });
+      .returning(['version', 'updatedAt']);
+    if (announce === 'none') {
+      const result = await update.execute();
+      const [row] = result.raw as { version: number; updated_at: Date }[];
+      invoice.version = row.version;
+      invoice.updatedAt = row.updated_at;
+      return invoice;
+    }
+    // The change and its event in one round trip. The row is locked by this transaction, so the
+    // update's version is the next one (@VersionColumn); the outbox checks it before writing.
+    const previousVersion = invoice.version;
+    invoice.version = previousVersion + 1;
+    try {
+      const written = await updateAndEnqueueInvoiceEvent(
+        manager,
+        update.getQueryAndParameters(),
+        invoice,
+        at,
+        { supersedeSiblings: announce === 'payment' },
+      );
+      invoice.updatedAt = written.updatedAt;
+    } catch (error) {
+      invoice.version = previousVersion;
+      throw error;
+    }
     return invoice;
   }
 }

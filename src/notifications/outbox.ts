@@ -60,3 +60,62 @@ export async function enqueueInvoiceEvent(
   ]);
   return id;
 }
+
+/**
+ * The statement `update` (an UPDATE of the invoice's row with `RETURNING version, updated_at`, as
+ * TypeORM writes it, parameters $1…$n), then the invoice's event exactly as enqueueInvoiceEvent
+ * writes it, in one statement: one round trip for the change and its event. The event is written
+ * only when the update leaves the row at `invoice.version` (the caller, holding the row's lock,
+ * sets it to the version the update makes), so the body's `sequence` is the row's version; any
+ * other outcome throws and the caller's transaction rolls back. Returns the updated row's
+ * `updated_at` and the event id.
+ */
+export async function updateAndEnqueueInvoiceEvent(
+  manager: EntityManager,
+  update: [string, unknown[]],
+  invoice: Invoice,
+  now: Date,
+  options: { supersedeSiblings?: boolean } = {},
+): Promise<{ updatedAt: Date; eventId: string }> {
+  const [updateSql, updateParams] = update;
+  const id = randomUUID();
+  const p = (n: number): string => `$${updateParams.length + n}`;
+  const superseding = options.supersedeSiblings
+    ? `, superseded AS (
+         UPDATE webhook_events SET status = '${WebhookEventStatus.Superseded}', updated_at = now()
+          WHERE source = ${p(3)} AND source_invoice_id = ${p(4)} AND invoice_id <> ${p(2)}
+            AND status IN ('${WebhookEventStatus.Pending}', '${WebhookEventStatus.Dead}')
+         RETURNING invoice_id
+       ), settled AS (
+         UPDATE invoices SET notify_delivered = NULL
+          WHERE id IN (SELECT invoice_id FROM superseded) AND notify_delivered = false
+         RETURNING id
+       )`
+    : '';
+  const rows = await manager.query<{ version: number; updated_at: Date }[]>(
+    `WITH updated AS (${updateSql})${superseding}, inserted AS (
+       INSERT INTO webhook_events (id, invoice_id, source, source_invoice_id, type, sequence, notify_url, body, status, attempts, next_attempt_at)
+       SELECT ${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}, ${p(6)}::integer, ${p(7)}, ${p(8)}, '${WebhookEventStatus.Pending}', 0, ${p(9)}
+         FROM updated WHERE updated.version = ${p(6)}::integer
+       RETURNING id
+     )
+     SELECT u.version, u.updated_at, pg_notify('${WEBHOOK_EVENTS_CHANNEL}', '') FROM updated u, inserted`,
+    [
+      ...updateParams,
+      id,
+      invoice.id,
+      invoice.source,
+      invoice.sourceInvoiceId,
+      INVOICE_UPDATED,
+      invoice.version,
+      invoice.notifyUrl,
+      webhookBody(invoice, id, now),
+      now,
+    ],
+  );
+  if (rows.length !== 1)
+    throw new Error(
+      `invoice ${invoice.id} was not at version ${invoice.version - 1} under its lock: no event written`,
+    );
+  return { updatedAt: rows[0].updated_at, eventId: id };
+}

@@ -247,7 +247,7 @@ export class PaymeCallbacksService {
     const paymeId = params.id;
     const paymeTime = params.time;
     return this.support.dataSource.transaction(async (m) => {
-      const known = await this.support.findTransaction(PROVIDER, paymeId, m);
+      const known = await this.support.transactionOwner(m, PROVIDER, paymeId);
       if (known) {
         if (known.merchantAccountId !== caller.account.id) return fail(PaymeError.CannotPerform);
         await this.support.lockInvoice(m, known.invoiceId, caller.account.id);
@@ -266,14 +266,14 @@ export class PaymeCallbacksService {
       if ('outcome' in found) return found.outcome;
       const { invoice } = found;
       // Another CreateTransaction of the same id may have committed while we waited for the lock.
-      const raced = await this.support.lockTransaction(m, PROVIDER, paymeId);
+      const slot = await this.support.lockNewTransactionSlot(m, invoice.id, PROVIDER, paymeId);
+      const raced = slot.existing;
       if (raced)
         return raced.state === ProviderTransactionState.Created
           ? { result: createResult(raced), invoiceId: invoice.id }
           : fail(PaymeError.CannotPerform);
       // One-time order: a second transaction while one is open (or performed) is refused (payme.md §3.2).
-      if (await this.activeTransaction(m, invoice, paymeId))
-        return { ...fail(PaymeError.CannotPerform), invoiceId: invoice.id };
+      if (slot.otherActive) return { ...fail(PaymeError.CannotPerform), invoiceId: invoice.id };
       if (this.clock.nowMs() - paymeTime >= PAYME_TIMEOUT_MS)
         return { ...fail(PaymeError.CannotPerform), invoiceId: invoice.id };
       const transaction = await this.support.insertTransaction(m, {
