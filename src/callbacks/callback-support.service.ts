@@ -4,6 +4,8 @@ import { DataSource, EntityManager } from 'typeorm';
 
 import { ProviderTransaction, ProviderTransactionState } from './provider-transaction.entity';
 import { Clock } from '../common/clock';
+import { MinorUnits, assertMinorUnits } from '../common/money/money';
+import { EntityRows } from '../database/entity-rows';
 import { DomainError } from '../common/errors/domain.error';
 import { ErrorCode } from '../common/errors/error-code';
 import { Credentials } from '../merchants/credentials-cipher';
@@ -13,6 +15,9 @@ import { InvoicePatch, InvoiceTransitions } from '../invoices/invoice-transition
 import { Invoice } from '../invoices/invoice.entity';
 import { MerchantAccount } from '../merchants/merchant-account.entity';
 import { MerchantsService } from '../merchants/merchants.service';
+
+const INVOICES = new EntityRows(Invoice);
+const TRANSACTIONS = new EntityRows(ProviderTransaction);
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -60,10 +65,11 @@ export class CallbackSupport {
     accountId: string,
   ): Promise<Invoice | null> {
     if (!isUuid(invoiceId)) return null;
-    const invoice = await m.findOne(Invoice, {
-      where: { id: invoiceId },
-      lock: { mode: 'pessimistic_write' },
-    });
+    const invoice = await INVOICES.one(
+      m,
+      `SELECT ${INVOICES.select(m)} FROM invoices WHERE id = $1 FOR UPDATE`,
+      [invoiceId],
+    );
     return invoice && invoice.merchantAccountId === accountId ? invoice : null;
   }
 
@@ -79,10 +85,12 @@ export class CallbackSupport {
     provider: string,
     providerTxnId: string,
   ): Promise<ProviderTransaction | null> {
-    return m.findOne(ProviderTransaction, {
-      where: { provider, providerTxnId },
-      lock: { mode: 'pessimistic_write' },
-    });
+    return TRANSACTIONS.one(
+      m,
+      `SELECT ${TRANSACTIONS.select(m)} FROM provider_transactions
+        WHERE provider = $1 AND provider_txn_id = $2 FOR UPDATE`,
+      [provider, providerTxnId],
+    );
   }
 
   /** Without a lock. Inside a transaction pass its manager: never take a second pool connection there. */
@@ -133,9 +141,7 @@ export class CallbackSupport {
       [invoiceId, provider, providerTxnId],
     );
     return {
-      existing: row.existing
-        ? await m.findOneBy(ProviderTransaction, { provider, providerTxnId })
-        : null,
+      existing: row.existing ? await this.lockTransaction(m, provider, providerTxnId) : null,
       otherActive: row.other_active,
     };
   }
@@ -144,35 +150,50 @@ export class CallbackSupport {
     m: EntityManager,
     values: Partial<ProviderTransaction>,
   ): Promise<ProviderTransaction> {
-    const transaction = m.create(ProviderTransaction, {
+    const row = {
       details: {},
       reason: null,
       providerTime: null,
       completedMs: null,
       cancelledMs: null,
       ...values,
-    });
-    const result = await m.insert(ProviderTransaction, transaction);
-    const generated = result.generatedMaps[0] as Partial<ProviderTransaction>;
-    return Object.assign(transaction, {
-      id: generated.id,
-      seq: String(generated.seq),
-      createdAt: generated.createdAt,
-      updatedAt: generated.updatedAt,
-    });
+    };
+    return (await TRANSACTIONS.one(
+      m,
+      `INSERT INTO provider_transactions (provider, provider_txn_id, invoice_id, merchant_account_id, state, amount,
+                                          provider_time, created_ms, completed_ms, cancelled_ms, reason, details)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+       RETURNING ${TRANSACTIONS.select(m)}`,
+      [
+        row.provider,
+        row.providerTxnId,
+        row.invoiceId,
+        row.merchantAccountId,
+        row.state,
+        assertMinorUnits(row.amount as MinorUnits),
+        row.providerTime,
+        row.createdMs,
+        row.completedMs,
+        row.cancelledMs,
+        row.reason,
+        JSON.stringify(row.details),
+      ],
+    )) as ProviderTransaction;
   }
 
   async saveTransaction(m: EntityManager, transaction: ProviderTransaction): Promise<void> {
-    await m.update(
-      ProviderTransaction,
-      { id: transaction.id },
-      {
-        state: transaction.state,
-        completedMs: transaction.completedMs,
-        cancelledMs: transaction.cancelledMs,
-        reason: transaction.reason,
-        details: transaction.details,
-      },
+    await m.query(
+      `UPDATE provider_transactions
+          SET state = $2, completed_ms = $3, cancelled_ms = $4, reason = $5, details = $6, updated_at = now()
+        WHERE id = $1`,
+      [
+        transaction.id,
+        transaction.state,
+        transaction.completedMs,
+        transaction.cancelledMs,
+        transaction.reason,
+        JSON.stringify(transaction.details),
+      ],
     );
   }
 
@@ -189,16 +210,14 @@ export class CallbackSupport {
     work: (m: EntityManager, transaction: ProviderTransaction, invoice: Invoice) => Promise<T>,
   ): Promise<{ result: T; invoiceId: string } | null> {
     return this.dataSource.transaction(async (m) => {
-      const invoice = await m
-        .createQueryBuilder(Invoice, 'i')
-        .setLock('pessimistic_write')
-        .where(
-          `i.id = (SELECT t.invoice_id FROM provider_transactions t
-                    WHERE t.provider = :provider AND t.provider_txn_id = :providerTxnId
-                      AND t.merchant_account_id = :accountId)`,
-          { provider, providerTxnId, accountId },
-        )
-        .getOne();
+      const invoice = await INVOICES.one(
+        m,
+        `SELECT ${INVOICES.select(m)} FROM invoices
+          WHERE id = (SELECT invoice_id FROM provider_transactions
+                       WHERE provider = $1 AND provider_txn_id = $2 AND merchant_account_id = $3)
+          FOR UPDATE`,
+        [provider, providerTxnId, accountId],
+      );
       if (!invoice || invoice.merchantAccountId !== accountId) return null;
       const transaction = (await this.lockTransaction(
         m,

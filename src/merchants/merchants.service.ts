@@ -19,7 +19,11 @@ import { DomainError } from '../common/errors/domain.error';
 import { ErrorCode } from '../common/errors/error-code';
 import { BY_CREATED_AT, readPage } from '../common/http/pagination';
 import { TtlCache } from '../common/ttl-cache';
+import { EntityRows } from '../database/entity-rows';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+
+const ACCOUNTS = new EntityRows(MerchantAccount);
+const OPENED_CREDENTIALS_TTL_MS = 10 * 60_000;
 
 /** The associated data that binds sealed credentials to one merchant account. */
 function credentialsBinding(
@@ -45,6 +49,9 @@ export class MerchantsService {
   ) {
     this.checkoutCache = new TtlCache(config.merchantCacheTtlSeconds * 1000);
   }
+
+  /** Decrypted credentials by their sealed value (see openCredentials), at most 10,000. */
+  private readonly openedCredentials = new TtlCache<string, Credentials>(OPENED_CREDENTIALS_TTL_MS);
 
   supported(): SupportedProvidersResponseDto {
     return {
@@ -185,7 +192,13 @@ export class MerchantsService {
   }
 
   async findById(id: string): Promise<MerchantAccount> {
-    const account = await this.accounts.findOneBy({ id });
+    // Every provider callback starts here: one plain statement, not a query-builder find.
+    const manager = this.dataSource.manager;
+    const account = await ACCOUNTS.one(
+      manager,
+      `SELECT ${ACCOUNTS.select(manager)} FROM merchant_accounts WHERE id = $1`,
+      [id],
+    );
     if (!account)
       throw new DomainError(ErrorCode.MerchantNotFound, [`merchant account ${id} does not exist`]);
     return account;
@@ -227,10 +240,20 @@ export class MerchantsService {
 
   /** The decrypted credentials of an account, for provider calls. Never returned by the API. */
   openCredentials(account: MerchantAccount): Credentials {
-    return this.cipher.open(
-      { ciphertext: account.credentialsCiphertext, keyId: account.credentialsKeyId },
-      credentialsBinding(account),
-    );
+    // Opened once per sealed value: every callback authenticates with its account's credentials.
+    // The cache key is the sealed value itself (key id, binding, ciphertext), so a re-sealed or
+    // replaced credential is a new entry and never served stale.
+    const binding = credentialsBinding(account);
+    const sealedKey = `${account.credentialsKeyId}\u0000${binding}\u0000${account.credentialsCiphertext.toString('base64')}`;
+    let credentials = this.openedCredentials.get(sealedKey);
+    if (!credentials) {
+      credentials = this.cipher.open(
+        { ciphertext: account.credentialsCiphertext, keyId: account.credentialsKeyId },
+        binding,
+      );
+      this.openedCredentials.set(sealedKey, credentials);
+    }
+    return { ...credentials };
   }
 
   /** Required fields present and non-blank, no fields the provider does not define. */
