@@ -7,6 +7,7 @@ import { CallbackReply } from './callback-reply';
 import { clientSubject } from '../common/http/client-subject';
 import { FixedWindowRateLimiter } from '../common/http/rate-limiter';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { PreparedStatement, runPrepared } from '../database/prepared-statement';
 import { StatementBatcher } from '../database/statement-batcher';
 
 const SECRET_KEY = /sign|password|secret|token|authorization|^key$/i;
@@ -73,10 +74,13 @@ interface CallbackLogRow {
 }
 
 /** The rows of concurrent callbacks, written by one statement (group commit). */
-const INSERT_ROWS = `INSERT INTO callback_log (provider, merchant_account_ref, action, invoice_id, request, response_status, response, outcome, request_id)
+const INSERT_ROWS: PreparedStatement = {
+  name: 'callback_log_insert_rows',
+  text: `INSERT INTO callback_log (provider, merchant_account_ref, action, invoice_id, request, response_status, response, outcome, request_id)
   SELECT provider, merchant_account_ref, action, invoice_id, request, response_status, response, outcome, request_id
     FROM jsonb_to_recordset($1::jsonb) AS r(provider text, merchant_account_ref text, action text, invoice_id uuid,
-         request jsonb, response_status integer, response jsonb, outcome text, request_id text)`;
+         request jsonb, response_status integer, response jsonb, outcome text, request_id text)`,
+};
 
 /** Log batches in flight at once: each holds a pool connection while it runs. */
 const LOG_BATCHES_IN_FLIGHT = 2;
@@ -218,7 +222,7 @@ export class CallbackLog {
   }
 
   private async insertRows(rows: CallbackLogRow[]): Promise<void[]> {
-    await this.dataSource.query(INSERT_ROWS, [JSON.stringify(rows)]);
+    await runPrepared(this.dataSource, INSERT_ROWS, [JSON.stringify(rows)]);
     return rows.map(() => undefined);
   }
 }

@@ -6,6 +6,7 @@ import { ProviderTransaction, ProviderTransactionState } from './provider-transa
 import { Clock } from '../common/clock';
 import { MinorUnits, assertMinorUnits } from '../common/money/money';
 import { EntityRows } from '../database/entity-rows';
+import { PreparedStatement, queryPrepared } from '../database/prepared-statement';
 import { DomainError } from '../common/errors/domain.error';
 import { ErrorCode } from '../common/errors/error-code';
 import { Credentials } from '../merchants/credentials-cipher';
@@ -16,8 +17,30 @@ import { Invoice } from '../invoices/invoice.entity';
 import { MerchantAccount } from '../merchants/merchant-account.entity';
 import { MerchantsService } from '../merchants/merchants.service';
 
-const INVOICES = new EntityRows(Invoice);
-const TRANSACTIONS = new EntityRows(ProviderTransaction);
+const INVOICES = new EntityRows(Invoice, 'callback_invoice');
+const TRANSACTIONS = new EntityRows(ProviderTransaction, 'callback_transaction');
+
+const TRANSACTION_OWNER: PreparedStatement = {
+  name: 'callback_transaction_owner',
+  text: `SELECT invoice_id, merchant_account_id FROM provider_transactions
+          WHERE provider = $1 AND provider_txn_id = $2`,
+};
+
+const NEW_TRANSACTION_SLOT: PreparedStatement = {
+  name: 'callback_new_transaction_slot',
+  text: `SELECT (SELECT id FROM provider_transactions
+                  WHERE provider = $2 AND provider_txn_id = $3 FOR UPDATE) AS existing,
+                EXISTS (SELECT 1 FROM provider_transactions
+                         WHERE invoice_id = $1 AND provider = $2 AND provider_txn_id <> $3
+                           AND state IN ('${ProviderTransactionState.Created}', '${ProviderTransactionState.Completed}')) AS other_active`,
+};
+
+const SAVE_TRANSACTION: PreparedStatement = {
+  name: 'callback_save_transaction',
+  text: `UPDATE provider_transactions
+            SET state = $2, completed_ms = $3, cancelled_ms = $4, reason = $5, details = $6, updated_at = now()
+          WHERE id = $1`,
+};
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -67,7 +90,8 @@ export class CallbackSupport {
     if (!isUuid(invoiceId)) return null;
     const invoice = await INVOICES.one(
       m,
-      `SELECT ${INVOICES.select(m)} FROM invoices WHERE id = $1 FOR UPDATE`,
+      'lock',
+      (columns) => `SELECT ${columns} FROM invoices WHERE id = $1 FOR UPDATE`,
       [invoiceId],
     );
     return invoice && invoice.merchantAccountId === accountId ? invoice : null;
@@ -87,7 +111,8 @@ export class CallbackSupport {
   ): Promise<ProviderTransaction | null> {
     return TRANSACTIONS.one(
       m,
-      `SELECT ${TRANSACTIONS.select(m)} FROM provider_transactions
+      'lock',
+      (columns) => `SELECT ${columns} FROM provider_transactions
         WHERE provider = $1 AND provider_txn_id = $2 FOR UPDATE`,
       [provider, providerTxnId],
     );
@@ -112,9 +137,9 @@ export class CallbackSupport {
     provider: string,
     providerTxnId: string,
   ): Promise<{ invoiceId: string; merchantAccountId: string } | null> {
-    const [row] = await m.query<{ invoice_id: string; merchant_account_id: string }[]>(
-      `SELECT invoice_id, merchant_account_id FROM provider_transactions
-        WHERE provider = $1 AND provider_txn_id = $2`,
+    const [row] = await queryPrepared<{ invoice_id: string; merchant_account_id: string }>(
+      m,
+      TRANSACTION_OWNER,
       [provider, providerTxnId],
     );
     return row ? { invoiceId: row.invoice_id, merchantAccountId: row.merchant_account_id } : null;
@@ -132,12 +157,9 @@ export class CallbackSupport {
     provider: string,
     providerTxnId: string,
   ): Promise<{ existing: ProviderTransaction | null; otherActive: boolean }> {
-    const [row] = await m.query<{ existing: string | null; other_active: boolean }[]>(
-      `SELECT (SELECT id FROM provider_transactions
-                WHERE provider = $2 AND provider_txn_id = $3 FOR UPDATE) AS existing,
-              EXISTS (SELECT 1 FROM provider_transactions
-                       WHERE invoice_id = $1 AND provider = $2 AND provider_txn_id <> $3
-                         AND state IN ('${ProviderTransactionState.Created}', '${ProviderTransactionState.Completed}')) AS other_active`,
+    const [row] = await queryPrepared<{ existing: string | null; other_active: boolean }>(
+      m,
+      NEW_TRANSACTION_SLOT,
       [invoiceId, provider, providerTxnId],
     );
     return {
@@ -160,10 +182,13 @@ export class CallbackSupport {
     };
     return (await TRANSACTIONS.one(
       m,
-      `INSERT INTO provider_transactions (provider, provider_txn_id, invoice_id, merchant_account_id, state, amount,
+      'insert',
+      (
+        columns,
+      ) => `INSERT INTO provider_transactions (provider, provider_txn_id, invoice_id, merchant_account_id, state, amount,
                                           provider_time, created_ms, completed_ms, cancelled_ms, reason, details)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-       RETURNING ${TRANSACTIONS.select(m)}`,
+       RETURNING ${columns}`,
       [
         row.provider,
         row.providerTxnId,
@@ -182,19 +207,14 @@ export class CallbackSupport {
   }
 
   async saveTransaction(m: EntityManager, transaction: ProviderTransaction): Promise<void> {
-    await m.query(
-      `UPDATE provider_transactions
-          SET state = $2, completed_ms = $3, cancelled_ms = $4, reason = $5, details = $6, updated_at = now()
-        WHERE id = $1`,
-      [
-        transaction.id,
-        transaction.state,
-        transaction.completedMs,
-        transaction.cancelledMs,
-        transaction.reason,
-        JSON.stringify(transaction.details),
-      ],
-    );
+    await queryPrepared(m, SAVE_TRANSACTION, [
+      transaction.id,
+      transaction.state,
+      transaction.completedMs,
+      transaction.cancelledMs,
+      transaction.reason,
+      JSON.stringify(transaction.details),
+    ]);
   }
 
   /**
@@ -212,7 +232,8 @@ export class CallbackSupport {
     return this.dataSource.transaction(async (m) => {
       const invoice = await INVOICES.one(
         m,
-        `SELECT ${INVOICES.select(m)} FROM invoices
+        'lock_by_transaction',
+        (columns) => `SELECT ${columns} FROM invoices
           WHERE id = (SELECT invoice_id FROM provider_transactions
                        WHERE provider = $1 AND provider_txn_id = $2 AND merchant_account_id = $3)
           FOR UPDATE`,

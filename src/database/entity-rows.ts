@@ -1,28 +1,55 @@
 import { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
 import { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
 
+import { PreparedStatement, queryPrepared } from './prepared-statement';
+
 /**
- * Reads of whole entities for the callback hot path, without the query builder: the entity's
- * column list is written once from its metadata and each row is hydrated as TypeORM's own
+ * Reads and writes of whole entities for the callback hot path, without the query builder: the
+ * entity's column list is written once from its metadata, each statement is a named prepared
+ * statement (parsed and planned once per connection), and each row is hydrated as TypeORM's own
  * transformer does (the driver's type conversion, then the column's transformer). A find through
- * the query builder rebuilds the statement and its column list on every call; on the Payme
- * callback path that was the largest part of the gateway's CPU time per request.
+ * the query builder rebuilds its statement on every call, and PostgreSQL plans it again: on the
+ * Payme callback path that was the largest part of the gateway's CPU time per request.
  */
 export class EntityRows<Entity extends ObjectLiteral> {
   private columns?: ColumnMetadata[];
-  private list?: string;
+  private readonly statements = new Map<string, PreparedStatement>();
 
-  constructor(private readonly target: EntityTarget<Entity>) {}
+  constructor(
+    private readonly target: EntityTarget<Entity>,
+    /** Prefix of the prepared statements' names, unique in the process. */
+    private readonly prefix: string,
+  ) {}
 
-  /** `"id", "seq", …`: every stored column, for `SELECT ${rows.select(m)} FROM …`. */
-  select(manager: EntityManager): string {
-    this.prepare(manager);
-    return this.list as string;
+  /**
+   * Runs the statement `build(columns)` returns (`columns`: every stored column of the entity,
+   * quoted, for its SELECT or RETURNING list), prepared once under `name`, and hydrates its first
+   * row, if any.
+   */
+  async one(
+    manager: EntityManager,
+    name: string,
+    build: (columns: string) => string,
+    values: unknown[],
+  ): Promise<Entity | null> {
+    const columns = this.prepare(manager);
+    let statement = this.statements.get(name);
+    if (!statement) {
+      statement = {
+        name: `${this.prefix}_${name}`,
+        text: build(columns.map((column) => `"${column.databaseName}"`).join(', ')),
+      };
+      this.statements.set(name, statement);
+    }
+    const [row] = await queryPrepared<Record<string, unknown>>(manager, statement, values);
+    return row ? this.hydrate(manager, columns, row) : null;
   }
 
-  /** The entity of one row selected with `select()`. */
-  hydrate(manager: EntityManager, row: Record<string, unknown>): Entity {
-    const columns = this.prepare(manager);
+  private hydrate(
+    manager: EntityManager,
+    columns: ColumnMetadata[],
+    row: Record<string, unknown>,
+  ): Entity {
     const metadata = manager.connection.getMetadata(this.target);
     const driver = manager.connection.driver;
     const entity = metadata.create(undefined, { fromDeserializer: true }) as Entity;
@@ -31,19 +58,10 @@ export class EntityRows<Entity extends ObjectLiteral> {
     return entity;
   }
 
-  /** Runs `sql` (which selects `select()` columns) and hydrates the first row, if any. */
-  async one(manager: EntityManager, sql: string, values: unknown[]): Promise<Entity | null> {
-    const [row] = await manager.query<Record<string, unknown>[]>(sql, values);
-    return row ? this.hydrate(manager, row) : null;
-  }
-
   private prepare(manager: EntityManager): ColumnMetadata[] {
-    if (!this.columns) {
-      this.columns = manager.connection
-        .getMetadata(this.target)
-        .columns.filter((column) => !column.isVirtual);
-      this.list = this.columns.map((column) => `"${column.databaseName}"`).join(', ');
-    }
+    this.columns ??= manager.connection
+      .getMetadata(this.target)
+      .columns.filter((column) => !column.isVirtual);
     return this.columns;
   }
 }

@@ -7,7 +7,29 @@ import { applyInvoiceTransition } from './invoice.state-machine';
 import { Clock } from '../common/clock';
 import { DomainError } from '../common/errors/domain.error';
 import { ErrorCode } from '../common/errors/error-code';
+import { PreparedStatement, queryPrepared } from '../database/prepared-statement';
 import { updateAndEnqueueInvoiceEvent } from '../notifications/outbox';
+
+// The payment path's statements, prepared once per connection (src/database/prepared-statement.ts).
+const LOCK_PENDING_SIBLINGS: PreparedStatement = {
+  name: 'invoice_lock_pending_siblings',
+  text: `SELECT id FROM invoices
+          WHERE source = $1 AND source_invoice_id = $2 AND id <> $3 AND status = $4
+          FOR UPDATE SKIP LOCKED`,
+};
+
+const PAID_BY_ANOTHER: PreparedStatement = {
+  name: 'invoice_paid_by_another',
+  text: `SELECT 1 FROM invoices
+          WHERE source = $1 AND business_id = $2 AND source_invoice_id = $3 AND id <> $4
+            AND status IN ('paid', 'refunded')
+          LIMIT 1`,
+};
+
+const LOCK_ORDER: PreparedStatement = {
+  name: 'invoice_lock_order',
+  text: 'SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))',
+};
 
 /** Fields a transition may record besides the status (checkout details, payment details). */
 export type InvoicePatch = Partial<
@@ -133,12 +155,12 @@ export class InvoiceTransitions {
   private async closeSiblings(manager: EntityManager, paid: Invoice, at: Date): Promise<void> {
     // Locked by a plain statement first: an order seldom has another open invoice, and loading
     // entities only when one is found keeps the payment path's usual case one cheap query.
-    const locked = await manager.query<{ id: string }[]>(
-      `SELECT id FROM invoices
-        WHERE source = $1 AND source_invoice_id = $2 AND id <> $3 AND status = $4
-        FOR UPDATE SKIP LOCKED`,
-      [paid.source, paid.sourceInvoiceId, paid.id, InvoiceStatus.Pending],
-    );
+    const locked = await queryPrepared<{ id: string }>(manager, LOCK_PENDING_SIBLINGS, [
+      paid.source,
+      paid.sourceInvoiceId,
+      paid.id,
+      InvoiceStatus.Pending,
+    ]);
     if (locked.length === 0) return;
     const siblings = await manager.findBy(Invoice, { id: In(locked.map((row) => row.id)) });
     for (const sibling of siblings) {
@@ -154,13 +176,12 @@ export class InvoiceTransitions {
 
   /** True when another invoice of this invoice's order is paid (or was, and is now refunded). */
   async paidByAnother(manager: EntityManager, invoice: Invoice): Promise<boolean> {
-    const rows = await manager.query<unknown[]>(
-      `SELECT 1 FROM invoices
-        WHERE source = $1 AND business_id = $2 AND source_invoice_id = $3 AND id <> $4
-          AND status IN ('paid', 'refunded')
-        LIMIT 1`,
-      [invoice.source, invoice.businessId, invoice.sourceInvoiceId, invoice.id],
-    );
+    const rows = await queryPrepared(manager, PAID_BY_ANOTHER, [
+      invoice.source,
+      invoice.businessId,
+      invoice.sourceInvoiceId,
+      invoice.id,
+    ]);
     return rows.length > 0;
   }
 
@@ -217,10 +238,7 @@ export class InvoiceTransitions {
  * hold one waits for an order lock.
  */
 async function lockOrder(manager: EntityManager, invoice: Invoice): Promise<void> {
-  await manager.query('SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))', [
-    invoice.source,
-    invoice.sourceInvoiceId,
-  ]);
+  await queryPrepared(manager, LOCK_ORDER, [invoice.source, invoice.sourceInvoiceId]);
 }
 
 const SUPERSEDED_CHECKOUTS = 'supersededCheckouts';

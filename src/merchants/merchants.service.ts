@@ -22,7 +22,7 @@ import { TtlCache } from '../common/ttl-cache';
 import { EntityRows } from '../database/entity-rows';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 
-const ACCOUNTS = new EntityRows(MerchantAccount);
+const ACCOUNTS = new EntityRows(MerchantAccount, 'merchant_account');
 const OPENED_CREDENTIALS_TTL_MS = 10 * 60_000;
 
 /** The associated data that binds sealed credentials to one merchant account. */
@@ -193,10 +193,10 @@ export class MerchantsService {
 
   async findById(id: string): Promise<MerchantAccount> {
     // Every provider callback starts here: one plain statement, not a query-builder find.
-    const manager = this.dataSource.manager;
     const account = await ACCOUNTS.one(
-      manager,
-      `SELECT ${ACCOUNTS.select(manager)} FROM merchant_accounts WHERE id = $1`,
+      this.dataSource.manager,
+      'by_id',
+      (columns) => `SELECT ${columns} FROM merchant_accounts WHERE id = $1`,
       [id],
     );
     if (!account)

@@ -1,9 +1,10 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 
 import { EntityManager } from 'typeorm';
 
 import { webhookBody } from './webhook-body';
 import { WebhookEventStatus } from './webhook-event.entity';
+import { PreparedStatement, queryPrepared } from '../database/prepared-statement';
 import { Invoice } from '../invoices/invoice.entity';
 
 export const INVOICE_UPDATED = 'invoice.updated';
@@ -62,6 +63,24 @@ export async function enqueueInvoiceEvent(
 }
 
 /**
+ * The combined statements by their text: one per set of changed columns (a handful), each prepared
+ * once per connection under a name derived from its text.
+ */
+const combinedStatements = new Map<string, PreparedStatement>();
+
+function preparedByText(text: string): PreparedStatement {
+  let statement = combinedStatements.get(text);
+  if (!statement) {
+    statement = {
+      name: `invoice_event_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`,
+      text,
+    };
+    if (combinedStatements.size < 1000) combinedStatements.set(text, statement);
+  }
+  return statement;
+}
+
+/**
  * The statement `update` (an UPDATE of the invoice's row with `RETURNING version, updated_at`, as
  * TypeORM writes it, parameters $1…$n), then the invoice's event exactly as enqueueInvoiceEvent
  * writes it, in one statement: one round trip for the change and its event. The event is written
@@ -92,14 +111,15 @@ export async function updateAndEnqueueInvoiceEvent(
          RETURNING id
        )`
     : '';
-  const rows = await manager.query<{ version: number; updated_at: Date }[]>(
-    `WITH updated AS (${updateSql})${superseding}, inserted AS (
+  const rows = await queryPrepared<{ version: number; updated_at: Date }>(
+    manager,
+    preparedByText(`WITH updated AS (${updateSql})${superseding}, inserted AS (
        INSERT INTO webhook_events (id, invoice_id, source, source_invoice_id, type, sequence, notify_url, body, status, attempts, next_attempt_at)
        SELECT ${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}, ${p(6)}::integer, ${p(7)}, ${p(8)}, '${WebhookEventStatus.Pending}', 0, ${p(9)}
          FROM updated WHERE updated.version = ${p(6)}::integer
        RETURNING id
      )
-     SELECT u.version, u.updated_at, pg_notify('${WEBHOOK_EVENTS_CHANNEL}', '') FROM updated u, inserted`,
+     SELECT u.version, u.updated_at, pg_notify('${WEBHOOK_EVENTS_CHANNEL}', '') FROM updated u, inserted`),
     [
       ...updateParams,
       id,
