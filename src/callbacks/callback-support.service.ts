@@ -146,6 +146,50 @@ export class CallbackSupport {
   }
 
   /**
+   * The first statement of a create-style call, one round trip: locks the invoice the call names
+   * (as lockInvoice) and says where a transaction with this id already belongs (as
+   * transactionOwner, read before the lock is waited for, as that lookup would be). `lockedId` is
+   * the invoice row locked, whoever's it is; null when nothing was locked (not a uuid, no such
+   * invoice), and then the owner was not looked up.
+   */
+  async lockInvoiceFindingOwner(
+    m: EntityManager,
+    invoiceId: unknown,
+    accountId: string,
+    provider: string,
+    providerTxnId: string,
+  ): Promise<{
+    lockedId: string | null;
+    invoice: Invoice | null;
+    owner: { invoiceId: string; merchantAccountId: string } | null;
+  }> {
+    if (!isUuid(invoiceId)) return { lockedId: null, invoice: null, owner: null };
+    const found = await INVOICES.oneWithRow(
+      m,
+      'lock_finding_owner',
+      (
+        columns,
+      ) => `SELECT ${columns}, o.invoice_id AS owner_invoice_id, o.merchant_account_id AS owner_account_id
+                      FROM invoices
+                      LEFT JOIN LATERAL (SELECT t.invoice_id, t.merchant_account_id FROM provider_transactions t
+                                          WHERE t.provider = $2 AND t.provider_txn_id = $3) o ON true
+                     WHERE invoices.id = $1
+                       FOR UPDATE OF invoices`,
+      [invoiceId, provider, providerTxnId],
+      'invoices',
+    );
+    if (!found) return { lockedId: null, invoice: null, owner: null };
+    const ownerInvoiceId = found.row.owner_invoice_id as string | null;
+    return {
+      lockedId: found.entity.id,
+      invoice: found.entity.merchantAccountId === accountId ? found.entity : null,
+      owner: ownerInvoiceId
+        ? { invoiceId: ownerInvoiceId, merchantAccountId: found.row.owner_account_id as string }
+        : null,
+    };
+  }
+
+  /**
    * On an invoice the caller has locked, in one round trip: whether a transaction with this id
    * exists now (locked, then loaded: a create that committed while the caller waited for the
    * invoice), and whether the invoice has another of the provider's transactions that is still

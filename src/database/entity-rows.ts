@@ -32,17 +32,32 @@ export class EntityRows<Entity extends ObjectLiteral> {
     build: (columns: string) => string,
     values: unknown[],
   ): Promise<Entity | null> {
+    return (await this.oneWithRow(manager, name, build, values))?.entity ?? null;
+  }
+
+  /**
+   * As one(), with the raw row too (for what the statement selects besides the entity); the
+   * columns are qualified with `table` when given (a statement that joins).
+   */
+  async oneWithRow(
+    manager: EntityManager,
+    name: string,
+    build: (columns: string) => string,
+    values: unknown[],
+    table?: string,
+  ): Promise<{ entity: Entity; row: Record<string, unknown> } | null> {
     const columns = this.prepare(manager);
     let statement = this.statements.get(name);
     if (!statement) {
+      const prefix = table ? `${table}.` : '';
       statement = {
         name: `${this.prefix}_${name}`,
-        text: build(columns.map((column) => `"${column.databaseName}"`).join(', ')),
+        text: build(columns.map((column) => `${prefix}"${column.databaseName}"`).join(', ')),
       };
       this.statements.set(name, statement);
     }
     const [row] = await queryPrepared<Record<string, unknown>>(manager, statement, values);
-    return row ? this.hydrate(manager, columns, row) : null;
+    return row ? { entity: this.hydrate(manager, columns, row), row } : null;
   }
 
   private hydrate(

@@ -43,6 +43,9 @@ const STATE: Record<ProviderTransactionState, PaymeState> = {
   [ProviderTransactionState.Failed]: PaymeState.Cancelled,
 };
 
+/** createIn's answer when it must run again looking the transaction up first. */
+const RESTART = Symbol('restart');
+
 const fail = (error: PaymeError, data?: string): Outcome => ({ error, data });
 
 const isAmount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) > 0;
@@ -186,8 +189,11 @@ export class PaymeCallbacksService {
     m: EntityManager,
     params: Record<string, unknown>,
     caller: CallbackAccount,
+    locked?: { invoice: Invoice | null },
   ): Promise<{ invoice: Invoice } | { outcome: Outcome }> {
-    const invoice = await this.support.lockInvoice(m, this.orderId(params), caller.account.id);
+    const invoice = locked
+      ? locked.invoice
+      : await this.support.lockInvoice(m, this.orderId(params), caller.account.id);
     if (!invoice) return { outcome: fail(PaymeError.OrderNotFound, PAYME_ACCOUNT_FIELD) };
     if (await this.support.orderAlreadyPaid(m, invoice))
       return {
@@ -241,15 +247,46 @@ export class PaymeCallbacksService {
     });
   }
 
-  private create(params: Record<string, unknown>, caller: CallbackAccount): Promise<Outcome> {
-    if (!isPaymeId(params.id) || !isTime(params.time))
-      return Promise.resolve(fail(PaymeError.InvalidRequest));
-    const paymeId = params.id;
-    const paymeTime = params.time;
+  private async create(params: Record<string, unknown>, caller: CallbackAccount): Promise<Outcome> {
+    if (!isPaymeId(params.id) || !isTime(params.time)) return fail(PaymeError.InvalidRequest);
+    const outcome = await this.createIn(params, params.id, params.time, caller, false);
+    // The id belongs to a transaction of another invoice than the one the call named: start
+    // again, locking only that transaction's invoice (a transaction never holds two invoices).
+    // (Looking the id up first, it never asks to start again.)
+    return outcome === RESTART
+      ? ((await this.createIn(params, params.id, params.time, caller, true)) as Outcome)
+      : outcome;
+  }
+
+  /**
+   * CreateTransaction in one database transaction. Usually its first statement locks the invoice
+   * the call names and finds out whether the id is already known (one round trip); with
+   * `ownerFirst`, or when the call names no invoice of ours, the id is looked up first.
+   */
+  private createIn(
+    params: Record<string, unknown>,
+    paymeId: string,
+    paymeTime: number,
+    caller: CallbackAccount,
+    ownerFirst: boolean,
+  ): Promise<Outcome | typeof RESTART> {
     return this.support.dataSource.transaction(async (m) => {
-      const known = await this.support.transactionOwner(m, PROVIDER, paymeId);
+      const first = ownerFirst
+        ? null
+        : await this.support.lockInvoiceFindingOwner(
+            m,
+            this.orderId(params),
+            caller.account.id,
+            PROVIDER,
+            paymeId,
+          );
+      const locked = first?.lockedId ? first : null;
+      const known = locked
+        ? locked.owner
+        : await this.support.transactionOwner(m, PROVIDER, paymeId);
       if (known) {
         if (known.merchantAccountId !== caller.account.id) return fail(PaymeError.CannotPerform);
+        if (locked && locked.lockedId !== known.invoiceId) return RESTART;
         await this.support.lockInvoice(m, known.invoiceId, caller.account.id);
         const transaction = (await this.support.lockTransaction(
           m,
@@ -262,7 +299,7 @@ export class PaymeCallbacksService {
           return { ...fail(PaymeError.CannotPerform), invoiceId: transaction.invoiceId };
         return { result: createResult(transaction), invoiceId: transaction.invoiceId };
       }
-      const found = await this.payableInvoice(m, params, caller);
+      const found = await this.payableInvoice(m, params, caller, locked ?? undefined);
       if ('outcome' in found) return found.outcome;
       const { invoice } = found;
       // Another CreateTransaction of the same id may have committed while we waited for the lock.
