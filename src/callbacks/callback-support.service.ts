@@ -12,7 +12,11 @@ import { ErrorCode } from '../common/errors/error-code';
 import { Credentials } from '../merchants/credentials-cipher';
 import { recordProviderSideRefund } from '../refunds/provider-side-refund';
 import { InvoiceStatus } from '../invoices/invoice-status.enum';
-import { InvoicePatch, InvoiceTransitions } from '../invoices/invoice-transitions.service';
+import {
+  InvoicePatch,
+  InvoiceTransitions,
+  paidByAnotherCondition,
+} from '../invoices/invoice-transitions.service';
 import { Invoice } from '../invoices/invoice.entity';
 import { MerchantAccount } from '../merchants/merchant-account.entity';
 import { MerchantsService } from '../merchants/merchants.service';
@@ -32,7 +36,8 @@ const NEW_TRANSACTION_SLOT: PreparedStatement = {
                   WHERE provider = $2 AND provider_txn_id = $3 FOR UPDATE) AS existing,
                 EXISTS (SELECT 1 FROM provider_transactions
                          WHERE invoice_id = $1 AND provider = $2 AND provider_txn_id <> $3
-                           AND state IN ('${ProviderTransactionState.Created}', '${ProviderTransactionState.Completed}')) AS other_active`,
+                           AND state IN ('${ProviderTransactionState.Created}', '${ProviderTransactionState.Completed}')) AS other_active,
+                ${paidByAnotherCondition('$4', '$5', '$6', '$1')} AS paid_by_another`,
 };
 
 const SAVE_TRANSACTION: PreparedStatement = {
@@ -41,6 +46,9 @@ const SAVE_TRANSACTION: PreparedStatement = {
             SET state = $2, completed_ms = $3, cancelled_ms = $4, reason = $5, details = $6, updated_at = now()
           WHERE id = $1`,
 };
+
+const isPaidStatus = (status: InvoiceStatus): boolean =>
+  status === InvoiceStatus.Paid || status === InvoiceStatus.Refunded;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -99,8 +107,7 @@ export class CallbackSupport {
 
   /** One order, one payment: true when this invoice or another invoice of its order is paid. */
   async orderAlreadyPaid(m: EntityManager, invoice: Invoice): Promise<boolean> {
-    if (invoice.status === InvoiceStatus.Paid || invoice.status === InvoiceStatus.Refunded)
-      return true;
+    if (isPaidStatus(invoice.status)) return true;
     return this.transitions.paidByAnother(m, invoice);
   }
 
@@ -190,23 +197,32 @@ export class CallbackSupport {
   }
 
   /**
-   * On an invoice the caller has locked, in one round trip: whether a transaction with this id
-   * exists now (locked, then loaded: a create that committed while the caller waited for the
-   * invoice), and whether the invoice has another of the provider's transactions that is still
-   * open or completed (a one-time order takes no second one).
+   * On an invoice the caller has locked, in one round trip, what a new transaction of it depends
+   * on: whether its order is paid (orderAlreadyPaid), whether a transaction with this id exists
+   * now (locked, then loaded: a create that committed while the caller waited for the invoice),
+   * and whether the invoice has another of the provider's transactions that is still open or
+   * completed (a one-time order takes no second one).
    */
-  async lockNewTransactionSlot(
+  async newTransactionChecks(
     m: EntityManager,
-    invoiceId: string,
+    invoice: Invoice,
     provider: string,
     providerTxnId: string,
-  ): Promise<{ existing: ProviderTransaction | null; otherActive: boolean }> {
-    const [row] = await queryPrepared<{ existing: string | null; other_active: boolean }>(
-      m,
-      NEW_TRANSACTION_SLOT,
-      [invoiceId, provider, providerTxnId],
-    );
+  ): Promise<{ orderPaid: boolean; existing: ProviderTransaction | null; otherActive: boolean }> {
+    const [row] = await queryPrepared<{
+      existing: string | null;
+      other_active: boolean;
+      paid_by_another: boolean;
+    }>(m, NEW_TRANSACTION_SLOT, [
+      invoice.id,
+      provider,
+      providerTxnId,
+      invoice.source,
+      invoice.businessId,
+      invoice.sourceInvoiceId,
+    ]);
     return {
+      orderPaid: isPaidStatus(invoice.status) || row.paid_by_another,
       existing: row.existing ? await this.lockTransaction(m, provider, providerTxnId) : null,
       otherActive: row.other_active,
     };
@@ -264,14 +280,21 @@ export class CallbackSupport {
   /**
    * Runs `work` in one database transaction with the account's provider transaction and its
    * invoice locked, invoice first (the lock order of every callback). Null when the account has no
-   * transaction with this id. The transaction is found by the statement that locks its invoice
-   * (a transaction's invoice never changes), one round trip fewer than a lookup before it.
+   * transaction with this id. The transaction is found by the statement that locks its invoice (a
+   * transaction's invoice never changes), and the statement that locks the transaction also asks
+   * whether the invoice's order is paid (`orderPaid`, as orderAlreadyPaid answers it on the locked
+   * rows): two round trips where four were made.
    */
   async withLockedTransaction<T>(
     provider: string,
     providerTxnId: string,
     accountId: string,
-    work: (m: EntityManager, transaction: ProviderTransaction, invoice: Invoice) => Promise<T>,
+    work: (
+      m: EntityManager,
+      transaction: ProviderTransaction,
+      invoice: Invoice,
+      facts: { orderPaid: boolean },
+    ) => Promise<T>,
   ): Promise<{ result: T; invoiceId: string } | null> {
     return this.dataSource.transaction(async (m) => {
       const invoice = await INVOICES.one(
@@ -284,12 +307,29 @@ export class CallbackSupport {
         [provider, providerTxnId, accountId],
       );
       if (!invoice || invoice.merchantAccountId !== accountId) return null;
-      const transaction = (await this.lockTransaction(
+      const locked = (await TRANSACTIONS.oneWithRow(
         m,
-        provider,
-        providerTxnId,
-      )) as ProviderTransaction;
-      return { result: await work(m, transaction, invoice), invoiceId: invoice.id };
+        'lock_with_order_paid',
+        (
+          columns,
+        ) => `SELECT ${columns}, ${paidByAnotherCondition('$3', '$4', '$5', '$6')} AS paid_by_another
+                        FROM provider_transactions
+                       WHERE provider = $1 AND provider_txn_id = $2
+                         FOR UPDATE`,
+        [
+          provider,
+          providerTxnId,
+          invoice.source,
+          invoice.businessId,
+          invoice.sourceInvoiceId,
+          invoice.id,
+        ],
+      )) as { entity: ProviderTransaction; row: Record<string, unknown> };
+      const orderPaid = isPaidStatus(invoice.status) || locked.row.paid_by_another === true;
+      return {
+        result: await work(m, locked.entity, invoice, { orderPaid }),
+        invoiceId: invoice.id,
+      };
     });
   }
 

@@ -18,12 +18,25 @@ const LOCK_PENDING_SIBLINGS: PreparedStatement = {
           FOR UPDATE SKIP LOCKED`,
 };
 
+/**
+ * "Another invoice of this invoice's order is paid (or was, and is now refunded)", as an SQL
+ * boolean over the statement's parameters holding the invoice's source, business, order id and id.
+ * The one definition, for paidByAnother and for statements that ask it beside other questions.
+ */
+export function paidByAnotherCondition(
+  source: string,
+  businessId: string,
+  order: string,
+  id: string,
+): string {
+  return `EXISTS (SELECT 1 FROM invoices
+                   WHERE source = ${source} AND business_id = ${businessId} AND source_invoice_id = ${order}
+                     AND id <> ${id} AND status IN ('paid', 'refunded'))`;
+}
+
 const PAID_BY_ANOTHER: PreparedStatement = {
   name: 'invoice_paid_by_another',
-  text: `SELECT 1 FROM invoices
-          WHERE source = $1 AND business_id = $2 AND source_invoice_id = $3 AND id <> $4
-            AND status IN ('paid', 'refunded')
-          LIMIT 1`,
+  text: `SELECT ${paidByAnotherCondition('$1', '$2', '$3', '$4')} AS paid`,
 };
 
 const LOCK_ORDER: PreparedStatement = {
@@ -176,13 +189,13 @@ export class InvoiceTransitions {
 
   /** True when another invoice of this invoice's order is paid (or was, and is now refunded). */
   async paidByAnother(manager: EntityManager, invoice: Invoice): Promise<boolean> {
-    const rows = await queryPrepared(manager, PAID_BY_ANOTHER, [
+    const [row] = await queryPrepared<{ paid: boolean }>(manager, PAID_BY_ANOTHER, [
       invoice.source,
       invoice.businessId,
       invoice.sourceInvoiceId,
       invoice.id,
     ]);
-    return rows.length > 0;
+    return row.paid;
   }
 
   private async persist(

@@ -189,29 +189,11 @@ export class PaymeCallbacksService {
     m: EntityManager,
     params: Record<string, unknown>,
     caller: CallbackAccount,
-    locked?: { invoice: Invoice | null },
   ): Promise<{ invoice: Invoice } | { outcome: Outcome }> {
-    const invoice = locked
-      ? locked.invoice
-      : await this.support.lockInvoice(m, this.orderId(params), caller.account.id);
+    const invoice = await this.support.lockInvoice(m, this.orderId(params), caller.account.id);
     if (!invoice) return { outcome: fail(PaymeError.OrderNotFound, PAYME_ACCOUNT_FIELD) };
-    if (await this.support.orderAlreadyPaid(m, invoice))
-      return {
-        outcome: {
-          ...fail(PaymeError.OrderAlreadyPaid, PAYME_ACCOUNT_FIELD),
-          invoiceId: invoice.id,
-        } as Outcome,
-      };
-    if (invoice.status !== InvoiceStatus.Pending)
-      return {
-        outcome: {
-          ...fail(PaymeError.OrderNotPayable, PAYME_ACCOUNT_FIELD),
-          invoiceId: invoice.id,
-        } as Outcome,
-      };
-    if (!isAmount(params.amount) || params.amount !== invoice.amount)
-      return { outcome: { ...fail(PaymeError.WrongAmount), invoiceId: invoice.id } };
-    return { invoice };
+    const refused = unpayable(invoice, params, await this.support.orderAlreadyPaid(m, invoice));
+    return refused ? { outcome: refused } : { invoice };
   }
 
   /** Another Payme transaction of this invoice that is still open or performed. */
@@ -299,11 +281,14 @@ export class PaymeCallbacksService {
           return { ...fail(PaymeError.CannotPerform), invoiceId: transaction.invoiceId };
         return { result: createResult(transaction), invoiceId: transaction.invoiceId };
       }
-      const found = await this.payableInvoice(m, params, caller, locked ?? undefined);
-      if ('outcome' in found) return found.outcome;
-      const { invoice } = found;
+      const invoice = locked
+        ? locked.invoice
+        : await this.support.lockInvoice(m, this.orderId(params), caller.account.id);
+      if (!invoice) return fail(PaymeError.OrderNotFound, PAYME_ACCOUNT_FIELD);
+      const slot = await this.support.newTransactionChecks(m, invoice, PROVIDER, paymeId);
+      const refused = unpayable(invoice, params, slot.orderPaid);
+      if (refused) return refused;
       // Another CreateTransaction of the same id may have committed while we waited for the lock.
-      const slot = await this.support.lockNewTransactionSlot(m, invoice.id, PROVIDER, paymeId);
       const raced = slot.existing;
       if (raced)
         return raced.state === ProviderTransactionState.Created
@@ -328,16 +313,13 @@ export class PaymeCallbacksService {
   }
 
   private perform(params: Record<string, unknown>, caller: CallbackAccount): Promise<Outcome> {
-    return this.withTransaction(params, caller, async (m, transaction, invoice) => {
+    return this.withTransaction(params, caller, async (m, transaction, invoice, facts) => {
       if (transaction.state === ProviderTransactionState.Completed)
         return { result: performResult(transaction) };
       if (transaction.state !== ProviderTransactionState.Created)
         return fail(PaymeError.CannotPerform);
       if (await this.cancelIfTimedOut(m, transaction)) return fail(PaymeError.CannotPerform);
-      if (
-        invoice.status !== InvoiceStatus.Pending ||
-        (await this.support.orderAlreadyPaid(m, invoice))
-      ) {
+      if (invoice.status !== InvoiceStatus.Pending || facts.orderPaid) {
         // The order was paid elsewhere or closed meanwhile: this transaction must not take money.
         this.close(transaction, ProviderTransactionState.Cancelled, PaymeReason.ExecutionError);
         await this.support.saveTransaction(m, transaction);
@@ -445,6 +427,7 @@ export class PaymeCallbacksService {
       m: EntityManager,
       transaction: ProviderTransaction,
       invoice: Invoice,
+      facts: { orderPaid: boolean },
     ) => Promise<Outcome>,
   ): Promise<Outcome> {
     if (!isPaymeId(params.id)) return fail(PaymeError.TransactionNotFound);
@@ -491,6 +474,25 @@ export class PaymeCallbacksService {
     transaction.reason = reason;
     transaction.cancelledMs = this.clock.nowMs();
   }
+}
+
+/**
+ * The account checks shared by CheckPerformTransaction and CreateTransaction, on a locked invoice
+ * that exists: not paid through anything (-31051), still payable (-31053), the amount the
+ * invoice's to the tiyin (-31001). Null when it may be paid.
+ */
+function unpayable(
+  invoice: Invoice,
+  params: Record<string, unknown>,
+  orderPaid: boolean,
+): Outcome | null {
+  if (orderPaid)
+    return { ...fail(PaymeError.OrderAlreadyPaid, PAYME_ACCOUNT_FIELD), invoiceId: invoice.id };
+  if (invoice.status !== InvoiceStatus.Pending)
+    return { ...fail(PaymeError.OrderNotPayable, PAYME_ACCOUNT_FIELD), invoiceId: invoice.id };
+  if (!isAmount(params.amount) || params.amount !== invoice.amount)
+    return { ...fail(PaymeError.WrongAmount), invoiceId: invoice.id };
+  return null;
 }
 
 function createResult(t: ProviderTransaction): Record<string, unknown> {
