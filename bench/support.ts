@@ -168,6 +168,8 @@ export async function load(
     durationSeconds: number;
     headers?: Record<string, string>;
     body: () => string;
+    /** Measures CPU time while the load runs (cpuMeter), reported per request. */
+    cpu?: () => LoadResult['cpu'];
   },
 ): Promise<LoadResult> {
   const result = await autocannon({
@@ -178,7 +180,7 @@ export async function load(
     headers: { 'content-type': 'application/json', ...options.headers },
     requests: [{ setupRequest: (request) => ({ ...request, body: options.body() }) }],
   });
-  return toLoadResult(name, result);
+  return withCpu(toLoadResult(name, result), options.cpu?.());
 }
 
 /** One autocannon run, in the figures every benchmark reports. */
@@ -271,6 +273,7 @@ export async function runInsertBaseline(
     return await load('baseline (raw Fastify + pg insert)', {
       url: `http://127.0.0.1:${port}/invoices`,
       ...options,
+      cpu: cpuMeter(baseline.pid as number, pg.pid()),
     });
   } finally {
     await stopProcess(baseline);
