@@ -269,7 +269,8 @@ export class PaymeCallbacksService {
       if (known) {
         if (known.merchantAccountId !== caller.account.id) return fail(PaymeError.CannotPerform);
         if (locked && locked.lockedId !== known.invoiceId) return RESTART;
-        await this.support.lockInvoice(m, known.invoiceId, caller.account.id);
+        // Its invoice is locked already when it is the one the call named.
+        if (!locked) await this.support.lockInvoice(m, known.invoiceId, caller.account.id);
         const transaction = (await this.support.lockTransaction(
           m,
           PROVIDER,
