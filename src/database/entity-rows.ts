@@ -35,6 +35,22 @@ export class EntityRows<Entity extends ObjectLiteral> {
     return (await this.oneWithRow(manager, name, build, values))?.entity ?? null;
   }
 
+  /** As one(), every row. */
+  async all(
+    manager: EntityManager,
+    name: string,
+    build: (columns: string) => string,
+    values: unknown[],
+  ): Promise<Entity[]> {
+    const columns = this.prepare(manager);
+    const rows = await queryPrepared<Record<string, unknown>>(
+      manager,
+      this.statement(name, build, columns),
+      values,
+    );
+    return rows.map((row) => this.hydrate(manager, columns, row));
+  }
+
   /**
    * As one(), with the raw row too (for what the statement selects besides the entity); the
    * columns are qualified with `table` when given (a statement that joins).
@@ -47,6 +63,20 @@ export class EntityRows<Entity extends ObjectLiteral> {
     table?: string,
   ): Promise<{ entity: Entity; row: Record<string, unknown> } | null> {
     const columns = this.prepare(manager);
+    const [row] = await queryPrepared<Record<string, unknown>>(
+      manager,
+      this.statement(name, build, columns, table),
+      values,
+    );
+    return row ? { entity: this.hydrate(manager, columns, row), row } : null;
+  }
+
+  private statement(
+    name: string,
+    build: (columns: string) => string,
+    columns: ColumnMetadata[],
+    table?: string,
+  ): PreparedStatement {
     let statement = this.statements.get(name);
     if (!statement) {
       const prefix = table ? `${table}.` : '';
@@ -56,8 +86,7 @@ export class EntityRows<Entity extends ObjectLiteral> {
       };
       this.statements.set(name, statement);
     }
-    const [row] = await queryPrepared<Record<string, unknown>>(manager, statement, values);
-    return row ? { entity: this.hydrate(manager, columns, row), row } : null;
+    return statement;
   }
 
   private hydrate(
