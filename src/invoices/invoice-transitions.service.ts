@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager, In } from 'typeorm';
+import { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
 
 import { InvoiceStatus, InvoiceStatusReason } from './invoice-status.enum';
 import { Invoice } from './invoice.entity';
@@ -206,15 +207,16 @@ export class InvoiceTransitions {
     changes: Partial<Invoice>,
   ): Promise<Invoice> {
     if (announce !== 'none') invoice.notifyDelivered = false;
-    const update = manager
-      .createQueryBuilder()
-      .update(Invoice)
-      .set({ ...changes, notifyDelivered: invoice.notifyDelivered })
-      .where('id = :id', { id: invoice.id })
-      .returning(['version', 'updatedAt']);
+    const update = updateStatement(manager, invoice.id, {
+      ...changes,
+      notifyDelivered: invoice.notifyDelivered,
+    });
     if (announce === 'none') {
-      const result = await update.execute();
-      const [row] = result.raw as { version: number; updated_at: Date }[];
+      const [row] = await queryPrepared<{ version: number; updated_at: Date }>(
+        manager,
+        { name: update.name, text: update.text },
+        update.values,
+      );
       invoice.version = row.version;
       invoice.updatedAt = row.updated_at;
       return invoice;
@@ -226,7 +228,7 @@ export class InvoiceTransitions {
     try {
       const written = await updateAndEnqueueInvoiceEvent(
         manager,
-        update.getQueryAndParameters(),
+        [update.text, update.values],
         invoice,
         at,
         { supersedeSiblings: announce === 'payment' },
@@ -252,6 +254,60 @@ export class InvoiceTransitions {
  */
 async function lockOrder(manager: EntityManager, invoice: Invoice): Promise<void> {
   await queryPrepared(manager, LOCK_ORDER, [invoice.source, invoice.sourceInvoiceId]);
+}
+
+/** The UPDATE statement of each set of changed fields, by the fields' names. */
+const updateStatements = new Map<
+  string,
+  { name: string; text: string; columns: ColumnMetadata[] }
+>();
+
+/**
+ * `UPDATE invoices SET <changes>, version + 1, updated_at … WHERE id … RETURNING version,
+ * updated_at`, as TypeORM's update query builder writes it (undefined fields skipped, each value
+ * through the column's transformer and the driver), with its text built once per set of fields
+ * and run as a prepared statement: the payment path's every transition writes one.
+ */
+function updateStatement(
+  manager: EntityManager,
+  id: string,
+  changes: Partial<Invoice>,
+): { name: string; text: string; values: unknown[] } {
+  const fields = (Object.keys(changes) as (keyof Invoice)[]).filter(
+    (field) => changes[field] !== undefined,
+  );
+  const key = fields.join(',');
+  let statement = updateStatements.get(key);
+  if (!statement) {
+    const metadata = manager.connection.getMetadata(Invoice);
+    const columns = fields.map((field) => {
+      const column = metadata.findColumnWithPropertyName(field);
+      if (!column) throw new Error(`invoices has no column for ${field}`);
+      return column;
+    });
+    statement = {
+      name: `invoice_update_${updateStatements.size}`,
+      text: `UPDATE "invoices" SET ${columns
+        .map((column, i) => `"${column.databaseName}" = $${i + 1}`)
+        .join(
+          ', ',
+        )}, "version" = "version" + 1, "updated_at" = CURRENT_TIMESTAMP WHERE "id" = $${columns.length + 1} RETURNING "version", "updated_at"`,
+      columns,
+    };
+    updateStatements.set(key, statement);
+  }
+  const driver = manager.connection.driver;
+  return {
+    name: statement.name,
+    text: statement.text,
+    values: [
+      ...statement.columns.map(
+        (column): unknown =>
+          driver.preparePersistentValue(column.getEntityValue(changes), column) as unknown,
+      ),
+      id,
+    ],
+  };
 }
 
 const SUPERSEDED_CHECKOUTS = 'supersededCheckouts';
