@@ -5,6 +5,7 @@ import {
   mkdtempSync,
   readFileSync,
   readdirSync,
+  rmSync,
   writeFileSync,
 } from 'node:fs';
 import { createServer } from 'node:net';
@@ -44,6 +45,11 @@ export async function benchPostgres(): Promise<
   const database = await startEmbeddedPostgres({ dataDir, port: await freePort() });
   return {
     ...database,
+    // A run leaves nothing behind: each data directory holds a few hundred MB.
+    async stop(): Promise<void> {
+      await database.stop();
+      rmSync(parent, { recursive: true, force: true });
+    },
     pid: () => Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]),
     async createDatabase(name: string): Promise<string> {
       const admin = new Client({ connectionString: database.url });
