@@ -6,6 +6,7 @@
 import {
   BENCH_API_KEY,
   benchPostgres,
+  cpuMeter,
   load,
   registerBenchMerchant,
   resultsTable,
@@ -48,6 +49,7 @@ export async function benchInvoices(): Promise<void> {
         durationSeconds: DURATION,
         headers: { 'x-api-key': BENCH_API_KEY },
         body,
+        cpu: cpuMeter(gateway.child.pid as number, pg.pid()),
       });
     } finally {
       await stopProcess(gateway.child);

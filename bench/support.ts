@@ -1,5 +1,13 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,16 +33,24 @@ export function freePort(): Promise<number> {
 
 /** A throwaway embedded PostgreSQL for one benchmark run. */
 export async function benchPostgres(): Promise<
-  EmbeddedDatabase & { createDatabase(name: string): Promise<string> }
+  EmbeddedDatabase & {
+    createDatabase(name: string): Promise<string>;
+    /** The postmaster's process id (its backends are its children). */
+    pid(): number;
+  }
 > {
   const parent = mkdtempSync(join(tmpdir(), 'payment-service-bench-'));
   chmodSync(parent, 0o755);
-  const database = await startEmbeddedPostgres({
-    dataDir: join(parent, 'pg'),
-    port: await freePort(),
-  });
+  const dataDir = join(parent, 'pg');
+  const database = await startEmbeddedPostgres({ dataDir, port: await freePort() });
   return {
     ...database,
+    // A run leaves nothing behind: each data directory holds a few hundred MB.
+    async stop(): Promise<void> {
+      await database.stop();
+      rmSync(parent, { recursive: true, force: true });
+    },
+    pid: () => Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]),
     async createDatabase(name: string): Promise<string> {
       const admin = new Client({ connectionString: database.url });
       await admin.connect();
@@ -88,6 +104,65 @@ export interface LoadResult {
   requests: number;
   non2xx: number;
   errors: number;
+  /** CPU time per request, in µs, when measured (cpuMeter): the server's process, PostgreSQL's. */
+  cpu?: { serverUs: number; postgresUs: number };
+}
+
+const TICKS_PER_SECOND = 100; // Linux USER_HZ (`getconf CLK_TCK`)
+
+/** utime + stime of one process, in clock ticks (0 once it is gone). */
+function cpuTicks(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces), from field 3 on: utime is 14, stime 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return 0;
+  }
+}
+
+/** The processes whose parent is `pid` (PostgreSQL's backends and workers of its postmaster). */
+function childrenOf(pid: number): number[] {
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .map(Number)
+    .filter((child) => {
+      try {
+        const stat = readFileSync(`/proc/${child}/stat`, 'utf8');
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid;
+      } catch {
+        return false;
+      }
+    });
+}
+
+/**
+ * CPU time the server process and all of PostgreSQL spend while a load runs, read from /proc
+ * (which varies much less than req/s on a shared machine). The pool's backends live through the
+ * whole run, so the backends seen at the end hold the run's work.
+ */
+export function cpuMeter(serverPid: number, postmasterPid: number): () => LoadResult['cpu'] {
+  const postgres = () =>
+    [postmasterPid, ...childrenOf(postmasterPid)].reduce((sum, pid) => sum + cpuTicks(pid), 0);
+  const server = cpuTicks(serverPid);
+  const database = postgres();
+  return () => ({
+    serverUs: ((cpuTicks(serverPid) - server) * 1e6) / TICKS_PER_SECOND,
+    postgresUs: ((postgres() - database) * 1e6) / TICKS_PER_SECOND,
+  });
+}
+
+/** The figures per request of a run measured with cpuMeter. */
+export function withCpu(result: LoadResult, cpu: LoadResult['cpu']): LoadResult {
+  if (!cpu || result.requests === 0) return result;
+  return {
+    ...result,
+    cpu: {
+      serverUs: Math.round(cpu.serverUs / result.requests),
+      postgresUs: Math.round(cpu.postgresUs / result.requests),
+    },
+  };
 }
 
 /** Drives `url` with autocannon; `body()` is called once per request. */
@@ -99,6 +174,8 @@ export async function load(
     durationSeconds: number;
     headers?: Record<string, string>;
     body: () => string;
+    /** Measures CPU time while the load runs (cpuMeter), reported per request. */
+    cpu?: () => LoadResult['cpu'];
   },
 ): Promise<LoadResult> {
   const result = await autocannon({
@@ -109,7 +186,7 @@ export async function load(
     headers: { 'content-type': 'application/json', ...options.headers },
     requests: [{ setupRequest: (request) => ({ ...request, body: options.body() }) }],
   });
-  return toLoadResult(name, result);
+  return withCpu(toLoadResult(name, result), options.cpu?.());
 }
 
 /** One autocannon run, in the figures every benchmark reports. */
@@ -202,6 +279,7 @@ export async function runInsertBaseline(
     return await load('baseline (raw Fastify + pg insert)', {
       url: `http://127.0.0.1:${port}/invoices`,
       ...options,
+      cpu: cpuMeter(baseline.pid as number, pg.pid()),
     });
   } finally {
     await stopProcess(baseline);
@@ -211,11 +289,11 @@ export async function runInsertBaseline(
 /** The Markdown table of a run. */
 export function resultsTable(results: LoadResult[]): string {
   return [
-    '| target | req/s | p50 ms | p99 ms | requests | non-2xx | errors |',
-    '|---|---|---|---|---|---|---|',
+    '| target | req/s | p50 ms | p99 ms | requests | non-2xx | errors | CPU µs/req server + PostgreSQL |',
+    '|---|---|---|---|---|---|---|---|',
     ...results.map(
       (r) =>
-        `| ${r.name} | ${r.requestsPerSecond} | ${r.latencyP50Ms} | ${r.latencyP99Ms} | ${r.requests} | ${r.non2xx} | ${r.errors} |`,
+        `| ${r.name} | ${r.requestsPerSecond} | ${r.latencyP50Ms} | ${r.latencyP99Ms} | ${r.requests} | ${r.non2xx} | ${r.errors} | ${r.cpu ? `${r.cpu.serverUs} + ${r.cpu.postgresUs}` : '–'} |`,
     ),
   ].join('\n');
 }

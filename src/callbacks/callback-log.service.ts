@@ -7,6 +7,8 @@ import { CallbackReply } from './callback-reply';
 import { clientSubject } from '../common/http/client-subject';
 import { FixedWindowRateLimiter } from '../common/http/rate-limiter';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { PreparedStatement, runPrepared } from '../database/prepared-statement';
+import { StatementBatcher } from '../database/statement-batcher';
 
 const SECRET_KEY = /sign|password|secret|token|authorization|^key$/i;
 
@@ -58,6 +60,35 @@ export function loggedRequest(request: unknown, authenticated: boolean): unknown
   return { excerpt, bytes };
 }
 
+/** One callback_log row as the batched INSERT reads it (jsonb_to_recordset), secrets removed. */
+interface CallbackLogRow {
+  provider: string;
+  merchant_account_ref: string;
+  action: string;
+  invoice_id: string | null;
+  request: unknown;
+  response_status: number;
+  response: unknown;
+  outcome: string | null;
+  request_id: string | null;
+}
+
+/**
+ * The rows of concurrent callbacks, written by one statement (group commit). A call without a body
+ * is logged with the JSON null (jsonb_to_recordset reads it as SQL NULL; the columns are NOT NULL).
+ */
+const INSERT_ROWS: PreparedStatement = {
+  name: 'callback_log_insert_rows',
+  text: `INSERT INTO callback_log (provider, merchant_account_ref, action, invoice_id, request, response_status, response, outcome, request_id)
+  SELECT provider, merchant_account_ref, action, invoice_id, COALESCE(request, 'null'::jsonb), response_status,
+         COALESCE(response, 'null'::jsonb), outcome, request_id
+    FROM jsonb_to_recordset($1::jsonb) AS r(provider text, merchant_account_ref text, action text, invoice_id uuid,
+         request jsonb, response_status integer, response jsonb, outcome text, request_id text)`,
+};
+
+/** Log batches in flight at once: each holds a pool connection while it runs. */
+const LOG_BATCHES_IN_FLIGHT = 2;
+
 export interface CallbackLogRecord {
   provider: string;
   merchantAccountRef: string;
@@ -86,11 +117,25 @@ export interface CallbackLogRecord {
 export class CallbackLog {
   private readonly logger = new Logger(CallbackLog.name);
   private readonly failures = new FixedWindowRateLimiter();
+  /**
+   * Concurrent callbacks' rows share one INSERT: the log is the audit trail (the provider
+   * transaction and the invoice, committed before, are the truth), so a row may wait for the
+   * batch in flight; under load one statement, one commit and one round trip serve many calls.
+   */
+  private readonly rows: StatementBatcher<CallbackLogRow, void>;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.rows = new StatementBatcher((rows) => this.insertRows(rows), {
+      concurrency: Math.min(
+        LOG_BATCHES_IN_FLIGHT,
+        Math.max(1, Math.floor(config.database.poolSize / 2)),
+      ),
+      maxBatch: 100,
+    });
+  }
 
   /** The invoice's logged calls, oldest first, at most `limit` (the admin's dossier). */
   ofInvoice(invoiceId: string, limit: number): Promise<Record<string, unknown>[]> {
@@ -151,24 +196,25 @@ export class CallbackLog {
     return verdict.allowed;
   }
 
-  /** Written after the callback's transaction: a log failure never changes the provider's answer. */
+  /**
+   * Written after the callback's transaction, awaited (the row exists once the provider has its
+   * answer), in a batch with concurrent callbacks' rows: a row the batch could not write is tried
+   * again alone (StatementBatcher), so one unstorable call loses only its own row. A log failure
+   * never changes the provider's answer.
+   */
   async record(entry: CallbackLogRecord): Promise<void> {
     try {
-      await this.dataSource.query(
-        `INSERT INTO callback_log (provider, merchant_account_ref, action, invoice_id, request, response_status, response, outcome, request_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-        [
-          entry.provider,
-          withoutNul(entry.merchantAccountRef.slice(0, 100)),
-          withoutNul(entry.action.slice(0, 100)),
-          entry.invoiceId,
-          JSON.stringify(withoutSecrets(entry.request) ?? null),
-          entry.responseStatus,
-          JSON.stringify(withoutSecrets(entry.response) ?? null),
-          entry.outcome,
-          entry.requestId,
-        ],
-      );
+      await this.rows.submit({
+        provider: entry.provider,
+        merchant_account_ref: withoutNul(entry.merchantAccountRef.slice(0, 100)),
+        action: withoutNul(entry.action.slice(0, 100)),
+        invoice_id: entry.invoiceId,
+        request: withoutSecrets(entry.request) ?? null,
+        response_status: entry.responseStatus,
+        response: withoutSecrets(entry.response) ?? null,
+        outcome: entry.outcome,
+        request_id: entry.requestId,
+      });
     } catch (error) {
       this.logger.error(
         { err: error, provider: entry.provider, action: entry.action },
@@ -186,5 +232,10 @@ export class CallbackLog {
         'Callback refused',
       );
     }
+  }
+
+  private async insertRows(rows: CallbackLogRow[]): Promise<void[]> {
+    await runPrepared(this.dataSource, INSERT_ROWS, [JSON.stringify(rows)]);
+    return rows.map(() => undefined);
   }
 }

@@ -5,11 +5,18 @@ import { DataSource, EntityManager } from 'typeorm';
 import { ProviderTransaction, ProviderTransactionState } from './provider-transaction.entity';
 import { assertProviderTransactionTransition } from './provider-transaction.state-machine';
 import { Clock } from '../common/clock';
+import { MinorUnits, assertMinorUnits } from '../common/money/money';
+import { EntityRows } from '../database/entity-rows';
+import { PreparedStatement, queryPrepared } from '../database/prepared-statement';
 import { DomainError } from '../common/errors/domain.error';
 import { ErrorCode } from '../common/errors/error-code';
 import { Credentials } from '../merchants/credentials-cipher';
 import { InvoiceStatus } from '../invoices/invoice-status.enum';
-import { InvoicePatch, InvoiceTransitions } from '../invoices/invoice-transitions.service';
+import {
+  InvoicePatch,
+  InvoiceTransitions,
+  paidByAnotherCondition,
+} from '../invoices/invoice-transitions.service';
 import { Invoice } from '../invoices/invoice.entity';
 import { MerchantAccount } from '../merchants/merchant-account.entity';
 import { MerchantsService } from '../merchants/merchants.service';
@@ -17,6 +24,35 @@ import { RefundsService } from '../refunds/refunds.service';
 
 /** The state the bulk expiry closes. */
 const OPEN = ProviderTransactionState.Created;
+
+const TRANSACTIONS = new EntityRows(ProviderTransaction, 'callback_transaction');
+
+const TRANSACTION_OWNER: PreparedStatement = {
+  name: 'callback_transaction_owner',
+  text: `SELECT invoice_id, merchant_account_id FROM provider_transactions
+          WHERE provider = $1 AND provider_txn_id = $2`,
+};
+
+const NEW_TRANSACTION_SLOT: PreparedStatement = {
+  name: 'callback_new_transaction_slot',
+  text: `SELECT (SELECT id FROM provider_transactions
+                  WHERE provider = $2 AND provider_txn_id = $3 FOR UPDATE) AS existing,
+                EXISTS (SELECT 1 FROM provider_transactions
+                         WHERE invoice_id = $1 AND provider = $2 AND provider_txn_id <> $3
+                           AND state IN ('${ProviderTransactionState.Created}', '${ProviderTransactionState.Completed}')) AS other_active,
+                ${paidByAnotherCondition('$4', '$5', '$6', '$1')} AS paid_by_another`,
+};
+
+const SAVE_TRANSACTION: PreparedStatement = {
+  name: 'callback_save_transaction',
+  text: `UPDATE provider_transactions
+            SET state = $2, completed_ms = $3, cancelled_ms = $4, reason = $5, details = $6, updated_at = now()
+          WHERE id = $1`,
+};
+
+const isPaidStatus = (status: InvoiceStatus): boolean =>
+  status === InvoiceStatus.Paid || status === InvoiceStatus.Refunded;
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function isUuid(value: unknown): value is string {
@@ -70,8 +106,7 @@ export class CallbackSupport {
 
   /** One order, one payment: true when this invoice or another invoice of its order is paid. */
   async orderAlreadyPaid(m: EntityManager, invoice: Invoice): Promise<boolean> {
-    if (invoice.status === InvoiceStatus.Paid || invoice.status === InvoiceStatus.Refunded)
-      return true;
+    if (isPaidStatus(invoice.status)) return true;
     return this.transitions.paidByAnother(m, invoice);
   }
 
@@ -80,10 +115,13 @@ export class CallbackSupport {
     provider: string,
     providerTxnId: string,
   ): Promise<ProviderTransaction | null> {
-    return m.findOne(ProviderTransaction, {
-      where: { provider, providerTxnId },
-      lock: { mode: 'pessimistic_write' },
-    });
+    return TRANSACTIONS.one(
+      m,
+      'lock',
+      (columns) => `SELECT ${columns} FROM provider_transactions
+        WHERE provider = $1 AND provider_txn_id = $2 FOR UPDATE`,
+      [provider, providerTxnId],
+    );
   }
 
   /** Without a lock. Inside a transaction pass its manager: never take a second pool connection there. */
@@ -95,65 +133,194 @@ export class CallbackSupport {
     return manager.findOneBy(ProviderTransaction, { provider, providerTxnId });
   }
 
+  /**
+   * Where a known transaction belongs, without a lock and without loading it: the first question
+   * of a create-style call, whose answer is nearly always "nowhere". Inside a transaction pass its
+   * manager.
+   */
+  async transactionOwner(
+    m: EntityManager,
+    provider: string,
+    providerTxnId: string,
+  ): Promise<{ invoiceId: string; merchantAccountId: string } | null> {
+    const [row] = await queryPrepared<{ invoice_id: string; merchant_account_id: string }>(
+      m,
+      TRANSACTION_OWNER,
+      [provider, providerTxnId],
+    );
+    return row ? { invoiceId: row.invoice_id, merchantAccountId: row.merchant_account_id } : null;
+  }
+
+  /**
+   * The first statement of a create-style call, one round trip: locks the invoice the call names
+   * (as lockInvoice) and says where a transaction with this id already belongs (as
+   * transactionOwner, read before the lock is waited for, as that lookup would be). `lockedId` is
+   * the invoice row locked, whoever's it is; null when nothing was locked (not a uuid, no such
+   * invoice), and then the owner was not looked up.
+   */
+  async lockInvoiceFindingOwner(
+    m: EntityManager,
+    invoiceId: unknown,
+    accountId: string,
+    provider: string,
+    providerTxnId: string,
+  ): Promise<{
+    lockedId: string | null;
+    invoice: Invoice | null;
+    owner: { invoiceId: string; merchantAccountId: string } | null;
+  }> {
+    if (!isUuid(invoiceId)) return { lockedId: null, invoice: null, owner: null };
+    const found = await this.transitions.lockIfExistsBeside(m, 'transaction_owner', invoiceId, {
+      lateral: `SELECT t.invoice_id, t.merchant_account_id FROM provider_transactions t
+                 WHERE t.provider = $2 AND t.provider_txn_id = $3`,
+      columns:
+        'beside.invoice_id AS owner_invoice_id, beside.merchant_account_id AS owner_account_id',
+      values: [provider, providerTxnId],
+    });
+    if (!found) return { lockedId: null, invoice: null, owner: null };
+    const ownerInvoiceId = found.row.owner_invoice_id as string | null;
+    return {
+      lockedId: found.invoice.id,
+      invoice: found.invoice.merchantAccountId === accountId ? found.invoice : null,
+      owner: ownerInvoiceId
+        ? { invoiceId: ownerInvoiceId, merchantAccountId: found.row.owner_account_id as string }
+        : null,
+    };
+  }
+
+  /**
+   * On an invoice the caller has locked, in one round trip, what a new transaction of it depends
+   * on: whether its order is paid (orderAlreadyPaid), whether a transaction with this id exists
+   * now (locked, then loaded: a create that committed while the caller waited for the invoice),
+   * and whether the invoice has another of the provider's transactions that is still open or
+   * completed (a one-time order takes no second one).
+   */
+  async newTransactionChecks(
+    m: EntityManager,
+    invoice: Invoice,
+    provider: string,
+    providerTxnId: string,
+  ): Promise<{ orderPaid: boolean; existing: ProviderTransaction | null; otherActive: boolean }> {
+    const [row] = await queryPrepared<{
+      existing: string | null;
+      other_active: boolean;
+      paid_by_another: boolean;
+    }>(m, NEW_TRANSACTION_SLOT, [
+      invoice.id,
+      provider,
+      providerTxnId,
+      invoice.source,
+      invoice.businessId,
+      invoice.sourceInvoiceId,
+    ]);
+    return {
+      orderPaid: isPaidStatus(invoice.status) || row.paid_by_another,
+      existing: row.existing ? await this.lockTransaction(m, provider, providerTxnId) : null,
+      otherActive: row.other_active,
+    };
+  }
+
   async insertTransaction(
     m: EntityManager,
     values: Partial<ProviderTransaction>,
   ): Promise<ProviderTransaction> {
-    const transaction = m.create(ProviderTransaction, {
+    const row = {
       details: {},
       reason: null,
       providerTime: null,
       completedMs: null,
       cancelledMs: null,
       ...values,
-    });
-    const result = await m.insert(ProviderTransaction, transaction);
-    const generated = result.generatedMaps[0] as Partial<ProviderTransaction>;
-    return Object.assign(transaction, {
-      id: generated.id,
-      seq: String(generated.seq),
-      createdAt: generated.createdAt,
-      updatedAt: generated.updatedAt,
-    });
+    };
+    return (await TRANSACTIONS.one(
+      m,
+      'insert',
+      (
+        columns,
+      ) => `INSERT INTO provider_transactions (provider, provider_txn_id, invoice_id, merchant_account_id, state, amount,
+                                          provider_time, created_ms, completed_ms, cancelled_ms, reason, details)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+       RETURNING ${columns}`,
+      [
+        row.provider,
+        row.providerTxnId,
+        row.invoiceId,
+        row.merchantAccountId,
+        row.state,
+        assertMinorUnits(row.amount as MinorUnits),
+        row.providerTime,
+        row.createdMs,
+        row.completedMs,
+        row.cancelledMs,
+        row.reason,
+        JSON.stringify(row.details),
+      ],
+    )) as ProviderTransaction;
   }
 
   async saveTransaction(m: EntityManager, transaction: ProviderTransaction): Promise<void> {
-    await m.update(
-      ProviderTransaction,
-      { id: transaction.id },
-      {
-        state: transaction.state,
-        completedMs: transaction.completedMs,
-        cancelledMs: transaction.cancelledMs,
-        reason: transaction.reason,
-        details: transaction.details,
-      },
-    );
+    await queryPrepared(m, SAVE_TRANSACTION, [
+      transaction.id,
+      transaction.state,
+      transaction.completedMs,
+      transaction.cancelledMs,
+      transaction.reason,
+      JSON.stringify(transaction.details),
+    ]);
   }
 
   /**
    * Runs `work` in one database transaction with the account's provider transaction and its
    * invoice locked, invoice first (the lock order of every callback). Null when the account has no
-   * transaction with this id.
+   * transaction with this id. The transaction is found by the statement that locks its invoice (a
+   * transaction's invoice never changes), and the statement that locks the transaction also asks
+   * whether the invoice's order is paid (`orderPaid`, as orderAlreadyPaid answers it on the locked
+   * rows): two round trips where four were made.
    */
   async withLockedTransaction<T>(
     provider: string,
     providerTxnId: string,
     accountId: string,
-    work: (m: EntityManager, transaction: ProviderTransaction, invoice: Invoice) => Promise<T>,
+    work: (
+      m: EntityManager,
+      transaction: ProviderTransaction,
+      invoice: Invoice,
+      facts: { orderPaid: boolean },
+    ) => Promise<T>,
   ): Promise<{ result: T; invoiceId: string } | null> {
-    const known = await this.findTransaction(provider, providerTxnId);
-    if (!known || known.merchantAccountId !== accountId) return null;
-    const result = await this.dataSource.transaction(async (m) => {
-      const invoice = (await this.lockInvoice(m, known.invoiceId, accountId)) as Invoice;
-      const transaction = (await this.lockTransaction(
+    return this.dataSource.transaction(async (m) => {
+      const invoice = await this.transitions.lockWhoseIdIs(
         m,
-        provider,
-        providerTxnId,
-      )) as ProviderTransaction;
-      return work(m, transaction, invoice);
+        'provider_transaction',
+        `SELECT invoice_id FROM provider_transactions
+          WHERE provider = $1 AND provider_txn_id = $2 AND merchant_account_id = $3`,
+        [provider, providerTxnId, accountId],
+      );
+      if (!invoice || invoice.merchantAccountId !== accountId) return null;
+      const locked = (await TRANSACTIONS.oneWithRow(
+        m,
+        'lock_with_order_paid',
+        (
+          columns,
+        ) => `SELECT ${columns}, ${paidByAnotherCondition('$3', '$4', '$5', '$6')} AS paid_by_another
+                        FROM provider_transactions
+                       WHERE provider = $1 AND provider_txn_id = $2
+                         FOR UPDATE`,
+        [
+          provider,
+          providerTxnId,
+          invoice.source,
+          invoice.businessId,
+          invoice.sourceInvoiceId,
+          invoice.id,
+        ],
+      )) as { entity: ProviderTransaction; row: Record<string, unknown> };
+      const orderPaid = isPaidStatus(invoice.status) || locked.row.paid_by_another === true;
+      return {
+        result: await work(m, locked.entity, invoice, { orderPaid }),
+        invoiceId: invoice.id,
+      };
     });
-    return { result, invoiceId: known.invoiceId };
   }
 
   /**

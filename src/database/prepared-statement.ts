@@ -1,5 +1,5 @@
-import type { Pool, QueryResultRow } from 'pg';
-import { DataSource } from 'typeorm';
+import type { Pool, PoolClient, QueryResultRow } from 'pg';
+import { DataSource, EntityManager, QueryRunner, QueryRunnerAlreadyReleasedError } from 'typeorm';
 
 /** A statement PostgreSQL parses and plans once per connection, then only executes. */
 export interface PreparedStatement {
@@ -22,5 +22,27 @@ export async function runPrepared<Row extends QueryResultRow>(
 ): Promise<Row[]> {
   const pool = (dataSource.driver as unknown as { master: Pool }).master;
   const result = await pool.query<Row>({ name: statement.name, text: statement.text, values });
+  return result.rows;
+}
+
+/**
+ * Runs a hot-path statement as a named prepared statement on the connection of `manager`: inside
+ * a transaction, that transaction's connection; otherwise the pool (runPrepared). Errors are the
+ * driver's own (with their SQLSTATE `code`), not TypeORM's QueryFailedError wrapper.
+ */
+export async function queryPrepared<Row extends QueryResultRow>(
+  manager: EntityManager,
+  statement: PreparedStatement,
+  values: unknown[],
+): Promise<Row[]> {
+  const runner: QueryRunner | undefined = manager.queryRunner;
+  if (!runner) return runPrepared<Row>(manager.connection, statement, values);
+  if (runner.isReleased) throw new QueryRunnerAlreadyReleasedError();
+  const client = (await runner.connect()) as PoolClient;
+  const result = await client.query<Row>({
+    name: statement.name,
+    text: statement.text,
+    values,
+  });
   return result.rows;
 }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
+import { EntityManager, In } from 'typeorm';
+import { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
 
 import { InvoiceStatus, InvoiceStatusReason } from './invoice-status.enum';
 import { Invoice } from './invoice.entity';
@@ -7,7 +8,45 @@ import { applyInvoiceTransition } from './invoice.state-machine';
 import { Clock } from '../common/clock';
 import { DomainError } from '../common/errors/domain.error';
 import { ErrorCode } from '../common/errors/error-code';
-import { enqueueInvoiceEvent } from '../notifications/outbox';
+import { EntityRows } from '../database/entity-rows';
+import { PreparedStatement, queryPrepared } from '../database/prepared-statement';
+import { updateAndEnqueueInvoiceEvent } from '../notifications/outbox';
+
+// The payment path's statements, prepared once per connection (src/database/prepared-statement.ts).
+const INVOICE_ROWS = new EntityRows(Invoice, 'invoice_row');
+
+const LOCK_PENDING_SIBLINGS: PreparedStatement = {
+  name: 'invoice_lock_pending_siblings',
+  text: `SELECT id FROM invoices
+          WHERE source = $1 AND source_invoice_id = $2 AND id <> $3 AND status = $4
+          FOR UPDATE SKIP LOCKED`,
+};
+
+/**
+ * "Another invoice of this invoice's order is paid (or was, and is now refunded)", as an SQL
+ * boolean over the statement's parameters holding the invoice's source, business, order id and id.
+ * The one definition, for paidByAnother and for statements that ask it beside other questions.
+ */
+export function paidByAnotherCondition(
+  source: string,
+  businessId: string,
+  order: string,
+  id: string,
+): string {
+  return `EXISTS (SELECT 1 FROM invoices
+                   WHERE source = ${source} AND business_id = ${businessId} AND source_invoice_id = ${order}
+                     AND id <> ${id} AND status IN ('paid', 'refunded'))`;
+}
+
+const PAID_BY_ANOTHER: PreparedStatement = {
+  name: 'invoice_paid_by_another',
+  text: `SELECT ${paidByAnotherCondition('$1', '$2', '$3', '$4')} AS paid`,
+};
+
+const LOCK_ORDER: PreparedStatement = {
+  name: 'invoice_lock_order',
+  text: 'SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))',
+};
 
 /** Fields a transition may record besides the status (checkout details, payment details). */
 export type InvoicePatch = Partial<
@@ -53,7 +92,55 @@ export class InvoiceTransitions {
 
   /** The same, null when there is no such invoice (a callback naming an unknown one). */
   lockIfExists(manager: EntityManager, id: string): Promise<Invoice | null> {
-    return manager.findOne(Invoice, { where: { id }, lock: { mode: 'pessimistic_write' } });
+    return INVOICE_ROWS.one(
+      manager,
+      'lock',
+      (columns) => `SELECT ${columns} FROM invoices WHERE id = $1 FOR UPDATE`,
+      [id],
+    );
+  }
+
+  /**
+   * The same, reading in the same statement what `beside` selects from the caller's own tables: a
+   * LATERAL subquery (its parameters from $2 on) whose columns come back in `row`. One round trip
+   * for a caller that needs both under the invoice's lock (a provider callback). `name` names the
+   * prepared statement; one per distinct `beside`.
+   */
+  async lockIfExistsBeside(
+    manager: EntityManager,
+    name: string,
+    id: string,
+    beside: { lateral: string; columns: string; values: unknown[] },
+  ): Promise<{ invoice: Invoice; row: Record<string, unknown> } | null> {
+    const found = await INVOICE_ROWS.oneWithRow(
+      manager,
+      `lock_beside_${name}`,
+      (columns) => `SELECT ${columns}, ${beside.columns}
+                      FROM invoices LEFT JOIN LATERAL (${beside.lateral}) beside ON true
+                     WHERE invoices.id = $1
+                       FOR UPDATE OF invoices`,
+      [id, ...beside.values],
+      'invoices',
+    );
+    return found && { invoice: found.entity, row: found.row };
+  }
+
+  /**
+   * Locks the invoice whose id the caller's scalar subquery `idOf` selects from its own tables
+   * (parameters from $1), null when it selects none. `name` names the prepared statement.
+   */
+  lockWhoseIdIs(
+    manager: EntityManager,
+    name: string,
+    idOf: string,
+    values: unknown[],
+  ): Promise<Invoice | null> {
+    return INVOICE_ROWS.one(
+      manager,
+      `lock_by_${name}`,
+      (columns) => `SELECT ${columns} FROM invoices WHERE id = (${idOf}) FOR UPDATE`,
+      values,
+    );
   }
 
   /**
@@ -133,17 +220,16 @@ export class InvoiceTransitions {
    * upstream) is left to finish; it is then simply an open invoice of a paid order.
    */
   private async closeSiblings(manager: EntityManager, paid: Invoice, at: Date): Promise<void> {
-    const siblings = await manager
-      .createQueryBuilder(Invoice, 'i')
-      .setLock('pessimistic_write')
-      .setOnLocked('skip_locked')
-      .where('i.source = :source AND i.source_invoice_id = :order AND i.id <> :id', {
-        source: paid.source,
-        order: paid.sourceInvoiceId,
-        id: paid.id,
-      })
-      .andWhere('i.status = :pending', { pending: InvoiceStatus.Pending })
-      .getMany();
+    // Locked by a plain statement first: an order seldom has another open invoice, and loading
+    // entities only when one is found keeps the payment path's usual case one cheap query.
+    const locked = await queryPrepared<{ id: string }>(manager, LOCK_PENDING_SIBLINGS, [
+      paid.source,
+      paid.sourceInvoiceId,
+      paid.id,
+      InvoiceStatus.Pending,
+    ]);
+    if (locked.length === 0) return;
+    const siblings = await manager.findBy(Invoice, { id: In(locked.map((row) => row.id)) });
     for (const sibling of siblings) {
       applyInvoiceTransition(sibling, InvoiceStatus.Cancelled, at, InvoiceStatusReason.Superseded);
       await this.persist(manager, sibling, at, 'none', {
@@ -157,14 +243,13 @@ export class InvoiceTransitions {
 
   /** True when another invoice of this invoice's order is paid (or was, and is now refunded). */
   async paidByAnother(manager: EntityManager, invoice: Invoice): Promise<boolean> {
-    const rows = await manager.query<unknown[]>(
-      `SELECT 1 FROM invoices
-        WHERE source = $1 AND business_id = $2 AND source_invoice_id = $3 AND id <> $4
-          AND status IN ('paid', 'refunded')
-        LIMIT 1`,
-      [invoice.source, invoice.businessId, invoice.sourceInvoiceId, invoice.id],
-    );
-    return rows.length > 0;
+    const [row] = await queryPrepared<{ paid: boolean }>(manager, PAID_BY_ANOTHER, [
+      invoice.source,
+      invoice.businessId,
+      invoice.sourceInvoiceId,
+      invoice.id,
+    ]);
+    return row.paid;
   }
 
   private async persist(
@@ -175,20 +260,37 @@ export class InvoiceTransitions {
     changes: Partial<Invoice>,
   ): Promise<Invoice> {
     if (announce !== 'none') invoice.notifyDelivered = false;
-    const result = await manager
-      .createQueryBuilder()
-      .update(Invoice)
-      .set({ ...changes, notifyDelivered: invoice.notifyDelivered })
-      .where('id = :id', { id: invoice.id })
-      .returning(['version', 'updatedAt'])
-      .execute();
-    const [row] = result.raw as { version: number; updated_at: Date }[];
-    invoice.version = row.version;
-    invoice.updatedAt = row.updated_at;
-    if (announce !== 'none')
-      await enqueueInvoiceEvent(manager, invoice, at, {
-        supersedeSiblings: announce === 'payment',
-      });
+    const update = updateStatement(manager, invoice.id, {
+      ...changes,
+      notifyDelivered: invoice.notifyDelivered,
+    });
+    if (announce === 'none') {
+      const [row] = await queryPrepared<{ version: number; updated_at: Date }>(
+        manager,
+        { name: update.name, text: update.text },
+        update.values,
+      );
+      invoice.version = row.version;
+      invoice.updatedAt = row.updated_at;
+      return invoice;
+    }
+    // The change and its event in one round trip. The row is locked by this transaction, so the
+    // update's version is the next one (@VersionColumn); the outbox checks it before writing.
+    const previousVersion = invoice.version;
+    invoice.version = previousVersion + 1;
+    try {
+      const written = await updateAndEnqueueInvoiceEvent(
+        manager,
+        [update.text, update.values],
+        invoice,
+        at,
+        { supersedeSiblings: announce === 'payment' },
+      );
+      invoice.updatedAt = written.updatedAt;
+    } catch (error) {
+      invoice.version = previousVersion;
+      throw error;
+    }
     return invoice;
   }
 }
@@ -204,10 +306,61 @@ export class InvoiceTransitions {
  * hold one waits for an order lock.
  */
 async function lockOrder(manager: EntityManager, invoice: Invoice): Promise<void> {
-  await manager.query('SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))', [
-    invoice.source,
-    invoice.sourceInvoiceId,
-  ]);
+  await queryPrepared(manager, LOCK_ORDER, [invoice.source, invoice.sourceInvoiceId]);
+}
+
+/** The UPDATE statement of each set of changed fields, by the fields' names. */
+const updateStatements = new Map<
+  string,
+  { name: string; text: string; columns: ColumnMetadata[] }
+>();
+
+/**
+ * `UPDATE invoices SET <changes>, version + 1, updated_at … WHERE id … RETURNING version,
+ * updated_at`, as TypeORM's update query builder writes it (undefined fields skipped, each value
+ * through the column's transformer and the driver), with its text built once per set of fields
+ * and run as a prepared statement: the payment path's every transition writes one.
+ */
+function updateStatement(
+  manager: EntityManager,
+  id: string,
+  changes: Partial<Invoice>,
+): { name: string; text: string; values: unknown[] } {
+  const fields = (Object.keys(changes) as (keyof Invoice)[]).filter(
+    (field) => changes[field] !== undefined,
+  );
+  const key = fields.join(',');
+  let statement = updateStatements.get(key);
+  if (!statement) {
+    const metadata = manager.connection.getMetadata(Invoice);
+    const columns = fields.map((field) => {
+      const column = metadata.findColumnWithPropertyName(field);
+      if (!column) throw new Error(`invoices has no column for ${field}`);
+      return column;
+    });
+    statement = {
+      name: `invoice_update_${updateStatements.size}`,
+      text: `UPDATE "invoices" SET ${columns
+        .map((column, i) => `"${column.databaseName}" = $${i + 1}`)
+        .join(
+          ', ',
+        )}, "version" = "version" + 1, "updated_at" = CURRENT_TIMESTAMP WHERE "id" = $${columns.length + 1} RETURNING "version", "updated_at"`,
+      columns,
+    };
+    updateStatements.set(key, statement);
+  }
+  const driver = manager.connection.driver;
+  return {
+    name: statement.name,
+    text: statement.text,
+    values: [
+      ...statement.columns.map(
+        (column): unknown =>
+          driver.preparePersistentValue(column.getEntityValue(changes), column) as unknown,
+      ),
+      id,
+    ],
+  };
 }
 
 const SUPERSEDED_CHECKOUTS = 'supersededCheckouts';

@@ -19,7 +19,14 @@ import { DomainError } from '../common/errors/domain.error';
 import { ErrorCode } from '../common/errors/error-code';
 import { BY_CREATED_AT, readPage } from '../common/http/pagination';
 import { TtlCache } from '../common/ttl-cache';
+import { EntityRows } from '../database/entity-rows';
+import { StatementBatcher } from '../database/statement-batcher';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+
+const ACCOUNTS = new EntityRows(MerchantAccount, 'merchant_account');
+const OPENED_CREDENTIALS_TTL_MS = 10 * 60_000;
+/** Account-read batches in flight at once: each holds a pool connection while it runs. */
+const ACCOUNT_READS_IN_FLIGHT = 2;
 
 /** The associated data that binds sealed credentials to one merchant account. */
 function credentialsBinding(
@@ -44,7 +51,46 @@ export class MerchantsService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     this.checkoutCache = new TtlCache(config.merchantCacheTtlSeconds * 1000);
+    this.byId = new StatementBatcher((ids) => this.readAccounts(ids), {
+      concurrency: Math.min(
+        ACCOUNT_READS_IN_FLIGHT,
+        Math.max(1, Math.floor(config.database.poolSize / 2)),
+      ),
+      maxBatch: 100,
+    });
   }
+
+  /**
+   * Account reads by id (every provider callback starts with one): concurrent reads share one
+   * statement (StatementBatcher). Each read is made by a statement that starts after it was asked
+   * for, so it sees every change committed before, as a read of its own would: nothing is cached.
+   */
+  private readonly byId: StatementBatcher<string, MerchantAccount | null>;
+
+  private async readAccounts(ids: string[]): Promise<(MerchantAccount | null)[]> {
+    const accounts = await ACCOUNTS.all(
+      this.dataSource.manager,
+      'by_ids',
+      (columns) => `SELECT ${columns} FROM merchant_accounts WHERE id = ANY($1::uuid[])`,
+      [[...new Set(ids)]],
+    );
+    const found = new Map(accounts.map((account) => [account.id, account]));
+    const given = new Set<string>();
+    // Each caller gets its own object (callers may change what they were given): a second read
+    // of one id in the batch gets a copy.
+    return ids.map((id) => {
+      const account = found.get(id);
+      if (!account) return null;
+      if (!given.has(id)) {
+        given.add(id);
+        return account;
+      }
+      return Object.assign(Object.create(MerchantAccount.prototype) as MerchantAccount, account);
+    });
+  }
+
+  /** Decrypted credentials by their sealed value (see openCredentials), at most 10,000. */
+  private readonly openedCredentials = new TtlCache<string, Credentials>(OPENED_CREDENTIALS_TTL_MS);
 
   supported(): SupportedProvidersResponseDto {
     return {
@@ -232,7 +278,7 @@ export class MerchantsService {
   }
 
   async findById(id: string): Promise<MerchantAccount> {
-    const account = await this.accounts.findOneBy({ id });
+    const account = await this.byId.submit(id);
     if (!account)
       throw new DomainError(ErrorCode.MerchantNotFound, [`merchant account ${id} does not exist`]);
     return account;
@@ -274,10 +320,20 @@ export class MerchantsService {
 
   /** The decrypted credentials of an account, for provider calls. Never returned by the API. */
   openCredentials(account: MerchantAccount): Credentials {
-    return this.cipher.open(
-      { ciphertext: account.credentialsCiphertext, keyId: account.credentialsKeyId },
-      credentialsBinding(account),
-    );
+    // Opened once per sealed value: every callback authenticates with its account's credentials.
+    // The cache key is the sealed value itself (key id, binding, ciphertext), so a re-sealed or
+    // replaced credential is a new entry and never served stale.
+    const binding = credentialsBinding(account);
+    const sealedKey = `${account.credentialsKeyId}\u0000${binding}\u0000${account.credentialsCiphertext.toString('base64')}`;
+    let credentials = this.openedCredentials.get(sealedKey);
+    if (!credentials) {
+      credentials = this.cipher.open(
+        { ciphertext: account.credentialsCiphertext, keyId: account.credentialsKeyId },
+        binding,
+      );
+      this.openedCredentials.set(sealedKey, credentials);
+    }
+    return { ...credentials };
   }
 
   /** Required fields present and non-blank, no fields the provider does not define. */

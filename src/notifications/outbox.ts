@@ -1,9 +1,10 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 
 import { EntityManager } from 'typeorm';
 
 import { webhookBody } from './webhook-body';
 import { WebhookEventStatus } from './webhook-event.entity';
+import { PreparedStatement, queryPrepared } from '../database/prepared-statement';
 import { SUPERSEDABLE_WEBHOOK_EVENT_STATUSES } from './webhook-event.state-machine';
 import { invoiceDeliverySql } from '../invoices/invoice-delivery.sql';
 import { Invoice } from '../invoices/invoice.entity';
@@ -12,52 +13,86 @@ export const INVOICE_UPDATED = 'invoice.updated';
 /** NOTIFY channel: PostgreSQL delivers it when the transaction commits, waking every dispatcher. */
 export const WEBHOOK_EVENTS_CHANNEL = 'webhook_events';
 
-const INSERT_EVENT = `INSERT INTO webhook_events (id, invoice_id, source, source_invoice_id, type, sequence, notify_url, body, status, attempts, next_attempt_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, '${WebhookEventStatus.Pending}', 0, $9)`;
-
-/** Inserts the event and wakes the dispatchers (on commit), in one round trip. */
-const ENQUEUE = `WITH inserted AS (${INSERT_EVENT} RETURNING id)
-     SELECT pg_notify('${WEBHOOK_EVENTS_CHANNEL}', '') FROM inserted`;
+/** The statuses of an order's events a payment of another of its invoices supersedes. */
+const SUPERSEDABLE = SUPERSEDABLE_WEBHOOK_EVENT_STATUSES.map((status) => `'${status}'`).join(', ');
 
 /**
- * The same, after marking the order's undelivered events of its other invoices superseded (the
- * payment this event announces is the order's truth; they would contradict it); their invoices
- * then have nothing left to deliver. Still one statement: one round trip on the payment path.
+ * The combined statements by their text: one per set of changed columns (a handful), each prepared
+ * once per connection under a name derived from its text.
  */
-const ENQUEUE_SUPERSEDING = `WITH superseded AS (
-       UPDATE webhook_events SET status = '${WebhookEventStatus.Superseded}', updated_at = now()
-        WHERE source = $3 AND source_invoice_id = $4 AND invoice_id <> $2
-          AND status IN (${SUPERSEDABLE_WEBHOOK_EVENT_STATUSES.map((s) => `'${s}'`).join(', ')})
-       RETURNING invoice_id
-     ), settled AS (
-       ${invoiceDeliverySql.settleUndelivered('SELECT invoice_id FROM superseded')}
-     ), inserted AS (${INSERT_EVENT} RETURNING id)
-     SELECT pg_notify('${WEBHOOK_EVENTS_CHANNEL}', '') FROM inserted`;
+const combinedStatements = new Map<string, PreparedStatement>();
+
+function preparedByText(text: string): PreparedStatement {
+  let statement = combinedStatements.get(text);
+  if (!statement) {
+    statement = {
+      name: `invoice_event_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`,
+      text,
+    };
+    if (combinedStatements.size < 1000) combinedStatements.set(text, statement);
+  }
+  return statement;
+}
 
 /**
- * Writes the invoice's change to the outbox inside the caller's transaction (the one that made the
- * change), which must hold the order's lock (InvoiceTransitions). With `supersedeSiblings` (the
- * order was just paid by this invoice), the order's other undelivered events are superseded in the
- * same statement, and so is their invoices' delivery flag (through the Invoices module's fragment:
- * one statement, one round trip on the payment path). Returns the event id.
+ * Writes an invoice's change and its event to the outbox inside the caller's transaction, which
+ * must hold the order's lock (InvoiceTransitions): the statement `update` (an UPDATE of the
+ * invoice's row with `RETURNING version, updated_at`, as TypeORM writes it, parameters $1…$n),
+ * then the event (woken dispatchers get a NOTIFY on commit), in one statement: one round trip for the change and its event. The event is written
+ * only when the update leaves the row at `invoice.version` (the caller, holding the row's lock,
+ * sets it to the version the update makes), so the body's `sequence` is the row's version; any
+ * other outcome throws and the caller's transaction rolls back. Returns the updated row's
+ * `updated_at` and the event id.
  */
-export async function enqueueInvoiceEvent(
+export async function updateAndEnqueueInvoiceEvent(
   manager: EntityManager,
+  update: [string, unknown[]],
   invoice: Invoice,
   now: Date,
   options: { supersedeSiblings?: boolean } = {},
-): Promise<string> {
+): Promise<{ updatedAt: Date; eventId: string }> {
+  const [updateSql, updateParams] = update;
   const id = randomUUID();
-  await manager.query(options.supersedeSiblings ? ENQUEUE_SUPERSEDING : ENQUEUE, [
-    id,
-    invoice.id,
-    invoice.source,
-    invoice.sourceInvoiceId,
-    INVOICE_UPDATED,
-    invoice.version,
-    invoice.notifyUrl,
-    webhookBody(invoice, id, now),
-    now,
-  ]);
-  return id;
+  const p = (n: number): string => `$${updateParams.length + n}`;
+  // With `supersedeSiblings` (the order was just paid by this invoice), the order's other
+  // undelivered events are superseded (the payment is the order's truth; they would contradict
+  // it), and their invoices then have nothing left to deliver: the delivery flag through the
+  // Invoices module's fragment, still in this one statement.
+  const superseding = options.supersedeSiblings
+    ? `, superseded AS (
+         UPDATE webhook_events SET status = '${WebhookEventStatus.Superseded}', updated_at = now()
+          WHERE source = ${p(3)} AND source_invoice_id = ${p(4)} AND invoice_id <> ${p(2)}
+            AND status IN (${SUPERSEDABLE})
+         RETURNING invoice_id
+       ), settled AS (
+         ${invoiceDeliverySql.settleUndelivered('SELECT invoice_id FROM superseded')}
+       )`
+    : '';
+  const rows = await queryPrepared<{ version: number; updated_at: Date }>(
+    manager,
+    preparedByText(`WITH updated AS (${updateSql})${superseding}, inserted AS (
+       INSERT INTO webhook_events (id, invoice_id, source, source_invoice_id, type, sequence, notify_url, body, status, attempts, next_attempt_at)
+       SELECT ${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}, ${p(6)}::integer, ${p(7)}, ${p(8)}, '${WebhookEventStatus.Pending}', 0, ${p(9)}
+         FROM updated WHERE updated.version = ${p(6)}::integer
+       RETURNING id
+     )
+     SELECT u.version, u.updated_at, pg_notify('${WEBHOOK_EVENTS_CHANNEL}', '') FROM updated u, inserted`),
+    [
+      ...updateParams,
+      id,
+      invoice.id,
+      invoice.source,
+      invoice.sourceInvoiceId,
+      INVOICE_UPDATED,
+      invoice.version,
+      invoice.notifyUrl,
+      webhookBody(invoice, id, now),
+      now,
+    ],
+  );
+  if (rows.length !== 1)
+    throw new Error(
+      `invoice ${invoice.id} was not at version ${invoice.version - 1} under its lock: no event written`,
+    );
+  return { updatedAt: rows[0].updated_at, eventId: id };
 }

@@ -50,6 +50,9 @@ const STATE: Record<ProviderTransactionState, PaymeState> = {
   [ProviderTransactionState.Failed]: PaymeState.Cancelled,
 };
 
+/** createIn's answer when it must run again looking the transaction up first. */
+const RESTART = Symbol('restart');
+
 const fail = (error: PaymeError, data?: string): Outcome => ({ error, data });
 
 const isAmount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) > 0;
@@ -208,23 +211,8 @@ export class PaymeCallbacksService implements ProviderCallbackHandler {
   ): Promise<{ invoice: Invoice } | { outcome: Outcome }> {
     const invoice = await this.support.lockInvoice(m, this.orderId(params), caller.account.id);
     if (!invoice) return { outcome: fail(PaymeError.OrderNotFound, PAYME_ACCOUNT_FIELD) };
-    if (await this.support.orderAlreadyPaid(m, invoice))
-      return {
-        outcome: {
-          ...fail(PaymeError.OrderAlreadyPaid, PAYME_ACCOUNT_FIELD),
-          invoiceId: invoice.id,
-        } as Outcome,
-      };
-    if (invoice.status !== InvoiceStatus.Pending)
-      return {
-        outcome: {
-          ...fail(PaymeError.OrderNotPayable, PAYME_ACCOUNT_FIELD),
-          invoiceId: invoice.id,
-        } as Outcome,
-      };
-    if (!isAmount(params.amount) || params.amount !== invoice.amount)
-      return { outcome: { ...fail(PaymeError.WrongAmount), invoiceId: invoice.id } };
-    return { invoice };
+    const refused = unpayable(invoice, params, await this.support.orderAlreadyPaid(m, invoice));
+    return refused ? { outcome: refused } : { invoice };
   }
 
   /** Another Payme transaction of this invoice that is still open or performed. */
@@ -260,16 +248,48 @@ export class PaymeCallbacksService implements ProviderCallbackHandler {
     });
   }
 
-  private create(params: Record<string, unknown>, caller: CallbackAccount): Promise<Outcome> {
-    if (!isPaymeId(params.id) || !isTime(params.time))
-      return Promise.resolve(fail(PaymeError.InvalidRequest));
-    const paymeId = params.id;
-    const paymeTime = params.time;
+  private async create(params: Record<string, unknown>, caller: CallbackAccount): Promise<Outcome> {
+    if (!isPaymeId(params.id) || !isTime(params.time)) return fail(PaymeError.InvalidRequest);
+    const outcome = await this.createIn(params, params.id, params.time, caller, false);
+    // The id belongs to a transaction of another invoice than the one the call named: start
+    // again, locking only that transaction's invoice (a transaction never holds two invoices).
+    // (Looking the id up first, it never asks to start again.)
+    return outcome === RESTART
+      ? ((await this.createIn(params, params.id, params.time, caller, true)) as Outcome)
+      : outcome;
+  }
+
+  /**
+   * CreateTransaction in one database transaction. Usually its first statement locks the invoice
+   * the call names and finds out whether the id is already known (one round trip); with
+   * `ownerFirst`, or when the call names no invoice of ours, the id is looked up first.
+   */
+  private createIn(
+    params: Record<string, unknown>,
+    paymeId: string,
+    paymeTime: number,
+    caller: CallbackAccount,
+    ownerFirst: boolean,
+  ): Promise<Outcome | typeof RESTART> {
     return this.support.dataSource.transaction(async (m) => {
-      const known = await this.support.findTransaction(PROVIDER, paymeId, m);
+      const first = ownerFirst
+        ? null
+        : await this.support.lockInvoiceFindingOwner(
+            m,
+            this.orderId(params),
+            caller.account.id,
+            PROVIDER,
+            paymeId,
+          );
+      const locked = first?.lockedId ? first : null;
+      const known = locked
+        ? locked.owner
+        : await this.support.transactionOwner(m, PROVIDER, paymeId);
       if (known) {
         if (known.merchantAccountId !== caller.account.id) return fail(PaymeError.CannotPerform);
-        await this.support.lockInvoice(m, known.invoiceId, caller.account.id);
+        if (locked && locked.lockedId !== known.invoiceId) return RESTART;
+        // Its invoice is locked already when it is the one the call named.
+        if (!locked) await this.support.lockInvoice(m, known.invoiceId, caller.account.id);
         const transaction = (await this.support.lockTransaction(
           m,
           PROVIDER,
@@ -281,18 +301,21 @@ export class PaymeCallbacksService implements ProviderCallbackHandler {
           return { ...fail(PaymeError.CannotPerform), invoiceId: transaction.invoiceId };
         return { result: createResult(transaction), invoiceId: transaction.invoiceId };
       }
-      const found = await this.payableInvoice(m, params, caller);
-      if ('outcome' in found) return found.outcome;
-      const { invoice } = found;
+      const invoice = locked
+        ? locked.invoice
+        : await this.support.lockInvoice(m, this.orderId(params), caller.account.id);
+      if (!invoice) return fail(PaymeError.OrderNotFound, PAYME_ACCOUNT_FIELD);
+      const slot = await this.support.newTransactionChecks(m, invoice, PROVIDER, paymeId);
+      const refused = unpayable(invoice, params, slot.orderPaid);
+      if (refused) return refused;
       // Another CreateTransaction of the same id may have committed while we waited for the lock.
-      const raced = await this.support.lockTransaction(m, PROVIDER, paymeId);
+      const raced = slot.existing;
       if (raced)
         return raced.state === ProviderTransactionState.Created
           ? { result: createResult(raced), invoiceId: invoice.id }
           : fail(PaymeError.CannotPerform);
       // One-time order: a second transaction while one is open (or performed) is refused (payme.md §3.2).
-      if (await this.activeTransaction(m, invoice, paymeId))
-        return { ...fail(PaymeError.CannotPerform), invoiceId: invoice.id };
+      if (slot.otherActive) return { ...fail(PaymeError.CannotPerform), invoiceId: invoice.id };
       if (this.clock.nowMs() - paymeTime >= PAYME_TIMEOUT_MS)
         return { ...fail(PaymeError.CannotPerform), invoiceId: invoice.id };
       const transaction = await this.support.insertTransaction(m, {
@@ -310,16 +333,13 @@ export class PaymeCallbacksService implements ProviderCallbackHandler {
   }
 
   private perform(params: Record<string, unknown>, caller: CallbackAccount): Promise<Outcome> {
-    return this.withTransaction(params, caller, async (m, transaction, invoice) => {
+    return this.withTransaction(params, caller, async (m, transaction, invoice, facts) => {
       if (transaction.state === ProviderTransactionState.Completed)
         return { result: performResult(transaction) };
       if (transaction.state !== ProviderTransactionState.Created)
         return fail(PaymeError.CannotPerform);
       if (await this.cancelIfTimedOut(m, transaction)) return fail(PaymeError.CannotPerform);
-      if (
-        invoice.status !== InvoiceStatus.Pending ||
-        (await this.support.orderAlreadyPaid(m, invoice))
-      ) {
+      if (invoice.status !== InvoiceStatus.Pending || facts.orderPaid) {
         // The order was paid elsewhere or closed meanwhile: this transaction must not take money.
         this.close(transaction, ProviderTransactionState.Cancelled, PaymeReason.ExecutionError);
         await this.support.saveTransaction(m, transaction);
@@ -430,6 +450,7 @@ export class PaymeCallbacksService implements ProviderCallbackHandler {
       m: EntityManager,
       transaction: ProviderTransaction,
       invoice: Invoice,
+      facts: { orderPaid: boolean },
     ) => Promise<Outcome>,
   ): Promise<Outcome> {
     if (!isPaymeId(params.id)) return fail(PaymeError.TransactionNotFound);
@@ -474,6 +495,25 @@ export class PaymeCallbacksService implements ProviderCallbackHandler {
   ): void {
     applyProviderTransactionTransition(transaction, state, this.clock.nowMs(), reason);
   }
+}
+
+/**
+ * The account checks shared by CheckPerformTransaction and CreateTransaction, on a locked invoice
+ * that exists: not paid through anything (-31051), still payable (-31053), the amount the
+ * invoice's to the tiyin (-31001). Null when it may be paid.
+ */
+function unpayable(
+  invoice: Invoice,
+  params: Record<string, unknown>,
+  orderPaid: boolean,
+): Outcome | null {
+  if (orderPaid)
+    return { ...fail(PaymeError.OrderAlreadyPaid, PAYME_ACCOUNT_FIELD), invoiceId: invoice.id };
+  if (invoice.status !== InvoiceStatus.Pending)
+    return { ...fail(PaymeError.OrderNotPayable, PAYME_ACCOUNT_FIELD), invoiceId: invoice.id };
+  if (!isAmount(params.amount) || params.amount !== invoice.amount)
+    return { ...fail(PaymeError.WrongAmount), invoiceId: invoice.id };
+  return null;
 }
 
 function createResult(t: ProviderTransaction): Record<string, unknown> {
