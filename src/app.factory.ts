@@ -63,7 +63,7 @@ export async function createApp(
   // Errors raised in hooks and body parsing (malformed JSON, size) reach AllExceptionsFilter
   // through the error handler Nest installs, so there is one place that shapes every error.
   fastify.addHook('onRequest', rejectNonJsonBodies);
-  // Before the idempotency interceptor and validation: a NUL never reaches the database.
+  // Before the idempotency guard and validation: a NUL never reaches the database.
   fastify.addHook('preValidation', rejectNulCharacters);
   registerIdempotency(fastify, app.get(IdempotencyService));
   fastify.addHook('preSerialization', wrapInEnvelope);

@@ -6,7 +6,7 @@ import { RefundIdParamsDto, RefundInvoiceIdParamsDto } from './dto/refund-id.par
 import { InvoiceRefundsDto, RefundResponseDto } from './dto/refund-response.dto';
 import { RefundsService } from './refunds.service';
 import { Idempotent } from '../common/idempotency/idempotency.hooks';
-import { IDEMPOTENCY_KEY_HEADER } from '../common/idempotency/idempotency.interceptor';
+import { IDEMPOTENCY_KEY_HEADER } from '../common/idempotency/idempotency.guard';
 import { ApiEnvelope, ApiErrors, ApiServiceKey } from '../common/http/api-envelope.decorators';
 
 @ApiTags('Refunds')

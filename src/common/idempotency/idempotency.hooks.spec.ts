@@ -2,10 +2,10 @@ import { Body, Controller, HttpCode, Module, Post } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication, RouteConfig } from '@nestjs/platform-fastify';
 import { FASTIFY_ROUTE_CONFIG_METADATA } from '@nestjs/platform-fastify/constants';
-import { INTERCEPTORS_METADATA } from '@nestjs/common/constants';
+import { GUARDS_METADATA } from '@nestjs/common/constants';
 
 import { Idempotent, registerIdempotency } from './idempotency.hooks';
-import { IdempotencyInterceptor } from './idempotency.interceptor';
+import { IdempotencyGuard } from './idempotency.guard';
 import { HeldKey, IdempotencyClaim, IdempotencyService } from './idempotency.service';
 import { AllExceptionsFilter } from '../errors/all-exceptions.filter';
 import { DomainError } from '../errors/domain.error';
@@ -110,18 +110,16 @@ describe('@Idempotent()', () => {
       .getInstance()
       .inject({ method: 'POST', url, payload: body as object, headers });
 
-  it('installs the interceptor, documents the header and keeps the route config it finds', () => {
+  it('installs the guard, documents the header and keeps the route config it finds', () => {
     const refund = ThingsController.prototype.refund;
-    expect(Reflect.getMetadata(INTERCEPTORS_METADATA, refund)).toEqual([IdempotencyInterceptor]);
+    expect(Reflect.getMetadata(GUARDS_METADATA, refund)).toEqual([IdempotencyGuard]);
     expect(Reflect.getMetadata('swagger/apiParameters', refund)).toEqual([
       expect.objectContaining({ in: 'header', name: 'Idempotency-Key', required: false }),
     ]);
     expect(Reflect.getMetadata(FASTIFY_ROUTE_CONFIG_METADATA, refund)).toEqual(
       expect.objectContaining({ other: 'kept' }),
     );
-    expect(
-      Reflect.getMetadata(INTERCEPTORS_METADATA, ThingsController.prototype.plain),
-    ).toBeUndefined();
+    expect(Reflect.getMetadata(GUARDS_METADATA, ThingsController.prototype.plain)).toBeUndefined();
   });
 
   it('claims the key, stores the answer, and replays it byte for byte without running the handler', async () => {

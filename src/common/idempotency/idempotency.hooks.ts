@@ -1,27 +1,27 @@
-import { UseInterceptors, applyDecorators } from '@nestjs/common';
+import { UseGuards, applyDecorators } from '@nestjs/common';
 import { FASTIFY_ROUTE_CONFIG_METADATA } from '@nestjs/platform-fastify/constants';
 import { ApiHeader } from '@nestjs/swagger';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 import {
   IDEMPOTENT_ROUTE_CONFIG,
-  IdempotencyInterceptor,
+  IdempotencyGuard,
   IdempotentRoute,
   idempotentRouteOf,
   takeClaimedKey,
-} from './idempotency.interceptor';
+} from './idempotency.guard';
 import { IdempotencyService } from './idempotency.service';
 
 /**
  * Applies `Idempotency-Key` handling to a create route (and documents the header): the
- * IdempotencyInterceptor claims or replays the key, the onSend hook below stores the answer.
+ * IdempotencyGuard claims or replays the key, the onSend hook below stores the answer.
  * `bodyField` names a body field that may carry the key instead (seed 000's refunds send
  * `idempotencyKey`); when both are sent they must match.
  */
 export function Idempotent(options: { bodyField?: string } = {}): MethodDecorator {
   return applyDecorators(
     markIdempotent({ bodyField: options.bodyField ?? null }),
-    UseInterceptors(IdempotencyInterceptor),
+    UseGuards(IdempotencyGuard),
     ApiHeader({
       name: 'Idempotency-Key',
       required: false,
