@@ -1,8 +1,8 @@
 import { RequestMethod } from '@nestjs/common';
-import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
-import { ModulesContainer, Reflector } from '@nestjs/core';
+import { Reflector } from '@nestjs/core';
 
 import { ADMIN_ACCESS } from '../../src/admin/admin-access.decorators';
+import { mountedRoutes } from '../support/nest-routes';
 import { TestApp, send, startTestApp } from '../support/test-app';
 
 const PASSWORD = 'admin-routes-password-7';
@@ -16,42 +16,19 @@ interface AdminRoute {
   where: string;
 }
 
-/** Every route Nest mounted under /admin, read from the controllers' metadata. */
+/** Every route Nest mounted under /admin, with its opt-out rule. */
 function adminRoutes(t: TestApp): AdminRoute[] {
   const reflector = new Reflector();
-  const routes: AdminRoute[] = [];
-  for (const module of t.app.get(ModulesContainer).values()) {
-    for (const wrapper of module.controllers.values()) {
-      const controller = wrapper.metatype as (new (...args: never[]) => object) | null;
-      if (!controller) continue;
-      const prefixes = [Reflect.getMetadata(PATH_METADATA, controller) as string | string[]].flat();
-      const prototype = controller.prototype as Record<string, unknown>;
-      for (const name of Object.getOwnPropertyNames(prototype)) {
-        const handler = prototype[name];
-        if (name === 'constructor' || typeof handler !== 'function') continue;
-        const method = Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod | undefined;
-        if (method === undefined) continue;
-        const paths = [Reflect.getMetadata(PATH_METADATA, handler) as string | string[]].flat();
-        for (const prefix of prefixes) {
-          for (const path of paths) {
-            const full = `/${[prefix, path]
-              .map((p) => p.replace(/^\/+|\/+$/g, ''))
-              .filter(Boolean)
-              .join('/')}`;
-            if (full !== '/admin' && !full.startsWith('/admin/')) continue;
-            routes.push({
-              method: RequestMethod[method],
-              path: full,
-              optOut:
-                reflector.getAllAndOverride<unknown>(ADMIN_ACCESS, [handler, controller]) ?? null,
-              where: `${controller.name}.${name}`,
-            });
-          }
-        }
-      }
-    }
-  }
-  return routes;
+  return mountedRoutes(t.app)
+    .filter((route) => route.path === '/admin' || route.path.startsWith('/admin/'))
+    .map((route) => ({
+      method: RequestMethod[route.method],
+      path: route.path,
+      optOut:
+        reflector.getAllAndOverride<unknown>(ADMIN_ACCESS, [route.handler, route.controller]) ??
+        null,
+      where: route.where,
+    }));
 }
 
 /** A concrete URL for a route pattern (any id: the guards run before the page looks it up). */

@@ -1,8 +1,8 @@
 import { RequestMethod } from '@nestjs/common';
-import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
-import { ModulesContainer, Reflector } from '@nestjs/core';
+import { Reflector } from '@nestjs/core';
 
 import { ROUTE_ACCESS } from '../../src/common/auth/route-access.decorators';
+import { mountedRoutes } from '../support/nest-routes';
 import { TestApp, send, startTestApp } from '../support/test-app';
 
 interface Route {
@@ -12,42 +12,19 @@ interface Route {
   where: string;
 }
 
-/** Every route Nest mounted, read from the controllers' metadata (as the router reads it). */
+/** Every route Nest mounted, with the access rule its decorators give it. */
 function nestRoutes(t: TestApp): Route[] {
   const reflector = new Reflector();
-  const routes: Route[] = [];
-  for (const module of t.app.get(ModulesContainer).values()) {
-    for (const wrapper of module.controllers.values()) {
-      const controller = wrapper.metatype as (new (...args: never[]) => object) | null;
-      if (!controller) continue;
-      const prefixes = [Reflect.getMetadata(PATH_METADATA, controller) as string | string[]].flat();
-      const prototype = controller.prototype as Record<string, unknown>;
-      for (const name of Object.getOwnPropertyNames(prototype)) {
-        const handler = prototype[name];
-        if (name === 'constructor' || typeof handler !== 'function') continue;
-        const method = Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod | undefined;
-        if (method === undefined) continue;
-        const access =
-          reflector.getAllAndOverride<string | undefined>(ROUTE_ACCESS, [handler, controller]) ??
-          'service-api';
-        const paths = [Reflect.getMetadata(PATH_METADATA, handler) as string | string[]].flat();
-        for (const prefix of prefixes) {
-          for (const path of paths) {
-            routes.push({
-              method: method === RequestMethod.ALL ? 'GET' : RequestMethod[method],
-              path: `/${[prefix, path]
-                .map((p) => p.replace(/^\/+|\/+$/g, ''))
-                .filter(Boolean)
-                .join('/')}`,
-              access,
-              where: `${controller.name}.${name}`,
-            });
-          }
-        }
-      }
-    }
-  }
-  return routes;
+  return mountedRoutes(t.app).map((route) => ({
+    method: route.method === RequestMethod.ALL ? 'GET' : RequestMethod[route.method],
+    path: route.path,
+    access:
+      reflector.getAllAndOverride<string | undefined>(ROUTE_ACCESS, [
+        route.handler,
+        route.controller,
+      ]) ?? 'service-api',
+    where: route.where,
+  }));
 }
 
 /** A concrete URL for a route pattern: any value fits a parameter, the key is checked first. */
