@@ -1,5 +1,4 @@
 import type { ThrottlerStorage } from '@nestjs/throttler';
-import type { ThrottlerStorageRecord } from '@nestjs/throttler/dist/throttler-storage-record.interface';
 
 import { FixedWindowRateLimiter } from '../http/rate-limiter';
 
@@ -10,6 +9,9 @@ import { FixedWindowRateLimiter } from '../http/rate-limiter';
  * from the refused hit. Counts live in the process: with several instances each counts its own
  * share.
  */
+/** What the throttler's storage answers for a hit (its record type is not exported at the root). */
+type ThrottlerStorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>;
+
 export class FixedWindowThrottlerStorage implements ThrottlerStorage {
   private readonly limiter = new FixedWindowRateLimiter();
 
