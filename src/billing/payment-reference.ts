@@ -2,7 +2,7 @@ import { EntityManager } from 'typeorm';
 
 import { PaymentReference } from './payment-provider.interface';
 import { completedTransactionDetails } from '../callbacks/provider-transaction.reads';
-import { InvoiceStatus } from '../invoices/invoice-status.enum';
+import { wasPaid } from '../invoices/invoice-status.enum';
 import type { Invoice } from '../invoices/invoice.entity';
 
 /**
@@ -17,7 +17,7 @@ export async function loadPaymentReference(
   return {
     invoiceId: invoice.id,
     providerRef: invoice.providerRef,
-    paid: invoice.status === InvoiceStatus.Paid || invoice.status === InvoiceStatus.Refunded,
+    paid: wasPaid(invoice.status),
     details,
   };
 }

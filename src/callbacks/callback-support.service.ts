@@ -11,7 +11,7 @@ import { PreparedStatement, queryPrepared } from '../database/prepared-statement
 import { DomainError } from '../common/errors/domain.error';
 import { ErrorCode } from '../common/errors/error-code';
 import { Credentials } from '../merchants/credentials-cipher';
-import { InvoiceStatus } from '../invoices/invoice-status.enum';
+import { InvoiceStatus, wasPaid } from '../invoices/invoice-status.enum';
 import {
   InvoicePatch,
   InvoiceTransitions,
@@ -49,9 +49,6 @@ const SAVE_TRANSACTION: PreparedStatement = {
             SET state = $2, completed_ms = $3, cancelled_ms = $4, reason = $5, details = $6, updated_at = now()
           WHERE id = $1`,
 };
-
-const isPaidStatus = (status: InvoiceStatus): boolean =>
-  status === InvoiceStatus.Paid || status === InvoiceStatus.Refunded;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -106,7 +103,7 @@ export class CallbackSupport {
 
   /** One order, one payment: true when this invoice or another invoice of its order is paid. */
   async orderAlreadyPaid(m: EntityManager, invoice: Invoice): Promise<boolean> {
-    if (isPaidStatus(invoice.status)) return true;
+    if (wasPaid(invoice.status)) return true;
     return this.transitions.paidByAnother(m, invoice);
   }
 
@@ -214,7 +211,7 @@ export class CallbackSupport {
       invoice.sourceInvoiceId,
     ]);
     return {
-      orderPaid: isPaidStatus(invoice.status) || row.paid_by_another,
+      orderPaid: wasPaid(invoice.status) || row.paid_by_another,
       existing: row.existing ? await this.lockTransaction(m, provider, providerTxnId) : null,
       otherActive: row.other_active,
     };
@@ -315,7 +312,7 @@ export class CallbackSupport {
           invoice.id,
         ],
       )) as { entity: ProviderTransaction; row: Record<string, unknown> };
-      const orderPaid = isPaidStatus(invoice.status) || locked.row.paid_by_another === true;
+      const orderPaid = wasPaid(invoice.status) || locked.row.paid_by_another === true;
       return {
         result: await work(m, locked.entity, invoice, { orderPaid }),
         invoiceId: invoice.id,

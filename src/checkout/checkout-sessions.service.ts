@@ -16,7 +16,7 @@ import { Clock } from '../common/clock';
 import { DomainError } from '../common/errors/domain.error';
 import { ErrorCode } from '../common/errors/error-code';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { InvoiceStatus } from '../invoices/invoice-status.enum';
+import { wasPaid } from '../invoices/invoice-status.enum';
 import { Invoice } from '../invoices/invoice.entity';
 import { InvoicesService } from '../invoices/invoices.service';
 import { MerchantsService } from '../merchants/merchants.service';
@@ -34,11 +34,7 @@ export function checkoutSessionStatus(
   invoice: Pick<Invoice, 'status'> | null,
   now: Date,
 ): CheckoutSessionStatus {
-  if (
-    invoice &&
-    (invoice.status === InvoiceStatus.Paid || invoice.status === InvoiceStatus.Refunded)
-  )
-    return 'paid';
+  if (invoice && wasPaid(invoice.status)) return 'paid';
   return session.expiresAt.getTime() <= now.getTime() ? 'expired' : 'open';
 }
 

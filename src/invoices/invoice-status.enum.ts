@@ -10,6 +10,11 @@ export enum InvoiceStatus {
 
 export const INVOICE_STATUSES = Object.values(InvoiceStatus);
 
+/** The money was taken: the invoice is paid, or was and has been refunded since. */
+export function wasPaid(status: InvoiceStatus): boolean {
+  return status === InvoiceStatus.Paid || status === InvoiceStatus.Refunded;
+}
+
 /** Why an invoice reached its state (kept in `status_reason`). */
 export enum InvoiceStatusReason {
   CancelledByMerchant = 'cancelled_by_merchant',

@@ -25,7 +25,7 @@ import { canonicalJson } from '../common/idempotency/canonical-json';
 import { DomainError } from '../common/errors/domain.error';
 import { ErrorCode } from '../common/errors/error-code';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { InvoiceStatus } from '../invoices/invoice-status.enum';
+import { InvoiceStatus, wasPaid } from '../invoices/invoice-status.enum';
 import { InvoiceTransitions } from '../invoices/invoice-transitions.service';
 import { Invoice } from '../invoices/invoice.entity';
 import { InvoicesService, ofdLineProblems } from '../invoices/invoices.service';
@@ -121,10 +121,7 @@ export function refundBalance(
   invoice: Pick<Invoice, 'status' | 'amount' | 'refundedAmount'>,
 ): Pick<InvoiceRefundsDto, 'paidAmount' | 'refundedAmount' | 'remainingAmount'> {
   return {
-    paidAmount:
-      invoice.status === InvoiceStatus.Paid || invoice.status === InvoiceStatus.Refunded
-        ? invoice.amount
-        : 0,
+    paidAmount: wasPaid(invoice.status) ? invoice.amount : 0,
     refundedAmount: invoice.refundedAmount,
     remainingAmount:
       invoice.status === InvoiceStatus.Paid ? invoice.amount - invoice.refundedAmount : 0,

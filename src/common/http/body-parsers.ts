@@ -1,5 +1,6 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 
+import { isProviderCallbackPath } from './service-api';
 import { DomainError } from '../errors/domain.error';
 import { ErrorCode } from '../errors/error-code';
 
@@ -7,8 +8,6 @@ import { ErrorCode } from '../errors/error-code';
 export class MalformedBody {
   constructor(readonly text: string) {}
 }
-
-const CALLBACKS = '/api/callbacks/';
 
 /**
  * Deepest nesting of objects and arrays a JSON body may have. No body we accept needs more than
@@ -36,7 +35,7 @@ export function registerBodyParsers(fastify: FastifyInstance, bodyLimit: number)
       const text = body as string;
       if (text === '') return done(null, undefined);
       if (nestedDeeperThan(text, MAX_JSON_DEPTH)) {
-        if (isCallback(request)) return done(null, new MalformedBody(text));
+        if (isProviderCallbackPath(request.url)) return done(null, new MalformedBody(text));
         return done(
           new DomainError(ErrorCode.ValidationError, [
             `The JSON body is nested deeper than ${MAX_JSON_DEPTH} levels`,
@@ -45,7 +44,7 @@ export function registerBodyParsers(fastify: FastifyInstance, bodyLimit: number)
         );
       }
       void parseJson(request, text, (error: Error | null, value?: unknown) => {
-        if (error && isCallback(request)) done(null, new MalformedBody(text));
+        if (error && isProviderCallbackPath(request.url)) done(null, new MalformedBody(text));
         else if (error) done(error, undefined);
         else done(null, value);
       });
@@ -82,8 +81,4 @@ export function nestedDeeperThan(text: string, limit: number): boolean {
     }
   }
   return false;
-}
-
-function isCallback(request: FastifyRequest): boolean {
-  return request.url.startsWith(CALLBACKS);
 }

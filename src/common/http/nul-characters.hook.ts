@@ -1,10 +1,9 @@
 import type { FastifyRequest } from 'fastify';
 
-import { routePath } from './service-api';
+import { isProviderCallbackPath, routePath } from './service-api';
 import { DomainError } from '../errors/domain.error';
 import { ErrorCode } from '../errors/error-code';
 
-const CALLBACK_PREFIX = '/api/callbacks/';
 /** More offending fields than this are not worth listing one by one. */
 const MAX_REPORTED = 10;
 
@@ -21,7 +20,7 @@ export function rejectNulCharacters(
   _reply: unknown,
   done: (error?: Error) => void,
 ): void {
-  if (request.is404 || routePath(request).startsWith(CALLBACK_PREFIX)) return done();
+  if (request.is404 || isProviderCallbackPath(routePath(request))) return done();
   const places: string[] = [];
   collect(request.params, '', places);
   collect(request.query, '', places);
