@@ -18,6 +18,11 @@ export interface ProviderCapabilities {
   statusLookup: boolean;
   /** How the buyer pays: redirected to a checkout page, or from an app through a deeplink. */
   checkout: 'redirect' | 'deeplink';
+  /**
+   * Whether the provider can hold a buyer's money and capture or release it later (two-stage
+   * payments: `capture: "manual"`). When true the strategy implements captureHold and voidHold.
+   */
+  hold: boolean;
 }
 
 /** What a provider needs to know of an invoice to open its checkout. Amounts in tiyin. */
@@ -30,7 +35,12 @@ export interface CheckoutInvoice {
   returnErrorUrl: string | null;
   ofd: OfdItem[] | null;
   expiresAt: Date;
+  /** 'manual': hold the money when the buyer pays and wait for capture or void (capabilities.hold). */
+  capture: CaptureMode;
 }
+
+/** When the money of a paid invoice is taken: at once, or held until the app captures it. */
+export type CaptureMode = 'automatic' | 'manual';
 
 /** Where the buyer pays, and the provider's own id of the invoice when it keeps one. */
 export interface CheckoutResult {
@@ -63,6 +73,14 @@ export interface RefundOrder {
   cardPan: string | null;
 }
 
+/** A hold to capture at the provider: `amount` of the held amount (the rest is released). */
+export interface CaptureOrder {
+  payment: PaymentReference;
+  amount: MinorUnits;
+  heldAmount: MinorUnits;
+  currency: Currency;
+}
+
 /** What was paid, as the provider reports it. */
 export interface PaidDetails {
   providerRef: string | null;
@@ -74,8 +92,21 @@ export interface PaidDetails {
 /** A payment's state at the provider now (reconciliation, refund recovery). */
 export type PaymentLookup =
   | { state: 'unpaid' | 'failed' | 'not_found' }
-  | { state: 'paid'; refundedAmount: MinorUnits | null; paid: PaidDetails }
-  | { state: 'refunded'; paid: PaidDetails };
+  /**
+   * Paid; `capturedAmount` is what a captured hold took when that is less than the invoice amount
+   * (null: the whole amount).
+   */
+  | {
+      state: 'paid';
+      refundedAmount: MinorUnits | null;
+      capturedAmount?: MinorUnits | null;
+      paid: PaidDetails;
+    }
+  | { state: 'refunded'; paid: PaidDetails }
+  /** Held and waiting for capture or void (a `capture: "manual"` invoice). */
+  | { state: 'authorized'; heldAmount: MinorUnits; captureBefore: Date | null; paid: PaidDetails }
+  /** The hold was released without capture: voided by us, or expired at the provider. */
+  | { state: 'hold_released' };
 
 /** Per-call context: the merchant account's decrypted credentials and its callback URLs. */
 export interface ProviderContext {
@@ -97,6 +128,8 @@ export interface PaymentProvider {
   readonly displayName: string;
   readonly credentialFields: readonly CredentialField[];
   readonly capabilities: ProviderCapabilities;
+  /** The currencies an invoice may be in with this provider (`amount` in their minor units). */
+  readonly currencies: readonly Currency[];
   /**
    * The callback routes a business pastes into the provider's cabinet, as label → path below
    * `/api/callbacks/<provider>/<merchantAccountId>` ('' is that base path itself).
@@ -109,6 +142,11 @@ export interface PaymentProvider {
    */
   readonly receiptRequired?: boolean;
 
+  /**
+   * What is wrong with an invoice for this provider's own limits (an amount over its maximum...),
+   * checked at create before anything is recorded; each string names the limit. Unset: none.
+   */
+  invoiceProblems?(invoice: Pick<CheckoutInvoice, 'amount' | 'currency' | 'capture'>): string[];
   /** The checkout, computed locally without a network call. */
   buildCheckout?(invoice: CheckoutInvoice, ctx: ProviderContext): CheckoutResult;
   /** The checkout, created at the provider over HTTP. Throws ProviderError. */
@@ -128,6 +166,14 @@ export interface PaymentProvider {
   refund?(order: RefundOrder, ctx: ProviderContext): Promise<void>;
   /** What is wrong with a refund request for this provider, checked before anything is recorded. */
   refundProblems?(order: RefundOrder, ctx: ProviderContext): string[];
+  /**
+   * Captures `order.amount` of a held payment and releases the rest (capabilities.hold). Resolves
+   * when the provider confirmed it; throws ProviderError otherwise (`declined`: it surely did not
+   * happen; anything else is unclear and is read again later).
+   */
+  captureHold?(order: CaptureOrder, ctx: ProviderContext): Promise<void>;
+  /** Releases a held payment without taking any of it (capabilities.hold); errors as captureHold. */
+  voidHold?(payment: PaymentReference, ctx: ProviderContext): Promise<void>;
   /** Asks the provider about a payment (capabilities.statusLookup). Throws ProviderError. */
   lookupPayment?(payment: PaymentReference, ctx: ProviderContext): Promise<PaymentLookup>;
 }

@@ -14,7 +14,8 @@ const fake = (name: string): PaymentProvider => ({
   name,
   displayName: name,
   credentialFields: [],
-  capabilities: { refund: 'none', statusLookup: false, checkout: 'redirect' },
+  capabilities: { refund: 'none', statusLookup: false, checkout: 'redirect', hold: false },
+  currencies: ['UZS'],
   callbackPaths: {},
 });
 
@@ -48,7 +49,12 @@ describe('PaymentProviderRegistry', () => {
         fake('a'),
         {
           ...fake('b'),
-          capabilities: { refund: 'partial', statusLookup: true, checkout: 'redirect' },
+          capabilities: {
+            refund: 'partial',
+            statusLookup: true,
+            checkout: 'redirect',
+            hold: false,
+          },
         },
       ],
       loadConfig({}),

@@ -39,7 +39,8 @@ describe('ProviderCallbackHandlers', () => {
     name,
     displayName: name,
     credentialFields: [],
-    capabilities: { refund: 'none', statusLookup: false, checkout: 'redirect' },
+    capabilities: { refund: 'none', statusLookup: false, checkout: 'redirect', hold: false },
+    currencies: ['UZS'],
     callbackPaths: {},
   });
 

@@ -3,6 +3,7 @@ import { InvoiceStatus } from './invoice-status.enum';
 import { OfdItem } from './invoice.entity';
 import {
   assertCancellable,
+  checkCurrency,
   checkoutDraft,
   isAbandonedCreating,
   isOverdueInvoice,
@@ -10,6 +11,7 @@ import {
   openInvoiceDecision,
   receiptProblems,
 } from './invoices.service';
+import type { PaymentProvider } from '../billing/payment-provider.interface';
 import { providerCallGraceMs } from '../billing/provider-http';
 import { DomainError } from '../common/errors/domain.error';
 import { ErrorCode } from '../common/errors/error-code';
@@ -76,6 +78,7 @@ describe('checkoutDraft: what the provider is asked to build', () => {
       returnErrorUrl: null,
       ofd: null,
       expiresAt: new Date('2026-05-13T10:00:00Z'),
+      capture: 'automatic',
     });
   });
 
@@ -179,5 +182,50 @@ describe('assertCancellable', () => {
       expect(error.code).toBe(ErrorCode.InvoiceNotCancellable);
       expect(error.details).toEqual([`invoice inv-1 is ${status} and cannot be cancelled`]);
     }
+  });
+});
+
+describe('checkCurrency: what the provider takes', () => {
+  const provider = (extra: Partial<PaymentProvider> = {}): PaymentProvider => ({
+    name: 'acme',
+    displayName: 'Acme',
+    credentialFields: [],
+    capabilities: { refund: 'none', statusLookup: false, checkout: 'redirect', hold: false },
+    currencies: ['UZS', 'USD'],
+    callbackPaths: {},
+    ...extra,
+  });
+  const dto = (extra: Partial<CreateInvoiceDto>) =>
+    Object.assign(new CreateInvoiceDto(), { amount: 100_000, ...extra });
+  const refusal = (call: () => void) => {
+    try {
+      call();
+    } catch (error) {
+      return error instanceof DomainError ? [error.code, error.details] : error;
+    }
+    return null;
+  };
+
+  it('takes the default UZS and any currency the provider lists', () => {
+    expect(refusal(() => checkCurrency(dto({}), provider()))).toBeNull();
+    expect(refusal(() => checkCurrency(dto({ currency: 'USD' }), provider()))).toBeNull();
+  });
+
+  it('refuses a currency the provider does not take, naming those it takes', () => {
+    expect(refusal(() => checkCurrency(dto({ currency: 'EUR' }), provider()))).toEqual([
+      ErrorCode.ValidationError,
+      ['currency EUR is not accepted by acme; it takes UZS, USD'],
+    ]);
+  });
+
+  it("refuses an amount over the provider's own limit with the provider's words", () => {
+    const limited = provider({
+      invoiceProblems: ({ amount }) => (amount > 99_999_999 ? ['amount exceeds 8 digits'] : []),
+    });
+    expect(refusal(() => checkCurrency(dto({ amount: 100_000_000 }), limited))).toEqual([
+      ErrorCode.ValidationError,
+      ['amount exceeds 8 digits'],
+    ]);
+    expect(refusal(() => checkCurrency(dto({ amount: 99_999_999 }), limited))).toBeNull();
   });
 });

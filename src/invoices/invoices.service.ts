@@ -27,6 +27,7 @@ import { ProviderError } from '../billing/provider.error';
 import { Clock } from '../common/clock';
 import { DomainError } from '../common/errors/domain.error';
 import { ErrorCode } from '../common/errors/error-code';
+import { DEFAULT_CURRENCY } from '../common/money/currency';
 import { csvStream } from '../common/http/csv';
 import { toExactInstant } from '../common/http/instant';
 import { BY_CREATED_AT, readAllPages, readPage } from '../common/http/pagination';
@@ -77,13 +78,30 @@ export function checkoutDraft(
   return {
     id,
     amount: dto.amount,
-    currency: dto.currency ?? 'UZS',
+    currency: dto.currency ?? DEFAULT_CURRENCY,
     lang: dto.lang ?? null,
     returnUrl: dto.returnUrl ?? null,
     returnErrorUrl: dto.returnErrorUrl ?? null,
     ofd: dto.ofd ?? null,
     expiresAt: new Date(now.getTime() + ttlMinutes * 60_000),
+    capture: 'automatic',
   };
+}
+
+/**
+ * The invoice's currency is one its provider takes (400 naming those it takes), and its amount is
+ * within the provider's own limits.
+ */
+export function checkCurrency(dto: CreateInvoiceDto, provider: PaymentProvider): void {
+  const currency = dto.currency ?? DEFAULT_CURRENCY;
+  if (!provider.currencies.includes(currency)) {
+    throw new DomainError(ErrorCode.ValidationError, [
+      `currency ${currency} is not accepted by ${provider.name}; it takes ${provider.currencies.join(', ')}`,
+    ]);
+  }
+  const problems =
+    provider.invoiceProblems?.({ amount: dto.amount, currency, capture: 'automatic' }) ?? [];
+  if (problems.length > 0) throw new DomainError(ErrorCode.ValidationError, problems);
 }
 
 /** Past its lifetime but not yet swept: expire it rather than hand out a dead checkout. */
@@ -192,6 +210,7 @@ export class InvoicesService {
   async create(dto: CreateInvoiceDto): Promise<CreatedInvoiceDto> {
     const provider = this.registry.forCheckout(dto.provider);
     this.checkReceipt(dto, provider);
+    checkCurrency(dto, provider);
     assertNotifyUrl(dto.notifyUrl, this.config);
     const { account, ctx } = await this.merchants.checkoutAccount(
       dto.source,

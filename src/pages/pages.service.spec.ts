@@ -13,7 +13,8 @@ const plain = {
   name: 'plain',
   displayName: 'Plain',
   credentialFields: [],
-  capabilities: { refund: 'none', statusLookup: false, checkout: 'redirect' },
+  capabilities: { refund: 'none', statusLookup: false, checkout: 'redirect', hold: false },
+  currencies: ['UZS'],
   callbackPaths: {},
 } satisfies PaymentProvider;
 const withPage: PaymentProvider = {

@@ -217,7 +217,9 @@ describe('RefundsService.create: what is refused before anything is recorded', (
       refund: refund ? 'partial' : 'none',
       statusLookup: false,
       checkout: 'redirect',
+      hold: false,
     },
+    currencies: ['UZS'],
     callbackPaths: {},
     refund,
   });

@@ -31,7 +31,13 @@ export class ClickProvider implements PaymentProvider {
       description: 'merchant_user_id (needed for the Merchant API: reversals, status)',
     },
   ] as const;
-  readonly capabilities = { refund: 'full', statusLookup: true, checkout: 'redirect' } as const;
+  readonly capabilities = {
+    refund: 'full',
+    statusLookup: true,
+    checkout: 'redirect',
+    hold: false,
+  } as const;
+  readonly currencies = ['UZS'] as const;
   readonly callbackPaths = { prepare: 'prepare', complete: 'complete' };
 
   constructor(

@@ -39,7 +39,13 @@ export class MulticardProvider implements PaymentProvider {
       description: 'store_id of the shop in the Multicard cabinet',
     },
   ] as const;
-  readonly capabilities = { refund: 'partial', statusLookup: true, checkout: 'redirect' } as const;
+  readonly capabilities = {
+    refund: 'partial',
+    statusLookup: true,
+    checkout: 'redirect',
+    hold: false,
+  } as const;
+  readonly currencies = ['UZS'] as const;
   /**
    * `callback`: the callback_url we send with every invoice. `status`: the optional status
    * webhook, pasted into Multicard's cabinet.

@@ -27,6 +27,7 @@ describe('multicard transformers', () => {
       },
     ],
     expiresAt: new Date('2026-01-01T01:00:00Z'),
+    capture: 'automatic' as const,
   };
 
   it('builds the invoice request in tiyin with our id and callback, and a ttl matching our expiry', () => {

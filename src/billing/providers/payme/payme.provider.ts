@@ -28,7 +28,13 @@ export class PaymeProvider implements PaymentProvider {
       description: 'Cashbox key checked in the Basic auth of Payme calls',
     },
   ] as const;
-  readonly capabilities = { refund: 'none', statusLookup: false, checkout: 'redirect' } as const;
+  readonly capabilities = {
+    refund: 'none',
+    statusLookup: false,
+    checkout: 'redirect',
+    hold: false,
+  } as const;
+  readonly currencies = ['UZS'] as const;
   readonly callbackPaths = { endpoint: '' };
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}

@@ -18,7 +18,13 @@ export class UzumProvider implements PaymentProvider {
     { key: 'login', required: true, description: 'Basic auth login Uzum uses to call us' },
     { key: 'password', required: true, description: 'Basic auth password Uzum uses to call us' },
   ] as const;
-  readonly capabilities = { refund: 'none', statusLookup: false, checkout: 'deeplink' } as const;
+  readonly capabilities = {
+    refund: 'none',
+    statusLookup: false,
+    checkout: 'deeplink',
+    hold: false,
+  } as const;
+  readonly currencies = ['UZS'] as const;
   readonly callbackPaths = {
     check: 'check',
     create: 'create',
