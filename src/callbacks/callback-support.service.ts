@@ -15,6 +15,8 @@ import { InvoiceStatus, wasPaid } from '../invoices/invoice-status.enum';
 import {
   InvoicePatch,
   InvoiceTransitions,
+  lockOrderSql,
+  orderLocked,
   paidByAnotherCondition,
 } from '../invoices/invoice-transitions.service';
 import { Invoice } from '../invoices/invoice.entity';
@@ -272,7 +274,8 @@ export class CallbackSupport {
    * transaction with this id. The transaction is found by the statement that locks its invoice (a
    * transaction's invoice never changes), and the statement that locks the transaction also asks
    * whether the invoice's order is paid (`orderPaid`, as orderAlreadyPaid answers it on the locked
-   * rows): two round trips where four were made.
+   * rows) and takes the order's lock a payment or refund of it needs (lockOrderSql): two round
+   * trips where five were made.
    */
   async withLockedTransaction<T>(
     provider: string,
@@ -297,9 +300,8 @@ export class CallbackSupport {
       const locked = (await TRANSACTIONS.oneWithRow(
         m,
         'lock_with_order_paid',
-        (
-          columns,
-        ) => `SELECT ${columns}, ${paidByAnotherCondition('$3', '$4', '$5', '$6')} AS paid_by_another
+        (columns) => `SELECT ${columns}, ${lockOrderSql('$3', '$5')} AS order_locked,
+                     ${paidByAnotherCondition('$3', '$4', '$5', '$6')} AS paid_by_another
                         FROM provider_transactions
                        WHERE provider = $1 AND provider_txn_id = $2
                          FOR UPDATE`,
@@ -312,6 +314,7 @@ export class CallbackSupport {
           invoice.id,
         ],
       )) as { entity: ProviderTransaction; row: Record<string, unknown> };
+      orderLocked(m, invoice);
       const orderPaid = wasPaid(invoice.status) || locked.row.paid_by_another === true;
       return {
         result: await work(m, locked.entity, invoice, { orderPaid }),

@@ -15,12 +15,17 @@ import { updateAndEnqueueInvoiceEvent } from '../notifications/outbox';
 // The payment path's statements, prepared once per connection (src/database/prepared-statement.ts).
 const INVOICE_ROWS = new EntityRows(Invoice, 'invoice_row');
 
-const LOCK_PENDING_SIBLINGS: PreparedStatement = {
-  name: 'invoice_lock_pending_siblings',
-  text: `SELECT id FROM invoices
-          WHERE source = $1 AND source_invoice_id = $2 AND id <> $3 AND status = $4
-          FOR UPDATE SKIP LOCKED`,
-};
+/**
+ * The order's other pending invoices, locked by the payment's own statement (a SELECT for its CTE,
+ * over the statement's parameters holding the paid invoice's id, source and order id). One locked
+ * by someone else right now is skipped rather than waited for (no deadlock between two payments).
+ */
+function lockPendingSiblings(paid: { invoiceId: string; source: string; order: string }): string {
+  return `SELECT id FROM invoices
+           WHERE source = ${paid.source} AND source_invoice_id = ${paid.order} AND id <> ${paid.invoiceId}
+             AND status = '${InvoiceStatus.Pending}'
+           FOR UPDATE SKIP LOCKED`;
+}
 
 /**
  * "Another invoice of this invoice's order is paid (or was, and is now refunded)", as an SQL
@@ -45,7 +50,7 @@ const PAID_BY_ANOTHER: PreparedStatement = {
 
 const LOCK_ORDER: PreparedStatement = {
   name: 'invoice_lock_order',
-  text: 'SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))',
+  text: `SELECT ${lockOrderSql('$1', '$2')}`,
 };
 
 /** Fields a transition may record besides the status (checkout details, payment details). */
@@ -168,12 +173,11 @@ export class InvoiceTransitions {
       await lockOrder(manager, invoice);
       if (to === InvoiceStatus.Paid) {
         announce = 'payment';
-        await this.closeSiblings(manager, invoice, at);
       } else if (to !== InvoiceStatus.Refunded && (await this.paidByAnother(manager, invoice))) {
         announce = 'none';
       }
     }
-    return this.persist(manager, invoice, at, announce, {
+    const pendingSiblings = await this.persist(manager, invoice, at, announce, {
       status: invoice.status,
       statusReason: invoice.statusReason,
       paidAt: invoice.paidAt,
@@ -182,6 +186,8 @@ export class InvoiceTransitions {
       refundedAt: invoice.refundedAt,
       ...options.patch,
     });
+    if (pendingSiblings.length > 0) await this.closeSiblings(manager, pendingSiblings, at);
+    return invoice;
   }
 
   /**
@@ -209,7 +215,8 @@ export class InvoiceTransitions {
       });
     invoice.refundedAmount = total;
     await lockOrder(manager, invoice);
-    return this.persist(manager, invoice, at, 'event', { refundedAmount: total });
+    await this.persist(manager, invoice, at, 'event', { refundedAmount: total });
+    return invoice;
   }
 
   /**
@@ -219,17 +226,12 @@ export class InvoiceTransitions {
    * of it is refused (one order, one payment). A `creating` one (its checkout still being made
    * upstream) is left to finish; it is then simply an open invoice of a paid order.
    */
-  private async closeSiblings(manager: EntityManager, paid: Invoice, at: Date): Promise<void> {
-    // Locked by a plain statement first: an order seldom has another open invoice, and loading
-    // entities only when one is found keeps the payment path's usual case one cheap query.
-    const locked = await queryPrepared<{ id: string }>(manager, LOCK_PENDING_SIBLINGS, [
-      paid.source,
-      paid.sourceInvoiceId,
-      paid.id,
-      InvoiceStatus.Pending,
-    ]);
-    if (locked.length === 0) return;
-    const siblings = await manager.findBy(Invoice, { id: In(locked.map((row) => row.id)) });
+  /**
+   * Closes the order's other pending invoices the payment's own statement locked (persist): an
+   * order seldom has one, so the usual payment loads no entity here and adds no round trip.
+   */
+  private async closeSiblings(manager: EntityManager, ids: string[], at: Date): Promise<void> {
+    const siblings = await manager.findBy(Invoice, { id: In(ids) });
     for (const sibling of siblings) {
       applyInvoiceTransition(sibling, InvoiceStatus.Cancelled, at, InvoiceStatusReason.Superseded);
       await this.persist(manager, sibling, at, 'none', {
@@ -258,7 +260,7 @@ export class InvoiceTransitions {
     at: Date,
     announce: Announcement,
     changes: Partial<Invoice>,
-  ): Promise<Invoice> {
+  ): Promise<string[]> {
     if (announce !== 'none') invoice.notifyDelivered = false;
     const update = updateStatement(manager, invoice.id, {
       ...changes,
@@ -272,7 +274,7 @@ export class InvoiceTransitions {
       );
       invoice.version = row.version;
       invoice.updatedAt = row.updated_at;
-      return invoice;
+      return [];
     }
     // The change and its event in one round trip. The row is locked by this transaction, so the
     // update's version is the next one (@VersionColumn); the outbox checks it before writing.
@@ -284,14 +286,14 @@ export class InvoiceTransitions {
         [update.text, update.values],
         invoice,
         at,
-        { supersedeSiblings: announce === 'payment' },
+        announce === 'payment' ? { supersedeSiblings: true, lockBeside: lockPendingSiblings } : {},
       );
       invoice.updatedAt = written.updatedAt;
+      return written.lockedBeside;
     } catch (error) {
       invoice.version = previousVersion;
       throw error;
     }
-    return invoice;
   }
 }
 
@@ -306,7 +308,45 @@ export class InvoiceTransitions {
  * hold one waits for an order lock.
  */
 async function lockOrder(manager: EntityManager, invoice: Invoice): Promise<void> {
+  const held = heldOrderLocks(manager);
+  const key = orderKey(invoice);
+  if (held.has(key)) return;
   await queryPrepared(manager, LOCK_ORDER, [invoice.source, invoice.sourceInvoiceId]);
+  held.add(key);
+}
+
+/**
+ * The order's lock (as lockOrder takes it) as an SQL expression over the statement's parameters
+ * holding the invoice's source and order id, for a statement that locks the invoice's row or a row
+ * beside it anyway: the caller then reports it with `orderLocked`, and the transition that needs
+ * the lock takes no round trip for it.
+ */
+export function lockOrderSql(source: string, order: string): string {
+  return `pg_advisory_xact_lock(hashtext(${source}), hashtext(${order}))`;
+}
+
+/** This transaction holds the invoice's order lock (its statement ran lockOrderSql). */
+export function orderLocked(
+  manager: EntityManager,
+  invoice: Pick<Invoice, 'source' | 'sourceInvoiceId'>,
+): void {
+  heldOrderLocks(manager).add(orderKey(invoice));
+}
+
+function orderKey(invoice: Pick<Invoice, 'source' | 'sourceInvoiceId'>): string {
+  return `${invoice.source}\u0000${invoice.sourceInvoiceId}`;
+}
+
+const HELD_ORDER_LOCKS = 'heldOrderLocks';
+
+/**
+ * The orders whose lock this transaction took, kept on its query runner (a transaction's own): an
+ * advisory lock is held until the transaction ends, so it is taken once. A rollback (to a
+ * savepoint too, which releases what was taken after it) forgets them: see SupersededCheckouts.
+ */
+export function heldOrderLocks(manager: EntityManager): Set<string> {
+  const data = (manager.queryRunner?.data ?? {}) as Record<string, Set<string> | undefined>;
+  return (data[HELD_ORDER_LOCKS] ??= new Set());
 }
 
 /** The UPDATE statement of each set of changed fields, by the fields' names. */

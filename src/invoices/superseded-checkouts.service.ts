@@ -8,7 +8,7 @@ import {
 } from 'typeorm';
 
 import { Invoice } from './invoice.entity';
-import { supersededCheckouts } from './invoice-transitions.service';
+import { heldOrderLocks, supersededCheckouts } from './invoice-transitions.service';
 import { PaymentProviderRegistry } from '../billing/payment-provider.registry';
 import { MerchantsService } from '../merchants/merchants.service';
 
@@ -33,6 +33,7 @@ export class SupersededCheckouts implements EntitySubscriberInterface {
 
   afterTransactionCommit(event: TransactionCommitEvent): void {
     if (event.queryRunner.isTransactionActive) return; // a savepoint released: not committed yet
+    heldOrderLocks(event.manager).clear();
     const closed = supersededCheckouts(event.manager).splice(0);
     for (const invoice of closed) void this.annul(invoice);
   }
@@ -40,6 +41,9 @@ export class SupersededCheckouts implements EntitySubscriberInterface {
   /** Rolled back (or back to a savepoint): nothing it closed may be annulled. */
   afterTransactionRollback(event: TransactionRollbackEvent): void {
     supersededCheckouts(event.manager).splice(0);
+    // The order locks taken since the savepoint are released with it; forget them all (taking
+    // one again is harmless).
+    heldOrderLocks(event.manager).clear();
   }
 
   /** Annuls one superseded invoice's provider checkout, where its provider keeps one. */

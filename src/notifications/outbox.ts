@@ -49,8 +49,15 @@ export async function updateAndEnqueueInvoiceEvent(
   update: [string, unknown[]],
   invoice: Invoice,
   now: Date,
-  options: { supersedeSiblings?: boolean } = {},
-): Promise<{ updatedAt: Date; eventId: string }> {
+  options: {
+    supersedeSiblings?: boolean;
+    /**
+     * A SELECT of ids (rows it locks) the owner of the table runs in the same statement, over the
+     * statement's parameters for the invoice's id, source and order id; their ids are returned.
+     */
+    lockBeside?: (params: { invoiceId: string; source: string; order: string }) => string;
+  } = {},
+): Promise<{ updatedAt: Date; eventId: string; lockedBeside: string[] }> {
   const [updateSql, updateParams] = update;
   const id = randomUUID();
   const p = (n: number): string => `$${updateParams.length + n}`;
@@ -68,15 +75,24 @@ export async function updateAndEnqueueInvoiceEvent(
          ${invoiceDeliverySql.settleUndelivered('SELECT invoice_id FROM superseded')}
        )`
     : '';
-  const rows = await queryPrepared<{ version: number; updated_at: Date }>(
+  const beside = options.lockBeside
+    ? `, beside AS (${options.lockBeside({ invoiceId: p(2), source: p(3), order: p(4) })})`
+    : '';
+  const rows = await queryPrepared<{
+    version: number;
+    updated_at: Date;
+    locked_beside: string[] | null;
+  }>(
     manager,
-    preparedByText(`WITH updated AS (${updateSql})${superseding}, inserted AS (
+    preparedByText(`WITH updated AS (${updateSql})${superseding}${beside}, inserted AS (
        INSERT INTO webhook_events (id, invoice_id, source, source_invoice_id, type, sequence, notify_url, body, status, attempts, next_attempt_at)
        SELECT ${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}, ${p(6)}::integer, ${p(7)}, ${p(8)}, '${WebhookEventStatus.Pending}', 0, ${p(9)}
          FROM updated WHERE updated.version = ${p(6)}::integer
        RETURNING id
      )
-     SELECT u.version, u.updated_at, pg_notify('${WEBHOOK_EVENTS_CHANNEL}', '') FROM updated u, inserted`),
+     SELECT u.version, u.updated_at, pg_notify('${WEBHOOK_EVENTS_CHANNEL}', ''),
+            ${beside ? '(SELECT array_agg(id) FROM beside)' : 'NULL::uuid[]'} AS locked_beside
+       FROM updated u, inserted`),
     [
       ...updateParams,
       id,
@@ -94,5 +110,5 @@ export async function updateAndEnqueueInvoiceEvent(
     throw new Error(
       `invoice ${invoice.id} was not at version ${invoice.version - 1} under its lock: no event written`,
     );
-  return { updatedAt: rows[0].updated_at, eventId: id };
+  return { updatedAt: rows[0].updated_at, eventId: id, lockedBeside: rows[0].locked_beside ?? [] };
 }
