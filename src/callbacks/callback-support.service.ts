@@ -5,7 +5,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { ProviderTransaction, ProviderTransactionState } from './provider-transaction.entity';
 import { assertProviderTransactionTransition } from './provider-transaction.state-machine';
 import { Clock } from '../common/clock';
-import { MinorUnits, assertMinorUnits } from '../common/money/money';
+import { assertMinorUnits } from '../common/money/money';
 import { EntityRows } from '../database/entity-rows';
 import { PreparedStatement, queryPrepared } from '../database/prepared-statement';
 import { DomainError } from '../common/errors/domain.error';
@@ -35,15 +35,86 @@ const TRANSACTION_OWNER: PreparedStatement = {
           WHERE provider = $1 AND provider_txn_id = $2`,
 };
 
+/**
+ * What a new transaction of an invoice depends on (newTransactionChecks), over parameters `invoice`
+ * (its id), `provider`, `txn` (the provider's transaction id) and the order's `source`, `business`
+ * and `order`.
+ */
+function newTransactionSlotSelect(p: {
+  invoice: string;
+  provider: string;
+  txn: string;
+  source: string;
+  business: string;
+  order: string;
+}): string {
+  return `SELECT (SELECT id FROM provider_transactions
+                  WHERE provider = ${p.provider} AND provider_txn_id = ${p.txn} FOR UPDATE) AS existing,
+                EXISTS (SELECT 1 FROM provider_transactions
+                         WHERE invoice_id = ${p.invoice} AND provider = ${p.provider} AND provider_txn_id <> ${p.txn}
+                           AND state IN ('${ProviderTransactionState.Created}', '${ProviderTransactionState.Completed}')) AS other_active,
+                ${paidByAnotherCondition(p.source, p.business, p.order, p.invoice)} AS paid_by_another`;
+}
+
 const NEW_TRANSACTION_SLOT: PreparedStatement = {
   name: 'callback_new_transaction_slot',
-  text: `SELECT (SELECT id FROM provider_transactions
-                  WHERE provider = $2 AND provider_txn_id = $3 FOR UPDATE) AS existing,
-                EXISTS (SELECT 1 FROM provider_transactions
-                         WHERE invoice_id = $1 AND provider = $2 AND provider_txn_id <> $3
-                           AND state IN ('${ProviderTransactionState.Created}', '${ProviderTransactionState.Completed}')) AS other_active,
-                ${paidByAnotherCondition('$4', '$5', '$6', '$1')} AS paid_by_another`,
+  text: newTransactionSlotSelect({
+    invoice: '$1',
+    provider: '$2',
+    txn: '$3',
+    source: '$4',
+    business: '$5',
+    order: '$6',
+  }),
 };
+
+/** A new provider transaction's columns, and its values $1…$12 (newTransactionValues) typed. */
+const NEW_TRANSACTION_COLUMNS = `provider, provider_txn_id, invoice_id, merchant_account_id, state, amount,
+       provider_time, created_ms, completed_ms, cancelled_ms, reason, details`;
+const NEW_TRANSACTION_VALUES = `$1::text, $2::text, $3::uuid, $4::uuid, $5::text, $6::bigint,
+       $7::bigint, $8::bigint, $9::bigint, $10::bigint, $11::integer, $12::jsonb`;
+
+/** The slot checks beside INSERT_TRANSACTION's parameters, the order's three after them. */
+const NEW_TRANSACTION_SLOT_SELECT = newTransactionSlotSelect({
+  invoice: '$3',
+  provider: '$1',
+  txn: '$2',
+  source: '$13',
+  business: '$14',
+  order: '$15',
+});
+
+/** A new provider transaction: who and what it is; the rest starts empty unless given. */
+export type NewProviderTransaction = Pick<
+  ProviderTransaction,
+  | 'provider'
+  | 'providerTxnId'
+  | 'invoiceId'
+  | 'merchantAccountId'
+  | 'state'
+  | 'amount'
+  | 'createdMs'
+> &
+  Partial<
+    Pick<ProviderTransaction, 'providerTime' | 'completedMs' | 'cancelledMs' | 'reason' | 'details'>
+  >;
+
+function newTransactionValues(values: NewProviderTransaction): unknown[] {
+  return [
+    values.provider,
+    values.providerTxnId,
+    values.invoiceId,
+    values.merchantAccountId,
+    values.state,
+    assertMinorUnits(values.amount),
+    values.providerTime ?? null,
+    values.createdMs,
+    values.completedMs ?? null,
+    values.cancelledMs ?? null,
+    values.reason ?? null,
+    JSON.stringify(values.details ?? {}),
+  ];
+}
 
 const SAVE_TRANSACTION: PreparedStatement = {
   name: 'callback_save_transaction',
@@ -219,41 +290,64 @@ export class CallbackSupport {
     };
   }
 
+  /**
+   * newTransactionChecks and insertTransaction in one round trip, for a call the caller has found
+   * payable on its locked invoice (status, amount, time): the transaction is inserted when its slot
+   * is free (the order not paid, no transaction with this id, no other open or completed one of
+   * the invoice), and otherwise the checks say why not, exactly as newTransactionChecks would.
+   */
+  async claimTransactionSlot(
+    m: EntityManager,
+    invoice: Invoice,
+    values: NewProviderTransaction,
+  ): Promise<{
+    inserted: ProviderTransaction | null;
+    orderPaid: boolean;
+    existing: ProviderTransaction | null;
+    otherActive: boolean;
+  }> {
+    const found = (await TRANSACTIONS.oneWithRow(
+      m,
+      'claim_slot',
+      (columns) => `WITH slot AS MATERIALIZED (${NEW_TRANSACTION_SLOT_SELECT}),
+            inserted AS (
+              INSERT INTO provider_transactions (${NEW_TRANSACTION_COLUMNS})
+              SELECT ${NEW_TRANSACTION_VALUES} FROM slot
+               WHERE slot.existing IS NULL AND NOT slot.other_active AND NOT slot.paid_by_another
+              RETURNING *)
+       SELECT ${columns}, slot.existing AS slot_existing, slot.other_active AS slot_other_active,
+              slot.paid_by_another AS slot_paid_by_another
+         FROM slot LEFT JOIN inserted ON true`,
+      [
+        ...newTransactionValues(values),
+        invoice.source,
+        invoice.businessId,
+        invoice.sourceInvoiceId,
+      ],
+      'inserted',
+    )) as { entity: ProviderTransaction; row: Record<string, unknown> };
+    const inserted = found.row.id === null ? null : found.entity;
+    return {
+      inserted,
+      orderPaid: wasPaid(invoice.status) || found.row.slot_paid_by_another === true,
+      existing:
+        !inserted && found.row.slot_existing !== null
+          ? await this.lockTransaction(m, values.provider, values.providerTxnId)
+          : null,
+      otherActive: found.row.slot_other_active === true,
+    };
+  }
+
   async insertTransaction(
     m: EntityManager,
-    values: Partial<ProviderTransaction>,
+    values: NewProviderTransaction,
   ): Promise<ProviderTransaction> {
-    const row = {
-      details: {},
-      reason: null,
-      providerTime: null,
-      completedMs: null,
-      cancelledMs: null,
-      ...values,
-    };
     return (await TRANSACTIONS.one(
       m,
       'insert',
-      (
-        columns,
-      ) => `INSERT INTO provider_transactions (provider, provider_txn_id, invoice_id, merchant_account_id, state, amount,
-                                          provider_time, created_ms, completed_ms, cancelled_ms, reason, details)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-       RETURNING ${columns}`,
-      [
-        row.provider,
-        row.providerTxnId,
-        row.invoiceId,
-        row.merchantAccountId,
-        row.state,
-        assertMinorUnits(row.amount as MinorUnits),
-        row.providerTime,
-        row.createdMs,
-        row.completedMs,
-        row.cancelledMs,
-        row.reason,
-        JSON.stringify(row.details),
-      ],
+      (columns) => `INSERT INTO provider_transactions (${NEW_TRANSACTION_COLUMNS})
+                    VALUES (${NEW_TRANSACTION_VALUES}) RETURNING ${columns}`,
+      newTransactionValues(values),
     )) as ProviderTransaction;
   }
 

@@ -305,7 +305,26 @@ export class PaymeCallbacksService implements ProviderCallbackHandler {
         ? locked.invoice
         : await this.support.lockInvoice(m, this.orderId(params), caller.account.id);
       if (!invoice) return fail(PaymeError.OrderNotFound, PAYME_ACCOUNT_FIELD);
-      const slot = await this.support.newTransactionChecks(m, invoice, PROVIDER, paymeId);
+      const createdMs = this.clock.nowMs();
+      // A call payable on the invoice alone (the usual one) claims the transaction's slot in one
+      // round trip; when it was not free, or the call is not payable, the checks say why.
+      const slot =
+        unpayable(invoice, params, false) === null && createdMs - paymeTime < PAYME_TIMEOUT_MS
+          ? await this.support.claimTransactionSlot(m, invoice, {
+              provider: PROVIDER,
+              providerTxnId: paymeId,
+              invoiceId: invoice.id,
+              merchantAccountId: caller.account.id,
+              state: ProviderTransactionState.Created,
+              amount: invoice.amount,
+              providerTime: paymeTime,
+              createdMs,
+            })
+          : {
+              inserted: null,
+              ...(await this.support.newTransactionChecks(m, invoice, PROVIDER, paymeId)),
+            };
+      if (slot.inserted) return { result: createResult(slot.inserted), invoiceId: invoice.id };
       const refused = unpayable(invoice, params, slot.orderPaid);
       if (refused) return refused;
       // Another CreateTransaction of the same id may have committed while we waited for the lock.
@@ -316,19 +335,8 @@ export class PaymeCallbacksService implements ProviderCallbackHandler {
           : fail(PaymeError.CannotPerform);
       // One-time order: a second transaction while one is open (or performed) is refused (payme.md §3.2).
       if (slot.otherActive) return { ...fail(PaymeError.CannotPerform), invoiceId: invoice.id };
-      if (this.clock.nowMs() - paymeTime >= PAYME_TIMEOUT_MS)
-        return { ...fail(PaymeError.CannotPerform), invoiceId: invoice.id };
-      const transaction = await this.support.insertTransaction(m, {
-        provider: PROVIDER,
-        providerTxnId: paymeId,
-        invoiceId: invoice.id,
-        merchantAccountId: caller.account.id,
-        state: ProviderTransactionState.Created,
-        amount: invoice.amount,
-        providerTime: paymeTime,
-        createdMs: this.clock.nowMs(),
-      });
-      return { result: createResult(transaction), invoiceId: invoice.id };
+      // Left: a payable call past Payme's timeout (a free slot of a payable call was claimed).
+      return { ...fail(PaymeError.CannotPerform), invoiceId: invoice.id };
     });
   }
 
