@@ -225,14 +225,14 @@ describe('Currencies everywhere an invoice goes', () => {
       const list = await page(`/admin/invoices?q=${MIXED}`, cookie);
       expect(list.status).toBe(200);
       expect(list.text).toContain('<td>12.50 USD</td>');
-      expect(list.text).toContain("<td>1500.00 so'm</td>");
-      expect(list.text).not.toContain("12.50 so'm");
+      expect(list.text).toContain('<td>1500.00 so&#39;m</td>');
+      expect(list.text).not.toContain('12.50 so&#39;m');
       const dossier = await page(`/admin/invoices/${usd.id}`, cookie);
       expect(dossier.status).toBe(200);
       expect(dossier.text).toContain('<dd>12.50 USD</dd>');
       expect(dossier.text).toContain('<dd>2.50 USD</dd>'); // refunded so far
       expect(dossier.text).toContain('<td>2.50 USD</td>'); // the refund
-      expect(dossier.text).not.toContain("so'm");
+      expect(dossier.text).not.toMatch(/so(&#39;|')m/);
     });
   });
 
