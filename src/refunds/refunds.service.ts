@@ -199,7 +199,12 @@ export class RefundsService {
       return toRefundResponse(await this.retried(recorded.earlier, dto), invoice.currency);
     const { refund, order } = recorded;
     this.logger.log(
-      { refundId: refund.id, invoiceId: refund.invoiceId, amount: refund.amount },
+      {
+        refundId: refund.id,
+        invoiceId: refund.invoiceId,
+        amount: refund.amount,
+        currency: invoice.currency,
+      },
       'Refund recorded',
     );
     return toRefundResponse(await this.execute(refund, order, provider, ctx), invoice.currency);
