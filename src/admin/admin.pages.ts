@@ -1,7 +1,7 @@
 import { AdminSession } from './admin-auth.service';
 import { InvoiceDossier, Row } from './admin.service';
 import { escapeHtml, htmlPage } from '../common/http/html';
-import { toMajorUnitString } from '../common/money/money';
+import { formatMoney } from '../common/money/format';
 import { Invoice } from '../invoices/invoice.entity';
 import { MerchantAccount } from '../merchants/merchant-account.entity';
 import { JobsStatusDto, StuckInvoicesDto } from '../notifications/dto/webhook-event-response.dto';
@@ -32,8 +32,12 @@ function when(value: unknown): string {
     : e(date.toISOString().replace('T', ' ').slice(0, 19));
 }
 
-function som(tiyin: unknown): string {
-  return `${e(toMajorUnitString(Number(tiyin), 'UZS'))} so'm`;
+/**
+ * An amount in minor units, in its invoice's currency (every amount on these pages belongs to
+ * one invoice: its own, its provider transactions', its refunds'). Never added across invoices.
+ */
+function money(minorUnits: unknown, currency: string): string {
+  return e(formatMoney(Number(minorUnits), currency));
 }
 
 function table(caption: string, headers: string[], rows: string[][], testId: string): string {
@@ -188,7 +192,7 @@ export function renderInvoices(
     e(i.sourceInvoiceId),
     e(i.businessId),
     e(i.provider),
-    som(i.amount),
+    money(i.amount, i.currency),
     `<span class="status ${e(i.status)}">${e(i.status)}</span>`,
     i.notifyDelivered === false
       ? '<strong>undelivered</strong>'
@@ -221,8 +225,8 @@ export function renderInvoice(
     ['Order', `${e(i.source)} / ${e(i.sourceInvoiceId)}`],
     ['Business', e(i.businessId)],
     ['Provider', e(i.provider)],
-    ['Amount', som(i.amount)],
-    ['Refunded', som(i.refundedAmount)],
+    ['Amount', money(i.amount, i.currency)],
+    ['Refunded', money(i.refundedAmount, i.currency)],
     [
       'Status',
       `<span class="status ${e(i.status)}" data-testid="invoice-status">${e(i.status)}</span>${i.statusReason ? ` (${e(i.statusReason)})` : ''}`,
@@ -262,7 +266,7 @@ export function renderInvoice(
         d.transactions.map((t) => [
           `<code>${e(text(t.provider_txn_id))}</code>`,
           e(text(t.state)),
-          som(t.amount),
+          money(t.amount, i.currency),
           `<code>${e(JSON.stringify(t.details))}</code>`,
           when(t.created_at),
         ]),
@@ -285,7 +289,7 @@ export function renderInvoice(
         'Oldest first',
         ['Amount', 'Status', 'Reason', 'Provider message', 'At'],
         d.refunds.map((r) => [
-          som(r.amount),
+          money(r.amount, i.currency),
           e(r.status),
           e(r.reason ?? ''),
           e(r.failureMessage ?? ''),

@@ -63,7 +63,9 @@ export interface PaymentReference {
 /** A refund to make at the provider. Amounts in tiyin. */
 export interface RefundOrder {
   payment: PaymentReference;
+  /** In minor units of `currency`, the invoice's currency (a refund is never in another one). */
   amount: MinorUnits;
+  currency: Currency;
   /** The amount paid, and what was refunded before this refund. */
   paidAmount: MinorUnits;
   refundedBefore: MinorUnits;

@@ -2,7 +2,7 @@ import { CheckoutSession } from './checkout-session.entity';
 import { CashierChoice } from './checkout-sessions.service';
 import { CheckoutSessionStatus } from './dto/checkout-session.dto';
 import { escapeHtml, htmlPage } from '../common/http/html';
-import { toMajorUnitString } from '../common/money/money';
+import { formatMoney } from '../common/money/format';
 import { renderBuyerNotice } from '../pages/buyer-error';
 import { PAGE_LANGUAGES, PageLanguage, TextKey, t } from '../pages/i18n';
 
@@ -19,7 +19,7 @@ export function renderCashierPage(options: {
   failure: { message: TextKey; requestId: string } | null;
 }): string {
   const { session, status, choices, lang } = options;
-  const amount = `${toMajorUnitString(session.amount, session.currency)} ${session.currency === 'UZS' ? "so'm" : session.currency}`;
+  const amount = formatMoney(session.amount, session.currency);
   let content: string;
   if (status === 'paid') {
     content = `<p class="status paid" role="status" data-testid="session-paid">${escapeHtml(t('sessionPaid', lang))}</p>`;

@@ -22,7 +22,8 @@ export class CheckoutSessionsController {
     summary: 'Create a hosted cashier session for an order',
     description:
       'Like creating an invoice, without choosing the provider: send the buyer to `checkoutUrl` (or open it ' +
-      'with checkout.js). The page lists the business’s active providers; the buyer’s pick creates that ' +
+      'with checkout.js). The page lists the business’s active providers that take the session’s `currency` ' +
+      '(UZS when omitted; a currency none of them takes is 400, naming the ones they take); the buyer’s pick creates that ' +
       'provider’s invoice and redirects to it. Webhooks arrive as for any invoice. Sessions expire after ' +
       'CHECKOUT_SESSION_TTL_MINUTES.',
   })

@@ -11,10 +11,12 @@ import {
   CheckoutSessionStatus,
   CreateCheckoutSessionDto,
 } from './dto/checkout-session.dto';
+import { PaymentProvider } from '../billing/payment-provider.interface';
 import { PaymentProviderRegistry } from '../billing/payment-provider.registry';
 import { Clock } from '../common/clock';
 import { DomainError } from '../common/errors/domain.error';
 import { ErrorCode } from '../common/errors/error-code';
+import { CURRENCIES, Currency, DEFAULT_CURRENCY } from '../common/money/currency';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { wasPaid } from '../invoices/invoice-status.enum';
 import { Invoice } from '../invoices/invoice.entity';
@@ -39,6 +41,21 @@ export function checkoutSessionStatus(
 }
 
 /**
+ * Why a session in `currency` cannot be paid with any of the business's active providers (none
+ * of them takes it), naming the currencies they take; null when one does. A business with no
+ * active provider at all is not refused here: its cashier says that no way to pay is available,
+ * as it always has, until the business switches one on.
+ */
+export function sessionCurrencyProblem(
+  providers: readonly Pick<PaymentProvider, 'currencies'>[],
+  currency: Currency,
+): string | null {
+  if (providers.length === 0 || providers.some((p) => p.currencies.includes(currency))) return null;
+  const taken = CURRENCIES.filter((c) => providers.some((p) => p.currencies.includes(c)));
+  return `currency ${currency} is not accepted by any of this business's providers; they take ${taken.join(', ')}`;
+}
+
+/**
  * The hosted cashier (seed 004's hosted checkout): an app creates a session for an order; the
  * buyer picks one of the business's active providers on the gateway's page, and the gateway
  * creates that provider's invoice through the normal invoice path and redirects the buyer.
@@ -58,6 +75,12 @@ export class CheckoutSessionsService {
 
   async create(dto: CreateCheckoutSessionDto): Promise<CheckoutSessionDto> {
     assertNotifyUrl(dto.notifyUrl, this.config);
+    const currency = dto.currency ?? DEFAULT_CURRENCY;
+    const problem = sessionCurrencyProblem(
+      await this.businessProviders(dto.source, dto.businessId),
+      currency,
+    );
+    if (problem) throw new DomainError(ErrorCode.ValidationError, [problem]);
     await this.invoices.claimOrderFor(dto);
     const now = this.clock.now();
     const session = this.dataSource.manager.create(CheckoutSession, {
@@ -66,7 +89,7 @@ export class CheckoutSessionsService {
       businessId: dto.businessId,
       sourceInvoiceId: dto.sourceInvoiceId,
       amount: dto.amount,
-      currency: dto.currency ?? 'UZS',
+      currency,
       notifyUrl: dto.notifyUrl,
       returnUrl: dto.returnUrl ?? null,
       returnErrorUrl: dto.returnErrorUrl ?? null,
@@ -145,12 +168,18 @@ export class CheckoutSessionsService {
     return { checkoutUrl: invoice.checkoutUrl ?? `${this.config.publicUrl}/checkout/${id}` };
   }
 
+  /** The providers the business has switched on, by name. */
+  private async businessProviders(source: string, businessId: string): Promise<PaymentProvider[]> {
+    const { items } = await this.merchants.listForBusiness(source, businessId);
+    return items.map((item) => this.registry.get(item.provider));
+  }
+
   private async choices(session: CheckoutSession): Promise<CashierChoice[]> {
-    const { items } = await this.merchants.listForBusiness(session.source, session.businessId);
     const hasReceipt = (session.ofd?.length ?? 0) > 0;
-    // A provider that cannot take an invoice without receipt lines is offered only with them.
-    return items
-      .map((item) => this.registry.get(item.provider))
+    // Only a provider that takes the session's currency is offered, and one that cannot take an
+    // invoice without receipt lines only with them.
+    return (await this.businessProviders(session.source, session.businessId))
+      .filter((provider) => provider.currencies.includes(session.currency))
       .filter((provider) => hasReceipt || !provider.receiptRequired)
       .map((provider) => ({ provider: provider.name, displayName: provider.displayName }));
   }

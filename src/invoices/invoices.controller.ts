@@ -76,7 +76,8 @@ export class InvoicesController {
       `the columns ${INVOICE_CSV_COLUMNS.join(', ')}. A cell holding \`,\` \`;\` a tab, a ` +
       'quote or a line break is quoted (inner quotes doubled); text starting with `=` `+` `-` ' +
       "`@` (or a tab, CR or LF) is prefixed with `'` so spreadsheets do not run it as a formula. " +
-      'Amounts are tiyin; times ISO 8601 UTC. If the database fails mid-export the transfer is ' +
+      "Amounts are in minor units of the row's `currency` (tiyin for UZS, cents for USD and EUR; " +
+      'filter with `currency` for one currency only); times ISO 8601 UTC. If the database fails mid-export the transfer is ' +
       'aborted (the chunked response never completes), so a cut-off file is never taken as whole.',
   })
   @ApiEnvelope(InvoicesPageDto, {

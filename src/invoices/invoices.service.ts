@@ -318,6 +318,8 @@ export class InvoicesService {
       qb.andWhere('i.business_id = :businessId', { businessId: query.businessId });
     if (query.provider !== undefined)
       qb.andWhere('i.provider = :provider', { provider: query.provider });
+    if (query.currency !== undefined)
+      qb.andWhere('i.currency = :currency', { currency: query.currency });
     if (query.status !== undefined) qb.andWhere('i.status = :status', { status: query.status });
     if (query.createdFrom !== undefined)
       qb.andWhere('i.created_at >= CAST(:from AS timestamptz)', {

@@ -103,6 +103,7 @@ export class MerchantsService {
           description: f.description,
         })),
         capabilities: { ...p.capabilities },
+        currencies: [...p.currencies],
       })),
     };
   }

@@ -1,13 +1,18 @@
+import { Currency } from '../common/money/currency';
 import { RefundResponseDto } from './dto/refund-response.dto';
 import { Refund } from './refund.entity';
 
-export function toRefundResponse(refund: Refund): RefundResponseDto {
+/**
+ * The API's view of a refund, in its invoice's currency: a refund returns part of one payment, so
+ * its amount is in minor units of the currency that invoice was paid in.
+ */
+export function toRefundResponse(refund: Refund, currency: Currency): RefundResponseDto {
   return {
     id: refund.id,
     invoiceId: refund.invoiceId,
     provider: refund.provider,
     amount: refund.amount,
-    currency: 'UZS',
+    currency,
     status: refund.status,
     reason: refund.reason,
     ofd: refund.ofd,

@@ -20,7 +20,8 @@ export class RefundsController {
   @ApiOperation({
     summary: 'Refund a paid invoice, fully or partly',
     description:
-      'Amount in tiyin; omitted = the remaining balance. The answer is the refund: `succeeded`, `failed` ' +
+      "Amount in minor units of the invoice's currency (tiyin for UZS, cents for USD and EUR; the " +
+      'refund says its `currency`); omitted = the remaining balance. The answer is the refund: `succeeded`, `failed` ' +
       "(with the provider's words) or `pending` when the provider gave no clear answer (a recovery job settles " +
       'it). One refund per invoice runs at a time (409 REFUND_IN_PROGRESS); more than the balance → 409 ' +
       'REFUND_EXCEEDS_BALANCE. What each provider allows is its `capabilities.refund` in GET ' +

@@ -21,6 +21,7 @@ import { loadPaymentReference } from '../billing/payment-reference';
 import { providerCallGraceMs } from '../billing/provider-http';
 import { ProviderError } from '../billing/provider.error';
 import { Clock } from '../common/clock';
+import { describeMinorUnits } from '../common/money/format';
 import { canonicalJson } from '../common/idempotency/canonical-json';
 import { DomainError } from '../common/errors/domain.error';
 import { ErrorCode } from '../common/errors/error-code';
@@ -101,7 +102,7 @@ export function assertRefundable(invoice: Pick<Invoice, 'id' | 'status'>): void 
  * that (REFUND_EXCEEDS_BALANCE, telling what is left).
  */
 export function refundAmount(
-  invoice: Pick<Invoice, 'amount' | 'refundedAmount'>,
+  invoice: Pick<Invoice, 'amount' | 'refundedAmount' | 'currency'>,
   requested: number | undefined,
 ): number {
   const remaining = invoice.amount - invoice.refundedAmount;
@@ -109,7 +110,9 @@ export function refundAmount(
   if (amount > remaining) {
     throw new DomainError(
       ErrorCode.RefundExceedsBalance,
-      [`amount ${amount} exceeds the refundable balance of ${remaining} tiyin`],
+      [
+        `amount ${amount} exceeds the refundable balance of ${describeMinorUnits(remaining, invoice.currency)}`,
+      ],
       { remainingAmount: remaining },
     );
   }
@@ -192,19 +195,28 @@ export class RefundsService {
       await this.merchants.findById(invoice.merchantAccountId),
     );
     const recorded = await this.record(dto, dto.idempotencyKey ?? headerKey ?? null, provider, ctx);
-    if ('earlier' in recorded) return toRefundResponse(await this.retried(recorded.earlier, dto));
+    if ('earlier' in recorded)
+      return toRefundResponse(await this.retried(recorded.earlier, dto), invoice.currency);
     const { refund, order } = recorded;
     this.logger.log(
-      { refundId: refund.id, invoiceId: refund.invoiceId, amount: refund.amount },
+      {
+        refundId: refund.id,
+        invoiceId: refund.invoiceId,
+        amount: refund.amount,
+        currency: invoice.currency,
+      },
       'Refund recorded',
     );
-    return toRefundResponse(await this.execute(refund, order, provider, ctx));
+    return toRefundResponse(await this.execute(refund, order, provider, ctx), invoice.currency);
   }
 
   async get(id: string): Promise<RefundResponseDto> {
-    const refund = await this.dataSource.manager.findOneBy(Refund, { id });
+    const refund = await this.dataSource.manager.findOne(Refund, {
+      where: { id },
+      relations: { invoice: true },
+    });
     if (!refund) throw new DomainError(ErrorCode.RefundNotFound, [`refund ${id} does not exist`]);
-    return toRefundResponse(refund);
+    return toRefundResponse(refund, refund.invoice!.currency);
   }
 
   /**
@@ -226,7 +238,12 @@ export class RefundsService {
   async listByInvoice(invoiceId: string): Promise<InvoiceRefundsDto> {
     const invoice = await this.invoices.findById(invoiceId);
     const refunds = await this.ofInvoice(invoiceId);
-    return { invoiceId, ...refundBalance(invoice), items: refunds.map(toRefundResponse) };
+    return {
+      invoiceId,
+      currency: invoice.currency,
+      ...refundBalance(invoice),
+      items: refunds.map((refund) => toRefundResponse(refund, invoice.currency)),
+    };
   }
 
   /**
@@ -340,6 +357,7 @@ export class RefundsService {
       const order: RefundOrder = {
         payment: await loadPaymentReference(m, invoice),
         amount,
+        currency: invoice.currency,
         paidAmount: invoice.amount,
         refundedBefore: invoice.refundedAmount,
         ofd: dto.ofd ?? null,

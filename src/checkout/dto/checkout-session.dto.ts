@@ -1,6 +1,7 @@
 import { ApiProperty, OmitType } from '@nestjs/swagger';
 import { IsUUID } from 'class-validator';
 
+import { CURRENCIES, Currency } from '../../common/money/currency';
 import { CreateInvoiceDto } from '../../invoices/dto/create-invoice.dto';
 import { BusinessProviderDto } from '../../merchants/dto/business-providers-response.dto';
 
@@ -32,15 +33,20 @@ export class CheckoutSessionDto {
   @ApiProperty({ example: 'order_123' })
   sourceInvoiceId: string;
 
-  @ApiProperty({ type: 'integer', description: 'Tiyin' })
+  @ApiProperty({
+    type: 'integer',
+    description: 'In minor units of `currency` (tiyin for UZS, cents for USD and EUR)',
+  })
   amount: number;
 
-  @ApiProperty({ example: 'UZS' })
-  currency: string;
+  @ApiProperty({ enum: CURRENCIES, example: 'UZS' })
+  currency: Currency;
 
   @ApiProperty({
     type: [BusinessProviderDto],
-    description: 'What the buyer can choose from now (empty: the page says so clearly)',
+    description:
+      "What the buyer can choose from now: the business's active providers that take `currency` " +
+      '(empty: the page says so clearly)',
   })
   providers: BusinessProviderDto[];
 

@@ -3,6 +3,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { OfdItemDto } from './create-invoice.dto';
 import { INVOICE_STATUSES, InvoiceStatus } from '../invoice-status.enum';
 import { EXAMPLE_PROVIDER } from '../../billing/provider-examples';
+import { CURRENCIES, Currency } from '../../common/money/currency';
 
 export class CardDto {
   @ApiProperty({ example: '860030******5959', description: 'Masked card number' })
@@ -28,11 +29,16 @@ export class InvoiceResponseDto {
   @ApiProperty({ example: 'order_123' })
   sourceInvoiceId: string;
 
-  @ApiProperty({ type: 'integer', example: 5000000, description: 'Tiyin' })
+  @ApiProperty({
+    type: 'integer',
+    example: 5000000,
+    description:
+      'In minor units of `currency` (tiyin for UZS, cents for USD and EUR), as every amount of the invoice',
+  })
   amount: number;
 
-  @ApiProperty({ example: 'UZS' })
-  currency: string;
+  @ApiProperty({ enum: CURRENCIES, example: 'UZS' })
+  currency: Currency;
 
   @ApiProperty({ enum: INVOICE_STATUSES, example: 'pending' })
   status: InvoiceStatus;

@@ -1,6 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
 
+import { CURRENCIES, Currency } from '../../common/money/currency';
 import { IsInstant } from '../../common/http/instant';
 import { PageQueryDto } from '../../common/http/pagination';
 import { INVOICE_STATUSES, InvoiceStatus } from '../invoice-status.enum';
@@ -24,6 +25,14 @@ export class ListInvoicesQueryDto extends PageQueryDto {
   @IsString()
   @MaxLength(64)
   provider?: string;
+
+  @ApiPropertyOptional({
+    enum: CURRENCIES,
+    description: 'Only invoices in this currency (amounts of different currencies are never mixed)',
+  })
+  @IsOptional()
+  @IsIn(CURRENCIES)
+  currency?: Currency;
 
   @ApiPropertyOptional({ enum: INVOICE_STATUSES })
   @IsOptional()

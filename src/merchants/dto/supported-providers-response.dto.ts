@@ -1,4 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { CURRENCIES, Currency } from '../../common/money/currency';
 import { EXAMPLE_PROVIDER, EXAMPLE_PROVIDER_DISPLAY_NAME } from '../../billing/provider-examples';
 
 export class CredentialFieldDto {
@@ -35,6 +36,15 @@ export class SupportedProviderDto {
 
   @ApiProperty({ type: ProviderCapabilitiesDto })
   capabilities: ProviderCapabilitiesDto;
+
+  @ApiProperty({
+    enum: CURRENCIES,
+    isArray: true,
+    example: ['UZS'],
+    description:
+      'The currencies an invoice with this provider may be in (`amount` in their minor units)',
+  })
+  currencies: Currency[];
 }
 
 export class SupportedProvidersResponseDto {

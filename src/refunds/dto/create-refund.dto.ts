@@ -18,7 +18,7 @@ import {
 
 import { OfdItemDto } from '../../invoices/dto/create-invoice.dto';
 
-/** `POST /api/refunds` (seed 000). Amounts in tiyin. */
+/** `POST /api/refunds` (seed 000). Amounts in minor units of the invoice's currency. */
 export class CreateRefundDto {
   @ApiProperty({ format: 'uuid', description: 'The paid invoice' })
   @IsUUID('all', { message: '$property must be an invoice id (a UUID)' })
@@ -28,7 +28,8 @@ export class CreateRefundDto {
     type: 'integer',
     minimum: 1,
     example: 2000000,
-    description: 'Tiyin to return; omitted = the whole remaining balance',
+    description:
+      "In minor units of the invoice's currency (tiyin for UZS, cents for USD and EUR); omitted = the whole remaining balance",
   })
   @IsOptional()
   @IsInt()

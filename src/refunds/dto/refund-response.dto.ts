@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 
+import { CURRENCIES, Currency } from '../../common/money/currency';
 import { OfdItemDto } from '../../invoices/dto/create-invoice.dto';
 import { REFUND_STATUSES, RefundStatus } from '../refund.entity';
 import { EXAMPLE_PROVIDER } from '../../billing/provider-examples';
@@ -14,11 +15,15 @@ export class RefundResponseDto {
   @ApiProperty({ example: EXAMPLE_PROVIDER })
   provider: string;
 
-  @ApiProperty({ type: 'integer', example: 2000000, description: 'Tiyin' })
+  @ApiProperty({
+    type: 'integer',
+    example: 2000000,
+    description: 'In minor units of `currency` (tiyin for UZS, cents for USD and EUR)',
+  })
   amount: number;
 
-  @ApiProperty({ example: 'UZS' })
-  currency: string;
+  @ApiProperty({ enum: CURRENCIES, example: 'UZS', description: "The invoice's currency" })
+  currency: Currency;
 
   @ApiProperty({
     enum: REFUND_STATUSES,
@@ -50,13 +55,20 @@ export class InvoiceRefundsDto {
   @ApiProperty({ format: 'uuid' })
   invoiceId: string;
 
-  @ApiProperty({ type: 'integer', description: 'Tiyin paid' })
+  @ApiProperty({
+    enum: CURRENCIES,
+    example: 'UZS',
+    description: "The invoice's currency: every amount here is in its minor units",
+  })
+  currency: Currency;
+
+  @ApiProperty({ type: 'integer', description: 'Paid (minor units of `currency`)' })
   paidAmount: number;
 
-  @ApiProperty({ type: 'integer', description: 'Tiyin refunded by succeeded refunds' })
+  @ApiProperty({ type: 'integer', description: 'Refunded by succeeded refunds' })
   refundedAmount: number;
 
-  @ApiProperty({ type: 'integer', description: 'Tiyin that can still be refunded' })
+  @ApiProperty({ type: 'integer', description: 'What can still be refunded' })
   remainingAmount: number;
 
   @ApiProperty({ type: [RefundResponseDto], description: 'Oldest first' })
