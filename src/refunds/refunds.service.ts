@@ -211,12 +211,11 @@ export class RefundsService {
   }
 
   async get(id: string): Promise<RefundResponseDto> {
-    const refund = await this.dataSource.manager.findOne(Refund, {
-      where: { id },
-      relations: { invoice: true },
-    });
+    const refund = await this.dataSource.manager.findOneBy(Refund, { id });
     if (!refund) throw new DomainError(ErrorCode.RefundNotFound, [`refund ${id} does not exist`]);
-    return toRefundResponse(refund, refund.invoice!.currency);
+    // The currency is the invoice's, read through its owner (Invoices), not joined here.
+    const invoice = await this.invoices.findById(refund.invoiceId);
+    return toRefundResponse(refund, invoice.currency);
   }
 
   /**
