@@ -11,7 +11,8 @@ import { PreparedStatement, queryPrepared } from '../database/prepared-statement
 import { DomainError } from '../common/errors/domain.error';
 import { ErrorCode } from '../common/errors/error-code';
 import { Credentials } from '../merchants/credentials-cipher';
-import { InvoiceStatus, wasPaid } from '../invoices/invoice-status.enum';
+import { PaidDetails } from '../billing/payment-provider.interface';
+import { InvoiceStatus, InvoiceStatusReason, settlesOrder } from '../invoices/invoice-status.enum';
 import {
   InvoicePatch,
   InvoiceTransitions,
@@ -101,9 +102,12 @@ export class CallbackSupport {
     return invoice && invoice.merchantAccountId === accountId ? invoice : null;
   }
 
-  /** One order, one payment: true when this invoice or another invoice of its order is paid. */
+  /**
+   * One order, one payment: true when this invoice or another invoice of its order is paid (or
+   * refunded since, or holds the buyer's money for capture).
+   */
   async orderAlreadyPaid(m: EntityManager, invoice: Invoice): Promise<boolean> {
-    if (wasPaid(invoice.status)) return true;
+    if (settlesOrder(invoice.status)) return true;
     return this.transitions.paidByAnother(m, invoice);
   }
 
@@ -211,7 +215,7 @@ export class CallbackSupport {
       invoice.sourceInvoiceId,
     ]);
     return {
-      orderPaid: wasPaid(invoice.status) || row.paid_by_another,
+      orderPaid: settlesOrder(invoice.status) || row.paid_by_another,
       existing: row.existing ? await this.lockTransaction(m, provider, providerTxnId) : null,
       otherActive: row.other_active,
     };
@@ -312,7 +316,7 @@ export class CallbackSupport {
           invoice.id,
         ],
       )) as { entity: ProviderTransaction; row: Record<string, unknown> };
-      const orderPaid = wasPaid(invoice.status) || locked.row.paid_by_another === true;
+      const orderPaid = settlesOrder(invoice.status) || locked.row.paid_by_another === true;
       return {
         result: await work(m, locked.entity, invoice, { orderPaid }),
         invoiceId: invoice.id,
@@ -363,6 +367,49 @@ export class CallbackSupport {
   /** pending → paid, recording what the provider told us of the payment. */
   markPaid(m: EntityManager, invoice: Invoice, patch: InvoicePatch): Promise<Invoice> {
     return this.transitions.apply(m, invoice, InvoiceStatus.Paid, { patch });
+  }
+
+  /**
+   * pending → authorized: the buyer paid a `capture: "manual"` invoice and the provider holds the
+   * money (`heldAmount`, at most the invoice's amount) until `captureBefore` (null: unknown). The
+   * app hears `status: "authorized"`; the order takes no other payment from now on. The caller has
+   * checked, as for markPaid, that the invoice is pending and its order not paid.
+   */
+  markAuthorized(
+    m: EntityManager,
+    invoice: Invoice,
+    hold: { heldAmount: MinorUnits; captureBefore: Date | null; paid: PaidDetails },
+  ): Promise<Invoice> {
+    return this.transitions.authorize(m, invoice, {
+      heldAmount: hold.heldAmount,
+      captureBefore: hold.captureBefore,
+      patch: {
+        providerRef: hold.paid.providerRef ?? invoice.providerRef,
+        cardPan: hold.paid.cardPan,
+        paymentSystem: hold.paid.paymentSystem,
+        receiptUrl: hold.paid.receiptUrl,
+      },
+    });
+  }
+
+  /**
+   * authorized → paid: the provider reports the hold captured (`capturedAmount` of it; the rest
+   * released), e.g. its event of a capture made from its cabinet or asked by us.
+   */
+  markCaptured(m: EntityManager, invoice: Invoice, capturedAmount: MinorUnits): Promise<Invoice> {
+    return this.transitions.capture(m, invoice, capturedAmount);
+  }
+
+  /**
+   * authorized → cancelled: the provider reports the hold released: `voided` when a void of ours
+   * was waiting for its answer, `hold_expired` otherwise (it let the hold lapse).
+   */
+  markHoldReleased(m: EntityManager, invoice: Invoice): Promise<Invoice> {
+    return this.transitions.releaseHold(
+      m,
+      invoice,
+      invoice.holdAction === 'void' ? InvoiceStatusReason.Voided : InvoiceStatusReason.HoldExpired,
+    );
   }
 
   /**
