@@ -18,6 +18,7 @@ import {
   InvoiceTransitions,
   paidByAnotherCondition,
 } from '../invoices/invoice-transitions.service';
+import { paidAmountOf } from '../invoices/invoice-amounts';
 import { Invoice } from '../invoices/invoice.entity';
 import { MerchantAccount } from '../merchants/merchant-account.entity';
 import { MerchantsService } from '../merchants/merchants.service';
@@ -421,7 +422,7 @@ export class CallbackSupport {
     await this.refunds.recordProviderSideRefund(m, invoice, at);
     return this.transitions.apply(m, invoice, InvoiceStatus.Refunded, {
       at,
-      patch: { refundedAmount: invoice.amount },
+      patch: { refundedAmount: paidAmountOf(invoice) },
     });
   }
 }

@@ -7,6 +7,7 @@ import {
   InvoiceStatusReason,
   ORDER_SETTLING_STATUSES_SQL,
 } from './invoice-status.enum';
+import { paidAmountOf } from './invoice-amounts';
 import { Invoice } from './invoice.entity';
 import { applyInvoiceTransition } from './invoice.state-machine';
 import { Clock } from '../common/clock';
@@ -202,7 +203,8 @@ export class InvoiceTransitions {
   }
 
   /**
-   * Adds a succeeded refund to the paid invoice's running total. Reaching the paid amount is the
+   * Adds a succeeded refund to the paid invoice's running total. Reaching the paid amount (a
+   * captured hold's: what the capture took) is the
    * transition paid → refunded; a partial refund keeps the invoice paid and still tells the app,
    * with the new `refundedAmount`. The total can never pass the amount (checked here and by the
    * table's CHECK constraint).
@@ -214,12 +216,13 @@ export class InvoiceTransitions {
     at: Date = this.clock.now(),
   ): Promise<Invoice> {
     const total = invoice.refundedAmount + amount;
-    if (invoice.status !== InvoiceStatus.Paid || total > invoice.amount) {
+    const paid = paidAmountOf(invoice);
+    if (invoice.status !== InvoiceStatus.Paid || total > paid) {
       throw new DomainError(ErrorCode.InvalidStateTransition, [
-        `invoice ${invoice.id} (${invoice.status}, ${invoice.refundedAmount} of ${invoice.amount} refunded) cannot take a refund of ${amount}`,
+        `invoice ${invoice.id} (${invoice.status}, ${invoice.refundedAmount} of ${paid} refunded) cannot take a refund of ${amount}`,
       ]);
     }
-    if (total === invoice.amount)
+    if (total === paid)
       return this.apply(manager, invoice, InvoiceStatus.Refunded, {
         at,
         patch: { refundedAmount: total },
