@@ -88,7 +88,7 @@ export function holdVerdict(
     case 'paid':
       // A void answered by a capture is a contradiction for a person, never guessed.
       if (pending.action === 'void') return { outcome: 'unknown' };
-      if (lookup.capturedAmount != null)
+      if (lookup.capturedAmount !== undefined && lookup.capturedAmount !== null)
         return { outcome: 'captured', capturedAmount: lookup.capturedAmount };
       return pending.amount === null
         ? { outcome: 'unknown' }
@@ -97,7 +97,10 @@ export function holdVerdict(
       return { outcome: 'released' };
     case 'authorized':
       return { outcome: 'not_done' };
-    default:
+    case 'unpaid':
+    case 'failed':
+    case 'not_found':
+    case 'refunded':
       return { outcome: 'unknown' };
   }
 }
@@ -165,8 +168,8 @@ export class InvoiceHoldsService {
     const found = await this.dataSource.manager.findOneBy(Invoice, { id });
     if (!found) throw new DomainError(ErrorCode.InvoiceNotFound, [`invoice ${id} does not exist`]);
     const provider = this.registry.get(found.provider);
-    const call = kind === 'capture' ? provider.captureHold : provider.voidHold;
-    if (!provider.capabilities.hold || !call) {
+    const implemented = kind === 'capture' ? 'captureHold' in provider : 'voidHold' in provider;
+    if (!provider.capabilities.hold || !implemented) {
       throw new DomainError(ErrorCode.ProviderCapabilityUnsupported, [
         `${provider.displayName} cannot hold payments: nothing to ${kind}`,
       ]);
@@ -244,7 +247,7 @@ export class InvoiceHoldsService {
           );
         case 'not_done':
           return this.transitions.setHoldAction(m, invoice, null);
-        default:
+        case 'unknown':
           return invoice;
       }
     });

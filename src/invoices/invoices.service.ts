@@ -272,7 +272,9 @@ export class InvoicesService {
 
   /**
    * The invoices reconciliation asks their provider about: of `providers`, pending ones created
-   * before `pendingBefore` and cancelled ones cancelled since `cancelledSince`; oldest first.
+   * before `pendingBefore`, cancelled ones cancelled since `cancelledSince`, and held ones (whose
+   * hold the provider may have let lapse or captured from its cabinet) with no capture or void of
+   * ours awaiting an answer (the hold recovery job reads those); oldest first.
    */
   dueForReconciliation(
     providers: string[],
@@ -285,7 +287,8 @@ export class InvoicesService {
       .where('i.provider IN (:...providers)', { providers })
       .andWhere(
         `((i.status = '${InvoiceStatus.Pending}' AND i.created_at <= :pendingBefore)
-          OR (i.status = '${InvoiceStatus.Cancelled}' AND i.cancelled_at >= :cancelledSince))`,
+          OR (i.status = '${InvoiceStatus.Cancelled}' AND i.cancelled_at >= :cancelledSince)
+          OR (i.status = '${InvoiceStatus.Authorized}' AND i.hold_action IS NULL))`,
         { pendingBefore, cancelledSince },
       )
       .orderBy('i.created_at')
