@@ -4,7 +4,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * Two-stage payments: an invoice's capture mode, the `authorized` status (money held), what was
  * held and captured, until when the provider holds it, and a capture or void whose provider answer
  * is still unknown (the hold recovery job's queue). A held invoice settles its order like a paid
- * one: the unique index of an order's payment covers `authorized` too.
+ * one: the unique index of an order's payment covers `authorized` too. A checkout session keeps the
+ * capture mode of the invoice its buyer's pick creates.
  */
 export class AddInvoiceHolds1796015832210 implements MigrationInterface {
   name = 'AddInvoiceHolds1796015832210';
@@ -33,6 +34,9 @@ export class AddInvoiceHolds1796015832210 implements MigrationInterface {
     await queryRunner.query(
       `CREATE INDEX "ix_invoices_hold_check" ON "invoices" ("hold_check_after") WHERE hold_action IS NOT NULL`,
     );
+    await queryRunner.query(
+      `ALTER TABLE "checkout_sessions" ADD "capture_mode" text NOT NULL DEFAULT 'automatic'`,
+    );
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
@@ -42,6 +46,7 @@ export class AddInvoiceHolds1796015832210 implements MigrationInterface {
     )) as { held: number }[];
     if (held > 0)
       throw new Error(`${held} invoices are authorized (money held): capture or void them first`);
+    await queryRunner.query(`ALTER TABLE "checkout_sessions" DROP COLUMN "capture_mode"`);
     await queryRunner.query(`DROP INDEX "public"."ix_invoices_hold_check"`);
     await queryRunner.query(`DROP INDEX "public"."uq_invoices_paid_per_order"`);
     await queryRunner.query(

@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+
 import { REGISTERED_PROVIDERS } from '../../src/billing/providers/registered-providers';
 import { Clock } from '../../src/common/clock';
 import { InvoiceExpiryService } from '../../src/invoices/invoice-expiry.service';
@@ -5,9 +7,10 @@ import { InvoiceHoldsService } from '../../src/invoices/invoice-holds.service';
 import { WebhookDispatcher } from '../../src/notifications/webhook-dispatcher.service';
 import { press } from '../support/browser-http';
 import { query } from '../support/database';
-import { TestApp, startTestApp } from '../support/test-app';
+import { TestApp, send, startTestApp } from '../support/test-app';
 import { Receiver, eventually, startReceiver } from '../support/webhook-receiver';
-import { invoiceBody } from '../factories/invoice.factory';
+import { invoiceBody, ofdFor } from '../factories/invoice.factory';
+import { merchantBody } from '../factories/merchant.factory';
 import { exampleHoldPlugin } from '../fixtures/providers/example/example.plugin';
 import { ExampleEmulator } from '../fixtures/providers/example/sandbox/example-emulator.service';
 
@@ -418,6 +421,58 @@ describe('Holds: capture "manual", authorized, capture, void, recovery, reconcil
     expect(again.status).toBe(409);
     expect(again.body.message).toBe('ALREADY_PAID');
     expect(again.body.data.details[0]).toContain('held for capture');
+  });
+
+  it('the cashier passes capture through: a manual session offers only providers that hold, and its pick is held', async () => {
+    const payme = await t.request('/api/merchants', {
+      method: 'POST',
+      json: merchantBody({ provider: 'payme', businessId: 'biz_hold' }),
+    });
+    expect(payme.status).toBe(200);
+    const session = async (capture?: string) => {
+      const r = await t.request('/api/checkout-sessions', {
+        method: 'POST',
+        json: {
+          source: 'marketplace',
+          businessId: 'biz_hold',
+          sourceInvoiceId: `order_${randomUUID()}`,
+          amount: AMOUNT,
+          notifyUrl: receiver.url,
+          ofd: ofdFor(AMOUNT),
+          ...(capture ? { capture } : {}),
+        },
+      });
+      expect(r.status).toBe(201);
+      return r.body.data as { id: string; capture: string; providers: { provider: string }[] };
+    };
+    const automatic = await session();
+    expect(automatic.capture).toBe('automatic');
+    expect(automatic.providers.map((p) => p.provider).sort()).toEqual(['example', 'payme']);
+    const manual = await session('manual');
+    expect(manual.capture).toBe('manual');
+    expect(manual.providers.map((p) => p.provider)).toEqual(['example']);
+    const pick = (provider: string) =>
+      send(t.baseUrl, `/checkout/${manual.id}/pay`, {
+        method: 'POST',
+        headers: { 'x-api-key': '', 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ provider }).toString(),
+        redirect: 'manual',
+      });
+    expect((await pick('payme')).status).not.toBe(303);
+    const picked = await pick('example');
+    expect(picked.status).toBe(303);
+    expect((await press(t.baseUrl, picked.headers.get('location')!, 'Pay')).status).toBe(200);
+    // What checkout.js polls: the buyer is done, and the money is held for the app to capture.
+    const state = await send(t.baseUrl, `/checkout/${manual.id}/status`, {
+      headers: { 'x-api-key': '' },
+    });
+    expect(state.body).toMatchObject({
+      status: 'paid',
+      provider: 'example',
+      invoiceStatus: 'authorized',
+      capture: 'manual',
+    });
+    expect((await get(state.body.invoiceId as string)).status).toBe('authorized');
   });
 
   it('an authorized invoice is never expired by the expiry job', async () => {

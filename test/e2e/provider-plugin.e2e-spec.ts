@@ -67,7 +67,7 @@ describe('A provider registered from a test folder (the template of providers/RE
         { key: 'shopId', required: true, description: 'Shop id from the Example Pay cabinet' },
         { key: 'secret', required: true, description: 'Signs Example Pay payment notifications' },
       ],
-      capabilities: { refund: 'none', statusLookup: false, checkout: 'redirect' },
+      capabilities: { refund: 'none', statusLookup: false, checkout: 'redirect', hold: false },
     });
   });
 
