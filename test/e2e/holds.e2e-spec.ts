@@ -10,7 +10,8 @@ import { query } from '../support/database';
 import { TestApp, send, startTestApp } from '../support/test-app';
 import { Receiver, eventually, startReceiver } from '../support/webhook-receiver';
 import { invoiceBody, ofdFor } from '../factories/invoice.factory';
-import { merchantBody } from '../factories/merchant.factory';
+import { SANDBOX_CREDENTIALS, merchantBody } from '../factories/merchant.factory';
+import { paymeId, rpc } from '../support/payme';
 import { exampleHoldPlugin } from '../fixtures/providers/example/example.plugin';
 import { ExampleEmulator } from '../fixtures/providers/example/sandbox/example-emulator.service';
 
@@ -42,6 +43,7 @@ describe('Holds: capture "manual", authorized, capture, void, recovery, reconcil
   let t: TestApp;
   let receiver: Receiver;
   let emulator: ExampleEmulator;
+  let paymeAccount: string;
 
   beforeAll(async () => {
     process.env.WEBHOOK_SIGNING_SECRET = SECRET;
@@ -67,6 +69,12 @@ describe('Holds: capture "manual", authorized, capture, void, recovery, reconcil
       },
     });
     expect(merchant.status).toBe(200);
+    const payme = await t.request('/api/merchants', {
+      method: 'POST',
+      json: merchantBody({ provider: 'payme', businessId: 'biz_hold' }),
+    });
+    expect(payme.status).toBe(200);
+    paymeAccount = payme.body.data.id as string;
   });
   afterAll(async () => {
     await t.close();
@@ -424,11 +432,6 @@ describe('Holds: capture "manual", authorized, capture, void, recovery, reconcil
   });
 
   it('the cashier passes capture through: a manual session offers only providers that hold, and its pick is held', async () => {
-    const payme = await t.request('/api/merchants', {
-      method: 'POST',
-      json: merchantBody({ provider: 'payme', businessId: 'biz_hold' }),
-    });
-    expect(payme.status).toBe(200);
     const session = async (capture?: string) => {
       const r = await t.request('/api/checkout-sessions', {
         method: 'POST',
@@ -473,6 +476,29 @@ describe('Holds: capture "manual", authorized, capture, void, recovery, reconcil
       capture: 'manual',
     });
     expect((await get(state.body.invoiceId as string)).status).toBe('authorized');
+  });
+
+  it("a hold closes the order's other open invoices (superseded), whose payment is then refused", async () => {
+    const other = await t.request('/api/invoices', {
+      method: 'POST',
+      json: invoiceBody({ businessId: 'biz_hold', provider: 'payme', amount: AMOUNT }),
+    });
+    expect(other.status).toBe(201);
+    const sibling = other.body.data as InvoiceView;
+    const held = await authorized({ sourceInvoiceId: sibling.sourceInvoiceId });
+    expect(await get(sibling.id)).toMatchObject({
+      status: 'cancelled',
+      statusReason: 'superseded',
+    });
+    const create = await rpc(t, paymeAccount, SANDBOX_CREDENTIALS.payme.key, 'CreateTransaction', {
+      id: paymeId(),
+      time: Date.now(),
+      amount: AMOUNT,
+      account: { order_id: sibling.id },
+    });
+    expect(create.body.error).toBeDefined();
+    expect((await get(sibling.id)).status).toBe('cancelled');
+    expect((await get(held.id)).status).toBe('authorized');
   });
 
   it('an authorized invoice is never expired by the expiry job', async () => {
