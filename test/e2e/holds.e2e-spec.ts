@@ -501,6 +501,39 @@ describe('Holds: capture "manual", authorized, capture, void, recovery, reconcil
     expect((await get(held.id)).status).toBe('authorized');
   });
 
+  it('the admin shows a held invoice and what its capture took', async () => {
+    const call = (method: string, path: string, cookie = '', form?: Record<string, string>) =>
+      send(t.baseUrl, path, {
+        method,
+        headers: {
+          'x-api-key': '',
+          cookie,
+          ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
+        },
+        body: form ? new URLSearchParams(form).toString() : undefined,
+        redirect: 'manual',
+      });
+    const page = await call('GET', '/admin/login');
+    const nonce = /ps_admin_login=([^;]+)/.exec(page.headers.get('set-cookie') ?? '')?.[1];
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(page.text)?.[1] ?? '';
+    const login = await call('POST', '/admin/login', `ps_admin_login=${nonce}`, {
+      password: 'sandbox-admin-password',
+      _csrf: csrf,
+    });
+    const cookie = /ps_admin=[^;]+/.exec(login.headers.get('set-cookie') ?? '')?.[0] ?? '';
+    const invoice = await authorized();
+    const held = await call('GET', `/admin/invoices/${invoice.id}`, cookie);
+    expect(held.status).toBe(200);
+    expect(held.text).toContain('data-testid="invoice-status">authorized<');
+    // (Amounts as the admin formats money: only the figures are asserted.)
+    expect(held.text).toMatch(/manual; held [^<,]*1000[^<,]*, captured —/);
+    const list = await call('GET', '/admin/invoices?status=authorized', cookie);
+    expect(list.text).toContain(`/admin/invoices/${invoice.id}`);
+    await capture(invoice.id, { amount: 25_000 });
+    const captured = await call('GET', `/admin/invoices/${invoice.id}`, cookie);
+    expect(captured.text).toMatch(/manual; held [^<,]*1000[^<,]*, captured [^<,]*250[^<,]*</);
+  });
+
   it('an authorized invoice is never expired by the expiry job', async () => {
     const invoice = await authorized();
     await t.app
