@@ -7,6 +7,7 @@ import { AddCheckoutSessions1795466309189 } from './1795466309189-AddCheckoutSes
 import { AddOrderLevelTruth1796003394746 } from './1796003394746-AddOrderLevelTruth';
 import { AddRefundIdempotencyKey1796003518473 } from './1796003518473-AddRefundIdempotencyKey';
 import { AddMerchantAccountMode1796004428180 } from './1796004428180-AddMerchantAccountMode';
+import { AddInvoiceHolds1796015832210 } from './1796015832210-AddInvoiceHolds';
 
 /** Every migration in order. `npm run migration:generate -- Name` appends to this list. */
 export const MIGRATIONS: Function[] = [
@@ -19,4 +20,5 @@ export const MIGRATIONS: Function[] = [
   AddOrderLevelTruth1796003394746,
   AddRefundIdempotencyKey1796003518473,
   AddMerchantAccountMode1796004428180,
+  AddInvoiceHolds1796015832210,
 ];

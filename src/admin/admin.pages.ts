@@ -181,7 +181,16 @@ export function renderInvoices(
   q: string,
   status: string,
 ): string {
-  const statuses = ['', 'creating', 'pending', 'paid', 'cancelled', 'failed', 'refunded'];
+  const statuses = [
+    '',
+    'creating',
+    'pending',
+    'authorized',
+    'paid',
+    'cancelled',
+    'failed',
+    'refunded',
+  ];
   const filters = `<form method="get" action="/admin/invoices" class="filters" role="search">
   <div><label for="q">Invoice id, order id or business</label><input type="search" id="q" name="q" value="${e(q)}"></div>
   <div><label for="status">Status</label><select id="status" name="status">${statuses.map((s) => `<option value="${s}"${s === status ? ' selected' : ''}>${s || 'Any'}</option>`).join('')}</select></div>
@@ -235,6 +244,17 @@ export function renderInvoice(
     ['Card', e(i.cardPan ? `${i.cardPan} ${i.paymentSystem ?? ''}` : '—')],
     ['notifyUrl', e(i.notifyUrl)],
     ['Created / paid', `${when(i.createdAt)} / ${when(i.paidAt)}`],
+    // A two-stage payment: what is held, what was captured, until when, and what awaits an answer.
+    ...(i.captureMode === 'manual'
+      ? ([
+          [
+            'Capture',
+            `<span data-testid="invoice-hold">manual; held ${i.heldAmount === null ? '—' : money(i.heldAmount, i.currency)}, captured ${i.capturedAmount === null ? '—' : money(i.capturedAmount, i.currency)}</span>`,
+          ],
+          ['Authorized / capture before', `${when(i.authorizedAt)} / ${when(i.captureBefore)}`],
+          ['Awaiting the provider', e(i.holdAction ?? '—')],
+        ] as [string, string][])
+      : []),
   ];
   const eventsHtml = d.events
     .map(

@@ -54,7 +54,7 @@ export interface PaymentReference {
   invoiceId: string;
   /** invoice.providerRef: the provider's invoice id while pending, its payment id once paid. */
   providerRef: string | null;
-  /** Whether we hold the invoice as paid (or refunded). */
+  /** Whether we hold the invoice as paid (or refunded, or its money held: authorized). */
   paid: boolean;
   /** What the completed provider transaction recorded (a payment document id), when there is one. */
   details: Record<string, string | number | boolean | null>;

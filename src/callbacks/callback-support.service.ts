@@ -5,13 +5,14 @@ import { DataSource, EntityManager } from 'typeorm';
 import { ProviderTransaction, ProviderTransactionState } from './provider-transaction.entity';
 import { assertProviderTransactionTransition } from './provider-transaction.state-machine';
 import { Clock } from '../common/clock';
-import { assertMinorUnits } from '../common/money/money';
+import { MinorUnits, assertMinorUnits } from '../common/money/money';
 import { EntityRows } from '../database/entity-rows';
 import { PreparedStatement, queryPrepared } from '../database/prepared-statement';
 import { DomainError } from '../common/errors/domain.error';
 import { ErrorCode } from '../common/errors/error-code';
 import { Credentials } from '../merchants/credentials-cipher';
-import { InvoiceStatus, wasPaid } from '../invoices/invoice-status.enum';
+import { PaidDetails } from '../billing/payment-provider.interface';
+import { InvoiceStatus, InvoiceStatusReason, settlesOrder } from '../invoices/invoice-status.enum';
 import {
   InvoicePatch,
   InvoiceTransitions,
@@ -19,6 +20,7 @@ import {
   orderLocked,
   paidByAnotherCondition,
 } from '../invoices/invoice-transitions.service';
+import { paidAmountOf } from '../invoices/invoice-amounts';
 import { Invoice } from '../invoices/invoice.entity';
 import { MerchantAccount } from '../merchants/merchant-account.entity';
 import { MerchantsService } from '../merchants/merchants.service';
@@ -174,9 +176,12 @@ export class CallbackSupport {
     return invoice && invoice.merchantAccountId === accountId ? invoice : null;
   }
 
-  /** One order, one payment: true when this invoice or another invoice of its order is paid. */
+  /**
+   * One order, one payment: true when this invoice or another invoice of its order is paid (or
+   * refunded since, or holds the buyer's money for capture).
+   */
   async orderAlreadyPaid(m: EntityManager, invoice: Invoice): Promise<boolean> {
-    if (wasPaid(invoice.status)) return true;
+    if (settlesOrder(invoice.status)) return true;
     return this.transitions.paidByAnother(m, invoice);
   }
 
@@ -284,7 +289,7 @@ export class CallbackSupport {
       invoice.sourceInvoiceId,
     ]);
     return {
-      orderPaid: wasPaid(invoice.status) || row.paid_by_another,
+      orderPaid: settlesOrder(invoice.status) || row.paid_by_another,
       existing: row.existing ? await this.lockTransaction(m, provider, providerTxnId) : null,
       otherActive: row.other_active,
     };
@@ -329,7 +334,7 @@ export class CallbackSupport {
     const inserted = found.row.id === null ? null : found.entity;
     return {
       inserted,
-      orderPaid: wasPaid(invoice.status) || found.row.slot_paid_by_another === true,
+      orderPaid: settlesOrder(invoice.status) || found.row.slot_paid_by_another === true,
       existing:
         !inserted && found.row.slot_existing !== null
           ? await this.lockTransaction(m, values.provider, values.providerTxnId)
@@ -409,7 +414,7 @@ export class CallbackSupport {
         ],
       )) as { entity: ProviderTransaction; row: Record<string, unknown> };
       orderLocked(m, invoice);
-      const orderPaid = wasPaid(invoice.status) || locked.row.paid_by_another === true;
+      const orderPaid = settlesOrder(invoice.status) || locked.row.paid_by_another === true;
       return {
         result: await work(m, locked.entity, invoice, { orderPaid }),
         invoiceId: invoice.id,
@@ -463,6 +468,49 @@ export class CallbackSupport {
   }
 
   /**
+   * pending → authorized: the buyer paid a `capture: "manual"` invoice and the provider holds the
+   * money (`heldAmount`, at most the invoice's amount) until `captureBefore` (null: unknown). The
+   * app hears `status: "authorized"`; the order takes no other payment from now on. The caller has
+   * checked, as for markPaid, that the invoice is pending and its order not paid.
+   */
+  markAuthorized(
+    m: EntityManager,
+    invoice: Invoice,
+    hold: { heldAmount: MinorUnits; captureBefore: Date | null; paid: PaidDetails },
+  ): Promise<Invoice> {
+    return this.transitions.authorize(m, invoice, {
+      heldAmount: hold.heldAmount,
+      captureBefore: hold.captureBefore,
+      patch: {
+        providerRef: hold.paid.providerRef ?? invoice.providerRef,
+        cardPan: hold.paid.cardPan,
+        paymentSystem: hold.paid.paymentSystem,
+        receiptUrl: hold.paid.receiptUrl,
+      },
+    });
+  }
+
+  /**
+   * authorized → paid: the provider reports the hold captured (`capturedAmount` of it; the rest
+   * released), e.g. its event of a capture made from its cabinet or asked by us.
+   */
+  markCaptured(m: EntityManager, invoice: Invoice, capturedAmount: MinorUnits): Promise<Invoice> {
+    return this.transitions.capture(m, invoice, capturedAmount);
+  }
+
+  /**
+   * authorized → cancelled: the provider reports the hold released: `voided` when a void of ours
+   * was waiting for its answer, `hold_expired` otherwise (it let the hold lapse).
+   */
+  markHoldReleased(m: EntityManager, invoice: Invoice): Promise<Invoice> {
+    return this.transitions.releaseHold(
+      m,
+      invoice,
+      invoice.holdAction === 'void' ? InvoiceStatusReason.Voided : InvoiceStatusReason.HoldExpired,
+    );
+  }
+
+  /**
    * paid → refunded: the provider returned the money (a cancel or reverse of a completed
    * transaction). The refund is recorded beside the API's own refunds.
    */
@@ -471,7 +519,7 @@ export class CallbackSupport {
     await this.refunds.recordProviderSideRefund(m, invoice, at);
     return this.transitions.apply(m, invoice, InvoiceStatus.Refunded, {
       at,
-      patch: { refundedAmount: invoice.amount },
+      patch: { refundedAmount: paidAmountOf(invoice) },
     });
   }
 }

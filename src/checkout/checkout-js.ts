@@ -2,7 +2,9 @@
  * checkout.js, served by the gateway at /checkout.js. One script tag, then
  * `new PaymentGateway({ sessionUrl, onSuccess, onFailure }).open()`: the cashier opens in an
  * overlay (an iframe of the session's page) and the outcome is learnt by polling the session's
- * public status, so no API key ever reaches the browser. Plain ES5, no dependencies.
+ * public status, so no API key ever reaches the browser. Plain ES5, no dependencies. A session
+ * created with `capture: "manual"` calls onSuccess once the money is held: its state says so
+ * (`capture: "manual"`, `invoiceStatus: "authorized"`), and the app captures or voids it.
  */
 export const CHECKOUT_JS = `/* payment-service checkout.js */
 (function (global) {

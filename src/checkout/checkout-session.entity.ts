@@ -1,3 +1,4 @@
+import type { CaptureMode } from '../billing/payment-provider.interface';
 import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 
 import { Currency } from '../common/money/currency';
@@ -44,6 +45,10 @@ export class CheckoutSession {
 
   @Column('jsonb', { nullable: true })
   ofd: OfdItem[] | null;
+
+  /** The capture mode of the invoice the buyer's pick creates ('manual': only providers that hold). */
+  @Column('text', { default: 'automatic' })
+  captureMode: CaptureMode;
 
   /** The invoice of the provider the buyer picked last. */
   @Column('uuid', { nullable: true })

@@ -18,7 +18,7 @@ import { DomainError } from '../common/errors/domain.error';
 import { ErrorCode } from '../common/errors/error-code';
 import { CURRENCIES, Currency, DEFAULT_CURRENCY } from '../common/money/currency';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { wasPaid } from '../invoices/invoice-status.enum';
+import { settlesOrder } from '../invoices/invoice-status.enum';
 import { Invoice } from '../invoices/invoice.entity';
 import { InvoicesService } from '../invoices/invoices.service';
 import { MerchantsService } from '../merchants/merchants.service';
@@ -30,13 +30,16 @@ export interface CashierChoice {
   displayName: string;
 }
 
-/** open → paid (its invoice paid or refunded) | expired (past expiresAt without payment). */
+/**
+ * open → paid (its invoice paid or refunded, or its money held for capture: the buyer has paid)
+ * | expired (past expiresAt without payment).
+ */
 export function checkoutSessionStatus(
   session: Pick<CheckoutSession, 'expiresAt'>,
   invoice: Pick<Invoice, 'status'> | null,
   now: Date,
 ): CheckoutSessionStatus {
-  if (invoice && wasPaid(invoice.status)) return 'paid';
+  if (invoice && settlesOrder(invoice.status)) return 'paid';
   return session.expiresAt.getTime() <= now.getTime() ? 'expired' : 'open';
 }
 
@@ -95,6 +98,7 @@ export class CheckoutSessionsService {
       returnErrorUrl: dto.returnErrorUrl ?? null,
       lang: dto.lang ?? null,
       ofd: dto.ofd ?? null,
+      captureMode: dto.capture ?? 'automatic',
       invoiceId: null,
       expiresAt: new Date(now.getTime() + this.config.checkout.sessionTtlMinutes * 60_000),
     });
@@ -135,6 +139,7 @@ export class CheckoutSessionsService {
       invoiceId: invoice?.id ?? null,
       provider: invoice?.provider ?? null,
       invoiceStatus: invoice?.status ?? null,
+      capture: session.captureMode,
       returnUrl: session.returnUrl,
     };
   }
@@ -163,6 +168,7 @@ export class CheckoutSessionsService {
       returnErrorUrl: session.returnErrorUrl ?? undefined,
       lang: (session.lang as 'uz' | 'ru' | 'en' | null) ?? undefined,
       ofd: session.ofd ?? undefined,
+      capture: session.captureMode,
     });
     await this.dataSource.manager.update(CheckoutSession, { id }, { invoiceId: invoice.id });
     return { checkoutUrl: invoice.checkoutUrl ?? `${this.config.publicUrl}/checkout/${id}` };
@@ -176,11 +182,13 @@ export class CheckoutSessionsService {
 
   private async choices(session: CheckoutSession): Promise<CashierChoice[]> {
     const hasReceipt = (session.ofd?.length ?? 0) > 0;
-    // Only a provider that takes the session's currency is offered, and one that cannot take an
-    // invoice without receipt lines only with them.
+    // Only a provider that takes the session's currency is offered, one that cannot take an
+    // invoice without receipt lines only with them, and a manual capture only by providers that
+    // can hold the money.
     return (await this.businessProviders(session.source, session.businessId))
       .filter((provider) => provider.currencies.includes(session.currency))
       .filter((provider) => hasReceipt || !provider.receiptRequired)
+      .filter((provider) => session.captureMode !== 'manual' || provider.capabilities.hold)
       .map((provider) => ({ provider: provider.name, displayName: provider.displayName }));
   }
 
@@ -216,6 +224,7 @@ export class CheckoutSessionsService {
       sourceInvoiceId: session.sourceInvoiceId,
       amount: session.amount,
       currency: session.currency,
+      capture: session.captureMode,
       providers: (await this.choices(session)).map((c) => ({
         provider: c.provider,
         displayName: c.displayName,

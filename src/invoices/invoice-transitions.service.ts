@@ -2,10 +2,16 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager, In } from 'typeorm';
 import { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
 
-import { InvoiceStatus, InvoiceStatusReason } from './invoice-status.enum';
+import {
+  InvoiceStatus,
+  InvoiceStatusReason,
+  ORDER_SETTLING_STATUSES_SQL,
+} from './invoice-status.enum';
+import { paidAmountOf } from './invoice-amounts';
 import { Invoice } from './invoice.entity';
 import { applyInvoiceTransition } from './invoice.state-machine';
 import { Clock } from '../common/clock';
+import { MinorUnits, assertMinorUnits } from '../common/money/money';
 import { DomainError } from '../common/errors/domain.error';
 import { ErrorCode } from '../common/errors/error-code';
 import { EntityRows } from '../database/entity-rows';
@@ -28,7 +34,8 @@ function lockPendingSiblings(paid: { invoiceId: string; source: string; order: s
 }
 
 /**
- * "Another invoice of this invoice's order is paid (or was, and is now refunded)", as an SQL
+ * "Another invoice of this invoice's order is paid (or was, and is now refunded, or holds the
+ * buyer's money)", as an SQL
  * boolean over the statement's parameters holding the invoice's source, business, order id and id.
  * The one definition, for paidByAnother and for statements that ask it beside other questions.
  */
@@ -40,7 +47,7 @@ export function paidByAnotherCondition(
 ): string {
   return `EXISTS (SELECT 1 FROM invoices
                    WHERE source = ${source} AND business_id = ${businessId} AND source_invoice_id = ${order}
-                     AND id <> ${id} AND status IN ('paid', 'refunded'))`;
+                     AND id <> ${id} AND status IN (${ORDER_SETTLING_STATUSES_SQL}))`;
 }
 
 const PAID_BY_ANOTHER: PreparedStatement = {
@@ -64,6 +71,12 @@ export type InvoicePatch = Partial<
     | 'paymentSystem'
     | 'receiptUrl'
     | 'refundedAmount'
+    | 'heldAmount'
+    | 'capturedAmount'
+    | 'captureBefore'
+    | 'holdAction'
+    | 'holdActionAmount'
+    | 'holdCheckAfter'
   >
 >;
 
@@ -74,6 +87,9 @@ export type InvoicePatch = Partial<
 export function notifiesApp(from: InvoiceStatus, to: InvoiceStatus): boolean {
   return from !== InvoiceStatus.Creating && to !== InvoiceStatus.Pending;
 }
+
+/** No capture or void waiting for the provider's answer. */
+const NO_HOLD_ACTION = { holdAction: null, holdActionAmount: null, holdCheckAfter: null } as const;
 
 /** What a persisted change tells the app: nothing, an event, or the payment that settles its order. */
 type Announcement = 'none' | 'event' | 'payment';
@@ -171,7 +187,8 @@ export class InvoiceTransitions {
     Object.assign(invoice, options.patch ?? {});
     if (announce !== 'none') {
       await lockOrder(manager, invoice);
-      if (to === InvoiceStatus.Paid) {
+      // A hold settles the order as a payment does (its capture then finds nothing left to close).
+      if (to === InvoiceStatus.Paid || to === InvoiceStatus.Authorized) {
         announce = 'payment';
       } else if (to !== InvoiceStatus.Refunded && (await this.paidByAnother(manager, invoice))) {
         announce = 'none';
@@ -180,6 +197,7 @@ export class InvoiceTransitions {
     const pendingSiblings = await this.persist(manager, invoice, at, announce, {
       status: invoice.status,
       statusReason: invoice.statusReason,
+      authorizedAt: invoice.authorizedAt,
       paidAt: invoice.paidAt,
       cancelledAt: invoice.cancelledAt,
       failedAt: invoice.failedAt,
@@ -191,7 +209,8 @@ export class InvoiceTransitions {
   }
 
   /**
-   * Adds a succeeded refund to the paid invoice's running total. Reaching the paid amount is the
+   * Adds a succeeded refund to the paid invoice's running total. Reaching the paid amount (a
+   * captured hold's: what the capture took) is the
    * transition paid → refunded; a partial refund keeps the invoice paid and still tells the app,
    * with the new `refundedAmount`. The total can never pass the amount (checked here and by the
    * table's CHECK constraint).
@@ -203,12 +222,13 @@ export class InvoiceTransitions {
     at: Date = this.clock.now(),
   ): Promise<Invoice> {
     const total = invoice.refundedAmount + amount;
-    if (invoice.status !== InvoiceStatus.Paid || total > invoice.amount) {
+    const paid = paidAmountOf(invoice);
+    if (invoice.status !== InvoiceStatus.Paid || total > paid) {
       throw new DomainError(ErrorCode.InvalidStateTransition, [
-        `invoice ${invoice.id} (${invoice.status}, ${invoice.refundedAmount} of ${invoice.amount} refunded) cannot take a refund of ${amount}`,
+        `invoice ${invoice.id} (${invoice.status}, ${invoice.refundedAmount} of ${paid} refunded) cannot take a refund of ${amount}`,
       ]);
     }
-    if (total === invoice.amount)
+    if (total === paid)
       return this.apply(manager, invoice, InvoiceStatus.Refunded, {
         at,
         patch: { refundedAmount: total },
@@ -216,6 +236,97 @@ export class InvoiceTransitions {
     invoice.refundedAmount = total;
     await lockOrder(manager, invoice);
     await this.persist(manager, invoice, at, 'event', { refundedAmount: total });
+    return invoice;
+  }
+
+  /**
+   * pending → authorized: the buyer paid a manual invoice and the provider holds `heldAmount` (at
+   * most the invoice's amount) until `captureBefore`. Settles the order as a payment does.
+   */
+  authorize(
+    manager: EntityManager,
+    invoice: Invoice,
+    hold: { heldAmount: MinorUnits; captureBefore: Date | null; patch?: InvoicePatch },
+  ): Promise<Invoice> {
+    assertMinorUnits(hold.heldAmount, 'held amount');
+    if (
+      invoice.captureMode !== 'manual' ||
+      hold.heldAmount <= 0 ||
+      hold.heldAmount > invoice.amount
+    )
+      throw new DomainError(ErrorCode.InvalidStateTransition, [
+        `invoice ${invoice.id} (${invoice.captureMode} capture, ${invoice.amount}) cannot hold ${hold.heldAmount}`,
+      ]);
+    return this.apply(manager, invoice, InvoiceStatus.Authorized, {
+      patch: {
+        ...hold.patch,
+        heldAmount: hold.heldAmount,
+        captureBefore: hold.captureBefore,
+      },
+    });
+  }
+
+  /**
+   * authorized → paid: `capturedAmount` of the held money was taken (the rest released). Clears a
+   * pending capture or void: this is its outcome.
+   */
+  capture(
+    manager: EntityManager,
+    invoice: Invoice,
+    capturedAmount: MinorUnits,
+    at: Date = this.clock.now(),
+  ): Promise<Invoice> {
+    assertMinorUnits(capturedAmount, 'captured amount');
+    const held = invoice.heldAmount ?? invoice.amount;
+    if (invoice.status !== InvoiceStatus.Authorized || capturedAmount <= 0 || capturedAmount > held)
+      throw new DomainError(ErrorCode.InvalidStateTransition, [
+        `invoice ${invoice.id} (${invoice.status}, ${held} held) cannot capture ${capturedAmount}`,
+      ]);
+    return this.apply(manager, invoice, InvoiceStatus.Paid, {
+      at,
+      patch: { capturedAmount, ...NO_HOLD_ACTION },
+    });
+  }
+
+  /**
+   * authorized → cancelled: the hold was released without capture, by our void (`voided`) or by
+   * the provider (`hold_expired`).
+   */
+  releaseHold(
+    manager: EntityManager,
+    invoice: Invoice,
+    reason: InvoiceStatusReason.Voided | InvoiceStatusReason.HoldExpired,
+    at: Date = this.clock.now(),
+  ): Promise<Invoice> {
+    return this.apply(manager, invoice, InvoiceStatus.Cancelled, {
+      at,
+      reason,
+      patch: { ...NO_HOLD_ACTION },
+    });
+  }
+
+  /**
+   * Records (or, with null, clears) a capture or void asked of the provider on an authorized
+   * invoice: not a status change, and nothing the app hears of.
+   */
+  async setHoldAction(
+    manager: EntityManager,
+    invoice: Invoice,
+    action: { kind: 'capture' | 'void'; amount: MinorUnits | null; checkAfter: Date } | null,
+  ): Promise<Invoice> {
+    if (invoice.status !== InvoiceStatus.Authorized)
+      throw new DomainError(ErrorCode.InvalidStateTransition, [
+        `invoice ${invoice.id} is ${invoice.status}: no hold to capture or void`,
+      ]);
+    const changes = action
+      ? {
+          holdAction: action.kind,
+          holdActionAmount: action.amount,
+          holdCheckAfter: action.checkAfter,
+        }
+      : NO_HOLD_ACTION;
+    Object.assign(invoice, changes);
+    await this.persist(manager, invoice, this.clock.now(), 'none', { ...changes });
     return invoice;
   }
 
@@ -243,7 +354,7 @@ export class InvoiceTransitions {
     }
   }
 
-  /** True when another invoice of this invoice's order is paid (or was, and is now refunded). */
+  /** True when another invoice of this invoice's order is paid (or was, and is now refunded, or is held). */
   async paidByAnother(manager: EntityManager, invoice: Invoice): Promise<boolean> {
     const [row] = await queryPrepared<{ paid: boolean }>(manager, PAID_BY_ANOTHER, [
       invoice.source,

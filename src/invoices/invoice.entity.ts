@@ -12,6 +12,7 @@ import {
 } from 'typeorm';
 
 import { InvoiceStatus, InvoiceStatusReason } from './invoice-status.enum';
+import type { CaptureMode } from '../billing/payment-provider.interface';
 import { Currency } from '../common/money/currency';
 import { MinorUnits, minorUnitsColumn } from '../common/money/money';
 import { MerchantAccount } from '../merchants/merchant-account.entity';
@@ -35,18 +36,26 @@ export interface OfdItem {
 @Check('chk_invoices_refunded_amount', 'refunded_amount >= 0 AND refunded_amount <= amount')
 @Check(
   'chk_invoices_status',
-  "status IN ('creating', 'pending', 'paid', 'cancelled', 'failed', 'refunded')",
+  "status IN ('creating', 'pending', 'authorized', 'paid', 'cancelled', 'failed', 'refunded')",
+)
+@Check('chk_invoices_capture_mode', "capture_mode IN ('automatic', 'manual')")
+@Check('chk_invoices_hold_action', "hold_action IN ('capture', 'void')")
+@Check(
+  'chk_invoices_captured_amount',
+  'captured_amount IS NULL OR (captured_amount > 0 AND captured_amount <= held_amount)',
 )
 // Retries of one order with one provider meet the same open invoice.
 @Index('uq_invoices_open_per_order_provider', ['source', 'sourceInvoiceId', 'provider'], {
   unique: true,
   where: "status IN ('creating', 'pending')",
 })
-// One order, one payment: at most one paid (or later refunded) invoice per order.
+// One order, one payment: at most one paid (or later refunded, or held) invoice per order.
 @Index('uq_invoices_paid_per_order', ['source', 'sourceInvoiceId'], {
   unique: true,
-  where: "status IN ('paid', 'refunded')",
+  where: "status IN ('authorized', 'paid', 'refunded')",
 })
+// The hold recovery job's queue: captures and voids whose provider answer was unclear.
+@Index('ix_invoices_hold_check', ['holdCheckAfter'], { where: 'hold_action IS NOT NULL' })
 @Index('ix_invoices_created_at_id', ['createdAt', 'id'])
 @Index('ix_invoices_business', ['source', 'businessId', 'createdAt'])
 @Index('ix_invoices_pending_expiry', ['expiresAt'], { where: "status = 'pending'" })
@@ -126,6 +135,41 @@ export class Invoice {
 
   @Column('text', { nullable: true })
   receiptUrl: string | null;
+
+  /** 'manual': the buyer's money is held (`authorized`) until the app captures or voids it. */
+  @Column('text', { default: 'automatic' })
+  captureMode: CaptureMode;
+
+  /** What the provider holds for a manual invoice once authorized. */
+  @Column('bigint', { nullable: true, transformer: minorUnitsColumn })
+  heldAmount: MinorUnits | null;
+
+  /** What a capture took of the held amount (the rest was released); null until captured. */
+  @Column('bigint', { nullable: true, transformer: minorUnitsColumn })
+  capturedAmount: MinorUnits | null;
+
+  /** When the provider releases the hold by itself, when it says. */
+  @Column('timestamptz', { nullable: true })
+  captureBefore: Date | null;
+
+  /**
+   * A capture or void asked of the provider whose answer is not known yet (its call timed out):
+   * the invoice stays authorized and takes no other capture or void until the hold recovery job
+   * (or a clear answer) settles it.
+   */
+  @Column('text', { nullable: true })
+  holdAction: 'capture' | 'void' | null;
+
+  /** The amount of a pending capture. */
+  @Column('bigint', { nullable: true, transformer: minorUnitsColumn })
+  holdActionAmount: MinorUnits | null;
+
+  /** When the hold recovery job asks the provider about the pending capture or void. */
+  @Column('timestamptz', { nullable: true })
+  holdCheckAfter: Date | null;
+
+  @Column('timestamptz', { nullable: true })
+  authorizedAt: Date | null;
 
   @Column('timestamptz', { nullable: true })
   paidAt: Date | null;

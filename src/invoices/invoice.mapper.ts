@@ -30,6 +30,12 @@ export function toInvoiceResponse(invoice: Invoice): InvoiceResponseDto {
         ? { pan: invoice.cardPan, paymentSystem: invoice.paymentSystem }
         : null,
     receiptUrl: invoice.receiptUrl,
+    capture: invoice.captureMode,
+    heldAmount: invoice.heldAmount,
+    capturedAmount: invoice.capturedAmount,
+    captureBefore: iso(invoice.captureBefore),
+    holdAction: invoice.holdAction,
+    authorizedAt: iso(invoice.authorizedAt),
     paidAt: iso(invoice.paidAt),
     cancelledAt: iso(invoice.cancelledAt),
     expiresAt: invoice.expiresAt.toISOString(),

@@ -15,7 +15,8 @@ const S = InvoiceStatus;
  */
 const EXPECTED: Record<InvoiceStatus, readonly InvoiceStatus[]> = {
   [S.Creating]: [S.Pending, S.Failed],
-  [S.Pending]: [S.Paid, S.Cancelled, S.Failed],
+  [S.Pending]: [S.Authorized, S.Paid, S.Cancelled, S.Failed],
+  [S.Authorized]: [S.Paid, S.Cancelled],
   [S.Paid]: [S.Refunded],
   [S.Cancelled]: [],
   [S.Failed]: [],
@@ -56,6 +57,18 @@ describe('invoice state machine', () => {
     const expired = invoiceIn(S.Pending);
     applyInvoiceTransition(expired, S.Cancelled, at, InvoiceStatusReason.Expired);
     expect(expired).toMatchObject({ cancelledAt: at, statusReason: 'expired' });
+    const held = invoiceIn(S.Pending);
+    applyInvoiceTransition(held, S.Authorized, at);
+    expect(held.authorizedAt).toBe(at);
+    const voided = invoiceIn(S.Authorized);
+    applyInvoiceTransition(voided, S.Cancelled, at, InvoiceStatusReason.Voided);
+    expect(voided).toMatchObject({ cancelledAt: at, statusReason: 'voided' });
+    const expiredHold = invoiceIn(S.Authorized);
+    applyInvoiceTransition(expiredHold, S.Cancelled, at, InvoiceStatusReason.HoldExpired);
+    expect(expiredHold).toMatchObject({ cancelledAt: at, statusReason: 'hold_expired' });
+    const captured = invoiceIn(S.Authorized);
+    applyInvoiceTransition(captured, S.Paid, at);
+    expect(captured.paidAt).toBe(at);
     const refunded = invoiceIn(S.Paid);
     applyInvoiceTransition(refunded, S.Refunded, at);
     expect(refunded.refundedAt).toBe(at);

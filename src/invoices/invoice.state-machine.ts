@@ -6,11 +6,18 @@ import { ErrorCode } from '../common/errors/error-code';
 /**
  * The whole truth of an invoice's life. `creating → pending` once the provider's checkout exists;
  * `pending → paid → refunded`; `pending → cancelled | failed` (expiry lands in cancelled with the
- * reason `expired`). Nothing else assigns `invoice.status`.
+ * reason `expired`). A `capture: "manual"` invoice is held first: `pending → authorized → paid`
+ * (captured) or `→ cancelled` (voided, or the hold expired). Nothing else assigns `invoice.status`.
  */
 export const INVOICE_TRANSITIONS: Record<InvoiceStatus, readonly InvoiceStatus[]> = {
   [InvoiceStatus.Creating]: [InvoiceStatus.Pending, InvoiceStatus.Failed],
-  [InvoiceStatus.Pending]: [InvoiceStatus.Paid, InvoiceStatus.Cancelled, InvoiceStatus.Failed],
+  [InvoiceStatus.Pending]: [
+    InvoiceStatus.Authorized,
+    InvoiceStatus.Paid,
+    InvoiceStatus.Cancelled,
+    InvoiceStatus.Failed,
+  ],
+  [InvoiceStatus.Authorized]: [InvoiceStatus.Paid, InvoiceStatus.Cancelled],
   [InvoiceStatus.Paid]: [InvoiceStatus.Refunded],
   [InvoiceStatus.Cancelled]: [],
   [InvoiceStatus.Failed]: [],
@@ -59,6 +66,7 @@ export function applyInvoiceTransition(
   assertInvoiceTransition(invoice, to);
   invoice.status = to;
   invoice.statusReason = reason;
+  if (to === InvoiceStatus.Authorized) invoice.authorizedAt = at;
   if (to === InvoiceStatus.Paid) invoice.paidAt = at;
   if (to === InvoiceStatus.Cancelled) invoice.cancelledAt = at;
   if (to === InvoiceStatus.Failed) invoice.failedAt = at;

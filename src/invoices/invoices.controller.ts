@@ -12,11 +12,13 @@ import {
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 
+import { CaptureInvoiceDto } from './dto/capture-invoice.dto';
 import { CreateInvoiceDto } from './dto/create-invoice.dto';
 import { InvoiceIdParamsDto } from './dto/invoice-id.params.dto';
 import { CreatedInvoiceDto, InvoiceResponseDto, InvoicesPageDto } from './dto/invoice-response.dto';
 import { ListInvoicesQueryDto } from './dto/list-invoices.query.dto';
 import { INVOICE_CSV_COLUMNS } from './invoice.mapper';
+import { InvoiceHoldsService } from './invoice-holds.service';
 import { InvoicesService } from './invoices.service';
 import { Idempotent } from '../common/idempotency/idempotency.hooks';
 import { ApiEnvelope, ApiErrors, ApiServiceKey } from '../common/http/api-envelope.decorators';
@@ -26,7 +28,10 @@ import { EXAMPLE_PROVIDER } from '../billing/provider-examples';
 @ApiServiceKey()
 @Controller('api/invoices')
 export class InvoicesController {
-  constructor(private readonly invoices: InvoicesService) {}
+  constructor(
+    private readonly invoices: InvoicesService,
+    private readonly holds: InvoiceHoldsService,
+  ) {}
 
   @Post()
   @Idempotent()
@@ -107,5 +112,59 @@ export class InvoicesController {
   @ApiErrors(400, 404, 409, 502)
   cancel(@Param() params: InvoiceIdParamsDto): Promise<InvoiceResponseDto> {
     return this.invoices.cancel(params.id);
+  }
+
+  @Post(':id/capture')
+  @Idempotent()
+  @ApiOperation({
+    summary: 'Capture a held payment (an authorized `capture: "manual"` invoice), fully or partly',
+    description:
+      '`amount` in minor units, at most `heldAmount` (409 CAPTURE_EXCEEDS_HOLD); omitted = all of ' +
+      'it. The rest of the hold is released to the buyer. 200: captured, the invoice is `paid` with ' +
+      '`capturedAmount` (refunds apply to that) and the app gets the `paid` webhook. 202: the ' +
+      'provider gave no clear answer; the invoice stays `authorized` with `holdAction: "capture"` ' +
+      'until a recovery job reads the outcome at the provider (then the webhook tells it). 409 ' +
+      'INVOICE_NOT_AUTHORIZED for any other status, HOLD_ACTION_IN_PROGRESS while a capture or void ' +
+      "is awaiting the provider's answer; 502 when the provider refused (the hold is unchanged).",
+  })
+  @ApiEnvelope(InvoiceResponseDto, { description: 'Captured: the paid invoice' })
+  @ApiEnvelope(InvoiceResponseDto, {
+    status: 202,
+    description: "Awaiting the provider's answer: the invoice, still authorized",
+  })
+  @ApiErrors(400, 404, 409, 413, 415, 422, 502)
+  async capture(
+    @Param() params: InvoiceIdParamsDto,
+    @Body() body: CaptureInvoiceDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<InvoiceResponseDto> {
+    const answer = await this.holds.capture(params.id, body?.amount);
+    void reply.status(answer.settled ? 200 : 202);
+    return answer.invoice;
+  }
+
+  @Post(':id/void')
+  @Idempotent()
+  @ApiOperation({
+    summary: 'Void a held payment: release the money, cancel the invoice',
+    description:
+      '200: released, the invoice is `cancelled` with `statusReason: "voided"` and the app gets ' +
+      'the webhook. 202: no clear answer from the provider yet; the invoice stays `authorized` with ' +
+      '`holdAction: "void"` until a recovery job settles it. 409 as for capture; 502 when the ' +
+      'provider refused.',
+  })
+  @ApiEnvelope(InvoiceResponseDto, { description: 'Voided: the cancelled invoice' })
+  @ApiEnvelope(InvoiceResponseDto, {
+    status: 202,
+    description: "Awaiting the provider's answer: the invoice, still authorized",
+  })
+  @ApiErrors(400, 404, 409, 422, 502)
+  async void(
+    @Param() params: InvoiceIdParamsDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<InvoiceResponseDto> {
+    const answer = await this.holds.void(params.id);
+    void reply.status(answer.settled ? 200 : 202);
+    return answer.invoice;
   }
 }

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 
 import { InvoiceExpiryService } from './invoice-expiry.service';
+import { InvoiceHoldsService } from './invoice-holds.service';
 import { InvoiceTransitions } from './invoice-transitions.service';
 import { InvoiceOrder } from './invoice-order.entity';
 import { Invoice } from './invoice.entity';
@@ -18,10 +19,11 @@ import { MerchantsModule } from '../merchants/merchants.module';
   providers: [
     InvoicesRepository,
     InvoicesService,
+    InvoiceHoldsService,
     InvoiceTransitions,
     InvoiceExpiryService,
     SupersededCheckouts,
   ],
-  exports: [InvoicesService, InvoiceTransitions, InvoiceExpiryService],
+  exports: [InvoicesService, InvoiceHoldsService, InvoiceTransitions, InvoiceExpiryService],
 })
 export class InvoicesModule {}

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 
+import { ORDER_SETTLING_STATUSES_SQL } from './invoice-status.enum';
 import { Invoice } from './invoice.entity';
 import { PreparedStatement, runPrepared } from '../database/prepared-statement';
 
@@ -28,6 +29,7 @@ const NEW_INVOICE_COLUMNS = [
   { column: 'checkout_url', type: 'text', value: (i: Invoice) => i.checkoutUrl },
   { column: 'deeplink', type: 'text', value: (i: Invoice) => i.deeplink },
   { column: 'provider_ref', type: 'text', value: (i: Invoice) => i.providerRef },
+  { column: 'capture_mode', type: 'text', value: (i: Invoice) => i.captureMode },
   { column: 'expires_at', type: 'timestamptz', value: (i: Invoice) => i.expiresAt.toISOString() },
 ] as const;
 
@@ -46,7 +48,7 @@ const columns = NEW_INVOICE_COLUMNS.map((c) => c.column);
 const constants = NEW_INVOICE_CONSTANTS.map((c) => c.column);
 
 /**
- * Inserts new invoices, each unless its order belongs to another business, is paid, or already
+ * Inserts new invoices, each unless its order belongs to another business, is paid (or held), or already
  * has an open invoice with its provider (then that row is simply not returned), in one statement
  * for a whole batch of creates (StatementBatcher): the one way an invoice row is created. A new
  * order is claimed for its business in invoice_orders by the same statement; a row claimed there
@@ -75,7 +77,7 @@ export const INSERT_NEW_INVOICES: PreparedStatement = {
                                AND o.business_id = b.business_id))
             AND NOT EXISTS (SELECT 1 FROM invoices p
                              WHERE p.source = b.source AND p.source_invoice_id = b.source_invoice_id
-                               AND p.status IN ('paid', 'refunded'))
+                               AND p.status IN (${ORDER_SETTLING_STATUSES_SQL}))
          ON CONFLICT (source, source_invoice_id, provider) WHERE status IN ('creating', 'pending') DO NOTHING
          RETURNING id, created_at, updated_at`,
 };

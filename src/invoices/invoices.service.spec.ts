@@ -92,6 +92,7 @@ describe('checkoutDraft: what the provider is asked to build', () => {
           returnUrl: 'https://shop.example/ok',
           returnErrorUrl: 'https://shop.example/failed',
           ofd,
+          capture: 'manual',
         }),
         'inv-2',
         NOW,
@@ -102,6 +103,7 @@ describe('checkoutDraft: what the provider is asked to build', () => {
       returnUrl: 'https://shop.example/ok',
       returnErrorUrl: 'https://shop.example/failed',
       ofd,
+      capture: 'manual',
       expiresAt: new Date('2026-05-12T10:15:00Z'),
     });
   });
@@ -132,12 +134,13 @@ describe('overdue and abandoned invoices', () => {
 });
 
 describe('openInvoiceDecision: a create meeting the order open invoice with its provider', () => {
-  const draft = { amount: 100_000, currency: 'UZS' as const };
+  const draft = { amount: 100_000, currency: 'UZS' as const, capture: 'automatic' as const };
   type Open = NonNullable<Parameters<typeof openInvoiceDecision>[0]>;
   const open = (extra: Partial<Open> = {}): Open => ({
     status: InvoiceStatus.Pending,
     amount: 100_000,
     currency: 'UZS',
+    captureMode: 'automatic',
     expiresAt: at(60_000),
     createdAt: at(-1_000),
     ...extra,
@@ -147,6 +150,7 @@ describe('openInvoiceDecision: a create meeting the order open invoice with its 
     ['none any more (closed meanwhile): insert again', null, 'insert-again'],
     ['same amount and currency: the open one is returned', open(), 'return-open'],
     ['another amount: INVOICE_CONFLICT', open({ amount: 99_999 }), 'conflict'],
+    ['another capture mode: INVOICE_CONFLICT', open({ captureMode: 'manual' }), 'conflict'],
     ['overdue: closed, then insert again', open({ expiresAt: NOW }), 'close-stale'],
     [
       'overdue for another amount: closed rather than refused',
@@ -216,6 +220,31 @@ describe('checkCurrency: what the provider takes', () => {
       ErrorCode.ValidationError,
       ['currency EUR is not accepted by acme; it takes UZS, USD'],
     ]);
+  });
+
+  it('refuses capture "manual" for a provider that cannot hold, naming it; takes it for one that can', () => {
+    expect(refusal(() => checkCurrency(dto({ capture: 'manual' }), provider()))).toEqual([
+      ErrorCode.ValidationError,
+      [
+        'capture "manual" is not available with acme: it cannot hold a payment; use capture "automatic"',
+      ],
+    ]);
+    const holding = provider({
+      capabilities: { refund: 'none', statusLookup: true, checkout: 'redirect', hold: true },
+    });
+    expect(refusal(() => checkCurrency(dto({ capture: 'manual' }), holding))).toBeNull();
+    expect(refusal(() => checkCurrency(dto({ capture: 'automatic' }), provider()))).toBeNull();
+  });
+
+  it("hands the capture mode to the provider's own limits", () => {
+    const seen: string[] = [];
+    const holding = provider({
+      capabilities: { refund: 'none', statusLookup: true, checkout: 'redirect', hold: true },
+      invoiceProblems: ({ capture }) => (seen.push(capture), []),
+    });
+    checkCurrency(dto({ capture: 'manual' }), holding);
+    checkCurrency(dto({}), holding);
+    expect(seen).toEqual(['manual', 'automatic']);
   });
 
   it("refuses an amount over the provider's own limit with the provider's words", () => {

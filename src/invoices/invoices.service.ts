@@ -9,6 +9,13 @@ import { CreateInvoiceDto } from './dto/create-invoice.dto';
 import { CreatedInvoiceDto, InvoiceResponseDto, InvoicesPageDto } from './dto/invoice-response.dto';
 import { ListInvoicesQueryDto } from './dto/list-invoices.query.dto';
 import { InvoiceStatus, InvoiceStatusReason } from './invoice-status.enum';
+
+/** The statuses of an order's invoice that make the order's payment (settlesOrder). */
+const ORDER_SETTLING_STATUSES = [
+  InvoiceStatus.Authorized,
+  InvoiceStatus.Paid,
+  InvoiceStatus.Refunded,
+];
 import { InvoiceTransitions } from './invoice-transitions.service';
 import { InvoiceOrder } from './invoice-order.entity';
 import { Invoice, OfdItem } from './invoice.entity';
@@ -84,23 +91,29 @@ export function checkoutDraft(
     returnErrorUrl: dto.returnErrorUrl ?? null,
     ofd: dto.ofd ?? null,
     expiresAt: new Date(now.getTime() + ttlMinutes * 60_000),
-    capture: 'automatic',
+    capture: dto.capture ?? 'automatic',
   };
 }
 
 /**
- * The invoice's currency is one its provider takes (400 naming those it takes), and its amount is
- * within the provider's own limits.
+ * The invoice's currency is one its provider takes (400 naming those it takes), a manual capture
+ * is asked only of a provider that can hold money (400 naming it), and its amount is within the
+ * provider's own limits.
  */
 export function checkCurrency(dto: CreateInvoiceDto, provider: PaymentProvider): void {
   const currency = dto.currency ?? DEFAULT_CURRENCY;
+  const capture = dto.capture ?? 'automatic';
+  if (capture === 'manual' && !provider.capabilities.hold) {
+    throw new DomainError(ErrorCode.ValidationError, [
+      `capture "manual" is not available with ${provider.name}: it cannot hold a payment; use capture "automatic"`,
+    ]);
+  }
   if (!provider.currencies.includes(currency)) {
     throw new DomainError(ErrorCode.ValidationError, [
       `currency ${currency} is not accepted by ${provider.name}; it takes ${provider.currencies.join(', ')}`,
     ]);
   }
-  const problems =
-    provider.invoiceProblems?.({ amount: dto.amount, currency, capture: 'automatic' }) ?? [];
+  const problems = provider.invoiceProblems?.({ amount: dto.amount, currency, capture }) ?? [];
   if (problems.length > 0) throw new DomainError(ErrorCode.ValidationError, problems);
 }
 
@@ -128,17 +141,25 @@ export function isAbandonedCreating(
  * What a create that was not inserted does with the order's open invoice with its provider (the
  * order is neither another business's nor paid): none any more, insert again; one that can no
  * longer be handed out, close it and insert again; one for another amount or currency, refuse
- * (INVOICE_CONFLICT); otherwise return it (a safe retry).
+ * (INVOICE_CONFLICT; another capture mode too); otherwise return it (a safe retry).
  */
 export function openInvoiceDecision(
-  open: Pick<Invoice, 'status' | 'amount' | 'currency' | 'expiresAt' | 'createdAt'> | null,
-  draft: Pick<CheckoutInvoice, 'amount' | 'currency'>,
+  open: Pick<
+    Invoice,
+    'status' | 'amount' | 'currency' | 'captureMode' | 'expiresAt' | 'createdAt'
+  > | null,
+  draft: Pick<CheckoutInvoice, 'amount' | 'currency' | 'capture'>,
   config: AppConfig,
   now: Date,
 ): 'insert-again' | 'close-stale' | 'conflict' | 'return-open' {
   if (!open) return 'insert-again';
   if (isAbandonedCreating(open, config, now) || isOverdueInvoice(open, now)) return 'close-stale';
-  if (open.amount !== draft.amount || open.currency !== draft.currency) return 'conflict';
+  if (
+    open.amount !== draft.amount ||
+    open.currency !== draft.currency ||
+    open.captureMode !== draft.capture
+  )
+    return 'conflict';
   return 'return-open';
 }
 
@@ -251,7 +272,9 @@ export class InvoicesService {
 
   /**
    * The invoices reconciliation asks their provider about: of `providers`, pending ones created
-   * before `pendingBefore` and cancelled ones cancelled since `cancelledSince`; oldest first.
+   * before `pendingBefore`, cancelled ones cancelled since `cancelledSince`, and held ones (whose
+   * hold the provider may have let lapse or captured from its cabinet) with no capture or void of
+   * ours awaiting an answer (the hold recovery job reads those); oldest first.
    */
   dueForReconciliation(
     providers: string[],
@@ -264,7 +287,8 @@ export class InvoicesService {
       .where('i.provider IN (:...providers)', { providers })
       .andWhere(
         `((i.status = '${InvoiceStatus.Pending}' AND i.created_at <= :pendingBefore)
-          OR (i.status = '${InvoiceStatus.Cancelled}' AND i.cancelled_at >= :cancelledSince))`,
+          OR (i.status = '${InvoiceStatus.Cancelled}' AND i.cancelled_at >= :cancelledSince)
+          OR (i.status = '${InvoiceStatus.Authorized}' AND i.hold_action IS NULL))`,
         { pendingBefore, cancelledSince },
       )
       .orderBy('i.created_at')
@@ -272,7 +296,7 @@ export class InvoicesService {
       .getMany();
   }
 
-  /** The order's paid (or since refunded) invoice, whichever provider took it. */
+  /** The order's paid (or since refunded, or held) invoice, whichever provider took it. */
   paidOfOrder(order: {
     source: string;
     businessId: string;
@@ -282,7 +306,7 @@ export class InvoicesService {
       source: order.source,
       businessId: order.businessId,
       sourceInvoiceId: order.sourceInvoiceId,
-      status: In([InvoiceStatus.Paid, InvoiceStatus.Refunded]),
+      status: In(ORDER_SETTLING_STATUSES),
     });
   }
 
@@ -432,14 +456,16 @@ export class InvoicesService {
           source: dto.source,
           businessId: dto.businessId,
           sourceInvoiceId: dto.sourceInvoiceId,
-          status: In([InvoiceStatus.Paid, InvoiceStatus.Refunded]),
+          status: In(ORDER_SETTLING_STATUSES),
         },
       });
       if (paid) {
         throw new DomainError(
           ErrorCode.AlreadyPaid,
           [
-            `order ${dto.sourceInvoiceId} of ${dto.source} was already paid (invoice ${paid.id}, ${paid.provider})`,
+            paid.status === InvoiceStatus.Authorized
+              ? `order ${dto.sourceInvoiceId} of ${dto.source} has a payment held for capture (invoice ${paid.id}, ${paid.provider}); capture or void it`
+              : `order ${dto.sourceInvoiceId} of ${dto.source} was already paid (invoice ${paid.id}, ${paid.provider})`,
           ],
           { invoiceId: paid.id },
         );
@@ -539,6 +565,14 @@ export class InvoicesService {
       checkoutUrl: local?.checkoutUrl ?? null,
       deeplink: local?.deeplink ?? null,
       providerRef: local?.providerRef ?? null,
+      captureMode: draft.capture,
+      heldAmount: null,
+      capturedAmount: null,
+      captureBefore: null,
+      holdAction: null,
+      holdActionAmount: null,
+      holdCheckAfter: null,
+      authorizedAt: null,
       cardPan: null,
       paymentSystem: null,
       receiptUrl: null,

@@ -7,6 +7,7 @@ import { IdempotencyService } from '../common/idempotency/idempotency.service';
 import { registerIntervalJob } from '../common/jobs/interval-job';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { InvoiceExpiryService } from '../invoices/invoice-expiry.service';
+import { InvoiceHoldsService } from '../invoices/invoice-holds.service';
 import { WebhookDispatcher } from '../notifications/webhook-dispatcher.service';
 import { ReconciliationService } from '../reconciliation/reconciliation.service';
 import { RefundsService } from '../refunds/refunds.service';
@@ -34,6 +35,7 @@ export class ScheduledJobs implements OnApplicationBootstrap {
     private readonly invoiceExpiry: InvoiceExpiryService,
     private readonly dispatcher: WebhookDispatcher,
     private readonly refunds: RefundsService,
+    private readonly holds: InvoiceHoldsService,
     private readonly idempotency: IdempotencyService,
     private readonly callbackLog: CallbackLogRetention,
     private readonly reconciliation: ReconciliationService,
@@ -61,6 +63,12 @@ export class ScheduledJobs implements OnApplicationBootstrap {
         name: 'refund-recovery',
         schedule: { everyMs: config.refunds.recoveryIntervalSeconds * 1000 },
         run: () => this.refunds.recoverPending(),
+      },
+      {
+        // Captures and voids of held payments left without the provider's answer, read again.
+        name: 'hold-recovery',
+        schedule: { everyMs: config.refunds.recoveryIntervalSeconds * 1000 },
+        run: () => this.holds.recoverPending(),
       },
       {
         name: 'idempotency-key-purge',

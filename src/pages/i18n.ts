@@ -18,6 +18,7 @@ export const TEXTS = {
   status: { uz: 'Holati', ru: 'Статус', en: 'Status' },
   notFound: { uz: 'Hisob topilmadi', ru: 'Счёт не найден', en: 'Invoice not found' },
   pending: { uz: "To'lov kutilmoqda", ru: 'Ожидает оплаты', en: 'Awaiting payment' },
+  authorized: { uz: "Mablag' band qilingan", ru: 'Средства заблокированы', en: 'Payment held' },
   paid: { uz: "To'langan", ru: 'Оплачено', en: 'Paid' },
   cancelled: { uz: 'Bekor qilingan', ru: 'Отменён', en: 'Cancelled' },
   failed: { uz: 'Muvaffaqiyatsiz', ru: 'Не удался', en: 'Failed' },

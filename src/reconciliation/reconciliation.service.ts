@@ -6,7 +6,7 @@ import { DataSource, EntityManager } from 'typeorm';
 
 import { ReconciliationRunDto, toRunResponse } from './dto/reconciliation-run.dto';
 import { ReconciliationFinding, ReconciliationRun } from './reconciliation-run.entity';
-import { PaidDetails } from '../billing/payment-provider.interface';
+import { PaidDetails, PaymentLookup } from '../billing/payment-provider.interface';
 import { PaymentProviderRegistry } from '../billing/payment-provider.registry';
 import { loadPaymentReference } from '../billing/payment-reference';
 import { CallbackSupport } from '../callbacks/callback-support.service';
@@ -17,6 +17,7 @@ import { DomainError } from '../common/errors/domain.error';
 import { Page, readPage } from '../common/http/pagination';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { InvoiceExpiryService } from '../invoices/invoice-expiry.service';
+import { InvoiceHoldsService } from '../invoices/invoice-holds.service';
 import { InvoiceStatus } from '../invoices/invoice-status.enum';
 import { Invoice } from '../invoices/invoice.entity';
 import { InvoicesService } from '../invoices/invoices.service';
@@ -53,6 +54,7 @@ export class ReconciliationService {
     private readonly handlers: ProviderCallbackHandlers,
     private readonly expiry: InvoiceExpiryService,
     private readonly refunds: RefundsService,
+    private readonly holds: InvoiceHoldsService,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly invoices: InvoicesService,
@@ -100,6 +102,18 @@ export class ReconciliationService {
       if (handler.expireStale) expired += await handler.expireStale(startedAt.getTime());
     for (const invoice of await this.invoicesToCheck(startedAt))
       findings.push(await this.checkInvoice(invoice));
+    for (const recovery of await this.holds.recoverPending(startedAt)) {
+      const settled = recovery.outcome !== 'unknown' && recovery.outcome !== 'error';
+      findings.push({
+        kind: 'invoice',
+        id: recovery.invoiceId,
+        provider: recovery.provider,
+        outcome: settled ? 'changed' : recovery.outcome === 'error' ? 'error' : 'mismatch',
+        detail: settled
+          ? `${recovery.action} awaiting an answer: ${recovery.outcome.replace('_', ' ')}; ${recovery.detail}`
+          : `${recovery.action} still awaiting an answer: ${recovery.detail}; check it at the provider`,
+      });
+    }
     for (const recovery of await this.refunds.recoverPending(startedAt)) {
       const settled =
         recovery.outcome === RefundStatus.Succeeded || recovery.outcome === RefundStatus.Failed;
@@ -189,6 +203,16 @@ export class ReconciliationService {
         await loadPaymentReference(this.dataSource.manager, invoice),
         ctx,
       );
+      if (invoice.status === InvoiceStatus.Authorized)
+        return await this.checkHold(invoice, lookup, finding);
+      if (lookup.state === 'authorized') {
+        if (invoice.status !== InvoiceStatus.Pending || invoice.captureMode !== 'manual')
+          return finding(
+            'mismatch',
+            `we hold it ${invoice.status} (${invoice.captureMode} capture); ${provider.displayName} holds its money. Not changed: review it`,
+          );
+        return await this.applyAuthorized(invoice, lookup, finding);
+      }
       if (lookup.state !== 'paid' && lookup.state !== 'refunded')
         return finding('unchanged', `${invoice.status}; the provider reports ${lookup.state}`);
       if (invoice.status !== InvoiceStatus.Pending || lookup.state === 'refunded')
@@ -238,6 +262,73 @@ export class ReconciliationService {
         receiptUrl: paid.receiptUrl,
       });
       return finding('changed', 'paid at the provider; the callback never arrived: marked paid');
+    });
+  }
+
+  /**
+   * The lost callback of a held payment, applied as the callback would have: the provider's
+   * payment recorded, then pending → authorized through the state machine, outbox included.
+   */
+  private applyAuthorized(
+    checked: Invoice,
+    hold: Extract<PaymentLookup, { state: 'authorized' }>,
+    finding: (outcome: Outcome, detail: string) => ReconciliationFinding,
+  ): Promise<ReconciliationFinding> {
+    return this.dataSource.transaction(async (m) => {
+      const invoice = (await this.callbacks.lockInvoice(
+        m,
+        checked.id,
+        checked.merchantAccountId,
+      )) as Invoice;
+      if (invoice.status !== InvoiceStatus.Pending)
+        return finding('unchanged', `became ${invoice.status} meanwhile`);
+      if (await this.callbacks.orderAlreadyPaid(m, invoice))
+        return finding(
+          'mismatch',
+          'the provider holds its money, but another invoice of this order is paid or held: void this hold',
+        );
+      const recorded = await this.recordFoundPayment(m, invoice, hold.paid);
+      if ('problem' in recorded)
+        return finding('mismatch', `${recorded.problem}. Not changed: review it`);
+      await this.callbacks.markAuthorized(m, invoice, {
+        heldAmount: hold.heldAmount,
+        captureBefore: hold.captureBefore,
+        paid: { ...hold.paid, providerRef: recorded.providerRef },
+      });
+      return finding(
+        'changed',
+        'held at the provider; the callback never arrived: marked authorized',
+      );
+    });
+  }
+
+  /**
+   * A held invoice as its provider sees it: released without our void (the hold expired) →
+   * cancelled, reason `hold_expired`; captured without our capture (from its cabinet) → paid with
+   * what it took; still held → nothing to do.
+   */
+  private async checkHold(
+    checked: Invoice,
+    lookup: PaymentLookup,
+    finding: (outcome: Outcome, detail: string) => ReconciliationFinding,
+  ): Promise<ReconciliationFinding> {
+    if (lookup.state !== 'hold_released' && lookup.state !== 'paid')
+      return finding('unchanged', `authorized; the provider reports ${lookup.state}`);
+    return this.dataSource.transaction(async (m) => {
+      const invoice = (await this.callbacks.lockInvoice(
+        m,
+        checked.id,
+        checked.merchantAccountId,
+      )) as Invoice;
+      if (invoice.status !== InvoiceStatus.Authorized || invoice.holdAction !== null)
+        return finding('unchanged', `became ${invoice.status} meanwhile`);
+      if (lookup.state === 'hold_released') {
+        await this.callbacks.markHoldReleased(m, invoice);
+        return finding('changed', 'the provider released the hold: cancelled (hold_expired)');
+      }
+      const captured = lookup.capturedAmount ?? invoice.heldAmount ?? invoice.amount;
+      await this.callbacks.markCaptured(m, invoice, captured);
+      return finding('changed', `captured at the provider (${captured}): marked paid`);
     });
   }
 

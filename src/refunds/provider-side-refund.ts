@@ -4,6 +4,7 @@ import { EntityManager } from 'typeorm';
 
 import { Refund, RefundStatus } from './refund.entity';
 import { applyRefundTransition } from './refund.state-machine';
+import { paidAmountOf } from '../invoices/invoice-amounts';
 import type { Invoice } from '../invoices/invoice.entity';
 
 /**
@@ -20,7 +21,7 @@ export async function recordProviderSideRefund(
   invoice: Invoice,
   at: Date,
 ): Promise<void> {
-  let amount = invoice.amount - invoice.refundedAmount;
+  let amount = paidAmountOf(invoice) - invoice.refundedAmount;
   if (amount <= 0) return;
   const pending = await manager.findOne(Refund, {
     where: { invoiceId: invoice.id, status: RefundStatus.Pending },

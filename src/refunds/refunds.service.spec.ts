@@ -93,7 +93,9 @@ describe('assertRefundable: only a paid invoice takes a refund', () => {
     expect(error.details).toEqual([
       status === InvoiceStatus.Refunded
         ? 'invoice inv-1 is already fully refunded'
-        : `invoice inv-1 is ${status}; only a paid invoice can be refunded`,
+        : status === InvoiceStatus.Authorized
+          ? 'invoice inv-1 is authorized: its money is held, not taken; release it with POST /api/invoices/inv-1/void (or capture it first)'
+          : `invoice inv-1 is ${status}; only a paid invoice can be refunded`,
     ]);
   });
 });
@@ -114,6 +116,19 @@ describe('refundAmount: the amount a refund takes', () => {
     expect(error.code).toBe(ErrorCode.RefundExceedsBalance);
     expect(error.details).toEqual(['amount 7501 exceeds the refundable balance of 7500 tiyin']);
     expect(error.extra).toEqual({ remainingAmount: 7_500 });
+  });
+
+  it('of a captured hold, is limited to what the capture took', () => {
+    const captured = {
+      amount: 10_000,
+      capturedAmount: 6_000,
+      refundedAmount: 1_000,
+      currency: 'UZS' as const,
+    };
+    expect(refundAmount(captured, undefined)).toBe(5_000);
+    const error = domainErrorOf(() => refundAmount(captured, 5_001));
+    expect(error.code).toBe(ErrorCode.RefundExceedsBalance);
+    expect(error.extra).toEqual({ remainingAmount: 5_000 });
   });
 
   it('refuses any amount once everything is refunded', () => {
@@ -142,6 +157,20 @@ describe('refundBalance: paid, refunded and refundable of an invoice', () => {
     [InvoiceStatus.Cancelled, 1_000, 0, { paidAmount: 0, refundedAmount: 0, remainingAmount: 0 }],
   ])('%s', (status, amount, refundedAmount, expected) => {
     expect(refundBalance({ status, amount, refundedAmount })).toEqual(expected);
+  });
+
+  it('of a captured hold: what the capture took is what was paid; an authorized one paid nothing', () => {
+    expect(
+      refundBalance({
+        status: InvoiceStatus.Paid,
+        amount: 1_000,
+        capturedAmount: 600,
+        refundedAmount: 100,
+      }),
+    ).toEqual({ paidAmount: 600, refundedAmount: 100, remainingAmount: 500 });
+    expect(
+      refundBalance({ status: InvoiceStatus.Authorized, amount: 1_000, refundedAmount: 0 }),
+    ).toEqual({ paidAmount: 0, refundedAmount: 0, remainingAmount: 0 });
   });
 });
 

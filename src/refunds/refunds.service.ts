@@ -28,6 +28,7 @@ import { ErrorCode } from '../common/errors/error-code';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { InvoiceStatus, wasPaid } from '../invoices/invoice-status.enum';
 import { InvoiceTransitions } from '../invoices/invoice-transitions.service';
+import { paidAmountOf } from '../invoices/invoice-amounts';
 import { Invoice } from '../invoices/invoice.entity';
 import { InvoicesService, ofdLineProblems } from '../invoices/invoices.service';
 import { MerchantsService } from '../merchants/merchants.service';
@@ -49,7 +50,7 @@ export interface RefundRecovery {
  */
 export function refundVerdict(
   lookup: PaymentLookup,
-  invoice: Pick<Invoice, 'refundedAmount' | 'amount'>,
+  invoice: Pick<Invoice, 'refundedAmount' | 'amount'> & Partial<Pick<Invoice, 'capturedAmount'>>,
   refund: Pick<Refund, 'amount'>,
 ): RefundStatus | 'unknown' {
   if (lookup.state === 'refunded') return RefundStatus.Succeeded;
@@ -58,7 +59,7 @@ export function refundVerdict(
     // Without a refunded total only a refund of everything left can be judged: the payment still
     // paid means it did not happen. A partial one is left for a person (never guessed "failed",
     // which would invite a second refund of money already returned).
-    return invoice.refundedAmount + refund.amount === invoice.amount
+    return invoice.refundedAmount + refund.amount === paidAmountOf(invoice)
       ? RefundStatus.Failed
       : 'unknown';
   }
@@ -86,26 +87,33 @@ export function refundRequestHash(dto: CreateRefundDto): string {
     .digest('hex');
 }
 
-/** Only a paid invoice takes a refund (INVOICE_NOT_REFUNDABLE otherwise). */
+/**
+ * Only a paid invoice takes a refund (INVOICE_NOT_REFUNDABLE otherwise); a held (authorized) one
+ * has taken no money yet: it is voided, not refunded.
+ */
 export function assertRefundable(invoice: Pick<Invoice, 'id' | 'status'>): void {
   if (invoice.status !== InvoiceStatus.Paid) {
     throw new DomainError(ErrorCode.InvoiceNotRefundable, [
       invoice.status === InvoiceStatus.Refunded
         ? `invoice ${invoice.id} is already fully refunded`
-        : `invoice ${invoice.id} is ${invoice.status}; only a paid invoice can be refunded`,
+        : invoice.status === InvoiceStatus.Authorized
+          ? `invoice ${invoice.id} is authorized: its money is held, not taken; release it with POST /api/invoices/${invoice.id}/void (or capture it first)`
+          : `invoice ${invoice.id} is ${invoice.status}; only a paid invoice can be refunded`,
     ]);
   }
 }
 
 /**
- * The amount a refund takes: the one asked for, or everything not yet refunded; never more than
- * that (REFUND_EXCEEDS_BALANCE, telling what is left).
+ * The amount a refund takes: the one asked for, or everything not yet refunded of what was paid
+ * (a captured hold: what the capture took); never more than that (REFUND_EXCEEDS_BALANCE, telling
+ * what is left).
  */
 export function refundAmount(
-  invoice: Pick<Invoice, 'amount' | 'refundedAmount' | 'currency'>,
+  invoice: Pick<Invoice, 'amount' | 'refundedAmount' | 'currency'> &
+    Partial<Pick<Invoice, 'capturedAmount'>>,
   requested: number | undefined,
 ): number {
-  const remaining = invoice.amount - invoice.refundedAmount;
+  const remaining = paidAmountOf(invoice) - invoice.refundedAmount;
   const amount = requested ?? remaining;
   if (amount > remaining) {
     throw new DomainError(
@@ -121,13 +129,14 @@ export function refundAmount(
 
 /** What an invoice was paid, has had refunded, and can still refund. */
 export function refundBalance(
-  invoice: Pick<Invoice, 'status' | 'amount' | 'refundedAmount'>,
+  invoice: Pick<Invoice, 'status' | 'amount' | 'refundedAmount'> &
+    Partial<Pick<Invoice, 'capturedAmount'>>,
 ): Pick<InvoiceRefundsDto, 'paidAmount' | 'refundedAmount' | 'remainingAmount'> {
   return {
-    paidAmount: wasPaid(invoice.status) ? invoice.amount : 0,
+    paidAmount: wasPaid(invoice.status) ? paidAmountOf(invoice) : 0,
     refundedAmount: invoice.refundedAmount,
     remainingAmount:
-      invoice.status === InvoiceStatus.Paid ? invoice.amount - invoice.refundedAmount : 0,
+      invoice.status === InvoiceStatus.Paid ? paidAmountOf(invoice) - invoice.refundedAmount : 0,
   };
 }
 
@@ -357,7 +366,7 @@ export class RefundsService {
         payment: await loadPaymentReference(m, invoice),
         amount,
         currency: invoice.currency,
-        paidAmount: invoice.amount,
+        paidAmount: paidAmountOf(invoice),
         refundedBefore: invoice.refundedAmount,
         ofd: dto.ofd ?? null,
         cardPan: dto.cardPan ?? null,

@@ -2,7 +2,8 @@ import { ApiProperty, OmitType } from '@nestjs/swagger';
 import { IsUUID } from 'class-validator';
 
 import { CURRENCIES, Currency } from '../../common/money/currency';
-import { CreateInvoiceDto } from '../../invoices/dto/create-invoice.dto';
+import type { CaptureMode } from '../../billing/payment-provider.interface';
+import { CAPTURE_MODES, CreateInvoiceDto } from '../../invoices/dto/create-invoice.dto';
 import { BusinessProviderDto } from '../../merchants/dto/business-providers-response.dto';
 
 /** An invoice without a provider: the buyer picks one on the cashier page. */
@@ -43,6 +44,14 @@ export class CheckoutSessionDto {
   currency: Currency;
 
   @ApiProperty({
+    enum: CAPTURE_MODES,
+    example: 'automatic',
+    description:
+      '`manual`: only providers that can hold are offered; the invoice is held when paid',
+  })
+  capture: CaptureMode;
+
+  @ApiProperty({
     type: [BusinessProviderDto],
     description:
       "What the buyer can choose from now: the business's active providers that take `currency` " +
@@ -75,6 +84,8 @@ export interface CheckoutSessionState {
   invoiceId: string | null;
   provider: string | null;
   invoiceStatus: string | null;
+  /** 'manual': `status: "paid"` means the money is held (`invoiceStatus: "authorized"`). */
+  capture: CaptureMode;
   returnUrl: string | null;
 }
 

@@ -34,6 +34,7 @@ export function htmlPage(options: {
   ol { padding-left: 1.25rem; line-height: 1.6; }
   .status { display: inline-block; padding: .2rem .6rem; border-radius: 999px; font-weight: 600; background: #e7eefc; color: #1c3d7a; }
   .status.paid { background: #dff5e3; color: #175c26; }
+  .status.authorized { background: #fff3cd; color: #5c4300; }
   .status.cancelled, .status.failed { background: #fbe3e3; color: #7a1c1c; }
   button, .button { display: inline-block; font: inherit; font-weight: 600; padding: .75rem 1.25rem; border-radius: 8px;
     border: 0; cursor: pointer; background: #1f5bd8; color: #fff; text-decoration: none; margin: .25rem .25rem .25rem 0; }

@@ -20,6 +20,9 @@ import {
 import { CURRENCIES, Currency } from '../../common/money/currency';
 import { IDENTIFIER_MESSAGE, IDENTIFIER_PATTERN } from '../../merchants/dto/register-merchant.dto';
 import { EXAMPLE_PROVIDER } from '../../billing/provider-examples';
+import type { CaptureMode } from '../../billing/payment-provider.interface';
+
+export const CAPTURE_MODES: readonly CaptureMode[] = ['automatic', 'manual'];
 
 export const LANGUAGES = ['uz', 'ru', 'en'] as const;
 export type Language = (typeof LANGUAGES)[number];
@@ -165,6 +168,18 @@ export class CreateInvoiceDto {
   @MaxLength(2048)
   @IsUrl(HTTP_URL)
   returnErrorUrl?: string;
+
+  @ApiPropertyOptional({
+    enum: CAPTURE_MODES,
+    default: 'automatic',
+    description:
+      '`manual`: when the buyer pays, the money is only held (status `authorized`) until ' +
+      '`POST /api/invoices/{id}/capture` takes it or `POST /api/invoices/{id}/void` releases it; ' +
+      'only for providers that can hold (400 otherwise)',
+  })
+  @IsOptional()
+  @IsIn(CAPTURE_MODES)
+  capture?: CaptureMode;
 
   @ApiPropertyOptional({ enum: LANGUAGES })
   @IsOptional()

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 
-import { OfdItemDto } from './create-invoice.dto';
+import { CAPTURE_MODES, OfdItemDto } from './create-invoice.dto';
+import type { CaptureMode } from '../../billing/payment-provider.interface';
 import { INVOICE_STATUSES, InvoiceStatus } from '../invoice-status.enum';
 import { EXAMPLE_PROVIDER } from '../../billing/provider-examples';
 import { CURRENCIES, Currency } from '../../common/money/currency';
@@ -49,8 +50,9 @@ export class InvoiceResponseDto {
     example: null,
     description:
       'Why it reached its state: expired, cancelled_by_merchant, provider_error, checkout_abandoned, ' +
-      'or superseded (cancelled because another invoice of the same order was paid; the app is not ' +
-      'notified of it, since its order is paid)',
+      'superseded (cancelled because another invoice of the same order was paid; the app is not ' +
+      'notified of it, since its order is paid), voided (a held payment released by void) or ' +
+      'hold_expired (the provider released an uncaptured hold)',
   })
   statusReason: string | null;
 
@@ -94,6 +96,52 @@ export class InvoiceResponseDto {
 
   @ApiProperty({ type: String, nullable: true })
   receiptUrl: string | null;
+
+  @ApiProperty({
+    enum: CAPTURE_MODES,
+    example: 'automatic',
+    description: '`manual`: the payment is held (`authorized`) until captured or voided',
+  })
+  capture: CaptureMode;
+
+  @ApiProperty({
+    type: 'integer',
+    nullable: true,
+    example: null,
+    description: 'Minor units the provider holds for a manual invoice once authorized',
+  })
+  heldAmount: number | null;
+
+  @ApiProperty({
+    type: 'integer',
+    nullable: true,
+    example: null,
+    description:
+      'Minor units a capture took (the rest of the hold was released); refunds apply to this',
+  })
+  capturedAmount: number | null;
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    format: 'date-time',
+    description: 'When the provider releases an uncaptured hold by itself, when it says',
+  })
+  captureBefore: string | null;
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    enum: ['capture', 'void'],
+    example: null,
+    description:
+      'A capture or void asked of the provider without a clear answer yet: the invoice stays ' +
+      '`authorized` until a recovery job reads the outcome',
+  })
+  holdAction: 'capture' | 'void' | null;
+
+  @ApiProperty({ type: String, nullable: true, format: 'date-time' })
+  authorizedAt: string | null;
 
   @ApiProperty({ type: String, nullable: true, format: 'date-time' })
   paidAt: string | null;

@@ -22,6 +22,13 @@ export class ProviderCapabilitiesDto {
 
   @ApiProperty({ enum: ['redirect', 'deeplink'], example: 'redirect' })
   checkout: 'redirect' | 'deeplink';
+
+  @ApiProperty({
+    example: false,
+    description:
+      'Whether it can hold a payment for a later capture or void (invoices with `capture: "manual"`)',
+  })
+  hold: boolean;
 }
 
 export class SupportedProviderDto {

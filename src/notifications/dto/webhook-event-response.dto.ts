@@ -201,6 +201,7 @@ export class JobsStatusDto {
       'invoice-expiry',
       'webhook-dispatch',
       'refund-recovery',
+      'hold-recovery',
       'idempotency-key-purge',
       'callback-log-retention',
       'reconciliation',
