@@ -137,16 +137,18 @@ export class OctoEmulator {
     };
   }
 
-  /** The sandbox account whose shop id and secret these are (the emulator's "cabinet"). */
+  /**
+   * The shop these call as, when the secret is its own. The emulator's "cabinet" is the first
+   * sandbox account registered with the shop id: another account with that id and another secret
+   * gets Octo's "Wrong secret".
+   */
   private async shop(body: Record<string, unknown>) {
     const shopId = body.octo_shop_id;
     const secret = body.octo_secret;
     if ((typeof shopId !== 'number' && typeof shopId !== 'string') || typeof secret !== 'string')
       return null;
-    return this.sandbox.findAccount(
-      'octo',
-      (c) => c.shopId === String(shopId) && c.secret === secret,
-    );
+    const shop = await this.sandbox.findAccount('octo', (c) => c.shopId === String(shopId));
+    return shop && shop.credentials.secret === secret ? shop : null;
   }
 
   async prepare(raw: unknown): Promise<OctoEmulatorReply> {
