@@ -393,12 +393,20 @@ describe('Octo (octo.md §11 conformance, over real HTTP against the Octo emulat
     expect(before).toBe(1); // the void's own cancel
   });
 
-  it('a held payment is read as authorized with its amount, and as unpaid once released', async () => {
+  it('a held payment is read as authorized with its amount; once released it is no longer held, and a second release changes nothing at Octo', async () => {
     const hold = await heldAtOcto(2_000_000);
     expect(await strategy().lookupPayment(reference(hold), await ctx())).toMatchObject({
       state: 'authorized',
       heldAmount: 2_000_000,
     });
+    await strategy().voidHold(reference(hold), await ctx());
+    expect(await strategy().lookupPayment(reference(hold), await ctx())).toEqual({
+      state: 'unpaid',
+    });
+    await strategy().voidHold(reference(hold), await ctx());
+    expect(await octoRequests(t, '/set_accept', (b) => b.octo_payment_UUID === hold.uuid)).toEqual([
+      { octo_shop_id: 10000, octo_payment_UUID: hold.uuid, accept_status: 'cancel' },
+    ]);
   });
 
   it("§11 case 17: a refund sends shop_refund_id = our refund id and the amount in so'm; a repeat of that refund re-sends the same id and moves no more money", async () => {
