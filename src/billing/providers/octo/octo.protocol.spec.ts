@@ -3,6 +3,7 @@ import {
   octoHashKeySignature,
   octoLegacySignature,
   octoSignature,
+  octoSignatureProbe,
   toOctoAmount,
   verifyOctoSignature,
 } from './octo.protocol';
@@ -88,6 +89,23 @@ describe('Octo notification signatures (octo.md §8.4 vectors)', () => {
     expect(verifyOctoSignature(fields('1ED00039A0812D6939E7B413B8EA19B1E765D5B2'), f2)).toBe(false);
     // F3 is never accepted automatically.
     expect(verifyOctoSignature(fields('61682879F63A6A93D8BE7D0CCE65AE8C9CEB8BB6'), f2)).toBe(false);
+  });
+});
+
+describe('Octo signature probe (octo.md §8.3)', () => {
+  const creds = { secret: 'SECRET', uniqueKey: 'UNIQUEKEY' };
+  const probe = (signature: string) =>
+    octoSignatureProbe(
+      { octo_payment_UUID: UUID, status: 'succeeded', hash_key: 'HASHKEY', signature },
+      creds,
+    );
+
+  it('names the formula that reproduces each vector (O1, O6, O6b, O7) and none for a forgery', () => {
+    expect(probe('1ed00039a0812d6939e7b413b8ea19b1e765d5b2')).toEqual(['F1']);
+    expect(probe('89D8B722E8AF6574BFE20B4603A4D2CE1849B17A')).toEqual(['F2']);
+    expect(probe('23FC68EE9DEC543899F3CE3F6F121619EDBDC7E0')).toEqual(['F2 (upper-case inner)']);
+    expect(probe('61682879F63A6A93D8BE7D0CCE65AE8C9CEB8BB6')).toEqual(['F3']);
+    expect(probe('753382026BE2E5284D0D50CB6F368C90E1E86CAE')).toEqual([]);
   });
 });
 

@@ -107,3 +107,38 @@ export function fromOctoAmount(value: unknown): MinorUnits | null {
   if (Math.abs(scaled - minor) >= 1e-6 || !Number.isSafeInteger(minor)) return null;
   return minor;
 }
+
+/** The formulas of octo.md §8.3, as the signature probe names them. */
+export type OctoFormula = 'F1' | 'F2' | 'F2 (upper-case inner)' | 'F3';
+
+/**
+ * Which formulas reproduce a real notification's `signature` with the merchant's keys: the
+ * evidence for switching a merchant to `signatureMode: hash_key` (octo.md §8.3, "signature
+ * probe"). Reports only; nothing here changes what is accepted. For an admin action to call on a
+ * notification kept whole in the callback log.
+ */
+export function octoSignatureProbe(
+  fields: OctoSignedFields,
+  credentials: { secret?: string; uniqueKey?: string },
+): OctoFormula[] {
+  const given = fields.signature.toUpperCase();
+  const { octo_payment_UUID: uuid, status, hash_key: hashKey } = fields;
+  const candidates: [OctoFormula, string | null][] = [
+    ['F1', credentials.uniqueKey ? octoSignature(credentials.uniqueKey, uuid, status) : null],
+    [
+      'F2',
+      credentials.secret ? octoHashKeySignature(credentials.secret, hashKey, uuid, status) : null,
+    ],
+    [
+      'F2 (upper-case inner)',
+      credentials.secret
+        ? octoHashKeySignature(credentials.secret, hashKey, uuid, status, 'upper')
+        : null,
+    ],
+    [
+      'F3',
+      credentials.secret ? octoLegacySignature(credentials.secret, hashKey, uuid, status) : null,
+    ],
+  ];
+  return candidates.filter(([, value]) => value === given).map(([formula]) => formula);
+}
