@@ -188,23 +188,23 @@ export class OctoCallbacksService implements ProviderCallbackHandler {
     authenticated: boolean,
   ): Promise<CallbackReply> {
     return this.support.dataSource.transaction(async (m) => {
-      const invoice = (await this.findInvoice(m, caller, fields)) as Invoice;
-      const decided =
-        invoice.status === InvoiceStatus.Paid
-          ? 'capture'
-          : invoice.status === InvoiceStatus.Pending
-            ? (await this.support.orderAlreadyPaid(m, invoice))
-              ? 'cancel'
-              : null
-            : 'cancel';
+      const invoice = await this.findInvoice(m, caller, fields);
+      if (!invoice)
+        return {
+          status: 404,
+          body: JSON.stringify({ error: 'payment not found' }),
+          outcome: 'payment_not_found',
+          invoiceId: null,
+          authenticated,
+        };
       await this.recordHold(m, invoice, fields.octo_payment_UUID);
-      const decision = octoHoldDecision({
-        twoStage: this.twoStage(invoice),
-        amountMatches,
-        stored: decided,
-      });
-      // A one-stage invoice already closed (cancelled, expired, paid by another) is not captured.
-      const answer = !this.twoStage(invoice) && decided === 'cancel' ? 'cancel' : decision;
+      const twoStage = this.twoStage(invoice);
+      const stored = await this.storedDecision(m, invoice);
+      // A one-stage invoice that is closed or whose order is paid is never captured.
+      const answer =
+        !twoStage && stored === 'cancel'
+          ? 'cancel'
+          : octoHoldDecision({ twoStage, amountMatches, stored });
       return {
         status: 200,
         body: JSON.stringify(answer === 'undecided' ? {} : { accept_status: answer }),
@@ -213,6 +213,19 @@ export class OctoCallbacksService implements ProviderCallbackHandler {
         authenticated,
       };
     });
+  }
+
+  /**
+   * What is already decided for a held payment: captured (the invoice is paid), cancelled (it is
+   * closed, or another invoice of its order is paid), or nothing yet.
+   */
+  private async storedDecision(
+    m: EntityManager,
+    invoice: Invoice,
+  ): Promise<'capture' | 'cancel' | null> {
+    if (wasPaid(invoice.status)) return 'capture';
+    if (invoice.status !== InvoiceStatus.Pending) return 'cancel';
+    return (await this.support.orderAlreadyPaid(m, invoice)) ? 'cancel' : null;
   }
 
   /**

@@ -1,5 +1,6 @@
 import { OctoClient } from './octo.client';
 import { OctoProvider } from './octo.provider';
+import { parseOctoReply } from './octo.transformers';
 import { DomainError } from '../../../common/errors/domain.error';
 import { AppConfig } from '../../../config/app-config';
 import { CheckoutInvoice, PaymentReference, RefundOrder } from '../../payment-provider.interface';
@@ -33,6 +34,14 @@ const ctx = (credentials: Record<string, string>) => ({
   credentials,
   callbackUrls: { notify: 'https://gw/api/callbacks/octo/acc' },
 });
+
+/** The strategy with a client that answers every call with `reply`. */
+function answering(reply: unknown): OctoProvider {
+  const client = {
+    call: () => Promise.resolve(parseOctoReply(reply)),
+  } as unknown as OctoClient;
+  return new OctoProvider({ mode: 'sandbox', publicUrl: 'https://gw' } as AppConfig, client);
+}
 
 describe('OctoProvider', () => {
   it('§11 case 21: in live mode a merchant without uniqueKey cannot create a payment (400 naming uniqueKey), before any call', async () => {
@@ -78,5 +87,39 @@ describe('OctoProvider', () => {
     ]);
     expect(octo.refundProblems(order(100, 'USD'))).toEqual([]);
     expect(octo.refundProblems(order(1, 'UZS'))).toEqual([]);
+  });
+
+  it('refund recovery: a read of a paid payment without refunded_sum is unclear, never "nothing refunded"', async () => {
+    const read = { error: 0, data: { octo_payment_UUID: 'u', status: 'succeeded' } };
+    await expect(
+      answering(read).lookupPayment(payment(), ctx({ shopId: '1', secret: 's' })),
+    ).rejects.toMatchObject({ reason: 'bad_response' });
+    // For an unpaid invoice (reconciliation) the same read is the payment.
+    await expect(
+      answering(read).lookupPayment(
+        { ...payment(), paid: false },
+        ctx({ shopId: '1', secret: 's' }),
+      ),
+    ).resolves.toMatchObject({ state: 'paid', refundedAmount: null });
+    await expect(
+      answering({ ...read, data: { ...read.data, refunded_sum: 50 } }).lookupPayment(
+        payment(),
+        ctx({ shopId: '1', secret: 's' }),
+      ),
+    ).resolves.toMatchObject({ state: 'paid', refundedAmount: 5000 });
+  });
+
+  it('a hold read without its amount is unclear; with it, authorized', async () => {
+    const held = { error: 0, data: { octo_payment_UUID: 'u', status: 'waiting_for_capture' } };
+    const reference = { ...payment(), paid: false };
+    await expect(
+      answering(held).lookupPayment(reference, ctx({ shopId: '1', secret: 's' })),
+    ).rejects.toMatchObject({ reason: 'bad_response' });
+    await expect(
+      answering({ ...held, data: { ...held.data, total_sum: 1500 } }).lookupPayment(
+        reference,
+        ctx({ shopId: '1', secret: 's' }),
+      ),
+    ).resolves.toMatchObject({ state: 'authorized', heldAmount: 150_000 });
   });
 });

@@ -78,8 +78,8 @@ export class OctoProvider implements PaymentProvider {
 
   /**
    * In live mode a merchant without `uniqueKey` could never have a notification authenticated, so
-   * no payment is created for it (octo.md §1, §11 case 21); the sandbox emulator signs with the
-   * key when there is one and the account's secret-free F1 otherwise is refused the same way.
+   * no payment is created for it (octo.md §1, §11 case 21). Sandbox accounts may omit it: the
+   * emulator then signs with an empty key, which the handler refuses like any wrong signature.
    */
   async createCheckout(invoice: CheckoutInvoice, ctx: ProviderContext): Promise<CheckoutResult> {
     if (this.config.mode === 'live' && !ctx.credentials.uniqueKey) {
@@ -163,7 +163,13 @@ export class OctoProvider implements PaymentProvider {
       throw new ProviderError('octo', 'unavailable', 'the refund is not confirmed yet');
   }
 
-  /** The status read (octo.md §5), keyed on our invoice id, checked against the stored UUID. */
+  /**
+   * The status read (octo.md §5), keyed on our invoice id, checked against the stored UUID. The
+   * documented read carries no amounts: a hold is reported only with the amount Octo names, and
+   * for a payment we hold as paid (refund recovery) a read without `refunded_sum` says nothing of
+   * refunds, so it is an unclear answer rather than "nothing refunded" (which would settle a
+   * refund still in progress at Octo as failed and invite a second one).
+   */
   async lookupPayment(payment: PaymentReference, ctx: ProviderContext): Promise<PaymentLookup> {
     let reply: OctoReply;
     try {
@@ -173,17 +179,13 @@ export class OctoProvider implements PaymentProvider {
         return { state: 'not_found' };
       throw error;
     }
-    const held = classifyOctoStatus(octoStatusOf(reply)) === 'held';
-    // The documented read has no amount: a hold is reported only with the amount Octo names.
+    const state = classifyOctoStatus(octoStatusOf(reply));
     const heldAmount = fromOctoAmount(reply.fields.total_sum);
-    if (held && heldAmount === null)
+    if (state === 'held' && heldAmount === null)
       throw new ProviderError('octo', 'bad_response', 'the status read names no held amount');
-    return octoPaymentLookup(reply, {
-      uuid: payment.providerRef,
-      amount: heldAmount ?? 0,
-      // When the hold began is not in the read: the core keeps its own captureBefore.
-      heldSince: null,
-    });
+    if (payment.paid && state === 'succeeded' && fromOctoAmount(reply.fields.refunded_sum) === null)
+      throw new ProviderError('octo', 'bad_response', 'the status read names no refunded sum');
+    return octoPaymentLookup(reply, { uuid: payment.providerRef, heldAmount: heldAmount ?? 0 });
   }
 
   /** Octo's status of the payment of our invoice; throws ProviderError. */

@@ -118,7 +118,7 @@ describe('Octo statuses in our words (octo.md §5)', () => {
   const read = (status: string, extra: Record<string, unknown> = {}) =>
     octoPaymentLookup(
       parseOctoReply({ error: 0, data: { octo_payment_UUID: 'u', status, ...extra } })!,
-      { uuid: 'u', amount: 500_000, heldSince: null },
+      { uuid: 'u', heldAmount: 500_000 },
     );
 
   it('succeeded is paid with the refunded sum; refunded is refunded; failed failed', () => {
@@ -143,8 +143,7 @@ describe('Octo statuses in our words (octo.md §5)', () => {
         parseOctoReply({ error: 0, data: { octo_payment_UUID: 'x', status: 'succeeded' } })!,
         {
           uuid: 'u',
-          amount: 1,
-          heldSince: null,
+          heldAmount: 1,
         },
       ),
     ).toEqual({ state: 'not_found' });

@@ -134,17 +134,15 @@ export function classifyOctoStatus(status: string | null): OctoStatusClass {
   }
 }
 
-/** A hold Octo has not been told to capture is cancelled after 30 minutes (octo.md §6, doubt). */
-export const OCTO_HOLD_WINDOW_MS = 30 * 60_000;
-
 /**
  * The status read in our words. The read carries no amount (octo.md §5): a hold is reported with
- * the invoice amount the caller knows (`heldAmount`); `refunded` states leave the invoice's own
- * refunds to say how much. `canceled` of a payment that was held is a released hold.
+ * the amount the caller read (`heldAmount`); `partially_refunded` stays paid with the refunded sum
+ * when Octo gives it. `canceled` is unpaid: the read does not say whether a hold was released or
+ * an unpaid page lapsed (the hold core knows which of its invoices were authorized).
  */
 export function octoPaymentLookup(
   reply: OctoReply,
-  expected: { uuid: string | null; amount: number; heldSince: Date | null },
+  expected: { uuid: string | null; heldAmount: number },
 ): PaymentLookup {
   const uuid = text(reply.fields.octo_payment_UUID);
   if (expected.uuid && uuid && uuid !== expected.uuid) return { state: 'not_found' };
@@ -155,27 +153,19 @@ export function octoPaymentLookup(
     receiptUrl: null,
   };
   const refunded = fromOctoAmount(reply.fields.refunded_sum);
-  switch (classifyOctoStatus(text(reply.fields.status))) {
+  switch (classifyOctoStatus(octoStatusOf(reply))) {
     case 'succeeded':
       return { state: 'paid', refundedAmount: refunded, paid };
     case 'refunded':
       // `partially_refunded` stays paid (our refunds say how much); a whole refund is refunded.
-      return text(reply.fields.status) === 'refunded'
+      return octoStatusOf(reply) === 'refunded'
         ? { state: 'refunded', paid }
         : { state: 'paid', refundedAmount: refunded, paid };
     case 'held':
-      return {
-        state: 'authorized',
-        heldAmount: expected.amount,
-        captureBefore: expected.heldSince
-          ? new Date(expected.heldSince.getTime() + OCTO_HOLD_WINDOW_MS)
-          : null,
-        paid,
-      };
-    case 'canceled':
-      return expected.heldSince ? { state: 'hold_released' } : { state: 'unpaid' };
+      return { state: 'authorized', heldAmount: expected.heldAmount, captureBefore: null, paid };
     case 'failed':
       return { state: 'failed' };
+    case 'canceled':
     case 'pending':
     case 'unknown':
       return { state: 'unpaid' };
