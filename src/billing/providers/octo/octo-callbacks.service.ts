@@ -217,14 +217,17 @@ export class OctoCallbacksService implements ProviderCallbackHandler {
 
   /**
    * What is already decided for a held payment: captured (the invoice is paid), cancelled (it is
-   * closed, or another invoice of its order is paid), or nothing yet.
+   * cancelled or failed, or another invoice of its order is paid), or nothing yet. Any other
+   * status (pending, or the hold core's own status for a held invoice) is undecided: a repeat of
+   * the hold's notification must never release money the merchant has not decided on.
    */
   private async storedDecision(
     m: EntityManager,
     invoice: Invoice,
   ): Promise<'capture' | 'cancel' | null> {
     if (wasPaid(invoice.status)) return 'capture';
-    if (invoice.status !== InvoiceStatus.Pending) return 'cancel';
+    if (invoice.status === InvoiceStatus.Cancelled || invoice.status === InvoiceStatus.Failed)
+      return 'cancel';
     return (await this.support.orderAlreadyPaid(m, invoice)) ? 'cancel' : null;
   }
 
