@@ -505,6 +505,18 @@ describe('Octo (octo.md §11 conformance, over real HTTP against the Octo emulat
     expect((await invoice(taken.id)).status).toBe('pending');
   });
 
+  it('a payment made on the still-open Octo page after the invoice was cancelled is acknowledged, not credited (left for a refund at Octo)', async () => {
+    const inv = await newInvoice();
+    expect((await t.request(`/api/invoices/${inv.id}/cancel`, { method: 'POST' })).status).toBe(
+      200,
+    );
+    const eventsBefore = await events(inv.id);
+    expect((await press(t.baseUrl, inv.checkoutUrl, 'Pay')).status).toBe(303);
+    expect((await invoice(inv.id)).status).toBe('cancelled');
+    expect(await events(inv.id)).toBe(eventsBefore);
+    expect(await outcomes(inv.id)).toEqual(['not_payable']);
+  });
+
   it('a lost notification is found by reconciliation: paid once, recorded as the notification would have; the late notification changes nothing', async () => {
     const inv = await paidAtOctoOnly({ amount: 250_000 });
     t.app.get(Clock).advance((PENDING_MINUTES + 1) * 60_000);

@@ -136,7 +136,6 @@ export class OctoCallbacksService implements ProviderCallbackHandler {
 
     // A repeat of a payment we hold answers as the first one did, without asking Octo again.
     if (wasPaid(found.status) && found.providerRef === uuid) return ok(null, found.id);
-    if (found.status !== InvoiceStatus.Pending) return ok('not_payable', found.id);
     // Step 5: the amount is not signed. A different one is recorded (callback log) and not paid.
     if (!amountMatches) {
       this.logger.warn(
@@ -162,8 +161,21 @@ export class OctoCallbacksService implements ProviderCallbackHandler {
       if (!invoice) return reply(404, { error: 'payment not found' }, 'payment_not_found');
       const known = await this.support.lockTransaction(m, PROVIDER, uuid);
       if (known?.state === ProviderTransactionState.Completed) return ok(null, invoice.id);
-      if (invoice.status !== InvoiceStatus.Pending) return ok('not_payable', invoice.id);
-      if (await this.support.orderAlreadyPaid(m, invoice)) return ok('already_paid', invoice.id);
+      // Octo has taken the money and no answer of ours refuses it (only a hold can be cancelled):
+      // the payment is acknowledged, not credited, and left for a person to refund at Octo.
+      const refusal =
+        invoice.status !== InvoiceStatus.Pending
+          ? 'not_payable'
+          : (await this.support.orderAlreadyPaid(m, invoice))
+            ? 'already_paid'
+            : null;
+      if (refusal) {
+        this.logger.warn(
+          { invoiceId: invoice.id, uuid, refusal },
+          'Octo took a payment the invoice cannot take: refund it from the Octo cabinet',
+        );
+        return ok(refusal, invoice.id);
+      }
       await this.completePayment(m, invoice, uuid, known, {
         cardPan: text(fields.maskedPan, 32),
         paymentSystem: text(fields.card_type, 32),
