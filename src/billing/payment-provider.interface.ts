@@ -62,6 +62,8 @@ export interface PaymentReference {
 
 /** A refund to make at the provider. Amounts in tiyin. */
 export interface RefundOrder {
+  /** Our refund's id: a provider that filters duplicate refunds by the caller's id takes it. */
+  refundId: string;
   payment: PaymentReference;
   /** In minor units of `currency`, the invoice's currency (a refund is never in another one). */
   amount: MinorUnits;
@@ -159,8 +161,11 @@ export interface PaymentProvider {
    * without it answer that URL with the not-found page.
    */
   buyerPage?(invoice: Invoice, lang: PageLanguage): Promise<string | null>;
-  /** Annuls the provider's side of an unpaid invoice. Throws ProviderError. */
-  cancelCheckout?(providerRef: string, ctx: ProviderContext): Promise<void>;
+  /**
+   * Annuls the provider's side of an unpaid invoice (`invoiceId`: ours, for a provider that keys
+   * its calls on it). Throws ProviderError.
+   */
+  cancelCheckout?(providerRef: string, ctx: ProviderContext, invoiceId: string): Promise<void>;
   /**
    * Returns money of a paid payment (capabilities.refund says how much at once). Resolves when the
    * provider confirmed it; throws ProviderError otherwise (`declined`: it surely did not happen).

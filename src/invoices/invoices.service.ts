@@ -385,7 +385,11 @@ export class InvoicesService {
     if (provider.cancelCheckout && invoice.providerRef) {
       const account = await this.merchants.findById(invoice.merchantAccountId);
       try {
-        await provider.cancelCheckout(invoice.providerRef, this.merchants.providerContext(account));
+        await provider.cancelCheckout(
+          invoice.providerRef,
+          this.merchants.providerContext(account),
+          invoice.id,
+        );
       } catch (error) {
         if (error instanceof ProviderError && error.reason === 'declined') {
           throw new DomainError(

@@ -52,7 +52,11 @@ export class SupersededCheckouts implements EntitySubscriberInterface {
     if (!provider.cancelCheckout || !invoice.providerRef) return;
     try {
       const account = await this.merchants.findById(invoice.merchantAccountId);
-      await provider.cancelCheckout(invoice.providerRef, this.merchants.providerContext(account));
+      await provider.cancelCheckout(
+        invoice.providerRef,
+        this.merchants.providerContext(account),
+        invoice.id,
+      );
       this.logger.log(
         { invoiceId: invoice.id, provider: provider.name },
         'Superseded checkout annulled',

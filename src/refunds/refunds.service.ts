@@ -362,7 +362,9 @@ export class RefundsService {
         );
       }
       const amount = refundAmount(invoice, dto.amount);
+      const refundId = randomUUID();
       const order: RefundOrder = {
+        refundId,
         payment: await loadPaymentReference(m, invoice),
         amount,
         currency: invoice.currency,
@@ -375,7 +377,7 @@ export class RefundsService {
       if (problems.length > 0) throw new DomainError(ErrorCode.ValidationError, problems);
       const now = this.clock.now();
       const refund = m.create(Refund, {
-        id: randomUUID(),
+        id: refundId,
         invoiceId: invoice.id,
         provider: provider.name,
         amount,

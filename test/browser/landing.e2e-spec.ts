@@ -23,8 +23,8 @@ describe('Landing page in headless Chromium', () => {
     const page = await browser.newPage();
     await page.goto(`${t.baseUrl}/`);
     const pills = page.locator('.pill');
-    await expect(pills.count()).resolves.toBe(4);
-    for (const name of ['multicard', 'click', 'uzum'])
+    await expect(pills.count()).resolves.toBe(5);
+    for (const name of ['multicard', 'click', 'uzum', 'octo'])
       await expect(page.getAttribute(`[data-testid="pill-${name}"]`, 'data-status')).resolves.toBe(
         'up',
       );

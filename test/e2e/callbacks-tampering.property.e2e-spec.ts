@@ -1,8 +1,11 @@
 import fc from 'fast-check';
 
 import { multicardSuccessSign } from '../../src/billing/providers/multicard/multicard.protocol';
+import { octoSignature } from '../../src/billing/providers/octo/octo.protocol';
+import { press } from '../support/browser-http';
 import { completeCall, postClick, prepareCall } from '../support/click';
 import { query } from '../support/database';
+import { OCTO_CREDENTIALS, octoControl, octoNotify } from '../support/octo';
 import { paymeId, rpc } from '../support/payme';
 import { TestApp, send, startTestApp } from '../support/test-app';
 import { transId, uzumAuth, uzumCall } from '../support/uzum';
@@ -10,8 +13,8 @@ import { invoiceBody } from '../factories/invoice.factory';
 import { SANDBOX_CREDENTIALS as CREDS, merchantBody } from '../factories/merchant.factory';
 
 /**
- * Every paying call (Click Complete, Payme Perform/Create, Uzum confirm/create, Multicard success)
- * with one thing tampered — signature, auth, serviceId, amount, ids, account — must change nothing.
+ * Every paying call (Click Complete, Payme Perform/Create, Uzum confirm/create, Multicard success,
+ * Octo's succeeded notification) with one thing tampered — signature, auth, serviceId, amount, ids, account — must change nothing.
  */
 describe('Tampered callbacks never change state (fast-check)', () => {
   let t: TestApp;
@@ -21,6 +24,7 @@ describe('Tampered callbacks never change state (fast-check)', () => {
   let clickComplete: ReturnType<typeof completeCall>;
   let paymeTxn: string;
   let uzumTxn: string;
+  let octoUuid: string;
 
   beforeAll(async () => {
     t = await startTestApp();
@@ -35,6 +39,24 @@ describe('Tampered callbacks never change state (fast-check)', () => {
         })
       ).body.data.id;
     }
+    acc.octo = (
+      await t.request('/api/merchants', {
+        method: 'POST',
+        json: merchantBody({ provider: 'octo', credentials: OCTO_CREDENTIALS }),
+      })
+    ).body.data.id;
+    const octoInvoice = (
+      await t.request('/api/invoices', {
+        method: 'POST',
+        json: invoiceBody({ provider: 'octo', amount: 500000 }),
+      })
+    ).body.data;
+    inv.octo = octoInvoice.id;
+    octoUuid = octoInvoice.providerUuid;
+    // Paid at Octo with its notification lost: only the (tampered) notification could pay it.
+    await octoControl(t, { loseCallbacks: true });
+    await press(t.baseUrl, octoInvoice.checkoutUrl, 'Pay');
+    await octoControl(t, {});
     // Another business's Click account and invoice: ids that exist but belong to someone else.
     await t.request('/api/merchants', {
       method: 'POST',
@@ -99,7 +121,28 @@ describe('Tampered callbacks never change state (fast-check)', () => {
     fc.record({ p: fc.constant('multicard-amount' as const), v: wrongAmount }),
     fc.record({ p: fc.constant('multicard-store' as const), v: junk }),
     fc.record({ p: fc.constant('multicard-invoice' as const), v: fc.constant(0) }),
+    fc.record({ p: fc.constant('octo-sign' as const), v: junk }),
+    fc.record({ p: fc.constant('octo-key' as const), v: junk }),
+    fc.record({ p: fc.constant('octo-status' as const), v: junk }),
+    fc.record({ p: fc.constant('octo-amount' as const), v: wrongAmount }),
+    fc.record({ p: fc.constant('octo-order' as const), v: fc.constant(0) }),
+    fc.record({ p: fc.constant('octo-account' as const), v: fc.constant(0) }),
   );
+
+  /** Octo's succeeded notification for the invoice paid at Octo, with `overrides`. */
+  const octo = (overrides: Record<string, unknown> = {}, key?: string, account = acc.octo) =>
+    octoNotify(
+      t,
+      account,
+      {
+        shop_transaction_id: inv.octo,
+        octo_payment_UUID: octoUuid,
+        status: 'succeeded',
+        total_sum: 5000,
+        ...overrides,
+      },
+      key,
+    );
 
   const multicard = (overrides: Record<string, unknown>, sign?: string) => {
     const body: Record<string, unknown> = {
@@ -208,6 +251,23 @@ describe('Tampered callbacks never change state (fast-check)', () => {
         return (await multicard({ amount: v })).status;
       case 'multicard-store':
         return (await multicard({ store_id: `s${String(v)}` })).status;
+      case 'octo-sign':
+        return (await octo({ signature: `${String(v)}0` })).status;
+      case 'octo-key':
+        return (await octo({}, `${OCTO_CREDENTIALS.uniqueKey}${String(v)}x`)).status;
+      case 'octo-status':
+        return (
+          await octo({
+            status: `succeeded${String(v)}x`,
+            signature: octoSignature(OCTO_CREDENTIALS.uniqueKey, octoUuid, 'succeeded'),
+          })
+        ).status;
+      case 'octo-amount':
+        return (await octo({ total_sum: Number(v) / 100 })).status;
+      case 'octo-order':
+        return (await octo({ shop_transaction_id: foreignInvoice })).status;
+      case 'octo-account':
+        return (await octo({}, undefined, acc.click)).status;
       default:
         return (await multicard({ invoice_id: foreignInvoice })).status;
     }
@@ -243,5 +303,15 @@ describe('Tampered callbacks never change state (fast-check)', () => {
     ).toBe(2);
     expect((await uzumCall(t, acc.uzum, 'confirm', { transId: uzumTxn })).status).toBe(200);
     expect((await multicard({})).body).toEqual({ success: true });
+    expect((await octo()).body).toEqual({ status: 'ok' });
+    expect(
+      (
+        await query<{ status: string }>(
+          t.databaseUrl,
+          'SELECT status FROM invoices WHERE id = $1',
+          [inv.octo],
+        )
+      )[0].status,
+    ).toBe('paid');
   });
 });

@@ -98,6 +98,15 @@ describe('Merchants API (real HTTP, real PostgreSQL)', () => {
           { key: 'password', required: true },
         ],
       },
+      {
+        name: 'octo',
+        fields: [
+          { key: 'shopId', required: true },
+          { key: 'secret', required: true },
+          { key: 'uniqueKey', required: false },
+          { key: 'signatureMode', required: false },
+        ],
+      },
     ]);
   });
 
@@ -271,8 +280,14 @@ describe('Merchants API (real HTTP, real PostgreSQL)', () => {
     expect(unknownProvider.status).toBe(400);
     expectEnvelope(unknownProvider);
     expect(unknownProvider.body.message).toBe('PROVIDER_NOT_SUPPORTED');
-    expect(unknownProvider.body.data.supported).toEqual(['multicard', 'click', 'payme', 'uzum']);
-    expect(unknownProvider.body.data.details[0]).toContain('multicard, click, payme, uzum');
+    expect(unknownProvider.body.data.supported).toEqual([
+      'multicard',
+      'click',
+      'payme',
+      'uzum',
+      'octo',
+    ]);
+    expect(unknownProvider.body.data.details[0]).toContain('multicard, click, payme, uzum, octo');
   });
 
   it('never returns credentials, and the stored row holds no plaintext secret', async () => {

@@ -1,5 +1,6 @@
 import { clickPlugin } from './click/click.plugin';
 import { multicardPlugin } from './multicard/multicard.plugin';
+import { octoPlugin } from './octo/octo.plugin';
 import { paymePlugin } from './payme/payme.plugin';
 import { uzumPlugin } from './uzum/uzum.plugin';
 import type { ProviderSettings } from '../../config/provider-settings';
@@ -15,6 +16,7 @@ export const REGISTERED_PROVIDERS: readonly ProviderPlugin[] = [
   clickPlugin,
   paymePlugin,
   uzumPlugin,
+  octoPlugin,
 ];
 
 /** The registered providers' environment settings, composed by the config loader at boot. */

@@ -1,0 +1,394 @@
+import { Injectable, Logger } from '@nestjs/common';
+
+import { EntityManager } from 'typeorm';
+
+import { OctoProvider } from './octo.provider';
+import { fromOctoAmount, verifyOctoSignature } from './octo.protocol';
+import { classifyOctoStatus, octoHoldDecision } from './octo.transformers';
+import { Clock } from '../../../common/clock';
+import { isDatabaseUnavailable } from '../../../common/errors/database-unavailable';
+import { InvoiceStatus, wasPaid } from '../../../invoices/invoice-status.enum';
+import { Invoice } from '../../../invoices/invoice.entity';
+import { MerchantsService } from '../../../merchants/merchants.service';
+import { CallbackReply } from '../../../callbacks/callback-reply';
+import { CallbackAccount, CallbackSupport } from '../../../callbacks/callback-support.service';
+import {
+  CallbackRoutes,
+  ProviderCallbackCall,
+  ProviderCallbackHandler,
+  ProviderCallbackReply,
+} from '../../../callbacks/provider-callback-handler';
+import { FoundPayment } from '../../../callbacks/found-payment';
+import {
+  ProviderTransaction,
+  ProviderTransactionState,
+} from '../../../callbacks/provider-transaction.entity';
+import { applyProviderTransactionTransition } from '../../../callbacks/provider-transaction.state-machine';
+import { PaidDetails } from '../../payment-provider.interface';
+
+const PROVIDER = 'octo';
+
+/** The five fields every notification carries (octo.md §8.1). */
+const REQUIRED = [
+  'shop_transaction_id',
+  'octo_payment_UUID',
+  'status',
+  'signature',
+  'hash_key',
+] as const;
+
+type Notification = Record<(typeof REQUIRED)[number], string> & Record<string, unknown>;
+
+const text = (v: unknown, max = 200): string | null =>
+  typeof v === 'string' && v !== '' ? v.slice(0, max) : typeof v === 'number' ? String(v) : null;
+
+const OK = JSON.stringify({ status: 'ok' });
+
+/**
+ * Octo's status notification (octo.md §8): signed over the payment UUID and status only, so the
+ * signature is checked first (403 otherwise), the invoice is found by the signed UUID, and no
+ * money moves before Octo's own status read confirms `succeeded` (500 when it cannot be read, so
+ * that Octo retries). Replies are HTTP 200 with `{"status":"ok"}`, or for a hold the merchant's
+ * decision `{"accept_status": …}` (§8.5). A repeat gets the same answer and no second effect.
+ */
+@Injectable()
+export class OctoCallbacksService implements ProviderCallbackHandler {
+  private readonly logger = new Logger(OctoCallbacksService.name);
+  readonly provider = PROVIDER;
+  readonly routes: CallbackRoutes = { '': ['POST'] };
+
+  constructor(
+    private readonly support: CallbackSupport,
+    private readonly octo: OctoProvider,
+    private readonly merchants: MerchantsService,
+    private readonly clock: Clock,
+  ) {}
+
+  async handle(call: ProviderCallbackCall): Promise<ProviderCallbackReply> {
+    try {
+      return { ...(await this.notify(call.merchantAccountRef, call.body)), action: 'notify' };
+    } catch (error) {
+      if (!isDatabaseUnavailable(error)) throw error;
+      this.logger.warn({ err: error }, 'Octo notification while the database is unavailable: 500');
+      return {
+        status: 500,
+        body: JSON.stringify({ error: 'temporarily unavailable' }),
+        outcome: 'database_unavailable',
+        invoiceId: null,
+        authenticated: false,
+        action: 'notify',
+      };
+    }
+  }
+
+  private async notify(accountRef: string, body: unknown): Promise<CallbackReply> {
+    let authenticated = false;
+    const reply = (
+      status: number,
+      json: unknown,
+      outcome: string | null,
+      invoiceId: string | null = null,
+    ): CallbackReply => ({
+      status,
+      body: JSON.stringify(json),
+      outcome,
+      invoiceId,
+      authenticated,
+    });
+    const ok = (outcome: string | null, invoiceId: string): CallbackReply => ({
+      status: 200,
+      body: OK,
+      outcome,
+      invoiceId,
+      authenticated,
+    });
+
+    // §8.2 step 1: the account in the URL.
+    const caller = await this.support.account(accountRef, PROVIDER);
+    if (!caller) return reply(404, { error: 'unknown merchant account' }, 'unknown_account');
+    // Step 2: the body and its five required fields.
+    const fields = this.parse(body);
+    if (!fields) return reply(400, { error: 'invalid request' }, 'invalid_request');
+    // Step 3: the signature, over the UUID and the status exactly as received.
+    if (!verifyOctoSignature(fields, caller.credentials)) {
+      this.logger.warn(
+        { merchantAccountId: caller.account.id, uuid: fields.octo_payment_UUID },
+        'Octo notification with an invalid signature refused',
+      );
+      return reply(403, { error: 'invalid signature' }, 'invalid_signature');
+    }
+    authenticated = true;
+
+    // Step 4: the invoice of the signed UUID; the unsigned shop_transaction_id must agree.
+    const uuid = fields.octo_payment_UUID;
+    const found = await this.support.dataSource.transaction((m) =>
+      this.findInvoice(m, caller, fields),
+    );
+    if (!found) return reply(404, { error: 'payment not found' }, 'payment_not_found');
+
+    const status = fields.status;
+    const kind = classifyOctoStatus(status);
+    const amount = fields.total_sum === undefined ? undefined : fromOctoAmount(fields.total_sum);
+    const amountMatches = amount === undefined || amount === found.amount;
+
+    if (kind === 'held') return this.onHold(caller, fields, amountMatches, authenticated);
+    if (kind !== 'succeeded') return ok(`status_${kind}`, found.id);
+
+    // A repeat of a payment we hold answers as the first one did, without asking Octo again.
+    if (wasPaid(found.status) && found.providerRef === uuid) return ok(null, found.id);
+    // Step 5: the amount is not signed. A different one is recorded (callback log) and not paid.
+    if (!amountMatches) {
+      this.logger.warn(
+        { invoiceId: found.id, uuid, total_sum: fields.total_sum },
+        'Octo notification amount differs from the invoice: not paid, left for a person',
+      );
+      return ok('amount_mismatch', found.id);
+    }
+    // Step 6: Octo's own status read, before money moves (no row lock is held across it).
+    const confirmed = await this.confirmSucceeded(caller, found.id, uuid);
+    if (confirmed === 'unavailable')
+      return reply(
+        500,
+        { error: 'status read failed, retry later' },
+        'status_read_failed',
+        found.id,
+      );
+    if (!confirmed) return ok('status_not_confirmed', found.id);
+
+    // Step 7: one transaction; step 8: a repeat finds the transaction and changes nothing.
+    return this.support.dataSource.transaction(async (m) => {
+      const invoice = await this.findInvoice(m, caller, fields);
+      if (!invoice) return reply(404, { error: 'payment not found' }, 'payment_not_found');
+      const known = await this.support.lockTransaction(m, PROVIDER, uuid);
+      if (known?.state === ProviderTransactionState.Completed) return ok(null, invoice.id);
+      // Octo has taken the money and no answer of ours refuses it (only a hold can be cancelled):
+      // the payment is acknowledged, not credited, and left for a person to refund at Octo.
+      const refusal =
+        invoice.status !== InvoiceStatus.Pending
+          ? 'not_payable'
+          : (await this.support.orderAlreadyPaid(m, invoice))
+            ? 'already_paid'
+            : null;
+      if (refusal) {
+        this.logger.warn(
+          { invoiceId: invoice.id, uuid, refusal },
+          'Octo took a payment the invoice cannot take: refund it from the Octo cabinet',
+        );
+        return ok(refusal, invoice.id);
+      }
+      await this.completePayment(m, invoice, uuid, known, {
+        cardPan: text(fields.maskedPan, 32),
+        paymentSystem: text(fields.card_type, 32),
+        payedTime: text(fields.payed_time, 32),
+        rrn: text(fields.rrn, 64),
+        completedBy: 'notification',
+      });
+      return ok(null, invoice.id);
+    });
+  }
+
+  /**
+   * `waiting_for_capture` (octo.md §8.5): Octo holds the buyer's money and asks for a decision.
+   * Nothing is paid here: the invoice stays pending. A one-stage invoice is captured inline (Octo
+   * then sends `succeeded`, which pays it as above) unless its amount differs or its order is paid
+   * already; a two-stage one gets the decision already taken, or none (`{}`) while undecided.
+   */
+  private async onHold(
+    caller: CallbackAccount,
+    fields: Notification,
+    amountMatches: boolean,
+    authenticated: boolean,
+  ): Promise<CallbackReply> {
+    return this.support.dataSource.transaction(async (m) => {
+      const invoice = await this.findInvoice(m, caller, fields);
+      if (!invoice)
+        return {
+          status: 404,
+          body: JSON.stringify({ error: 'payment not found' }),
+          outcome: 'payment_not_found',
+          invoiceId: null,
+          authenticated,
+        };
+      await this.recordHold(m, invoice, fields.octo_payment_UUID);
+      const twoStage = this.twoStage(invoice);
+      const stored = await this.storedDecision(m, invoice);
+      // A one-stage invoice that is closed or whose order is paid is never captured.
+      const answer =
+        !twoStage && stored === 'cancel'
+          ? 'cancel'
+          : octoHoldDecision({ twoStage, amountMatches, stored });
+      return {
+        status: 200,
+        body: JSON.stringify(answer === 'undecided' ? {} : { accept_status: answer }),
+        outcome: answer === 'undecided' ? 'hold_undecided' : `hold_${answer}`,
+        invoiceId: invoice.id,
+        authenticated,
+      };
+    });
+  }
+
+  /**
+   * What is already decided for a held payment: captured (the invoice is paid), cancelled (it is
+   * cancelled or failed, or another invoice of its order is paid), or nothing yet. Any other
+   * status (pending, or the hold core's own status for a held invoice) is undecided: a repeat of
+   * the hold's notification must never release money the merchant has not decided on.
+   */
+  private async storedDecision(
+    m: EntityManager,
+    invoice: Invoice,
+  ): Promise<'capture' | 'cancel' | null> {
+    if (wasPaid(invoice.status)) return 'capture';
+    if (invoice.status === InvoiceStatus.Cancelled || invoice.status === InvoiceStatus.Failed)
+      return 'cancel';
+    return (await this.support.orderAlreadyPaid(m, invoice)) ? 'cancel' : null;
+  }
+
+  /**
+   * The hold, recorded as Octo's open transaction of the invoice (the invoice stays pending).
+   * The lead wires this to the generic core's `CallbackSupport.markAuthorized` for two-stage
+   * invoices when branch `holds` lands.
+   */
+  private async recordHold(m: EntityManager, invoice: Invoice, uuid: string): Promise<void> {
+    if (await this.support.lockTransaction(m, PROVIDER, uuid)) return;
+    await this.support.insertTransaction(m, {
+      provider: PROVIDER,
+      providerTxnId: uuid,
+      invoiceId: invoice.id,
+      merchantAccountId: invoice.merchantAccountId,
+      state: ProviderTransactionState.Created,
+      amount: invoice.amount,
+      createdMs: this.clock.nowMs(),
+      details: { currency: invoice.currency, held: true },
+    });
+  }
+
+  /**
+   * Whether the invoice was created two-stage (`capture: "manual"`, sent as `auto_capture:
+   * false`). The invoice records its capture mode once the generic hold core lands; until then
+   * every invoice is one-stage.
+   */
+  private twoStage(invoice: Invoice): boolean {
+    return (invoice as Invoice & { capture?: string }).capture === 'manual';
+  }
+
+  /**
+   * A payment reconciliation found paid at Octo (its notification lost), recorded as the
+   * notification would have recorded it, before the invoice is marked paid.
+   */
+  async recordFoundPayment(
+    m: EntityManager,
+    invoice: Invoice,
+    paid: PaidDetails,
+  ): Promise<FoundPayment> {
+    const uuid = paid.providerRef ?? invoice.providerRef;
+    if (!uuid) return { problem: 'Octo reports it paid but names no payment UUID' };
+    if (invoice.providerRef && uuid !== invoice.providerRef)
+      return { problem: `Octo payment ${uuid} is not the one created for this invoice` };
+    const known = await this.support.lockTransaction(m, PROVIDER, uuid);
+    if (
+      known &&
+      (known.invoiceId !== invoice.id || known.state !== ProviderTransactionState.Created)
+    )
+      return known.invoiceId === invoice.id && known.state === ProviderTransactionState.Completed
+        ? { providerRef: uuid }
+        : { problem: `Octo payment ${uuid} is already recorded (${known.state})` };
+    await this.saveCompleted(m, invoice, uuid, known, {
+      cardPan: paid.cardPan,
+      completedBy: 'reconciliation',
+    });
+    return { providerRef: uuid };
+  }
+
+  /** The invoice of the notification: ours, of this account, created with this UUID. */
+  private async findInvoice(
+    m: EntityManager,
+    caller: CallbackAccount,
+    fields: Notification,
+  ): Promise<Invoice | null> {
+    const invoice = await this.support.lockInvoice(
+      m,
+      fields.shop_transaction_id,
+      caller.account.id,
+    );
+    return invoice && invoice.providerRef === fields.octo_payment_UUID ? invoice : null;
+  }
+
+  /**
+   * Octo's status read confirms `succeeded` for this UUID: true, false (it says otherwise), or
+   * 'unavailable' (transport error, error 11…: the notification is answered 500 and retried).
+   */
+  private async confirmSucceeded(
+    caller: CallbackAccount,
+    invoiceId: string,
+    uuid: string,
+  ): Promise<boolean | 'unavailable'> {
+    try {
+      const read = await this.octo.readStatus(
+        invoiceId,
+        this.merchants.providerContext(caller.account),
+      );
+      return read.fields.status === 'succeeded' && read.fields.octo_payment_UUID === uuid;
+    } catch (error) {
+      this.logger.warn(
+        { merchantAccountId: caller.account.id, invoiceId, err: error },
+        'Octo status read failed while confirming a notification',
+      );
+      return 'unavailable';
+    }
+  }
+
+  private async completePayment(
+    m: EntityManager,
+    invoice: Invoice,
+    uuid: string,
+    known: ProviderTransaction | null,
+    details: Record<string, string | null>,
+  ): Promise<void> {
+    await this.saveCompleted(m, invoice, uuid, known, details);
+    await this.support.markPaid(m, invoice, {
+      providerRef: uuid,
+      cardPan: details.cardPan ?? null,
+      paymentSystem: details.paymentSystem ?? null,
+      receiptUrl: null,
+    });
+  }
+
+  /** Octo's payment as a completed transaction: a recorded hold completed, or a new row. */
+  private async saveCompleted(
+    m: EntityManager,
+    invoice: Invoice,
+    uuid: string,
+    known: ProviderTransaction | null,
+    details: Record<string, string | null>,
+  ): Promise<void> {
+    const now = this.clock.nowMs();
+    const recorded = { currency: invoice.currency, ...details };
+    if (known) {
+      applyProviderTransactionTransition(known, ProviderTransactionState.Completed, now);
+      known.details = { ...known.details, ...recorded };
+      await this.support.saveTransaction(m, known);
+      return;
+    }
+    await this.support.insertTransaction(m, {
+      provider: PROVIDER,
+      providerTxnId: uuid,
+      invoiceId: invoice.id,
+      merchantAccountId: invoice.merchantAccountId,
+      state: ProviderTransactionState.Completed,
+      amount: invoice.amount,
+      createdMs: now,
+      completedMs: now,
+      details: recorded,
+    });
+  }
+
+  private parse(body: unknown): Notification | null {
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) return null;
+    const fields = body as Record<string, unknown>;
+    for (const key of REQUIRED) {
+      if (typeof fields[key] !== 'string' || fields[key] === '' || fields[key].length > 200)
+        return null;
+    }
+    return fields as Notification;
+  }
+}
