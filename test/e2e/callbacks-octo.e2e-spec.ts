@@ -432,6 +432,7 @@ describe('Octo (octo.md §11 conformance, over real HTTP against the Octo emulat
         refundId: first.body.data.id,
         payment,
         amount: 500_000,
+        currency: 'UZS',
         paidAmount: 1_000_000,
         refundedBefore: 0,
         ofd: null,

@@ -131,13 +131,34 @@ export class OctoCallbacksService implements ProviderCallbackHandler {
     const amount = fields.total_sum === undefined ? undefined : fromOctoAmount(fields.total_sum);
     const amountMatches = amount === undefined || amount === found.amount;
 
-    if (kind === 'held') return this.onHold(caller, fields, amountMatches, authenticated);
+    if (kind === 'held') {
+      // A two-stage invoice is authorized only once Octo's own status read confirms the hold, as
+      // a payment is paid only once it confirms `succeeded` (the signature covers no amount).
+      const authorizing =
+        this.twoStage(found) && amountMatches && found.status === InvoiceStatus.Pending;
+      const held = authorizing
+        ? await this.confirmStatus(caller, found.id, uuid, 'waiting_for_capture')
+        : false;
+      if (held === 'unavailable')
+        return reply(500, { error: 'status read failed, retry later' }, 'status_read_failed');
+      return this.onHold(caller, fields, amountMatches, authenticated, held);
+    }
     if (kind !== 'succeeded') return ok(`status_${kind}`, found.id);
 
     // A repeat of a payment we hold answers as the first one did, without asking Octo again.
     if (wasPaid(found.status) && found.providerRef === uuid) return ok(null, found.id);
+    // A captured hold: Octo's total is what was captured, at most what it held.
+    const capturing = found.status === InvoiceStatus.Authorized && found.providerRef === uuid;
+    const captured = capturing ? (amount ?? found.holdActionAmount ?? found.heldAmount) : null;
+    if (capturing && (captured === null || captured <= 0 || captured > (found.heldAmount ?? 0))) {
+      this.logger.warn(
+        { invoiceId: found.id, uuid, total_sum: fields.total_sum },
+        'Octo capture notification amount is not within the hold: left for a person',
+      );
+      return ok('amount_mismatch', found.id);
+    }
     // Step 5: the amount is not signed. A different one is recorded (callback log) and not paid.
-    if (!amountMatches) {
+    if (!capturing && !amountMatches) {
       this.logger.warn(
         { invoiceId: found.id, uuid, total_sum: fields.total_sum },
         'Octo notification amount differs from the invoice: not paid, left for a person',
@@ -145,7 +166,7 @@ export class OctoCallbacksService implements ProviderCallbackHandler {
       return ok('amount_mismatch', found.id);
     }
     // Step 6: Octo's own status read, before money moves (no row lock is held across it).
-    const confirmed = await this.confirmSucceeded(caller, found.id, uuid);
+    const confirmed = await this.confirmStatus(caller, found.id, uuid, 'succeeded');
     if (confirmed === 'unavailable')
       return reply(
         500,
@@ -161,6 +182,12 @@ export class OctoCallbacksService implements ProviderCallbackHandler {
       if (!invoice) return reply(404, { error: 'payment not found' }, 'payment_not_found');
       const known = await this.support.lockTransaction(m, PROVIDER, uuid);
       if (known?.state === ProviderTransactionState.Completed) return ok(null, invoice.id);
+      if (captured !== null && invoice.status === InvoiceStatus.Authorized) {
+        // The capture (ours through set_accept, or the merchant's in Octo's cabinet) completed.
+        await this.saveCompleted(m, invoice, uuid, known, { completedBy: 'notification' });
+        await this.support.markCaptured(m, invoice, captured);
+        return ok(null, invoice.id);
+      }
       // Octo has taken the money and no answer of ours refuses it (only a hold can be cancelled):
       // the payment is acknowledged, not credited, and left for a person to refund at Octo.
       const refusal =
@@ -198,6 +225,7 @@ export class OctoCallbacksService implements ProviderCallbackHandler {
     fields: Notification,
     amountMatches: boolean,
     authenticated: boolean,
+    confirmedHold: boolean,
   ): Promise<CallbackReply> {
     return this.support.dataSource.transaction(async (m) => {
       const invoice = await this.findInvoice(m, caller, fields);
@@ -210,6 +238,22 @@ export class OctoCallbacksService implements ProviderCallbackHandler {
           authenticated,
         };
       await this.recordHold(m, invoice, fields.octo_payment_UUID);
+      if (
+        confirmedHold &&
+        invoice.status === InvoiceStatus.Pending &&
+        !(await this.support.orderAlreadyPaid(m, invoice))
+      )
+        await this.support.markAuthorized(m, invoice, {
+          heldAmount: invoice.amount,
+          // Octo's reads name no deadline for a hold (octo.md §6): reconciliation finds its end.
+          captureBefore: null,
+          paid: {
+            providerRef: fields.octo_payment_UUID,
+            cardPan: text(fields.maskedPan, 32),
+            paymentSystem: text(fields.card_type, 32),
+            receiptUrl: null,
+          },
+        });
       const twoStage = this.twoStage(invoice);
       const stored = await this.storedDecision(m, invoice);
       // A one-stage invoice that is closed or whose order is paid is never captured.
@@ -238,15 +282,21 @@ export class OctoCallbacksService implements ProviderCallbackHandler {
     invoice: Invoice,
   ): Promise<'capture' | 'cancel' | null> {
     if (wasPaid(invoice.status)) return 'capture';
+    // Authorized: the app's capture or void in flight is the decision; none yet is undecided.
+    if (invoice.status === InvoiceStatus.Authorized)
+      return invoice.holdAction === 'capture'
+        ? 'capture'
+        : invoice.holdAction === 'void'
+          ? 'cancel'
+          : null;
     if (invoice.status === InvoiceStatus.Cancelled || invoice.status === InvoiceStatus.Failed)
       return 'cancel';
     return (await this.support.orderAlreadyPaid(m, invoice)) ? 'cancel' : null;
   }
 
   /**
-   * The hold, recorded as Octo's open transaction of the invoice (the invoice stays pending).
-   * The lead wires this to the generic core's `CallbackSupport.markAuthorized` for two-stage
-   * invoices when branch `holds` lands.
+   * The hold, recorded as Octo's open transaction of the invoice (a two-stage invoice is then
+   * authorized by onHold; a one-stage one stays pending until Octo reports `succeeded`).
    */
   private async recordHold(m: EntityManager, invoice: Invoice, uuid: string): Promise<void> {
     if (await this.support.lockTransaction(m, PROVIDER, uuid)) return;
@@ -262,13 +312,9 @@ export class OctoCallbacksService implements ProviderCallbackHandler {
     });
   }
 
-  /**
-   * Whether the invoice was created two-stage (`capture: "manual"`, sent as `auto_capture:
-   * false`). The invoice records its capture mode once the generic hold core lands; until then
-   * every invoice is one-stage.
-   */
+  /** Whether the invoice was created two-stage (`capture: "manual"`, sent as `auto_capture: false`). */
   private twoStage(invoice: Invoice): boolean {
-    return (invoice as Invoice & { capture?: string }).capture === 'manual';
+    return invoice.captureMode === 'manual';
   }
 
   /**
@@ -314,20 +360,22 @@ export class OctoCallbacksService implements ProviderCallbackHandler {
   }
 
   /**
-   * Octo's status read confirms `succeeded` for this UUID: true, false (it says otherwise), or
-   * 'unavailable' (transport error, error 11…: the notification is answered 500 and retried).
+   * Octo's status read confirms `status` (`succeeded`, `waiting_for_capture`) for this UUID: true,
+   * false (it says otherwise), or 'unavailable' (transport error, error 11…: the notification is
+   * answered 500 and retried).
    */
-  private async confirmSucceeded(
+  private async confirmStatus(
     caller: CallbackAccount,
     invoiceId: string,
     uuid: string,
+    status: 'succeeded' | 'waiting_for_capture',
   ): Promise<boolean | 'unavailable'> {
     try {
       const read = await this.octo.readStatus(
         invoiceId,
         this.merchants.providerContext(caller.account),
       );
-      return read.fields.status === 'succeeded' && read.fields.octo_payment_UUID === uuid;
+      return read.fields.status === status && read.fields.octo_payment_UUID === uuid;
     } catch (error) {
       this.logger.warn(
         { merchantAccountId: caller.account.id, invoiceId, err: error },

@@ -1,3 +1,4 @@
+import type { Currency } from '../../../common/money/currency';
 import { OctoClient } from './octo.client';
 import { OctoProvider } from './octo.provider';
 import { parseOctoReply } from './octo.transformers';
@@ -67,10 +68,11 @@ describe('OctoProvider', () => {
     paid: true,
     details: currency ? { currency } : {},
   });
-  const order = (amount: number, currency?: string): RefundOrder => ({
+  const order = (amount: number, currency: Currency = 'UZS'): RefundOrder => ({
     refundId: 'r',
     payment: payment(currency),
     amount,
+    currency,
     paidAmount: 2_000_000_000,
     refundedBefore: 0,
     ofd: null,

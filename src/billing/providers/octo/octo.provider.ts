@@ -18,7 +18,6 @@ import {
   octoVoidRequest,
 } from './octo.transformers';
 import { fromOctoAmount } from './octo.protocol';
-import { CURRENCIES, Currency, DEFAULT_CURRENCY } from '../../../common/money/currency';
 import { DomainError } from '../../../common/errors/domain.error';
 import { ErrorCode } from '../../../common/errors/error-code';
 import { APP_CONFIG, AppConfig } from '../../../config/app-config';
@@ -132,7 +131,7 @@ export class OctoProvider implements PaymentProvider {
    * known here: Octo's error 3 reports it.
    */
   refundProblems(order: RefundOrder): string[] {
-    const currency = this.currencyOf(order.payment);
+    const currency = order.currency;
     if (currency === 'UZS' && order.amount > OCTO_MAX_REFUND_UZS)
       return [`Octo refunds at most 10000000.00 UZS (${OCTO_MAX_REFUND_UZS} tiyin) at once`];
     if (currency === 'USD' && order.amount < OCTO_MIN_REFUND_USD_CENTS)
@@ -153,7 +152,7 @@ export class OctoProvider implements PaymentProvider {
         this.uuidOf(order.payment),
         order.refundId,
         order,
-        this.currencyOf(order.payment),
+        order.currency,
       ),
     );
     const outcome = octoRefundOutcome(reply);
@@ -185,7 +184,11 @@ export class OctoProvider implements PaymentProvider {
       throw new ProviderError('octo', 'bad_response', 'the status read names no held amount');
     if (payment.paid && state === 'succeeded' && fromOctoAmount(reply.fields.refunded_sum) === null)
       throw new ProviderError('octo', 'bad_response', 'the status read names no refunded sum');
-    return octoPaymentLookup(reply, { uuid: payment.providerRef, heldAmount: heldAmount ?? 0 });
+    return octoPaymentLookup(reply, {
+      uuid: payment.providerRef,
+      heldAmount: heldAmount ?? 0,
+      held: payment.paid,
+    });
   }
 
   /** Octo's status of the payment of our invoice; throws ProviderError. */
@@ -236,12 +239,6 @@ export class OctoProvider implements PaymentProvider {
     if (!payment.providerRef)
       throw new ProviderError('octo', 'bad_response', 'the invoice has no Octo payment UUID');
     return payment.providerRef;
-  }
-
-  /** The currency our handler recorded with the payment (UZS for an older record). */
-  private currencyOf(payment: PaymentReference): Currency {
-    const recorded = payment.details.currency;
-    return CURRENCIES.find((c) => c === recorded) ?? DEFAULT_CURRENCY;
   }
 
   private auth(ctx: ProviderContext): OctoAuth {

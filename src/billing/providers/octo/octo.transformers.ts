@@ -137,12 +137,12 @@ export function classifyOctoStatus(status: string | null): OctoStatusClass {
 /**
  * The status read in our words. The read carries no amount (octo.md §5): a hold is reported with
  * the amount the caller read (`heldAmount`); `partially_refunded` stays paid with the refunded sum
- * when Octo gives it. `canceled` is unpaid: the read does not say whether a hold was released or
- * an unpaid page lapsed (the hold core knows which of its invoices were authorized).
+ * when Octo gives it. `canceled` is a released hold when we hold the payment as taken (`held`: an
+ * authorized invoice), and unpaid otherwise (an unpaid page lapsed).
  */
 export function octoPaymentLookup(
   reply: OctoReply,
-  expected: { uuid: string | null; heldAmount: number },
+  expected: { uuid: string | null; heldAmount: number; held?: boolean },
 ): PaymentLookup {
   const uuid = text(reply.fields.octo_payment_UUID);
   if (expected.uuid && uuid && uuid !== expected.uuid) return { state: 'not_found' };
@@ -166,6 +166,9 @@ export function octoPaymentLookup(
     case 'failed':
       return { state: 'failed' };
     case 'canceled':
+      // Of a payment we hold as taken (a hold, authorized): the hold was released (voided, or
+      // expired at Octo). Otherwise an unpaid page lapsed.
+      return expected.held ? { state: 'hold_released' } : { state: 'unpaid' };
     case 'pending':
     case 'unknown':
       return { state: 'unpaid' };
