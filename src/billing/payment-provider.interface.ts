@@ -71,6 +71,8 @@ export interface RefundOrder {
   ofd: OfdItem[] | null;
   /** The full card number, when the provider needs it for wallet payments (never stored). */
   cardPan: string | null;
+  /** Our refund's id, for a provider whose refund calls carry an idempotency key derived from it. */
+  refundId?: string;
 }
 
 /** A hold to capture at the provider: `amount` of the held amount (the rest is released). */

@@ -337,6 +337,7 @@ export class RefundsService {
         );
       }
       const amount = refundAmount(invoice, dto.amount);
+      const refundId = randomUUID();
       const order: RefundOrder = {
         payment: await loadPaymentReference(m, invoice),
         amount,
@@ -344,12 +345,13 @@ export class RefundsService {
         refundedBefore: invoice.refundedAmount,
         ofd: dto.ofd ?? null,
         cardPan: dto.cardPan ?? null,
+        refundId,
       };
       const problems = provider.refundProblems?.(order, ctx) ?? [];
       if (problems.length > 0) throw new DomainError(ErrorCode.ValidationError, problems);
       const now = this.clock.now();
       const refund = m.create(Refund, {
-        id: randomUUID(),
+        id: refundId,
         invoiceId: invoice.id,
         provider: provider.name,
         amount,
