@@ -182,6 +182,7 @@ export class StripeEmulatorController {
         path: request.url.split('?')[0].replace(/^\/sandbox\/stripe/, ''),
         authorization: header('authorization'),
         idempotencyKey: header('idempotency-key'),
+        stripeVersion: header('stripe-version'),
         form,
       },
       handle,

@@ -20,6 +20,7 @@ export interface RecordedRequest {
   path: string;
   authorization: string | null;
   idempotencyKey: string | null;
+  stripeVersion: string | null;
   form: Record<string, string>;
 }
 
