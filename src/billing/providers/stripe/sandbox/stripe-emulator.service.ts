@@ -542,20 +542,22 @@ export class StripeEmulator {
    * with a short backoff, as Stripe does over days.
    */
   private async emit(secretKey: string, type: string, object: Json): Promise<void> {
-    const account = await this.sandbox.findAccount('stripe', (c) => c.secretKey === secretKey);
-    if (!account) return;
+    // Decided when the action happens (before any await), as the fault was set for it.
     if (this.faults.loseEvents) {
       this.stats.eventsLost++;
       return;
     }
+    // The object as it is now: later actions must not change what this event carries.
+    const snapshot =
+      object.object === 'checkout.session' ? this.publicSession(object) : { ...object };
+    const account = await this.sandbox.findAccount('stripe', (c) => c.secretKey === secretKey);
+    if (!account) return;
     const event = {
       id: id('evt'),
       object: 'event',
       api_version: STRIPE_API_VERSION,
       created: nowS(),
-      data: {
-        object: object.object === 'checkout.session' ? this.publicSession(object) : { ...object },
-      },
+      data: { object: snapshot },
       livemode: false,
       pending_webhooks: 1,
       request: { id: null, idempotency_key: null },
