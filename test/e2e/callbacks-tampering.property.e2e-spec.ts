@@ -1,6 +1,8 @@
 import fc from 'fast-check';
+import Stripe from 'stripe';
 
 import { multicardSuccessSign } from '../../src/billing/providers/multicard/multicard.protocol';
+import { press } from '../support/browser-http';
 import { completeCall, postClick, prepareCall } from '../support/click';
 import { query } from '../support/database';
 import { paymeId, rpc } from '../support/payme';
@@ -10,8 +12,9 @@ import { invoiceBody } from '../factories/invoice.factory';
 import { SANDBOX_CREDENTIALS as CREDS, merchantBody } from '../factories/merchant.factory';
 
 /**
- * Every paying call (Click Complete, Payme Perform/Create, Uzum confirm/create, Multicard success)
- * with one thing tampered — signature, auth, serviceId, amount, ids, account — must change nothing.
+ * Every paying call (Click Complete, Payme Perform/Create, Uzum confirm/create, Multicard success,
+ * Stripe's checkout.session.completed) with one thing tampered — signature, auth, serviceId,
+ * amount, ids, account, body, timestamp — must change nothing.
  */
 describe('Tampered callbacks never change state (fast-check)', () => {
   let t: TestApp;
@@ -21,10 +24,11 @@ describe('Tampered callbacks never change state (fast-check)', () => {
   let clickComplete: ReturnType<typeof completeCall>;
   let paymeTxn: string;
   let uzumTxn: string;
+  let stripeSession: string;
 
   beforeAll(async () => {
     t = await startTestApp();
-    for (const provider of ['click', 'payme', 'uzum', 'multicard']) {
+    for (const provider of ['click', 'payme', 'uzum', 'multicard', 'stripe']) {
       acc[provider] = (
         await t.request('/api/merchants', { method: 'POST', json: merchantBody({ provider }) })
       ).body.data.id;
@@ -61,6 +65,13 @@ describe('Tampered callbacks never change state (fast-check)', () => {
       amount: 500000,
       account: { order_id: inv.payme },
     });
+    // Stripe: the buyer paid at Stripe but every event was lost, so a genuine
+    // checkout.session.completed would pay the invoice; only tampered ones arrive.
+    await t.request('/sandbox/stripe/_control', { method: 'POST', json: { loseEvents: true } });
+    const stripeInvoice = (await t.request(`/api/invoices/${inv.stripe}`)).body.data;
+    await press(t.baseUrl, stripeInvoice.checkoutUrl as string, 'Pay');
+    await t.request('/sandbox/stripe/_control', { method: 'POST', json: {} });
+    stripeSession = new URL(stripeInvoice.checkoutUrl as string).pathname.split('/').pop()!;
     uzumTxn = transId();
     await uzumCall(t, acc.uzum, 'create', {
       transId: uzumTxn,
@@ -99,7 +110,49 @@ describe('Tampered callbacks never change state (fast-check)', () => {
     fc.record({ p: fc.constant('multicard-amount' as const), v: wrongAmount }),
     fc.record({ p: fc.constant('multicard-store' as const), v: junk }),
     fc.record({ p: fc.constant('multicard-invoice' as const), v: fc.constant(0) }),
+    fc.record({ p: fc.constant('stripe-sign' as const), v: junk }),
+    fc.record({ p: fc.constant('stripe-secret' as const), v: junk }),
+    fc.record({
+      p: fc.constant('stripe-body' as const),
+      v: fc.string({ minLength: 1, maxLength: 20 }),
+    }),
+    fc.record({
+      p: fc.constant('stripe-stale' as const),
+      v: fc.integer({ min: 301, max: 10_000_000 }),
+    }),
   );
+
+  /** Stripe's checkout.session.completed of the paid session, signed (or not) as `options` say. */
+  const stripe = (
+    options: { secret?: string; v1?: string; ageS?: number; bodyTail?: string } = {},
+  ) => {
+    const event = {
+      id: `evt_${Math.random().toString(36).slice(2)}`,
+      object: 'event',
+      data: { object: { id: stripeSession, object: 'checkout.session' } },
+      livemode: false,
+      type: 'checkout.session.completed',
+    };
+    const signed = JSON.stringify(event);
+    const at = Math.floor(Date.now() / 1000) - (options.ageS ?? 0);
+    const header = Stripe.webhooks.generateTestHeaderString({
+      payload: signed,
+      secret: options.secret ?? CREDS.stripe.webhookSecret,
+      timestamp: at,
+    });
+    return send(t.baseUrl, `/api/callbacks/stripe/${acc.stripe}`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'stripe-signature': options.v1 === undefined ? header : `t=${at},v1=${options.v1}`,
+      },
+      // A changed body: another field appended after signing.
+      body:
+        options.bodyTail === undefined
+          ? signed
+          : `${signed.slice(0, -1)},"x":${JSON.stringify(options.bodyTail)}}`,
+    });
+  };
 
   const multicard = (overrides: Record<string, unknown>, sign?: string) => {
     const body: Record<string, unknown> = {
@@ -208,6 +261,14 @@ describe('Tampered callbacks never change state (fast-check)', () => {
         return (await multicard({ amount: v })).status;
       case 'multicard-store':
         return (await multicard({ store_id: `s${String(v)}` })).status;
+      case 'stripe-sign':
+        return (await stripe({ v1: String(v) })).status;
+      case 'stripe-secret':
+        return (await stripe({ secret: `whsec_${String(v)}` })).status;
+      case 'stripe-body':
+        return (await stripe({ bodyTail: String(v) })).status;
+      case 'stripe-stale':
+        return (await stripe({ ageS: Number(v) })).status;
       default:
         return (await multicard({ invoice_id: foreignInvoice })).status;
     }
@@ -243,5 +304,7 @@ describe('Tampered callbacks never change state (fast-check)', () => {
     ).toBe(2);
     expect((await uzumCall(t, acc.uzum, 'confirm', { transId: uzumTxn })).status).toBe(200);
     expect((await multicard({})).body).toEqual({ success: true });
+    expect((await stripe()).body).toEqual({ received: true });
+    expect((await t.request(`/api/invoices/${inv.stripe}`)).body.data.status).toBe('paid');
   });
 });

@@ -98,6 +98,14 @@ describe('Merchants API (real HTTP, real PostgreSQL)', () => {
           { key: 'password', required: true },
         ],
       },
+      {
+        name: 'stripe',
+        fields: [
+          { key: 'secretKey', required: true },
+          { key: 'webhookSecret', required: true },
+          { key: 'previousWebhookSecret', required: false },
+        ],
+      },
     ]);
   });
 
@@ -266,13 +274,19 @@ describe('Merchants API (real HTTP, real PostgreSQL)', () => {
 
     const unknownProvider = await t.request('/api/merchants', {
       method: 'POST',
-      json: merchantBody({ provider: 'stripe', credentials: { a: 'b' } }),
+      json: merchantBody({ provider: 'paypal', credentials: { a: 'b' } }),
     });
     expect(unknownProvider.status).toBe(400);
     expectEnvelope(unknownProvider);
     expect(unknownProvider.body.message).toBe('PROVIDER_NOT_SUPPORTED');
-    expect(unknownProvider.body.data.supported).toEqual(['multicard', 'click', 'payme', 'uzum']);
-    expect(unknownProvider.body.data.details[0]).toContain('multicard, click, payme, uzum');
+    expect(unknownProvider.body.data.supported).toEqual([
+      'multicard',
+      'click',
+      'payme',
+      'uzum',
+      'stripe',
+    ]);
+    expect(unknownProvider.body.data.details[0]).toContain('multicard, click, payme, uzum, stripe');
   });
 
   it('never returns credentials, and the stored row holds no plaintext secret', async () => {
