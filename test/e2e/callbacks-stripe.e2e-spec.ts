@@ -382,6 +382,16 @@ describe('Stripe: Checkout Sessions, signed events, refunds and holds (stripe.md
     expect((await invoice(paidOne.id)).status).toBe('paid');
   });
 
+  it('delayed methods: async success → paid; async failure → failed (checkout.session.async_payment_*)', async () => {
+    const settles = await newInvoice();
+    expect((await press(t.baseUrl, settles.checkoutUrl, 'Async success')).status).toBe(303);
+    await statusBecomes(settles.id, 'paid');
+    expect(await countEvents(t.databaseUrl, settles.id)).toBe(1);
+    const fails = await newInvoice();
+    expect((await press(t.baseUrl, fails.checkoutUrl, 'Async failure')).status).toBe(303);
+    await statusBecomes(fails.id, 'failed');
+  });
+
   it('§14 case 13 (gateway side until the two-stage core lands): a held payment keeps the invoice pending, nothing paid; captureHold sends amount_to_capture with its key', async () => {
     const inv = await newInvoice();
     // A manual-capture session for this invoice (the API's `capture` arrives with the holds core).

@@ -181,6 +181,17 @@ export class StripeCallbacksService implements ProviderCallbackHandler {
         });
         return ok(null);
       }
+      if (
+        reading.kind === 'session' &&
+        reading.session.status === 'complete' &&
+        pi?.status === 'requires_payment_method'
+      ) {
+        // A delayed method that failed after Checkout completed (async_payment_failed): the
+        // session is over and cannot be paid again, so the invoice has failed.
+        if (invoice.status !== InvoiceStatus.Pending) return ok('failed_not_pending');
+        await this.transitions.apply(m, invoice, InvoiceStatus.Failed);
+        return ok(null);
+      }
       return ok(`unchanged_${pi?.status ?? reading.kind}`);
     });
   }
