@@ -480,10 +480,13 @@ describe('Stripe: Checkout Sessions, signed events, refunds and holds (stripe.md
     );
     await press(t.baseUrl, session.url!, 'Authorise only');
     const pi = (await dashboard().checkout.sessions.retrieve(session.id)).payment_intent as string;
-    await stripe().voidHold(
-      { invoiceId: inv.id, providerRef: pi, paid: false, details: {} },
-      ctx(),
-    );
+    const ref = { invoiceId: inv.id, providerRef: pi, paid: false, details: {} };
+    expect(await stripe().lookupPayment(ref, ctx())).toMatchObject({
+      state: 'authorized',
+      heldAmount: 5_000,
+    });
+    await stripe().voidHold(ref, ctx());
+    expect(await stripe().lookupPayment(ref, ctx())).toEqual({ state: 'hold_released' });
     const cancel = (await requests()).find((r) => r.path === `/v1/payment_intents/${pi}/cancel`)!;
     expect(cancel.form).toEqual({ cancellation_reason: 'requested_by_customer' });
     expect(cancel.idempotencyKey).toBe(`inv:${inv.id}:void`);
@@ -499,6 +502,37 @@ describe('Stripe: Checkout Sessions, signed events, refunds and holds (stripe.md
     )!;
     expect(expire.idempotencyKey).toBe(`inv:${open.id}:expire`);
     expect((await dashboard().checkout.sessions.retrieve(sessionId)).status).toBe('expired');
+  });
+
+  it('a hold Stripe lets expire (payment_intent.canceled) reads as hold_released, and the invoice is not paid', async () => {
+    const inv = await newInvoice();
+    const session = await dashboard().checkout.sessions.create(
+      {
+        mode: 'payment',
+        line_items: [
+          {
+            quantity: 1,
+            price_data: { currency: 'usd', unit_amount: 700, product_data: { name: 'x' } },
+          },
+        ],
+        client_reference_id: inv.id,
+        payment_intent_data: { capture_method: 'manual', metadata: { invoice_id: inv.id } },
+        success_url: 'https://shop.example/ok',
+      },
+      { idempotencyKey: `test:${inv.id}:expire-hold` },
+    );
+    await press(t.baseUrl, session.url!, 'Authorise only');
+    const pi = (await dashboard().checkout.sessions.retrieve(session.id)).payment_intent as string;
+    const expired = await t.request(`/sandbox/stripe/_expire_hold/${pi}`, { method: 'POST' });
+    expect(expired.body).toEqual({ expired: true });
+    expect(
+      await stripe().lookupPayment(
+        { invoiceId: inv.id, providerRef: session.id, paid: false, details: {} },
+        ctx(),
+      ),
+    ).toEqual({ state: 'hold_released' });
+    expect((await invoice(inv.id)).status).toBe('pending');
+    expect(await countEvents(t.databaseUrl, inv.id)).toBe(0);
   });
 
   it('§14 case 15: a partial refund of 500 000 then the rest: POST /v1/refunds with payment_intent, amount and Idempotency-Key refund:{refundId}', async () => {
