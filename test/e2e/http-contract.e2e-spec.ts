@@ -141,6 +141,7 @@ describe('HTTP contract: envelope, auth, validation, request ids, limits', () =>
       'click',
       'payme',
       'uzum',
+      'stripe',
     ]);
     const ready = await send(t.baseUrl, '/health/ready', { headers: { 'x-api-key': '' } });
     expect(ready.status).toBe(200);
