@@ -143,6 +143,12 @@ export interface PaymentProvider {
    * Unset: not required.
    */
   readonly receiptRequired?: boolean;
+  /**
+   * Whether the provider's checkout can outlive the invoice (its minimum lifetime is longer than
+   * an invoice's may be) and takes payments without asking us: the expiry sweep then annuls it
+   * (`cancelCheckout`) once the invoice has expired. Unset: not needed.
+   */
+  readonly annulCheckoutOnExpiry?: boolean;
 
   /**
    * What is wrong with an invoice for this provider's own limits (an amount over its maximum...),

@@ -7,6 +7,7 @@ import { STRIPE_API_VERSION } from '../../src/billing/providers/stripe/stripe.pr
 import { StripeProvider } from '../../src/billing/providers/stripe/stripe.provider';
 import { ProviderError } from '../../src/billing/provider.error';
 import { Clock } from '../../src/common/clock';
+import { InvoiceExpiryService } from '../../src/invoices/invoice-expiry.service';
 import { press } from '../support/browser-http';
 import { countEvents, query } from '../support/database';
 import { TestApp, send, startTestApp } from '../support/test-app';
@@ -221,6 +222,28 @@ describe('Stripe: Checkout Sessions, signed events, refunds and holds (stripe.md
     );
     const create = (await requests()).find((r) => r.form.client_reference_id === id)!;
     expect(create.form['payment_intent_data[capture_method]']).toBe('manual');
+  });
+
+  it("§14 case 3: an invoice whose deadline comes before the session's (Stripe's minimum is 30 minutes) has its session expired by the expiry sweep at that deadline", async () => {
+    const inv = await newInvoice();
+    const sessionId = await providerRefOf(inv.id);
+    // The invoice's own deadline, 10 minutes after creation (Stripe's minimum is 30).
+    await query(
+      t.databaseUrl,
+      `UPDATE invoices SET expires_at = created_at + interval '10 minutes' WHERE id = $1`,
+      [inv.id],
+    );
+    const due = new Date(Date.now() + 11 * 60_000);
+    await t.app.get(InvoiceExpiryService).expireDue(due);
+    expect(await invoice(inv.id)).toMatchObject({ status: 'cancelled', statusReason: 'expired' });
+    await eventually(async () =>
+      (await requests()).some((r) => r.path === `/v1/checkout/sessions/${sessionId}/expire`),
+    );
+    const expire = (await requests()).find(
+      (r) => r.path === `/v1/checkout/sessions/${sessionId}/expire`,
+    )!;
+    expect(expire.idempotencyKey).toBe(`inv:${inv.id}:expire`);
+    expect((await dashboard().checkout.sessions.retrieve(sessionId)).status).toBe('expired');
   });
 
   it('§14 case 4: 100 000 000 tiyin with provider stripe → 400 VALIDATION_ERROR, no call to Stripe', async () => {

@@ -205,7 +205,15 @@ export class StripeCallbacksService implements ProviderCallbackHandler {
   ): Promise<string | null> {
     const known = await this.support.lockTransaction(m, PROVIDER, pi.id);
     if (known) return known.invoiceId === invoice.id ? 'already_recorded' : 'payment_of_another';
-    if (invoice.status !== InvoiceStatus.Pending) return `not_payable_${invoice.status}`;
+    if (invoice.status !== InvoiceStatus.Pending) {
+      // Stripe took the money of an invoice already closed (its session could not be expired in
+      // time): nothing changes here, and staff refund it from the Dashboard.
+      this.logger.warn(
+        { invoiceId: invoice.id, status: invoice.status, paymentIntent: pi.id },
+        'Stripe payment of a closed invoice: refund it at Stripe',
+      );
+      return `not_payable_${invoice.status}`;
+    }
     if (await this.support.orderAlreadyPaid(m, invoice)) {
       // Stripe cannot be refused a payment: staff refund it from the Dashboard.
       this.logger.warn(

@@ -66,6 +66,11 @@ export class StripeProvider implements PaymentProvider {
   readonly currencies = ['UZS', 'USD', 'EUR'] as const;
   /** `webhook`: the endpoint URL the merchant creates in the Stripe Dashboard (stripe.md §1). */
   readonly callbackPaths = { webhook: '' };
+  /**
+   * A session lives at least 30 minutes (§4) and Stripe takes its payment without asking us, so
+   * an invoice shorter than that has its session expired by the expiry sweep at its own deadline.
+   */
+  readonly annulCheckoutOnExpiry = true;
 
   constructor(
     private readonly stripe: StripeClients,
