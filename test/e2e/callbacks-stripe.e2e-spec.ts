@@ -597,6 +597,30 @@ describe('Stripe: Checkout Sessions, signed events, refunds and holds (stripe.md
     expect(refunds).toEqual([{ amount: 15_000_000, status: 'succeeded' }]);
   });
 
+  it('§14 case 16: a partial refund made in the Dashboard → a provider-side refund of that amount, the app told; our refund of the rest → refunded, totals = paid', async () => {
+    const inv = await paid();
+    const pi = await providerRefOf(inv.id);
+    await dashboard().refunds.create(
+      { payment_intent: pi, amount: 2_000_000 },
+      { idempotencyKey: `dash:${pi}:part` },
+    );
+    await eventually(async () => (await invoice(inv.id)).refundedAmount === 2_000_000);
+    expect((await invoice(inv.id)).status).toBe('paid');
+    const rest = await t.request('/api/refunds', { method: 'POST', json: { invoiceId: inv.id } });
+    expect(rest.body.data).toMatchObject({ status: 'succeeded', amount: 13_000_000 });
+    await statusBecomes(inv.id, 'refunded');
+    const refunds = await query<{ amount: number; status: string }>(
+      t.databaseUrl,
+      'SELECT amount::int AS amount, status FROM refunds WHERE invoice_id = $1 ORDER BY created_at',
+      [inv.id],
+    );
+    expect(refunds).toEqual([
+      { amount: 2_000_000, status: 'succeeded' },
+      { amount: 13_000_000, status: 'succeeded' },
+    ]);
+    expect(await invoice(inv.id)).toMatchObject({ refundedAmount: 15_000_000 });
+  });
+
   it('§14 case 18: the client has apiVersion pinned and retries: a 500 then 200 reaches the emulator as two POSTs with the same Idempotency-Key', async () => {
     await control({ fail: { count: 1, status: 500 } });
     const inv = await newInvoice();

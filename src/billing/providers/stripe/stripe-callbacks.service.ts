@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+
 import { Injectable, Logger } from '@nestjs/common';
 import Stripe from 'stripe';
 import { EntityManager } from 'typeorm';
@@ -16,6 +18,7 @@ import { InvoiceStatus, InvoiceStatusReason } from '../../../invoices/invoice-st
 import { InvoiceTransitions } from '../../../invoices/invoice-transitions.service';
 import { Invoice } from '../../../invoices/invoice.entity';
 import { MerchantsService } from '../../../merchants/merchants.service';
+import { Refund, RefundStatus } from '../../../refunds/refund.entity';
 import { CallbackAccount, CallbackSupport } from '../../../callbacks/callback-support.service';
 import {
   CallbackRoutes,
@@ -241,10 +244,12 @@ export class StripeCallbacksService implements ProviderCallbackHandler {
   }
 
   /**
-   * `charge.refunded`: a refund of the whole payment made at Stripe (the Dashboard) that we do not
-   * hold yet is recorded as the provider's own, settling a refund of ours still pending, and the
-   * invoice becomes refunded. A partial refund of ours is settled by the refund service (its
-   * answer or the recovery job); one made in the Dashboard is logged for staff.
+   * `charge.refunded`: money returned at Stripe that we do not hold yet (a refund made in the
+   * Dashboard) is recorded as the provider's own refund. What Stripe reports refunded, less what
+   * we recorded and our refunds still pending (their answers on the way), is the unknown part:
+   * the whole rest settles our pending refund and refunds the invoice (markRefunded); a part of it
+   * is one succeeded refund and the running total (the app is told). Recorded refunds therefore
+   * never add up to more than Stripe refunded, nor than the payment.
    */
   private async refundedAtStripe(
     m: EntityManager,
@@ -258,12 +263,28 @@ export class StripeCallbacksService implements ProviderCallbackHandler {
       await this.support.markRefunded(m, invoice);
       return 'refunded_at_stripe';
     }
-    if (refunded > invoice.refundedAmount)
-      this.logger.warn(
-        { invoiceId: invoice.id, refunded, recorded: invoice.refundedAmount },
-        'Stripe reports more refunded than recorded; a pending refund settles it, or staff check',
-      );
-    return 'partial_refund_seen';
+    const pending = await m.find(Refund, {
+      where: { invoiceId: invoice.id, status: RefundStatus.Pending },
+    });
+    const unknown =
+      refunded - invoice.refundedAmount - pending.reduce((sum, r) => sum + r.amount, 0);
+    if (unknown <= 0) return 'refund_known';
+    const at = this.clock.now();
+    await m.insert(Refund, {
+      id: randomUUID(),
+      invoiceId: invoice.id,
+      provider: PROVIDER,
+      amount: unknown,
+      status: RefundStatus.Succeeded,
+      reason: `refunded from ${PROVIDER}'s side`,
+      ofd: null,
+      failureMessage: null,
+      providerCode: null,
+      checkAfter: at,
+      completedAt: at,
+    });
+    await this.transitions.recordRefund(m, invoice, unknown, at);
+    return 'partial_refund_at_stripe';
   }
 
   /**
