@@ -89,7 +89,8 @@ describe('Stripe amounts, currencies and keys (stripe.md §1–§4, §11)', () =
   it('key modes, the API URL, and deterministic idempotency keys', () => {
     expect(stripeKeyLivemode('sk_test_1')).toBe(false);
     expect(stripeKeyLivemode('rk_live_1')).toBe(true);
-    expect(stripeKeyLivemode('pk_test_1')).toBeNull();
+    expect(stripeKeyLivemode('sk_live_1')).toBe(true);
+    expect(stripeKeyLivemode('sandbox-key')).toBe(false);
     expect(stripeEndpoint('https://api.stripe.com')).toEqual({
       protocol: 'https',
       host: 'api.stripe.com',

@@ -44,10 +44,13 @@ export function stripeEndpoint(apiUrl: string): StripeEndpoint {
   };
 }
 
-/** A key's mode: `sk_test_`/`rk_test_` test, `sk_live_`/`rk_live_` live (stripe.md §1). */
-export function stripeKeyLivemode(secretKey: string): boolean | null {
-  const mode = /^(?:sk|rk)_(test|live)_/.exec(secretKey)?.[1];
-  return mode === undefined ? null : mode === 'live';
+/**
+ * Whether a key is a live-mode key: `sk_live_`/`rk_live_` (stripe.md §1). Any other key, test
+ * keys and whatever a sandbox account was registered with, is test mode: Stripe issues no live
+ * key of another form.
+ */
+export function stripeKeyLivemode(secretKey: string): boolean {
+  return /^(?:sk|rk)_live_/.test(secretKey);
 }
 
 /** Stripe's currency codes are lower case; UZS, USD and EUR all have two decimals (§3). */
