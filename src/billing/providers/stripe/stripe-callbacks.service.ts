@@ -1,5 +1,3 @@
-import { randomUUID } from 'node:crypto';
-
 import { Injectable, Logger } from '@nestjs/common';
 import Stripe from 'stripe';
 import { EntityManager } from 'typeorm';
@@ -18,7 +16,6 @@ import { InvoiceStatus, InvoiceStatusReason } from '../../../invoices/invoice-st
 import { InvoiceTransitions } from '../../../invoices/invoice-transitions.service';
 import { Invoice } from '../../../invoices/invoice.entity';
 import { MerchantsService } from '../../../merchants/merchants.service';
-import { Refund, RefundStatus } from '../../../refunds/refund.entity';
 import { CallbackAccount, CallbackSupport } from '../../../callbacks/callback-support.service';
 import {
   CallbackRoutes,
@@ -245,11 +242,9 @@ export class StripeCallbacksService implements ProviderCallbackHandler {
 
   /**
    * `charge.refunded`: money returned at Stripe that we do not hold yet (a refund made in the
-   * Dashboard) is recorded as the provider's own refund. What Stripe reports refunded, less what
-   * we recorded and our refunds still pending (their answers on the way), is the unknown part:
-   * the whole rest settles our pending refund and refunds the invoice (markRefunded); a part of it
-   * is one succeeded refund and the running total (the app is told). Recorded refunds therefore
-   * never add up to more than Stripe refunded, nor than the payment.
+   * Dashboard) is recorded as the provider's own refund: Stripe's refunded total less what we
+   * recorded and our refunds still pending (CallbackSupport.recordRefundedTotal). Recorded refunds
+   * therefore never add up to more than Stripe refunded, nor than the payment.
    */
   private async refundedAtStripe(
     m: EntityManager,
@@ -259,32 +254,9 @@ export class StripeCallbacksService implements ProviderCallbackHandler {
     const refunded = refundedTotal(pi);
     if (refunded === null || invoice.status !== InvoiceStatus.Paid) return 'refund_no_change';
     if (invoice.providerRef !== pi.id) return 'refund_of_another_payment';
-    if (refunded >= invoice.amount) {
-      await this.support.markRefunded(m, invoice);
-      return 'refunded_at_stripe';
-    }
-    const pending = await m.find(Refund, {
-      where: { invoiceId: invoice.id, status: RefundStatus.Pending },
-    });
-    const unknown =
-      refunded - invoice.refundedAmount - pending.reduce((sum, r) => sum + r.amount, 0);
-    if (unknown <= 0) return 'refund_known';
-    const at = this.clock.now();
-    await m.insert(Refund, {
-      id: randomUUID(),
-      invoiceId: invoice.id,
-      provider: PROVIDER,
-      amount: unknown,
-      status: RefundStatus.Succeeded,
-      reason: `refunded from ${PROVIDER}'s side`,
-      ofd: null,
-      failureMessage: null,
-      providerCode: null,
-      checkAfter: at,
-      completedAt: at,
-    });
-    await this.transitions.recordRefund(m, invoice, unknown, at);
-    return 'partial_refund_at_stripe';
+    return (await this.support.recordRefundedTotal(m, invoice, refunded))
+      ? 'refunded_at_stripe'
+      : 'refund_known';
   }
 
   /**
