@@ -62,7 +62,10 @@ export interface PaymentReference {
 
 /** A refund to make at the provider. Amounts in tiyin. */
 export interface RefundOrder {
-  /** Our refund's id: a provider that filters duplicate refunds by the caller's id takes it. */
+  /**
+   * Our refund's id: a provider that filters duplicate refunds by the caller's id, or whose refund
+   * calls carry an idempotency key derived from it, takes it.
+   */
   refundId: string;
   payment: PaymentReference;
   /** In minor units of `currency`, the invoice's currency (a refund is never in another one). */
@@ -145,6 +148,12 @@ export interface PaymentProvider {
    * Unset: not required.
    */
   readonly receiptRequired?: boolean;
+  /**
+   * Whether the provider's checkout can outlive the invoice (its minimum lifetime is longer than
+   * an invoice's may be) and takes payments without asking us: the expiry sweep then annuls it
+   * (`cancelCheckout`) once the invoice has expired. Unset: not needed.
+   */
+  readonly annulCheckoutOnExpiry?: boolean;
 
   /**
    * What is wrong with an invoice for this provider's own limits (an amount over its maximum...),

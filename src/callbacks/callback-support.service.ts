@@ -522,4 +522,26 @@ export class CallbackSupport {
       patch: { refundedAmount: paidAmountOf(invoice) },
     });
   }
+
+  /**
+   * The provider reports `refundedTotal` of the paid invoice's payment refunded (a running total,
+   * e.g. after refunds made in its dashboard): the whole payment makes it refunded (markRefunded);
+   * a part we do not hold yet is a provider-side refund added to the running total (the app is
+   * told). Returns whether anything changed.
+   */
+  async recordRefundedTotal(
+    m: EntityManager,
+    invoice: Invoice,
+    refundedTotal: number,
+  ): Promise<boolean> {
+    if (refundedTotal >= invoice.amount) {
+      await this.markRefunded(m, invoice);
+      return true;
+    }
+    const at = this.clock.now();
+    const amount = await this.refunds.recordProviderSidePart(m, invoice, refundedTotal, at);
+    if (amount === 0) return false;
+    await this.transitions.recordRefund(m, invoice, amount, at);
+    return true;
+  }
 }

@@ -36,6 +36,11 @@ export interface ProviderCallbackCall {
   headers: IncomingHttpHeaders;
   /** The parsed body; a MalformedBody when it could not be parsed (body-parsers.ts). */
   body: unknown;
+  /**
+   * The body's exact text as it arrived (JSON or form; null without one), for a protocol whose
+   * signature covers the raw bytes.
+   */
+  rawBody?: string | null;
 }
 
 /** The handler's answer, with the `action` the callback log records for the call. */

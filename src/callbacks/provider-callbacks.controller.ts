@@ -7,6 +7,7 @@ import { CallbackLog } from './callback-log.service';
 import { takesRoute } from './provider-callback-handler';
 import { ProviderCallbackHandlers } from './provider-callback-handlers';
 import { ProviderCallback } from '../common/auth/route-access.decorators';
+import { callbackRawBody } from '../common/http/body-parsers';
 import { DomainError } from '../common/errors/domain.error';
 import { ErrorCode } from '../common/errors/error-code';
 
@@ -70,6 +71,7 @@ export class ProviderCallbacksController {
       httpMethod: request.method,
       headers: request.headers,
       body,
+      rawBody: callbackRawBody(request),
     });
     return this.log.answer(
       reply,

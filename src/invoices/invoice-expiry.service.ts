@@ -6,6 +6,8 @@ import { InvoiceStatus, InvoiceStatusReason } from './invoice-status.enum';
 import { InvoiceTransitions } from './invoice-transitions.service';
 import { Invoice } from './invoice.entity';
 import { abandonedCreatingBefore } from './invoices.service';
+import { SupersededCheckouts } from './superseded-checkouts.service';
+import { PaymentProviderRegistry } from '../billing/payment-provider.registry';
 import { Clock } from '../common/clock';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 
@@ -18,7 +20,8 @@ const orderKey = (invoice: Invoice): string => `${invoice.source}\u0000${invoice
  * Moves pending invoices past `expiresAt` to cancelled (reason `expired`) and abandoned
  * `creating` ones to failed, through the state machine. Rows are claimed with
  * FOR UPDATE SKIP LOCKED, so any number of instances can sweep at once and each invoice is
- * expired exactly once.
+ * expired exactly once. A provider whose checkout outlives the invoice (annulCheckoutOnExpiry)
+ * has it annulled once the batch has committed.
  */
 @Injectable()
 export class InvoiceExpiryService {
@@ -29,6 +32,8 @@ export class InvoiceExpiryService {
     private readonly transitions: InvoiceTransitions,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly registry: PaymentProviderRegistry,
+    private readonly checkouts: SupersededCheckouts,
   ) {}
 
   /** Returns how many invoices this call expired and how many abandoned checkouts it failed. */
@@ -36,6 +41,7 @@ export class InvoiceExpiryService {
     let expired = 0;
     let abandoned = 0;
     for (;;) {
+      const toAnnul: Invoice[] = [];
       const batch = await this.dataSource.transaction(async (m) => {
         const due = await m
           .createQueryBuilder(Invoice, 'i')
@@ -57,6 +63,10 @@ export class InvoiceExpiryService {
               at: now,
               reason: InvoiceStatusReason.Expired,
             });
+            const provider = this.registry.has(invoice.provider)
+              ? this.registry.get(invoice.provider)
+              : null;
+            if (provider?.annulCheckoutOnExpiry) toAnnul.push(invoice);
             expired++;
           } else {
             await this.transitions.apply(m, invoice, InvoiceStatus.Failed, {
@@ -68,6 +78,8 @@ export class InvoiceExpiryService {
         }
         return due.length;
       });
+      // After commit, never inside a transaction; best effort, as for superseded checkouts.
+      for (const invoice of toAnnul) void this.checkouts.annul(invoice, 'Expired');
       if (batch < BATCH) break;
     }
     if (expired + abandoned > 0) this.logger.log({ expired, abandoned }, 'Expired invoices');

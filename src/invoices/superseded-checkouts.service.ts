@@ -46,8 +46,11 @@ export class SupersededCheckouts implements EntitySubscriberInterface {
     heldOrderLocks(event.manager).clear();
   }
 
-  /** Annuls one superseded invoice's provider checkout, where its provider keeps one. */
-  async annul(invoice: Invoice): Promise<void> {
+  /**
+   * Annuls one closed invoice's provider checkout, where its provider keeps one: a superseded
+   * invoice's, or an expired one's (InvoiceExpiryService; `why` names it in the log).
+   */
+  async annul(invoice: Invoice, why: 'Superseded' | 'Expired' = 'Superseded'): Promise<void> {
     const provider = this.registry.get(invoice.provider);
     if (!provider.cancelCheckout || !invoice.providerRef) return;
     try {
@@ -59,12 +62,12 @@ export class SupersededCheckouts implements EntitySubscriberInterface {
       );
       this.logger.log(
         { invoiceId: invoice.id, provider: provider.name },
-        'Superseded checkout annulled',
+        `${why} checkout annulled`,
       );
     } catch (error) {
       this.logger.warn(
         { invoiceId: invoice.id, provider: provider.name, err: error },
-        'Could not annul a superseded checkout; payments of it are refused',
+        `Could not annul a ${why.toLowerCase()} checkout; payments of it are refused`,
       );
     }
   }

@@ -56,3 +56,42 @@ export async function recordProviderSideRefund(
     completedAt: at,
   });
 }
+
+/**
+ * Records, for a provider that reports a running refunded total of the payment (refunds made in
+ * its own dashboard), the part of `refundedTotal` that neither our recorded refunds nor our
+ * pending ones (their answers on the way) account for, as one succeeded refund from the
+ * provider's side, in the caller's transaction with the invoice locked. Returns its amount (0:
+ * nothing unknown). Call it before the invoice's refunded total is raised by that amount; the
+ * whole rest is recordProviderSideRefund's.
+ */
+export async function recordProviderSidePart(
+  manager: EntityManager,
+  invoice: Invoice,
+  refundedTotal: number,
+  at: Date,
+): Promise<number> {
+  const pending = await manager.find(Refund, {
+    where: { invoiceId: invoice.id, status: RefundStatus.Pending },
+    lock: { mode: 'pessimistic_write' },
+  });
+  const amount =
+    Math.min(refundedTotal, invoice.amount) -
+    invoice.refundedAmount -
+    pending.reduce((sum, refund) => sum + refund.amount, 0);
+  if (amount <= 0) return 0;
+  await manager.insert(Refund, {
+    id: randomUUID(),
+    invoiceId: invoice.id,
+    provider: invoice.provider,
+    amount,
+    status: RefundStatus.Succeeded,
+    reason: `refunded from ${invoice.provider}'s side`,
+    ofd: null,
+    failureMessage: null,
+    providerCode: null,
+    checkAfter: at,
+    completedAt: at,
+  });
+  return amount;
+}

@@ -8,7 +8,7 @@ import { CreateRefundDto } from './dto/create-refund.dto';
 import { InvoiceRefundsDto, RefundResponseDto } from './dto/refund-response.dto';
 import { Refund, RefundStatus } from './refund.entity';
 import { toRefundResponse } from './refund.mapper';
-import { recordProviderSideRefund } from './provider-side-refund';
+import { recordProviderSidePart, recordProviderSideRefund } from './provider-side-refund';
 import { applyRefundTransition } from './refund.state-machine';
 import {
   PaymentLookup,
@@ -233,6 +233,16 @@ export class RefundsService {
    */
   recordProviderSideRefund(manager: EntityManager, invoice: Invoice, at: Date): Promise<void> {
     return recordProviderSideRefund(manager, invoice, at);
+  }
+
+  /** A part refunded from the provider's side (see recordProviderSidePart); returns its amount. */
+  recordProviderSidePart(
+    manager: EntityManager,
+    invoice: Invoice,
+    refundedTotal: number,
+    at: Date,
+  ): Promise<number> {
+    return recordProviderSidePart(manager, invoice, refundedTotal, at);
   }
 
   /** The invoice's refunds, oldest first (also the admin's dossier). */

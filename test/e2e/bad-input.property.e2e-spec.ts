@@ -66,7 +66,7 @@ describe('NUL characters in every field of every create body (fast-check)', () =
   let t: TestApp;
   beforeAll(async () => {
     t = await startTestApp();
-    for (const provider of ['multicard', 'click', 'payme', 'uzum']) {
+    for (const provider of ['multicard', 'click', 'payme', 'uzum', 'stripe']) {
       await t.request('/api/merchants', { method: 'POST', json: merchantBody({ provider }) });
     }
   });

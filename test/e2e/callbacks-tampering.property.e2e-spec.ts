@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import Stripe from 'stripe';
 
 import { multicardSuccessSign } from '../../src/billing/providers/multicard/multicard.protocol';
 import { octoSignature } from '../../src/billing/providers/octo/octo.protocol';
@@ -15,6 +16,8 @@ import { SANDBOX_CREDENTIALS as CREDS, merchantBody } from '../factories/merchan
 /**
  * Every paying call (Click Complete, Payme Perform/Create, Uzum confirm/create, Multicard success,
  * Octo's succeeded notification) with one thing tampered — signature, auth, serviceId, amount, ids, account — must change nothing.
+ * Stripe's checkout.session.completed) with one thing tampered — signature, auth, serviceId,
+ * amount, ids, account, body, timestamp — must change nothing.
  */
 describe('Tampered callbacks never change state (fast-check)', () => {
   let t: TestApp;
@@ -25,10 +28,11 @@ describe('Tampered callbacks never change state (fast-check)', () => {
   let paymeTxn: string;
   let uzumTxn: string;
   let octoUuid: string;
+  let stripeSession: string;
 
   beforeAll(async () => {
     t = await startTestApp();
-    for (const provider of ['click', 'payme', 'uzum', 'multicard']) {
+    for (const provider of ['click', 'payme', 'uzum', 'multicard', 'stripe']) {
       acc[provider] = (
         await t.request('/api/merchants', { method: 'POST', json: merchantBody({ provider }) })
       ).body.data.id;
@@ -83,6 +87,13 @@ describe('Tampered callbacks never change state (fast-check)', () => {
       amount: 500000,
       account: { order_id: inv.payme },
     });
+    // Stripe: the buyer paid at Stripe but every event was lost, so a genuine
+    // checkout.session.completed would pay the invoice; only tampered ones arrive.
+    await t.request('/sandbox/stripe/_control', { method: 'POST', json: { loseEvents: true } });
+    const stripeInvoice = (await t.request(`/api/invoices/${inv.stripe}`)).body.data;
+    await press(t.baseUrl, stripeInvoice.checkoutUrl as string, 'Pay');
+    await t.request('/sandbox/stripe/_control', { method: 'POST', json: {} });
+    stripeSession = new URL(stripeInvoice.checkoutUrl as string).pathname.split('/').pop()!;
     uzumTxn = transId();
     await uzumCall(t, acc.uzum, 'create', {
       transId: uzumTxn,
@@ -127,6 +138,16 @@ describe('Tampered callbacks never change state (fast-check)', () => {
     fc.record({ p: fc.constant('octo-amount' as const), v: wrongAmount }),
     fc.record({ p: fc.constant('octo-order' as const), v: fc.constant(0) }),
     fc.record({ p: fc.constant('octo-account' as const), v: fc.constant(0) }),
+    fc.record({ p: fc.constant('stripe-sign' as const), v: junk }),
+    fc.record({ p: fc.constant('stripe-secret' as const), v: junk }),
+    fc.record({
+      p: fc.constant('stripe-body' as const),
+      v: fc.string({ minLength: 1, maxLength: 20 }),
+    }),
+    fc.record({
+      p: fc.constant('stripe-stale' as const),
+      v: fc.integer({ min: 301, max: 10_000_000 }),
+    }),
   );
 
   /** Octo's succeeded notification for the invoice paid at Octo, with `overrides`. */
@@ -143,6 +164,38 @@ describe('Tampered callbacks never change state (fast-check)', () => {
       },
       key,
     );
+
+  /** Stripe's checkout.session.completed of the paid session, signed (or not) as `options` say. */
+  const stripe = (
+    options: { secret?: string; v1?: string; ageS?: number; bodyTail?: string } = {},
+  ) => {
+    const event = {
+      id: `evt_${Math.random().toString(36).slice(2)}`,
+      object: 'event',
+      data: { object: { id: stripeSession, object: 'checkout.session' } },
+      livemode: false,
+      type: 'checkout.session.completed',
+    };
+    const signed = JSON.stringify(event);
+    const at = Math.floor(Date.now() / 1000) - (options.ageS ?? 0);
+    const header = Stripe.webhooks.generateTestHeaderString({
+      payload: signed,
+      secret: options.secret ?? CREDS.stripe.webhookSecret,
+      timestamp: at,
+    });
+    return send(t.baseUrl, `/api/callbacks/stripe/${acc.stripe}`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'stripe-signature': options.v1 === undefined ? header : `t=${at},v1=${options.v1}`,
+      },
+      // A changed body: another field appended after signing.
+      body:
+        options.bodyTail === undefined
+          ? signed
+          : `${signed.slice(0, -1)},"x":${JSON.stringify(options.bodyTail)}}`,
+    });
+  };
 
   const multicard = (overrides: Record<string, unknown>, sign?: string) => {
     const body: Record<string, unknown> = {
@@ -268,6 +321,14 @@ describe('Tampered callbacks never change state (fast-check)', () => {
         return (await octo({ shop_transaction_id: foreignInvoice })).status;
       case 'octo-account':
         return (await octo({}, undefined, acc.click)).status;
+      case 'stripe-sign':
+        return (await stripe({ v1: String(v) })).status;
+      case 'stripe-secret':
+        return (await stripe({ secret: `whsec_${String(v)}` })).status;
+      case 'stripe-body':
+        return (await stripe({ bodyTail: String(v) })).status;
+      case 'stripe-stale':
+        return (await stripe({ ageS: Number(v) })).status;
       default:
         return (await multicard({ invoice_id: foreignInvoice })).status;
     }
@@ -313,5 +374,7 @@ describe('Tampered callbacks never change state (fast-check)', () => {
         )
       )[0].status,
     ).toBe('paid');
+    expect((await stripe()).body).toEqual({ received: true });
+    expect((await t.request(`/api/invoices/${inv.stripe}`)).body.data.status).toBe('paid');
   });
 });

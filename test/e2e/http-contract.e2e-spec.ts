@@ -142,6 +142,7 @@ describe('HTTP contract: envelope, auth, validation, request ids, limits', () =>
       'payme',
       'uzum',
       'octo',
+      'stripe',
     ]);
     const ready = await send(t.baseUrl, '/health/ready', { headers: { 'x-api-key': '' } });
     expect(ready.status).toBe(200);

@@ -231,7 +231,7 @@ describe('Invoices API (real HTTP, real PostgreSQL, Multicard emulator over HTTP
       [invoiceBody({ ofd: [{ ...ofdFor(100000)[0], qty: 2 }] }), 400, 'qty × price'],
       [invoiceBody({ ofd: [{ ...ofdFor(100000)[0], mxik: '123' }] }), 400, 'mxik'],
       [invoiceBody({ ofd: [{ ...ofdFor(100000)[0], colour: 'red' }] }), 400, 'colour'],
-      [invoiceBody({ provider: 'stripe' }), 400, 'supported providers'],
+      [invoiceBody({ provider: 'paypal' }), 400, 'supported providers'],
       [invoiceBody({ businessId: 'nobody' }), 404, 'no click merchant account'],
     ];
     const before = await query<{ n: number }>(

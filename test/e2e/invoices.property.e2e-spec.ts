@@ -37,7 +37,9 @@ const breakage = fc.oneof(
   }),
   fc.record({ lang: fc.string().filter((l) => !['uz', 'ru', 'en'].includes(l)) }),
   fc.record({
-    provider: fc.string().filter((p) => !['click', 'payme', 'uzum', 'multicard'].includes(p)),
+    provider: fc
+      .string()
+      .filter((p) => !['click', 'payme', 'uzum', 'multicard', 'stripe'].includes(p)),
   }),
   fc.record({
     ofd: fc.oneof(
@@ -62,7 +64,7 @@ const body = fc.oneof(
   {
     weight: 4,
     arbitrary: fc
-      .tuple(fc.constantFrom('click', 'payme', 'uzum', 'multicard'), breakage)
+      .tuple(fc.constantFrom('click', 'payme', 'uzum', 'multicard', 'stripe'), breakage)
       .map(([provider, broken]) => ({ ...invoiceBody({ provider }), ...broken })),
   },
   { weight: 1, arbitrary: fc.jsonValue() },
@@ -73,7 +75,7 @@ describe('POST /api/invoices under random input (fast-check)', () => {
   let t: TestApp;
   beforeAll(async () => {
     t = await startTestApp();
-    for (const provider of ['multicard', 'click', 'payme', 'uzum']) {
+    for (const provider of ['multicard', 'click', 'payme', 'uzum', 'stripe']) {
       await t.request('/api/merchants', { method: 'POST', json: merchantBody({ provider }) });
     }
   });

@@ -107,6 +107,14 @@ describe('Merchants API (real HTTP, real PostgreSQL)', () => {
           { key: 'signatureMode', required: false },
         ],
       },
+      {
+        name: 'stripe',
+        fields: [
+          { key: 'secretKey', required: true },
+          { key: 'webhookSecret', required: true },
+          { key: 'previousWebhookSecret', required: false },
+        ],
+      },
     ]);
   });
 
@@ -275,7 +283,7 @@ describe('Merchants API (real HTTP, real PostgreSQL)', () => {
 
     const unknownProvider = await t.request('/api/merchants', {
       method: 'POST',
-      json: merchantBody({ provider: 'stripe', credentials: { a: 'b' } }),
+      json: merchantBody({ provider: 'paypal', credentials: { a: 'b' } }),
     });
     expect(unknownProvider.status).toBe(400);
     expectEnvelope(unknownProvider);
@@ -286,8 +294,11 @@ describe('Merchants API (real HTTP, real PostgreSQL)', () => {
       'payme',
       'uzum',
       'octo',
+      'stripe',
     ]);
-    expect(unknownProvider.body.data.details[0]).toContain('multicard, click, payme, uzum, octo');
+    expect(unknownProvider.body.data.details[0]).toContain(
+      'multicard, click, payme, uzum, octo, stripe',
+    );
   });
 
   it('never returns credentials, and the stored row holds no plaintext secret', async () => {

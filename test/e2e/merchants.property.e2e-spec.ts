@@ -11,7 +11,7 @@ const identifier = fc.oneof(
   fc.constant(null),
 );
 const provider = fc.oneof(
-  fc.constantFrom('multicard', 'click', 'payme', 'uzum'),
+  fc.constantFrom('multicard', 'click', 'payme', 'uzum', 'stripe'),
   fc.string(),
   fc.anything(),
 );

@@ -13,6 +13,10 @@ export const SANDBOX_CREDENTIALS: Record<string, Record<string, string>> = {
   },
   payme: { merchantId: '5e730e8e0b852a417aa49ceb', key: 'payme-cashbox-key-&7' },
   uzum: { serviceId: '498', login: 'uzum-login', password: 'uzum-password-9' },
+  stripe: {
+    secretKey: 'sk_test_sandbox_4eC39HqLyjWDarjtT1zdp7dc',
+    webhookSecret: 'whsec_sandbox_0123',
+  },
 };
 
 export function merchantBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {

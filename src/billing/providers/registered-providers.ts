@@ -2,6 +2,7 @@ import { clickPlugin } from './click/click.plugin';
 import { multicardPlugin } from './multicard/multicard.plugin';
 import { octoPlugin } from './octo/octo.plugin';
 import { paymePlugin } from './payme/payme.plugin';
+import { stripePlugin } from './stripe/stripe.plugin';
 import { uzumPlugin } from './uzum/uzum.plugin';
 import type { ProviderSettings } from '../../config/provider-settings';
 import { ProviderPlugin } from '../provider-plugin';
@@ -17,6 +18,7 @@ export const REGISTERED_PROVIDERS: readonly ProviderPlugin[] = [
   paymePlugin,
   uzumPlugin,
   octoPlugin,
+  stripePlugin,
 ];
 
 /** The registered providers' environment settings, composed by the config loader at boot. */

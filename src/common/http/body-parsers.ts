@@ -4,6 +4,18 @@ import { isProviderCallbackPath } from './service-api';
 import { DomainError } from '../errors/domain.error';
 import { ErrorCode } from '../errors/error-code';
 
+/**
+ * The exact text of each provider callback's body, for a protocol whose signature covers the raw
+ * bytes (a re-serialised parsed body would not verify). Keyed by the Node request, so it lives
+ * exactly as long as the request.
+ */
+const CALLBACK_RAW_BODIES = new WeakMap<object, string>();
+
+/** The raw body text of a provider callback request, as it arrived; null when it had none. */
+export function callbackRawBody(request: { raw: object }): string | null {
+  return CALLBACK_RAW_BODIES.get(request.raw) ?? null;
+}
+
 /** Providers' protocols answer a malformed body in their own format, so callbacks receive it. */
 export class MalformedBody {
   constructor(readonly text: string) {}
@@ -33,6 +45,7 @@ export function registerBodyParsers(fastify: FastifyInstance, bodyLimit: number)
     { parseAs: 'string', bodyLimit },
     (request, body, done) => {
       const text = body as string;
+      if (isProviderCallbackPath(request.url)) CALLBACK_RAW_BODIES.set(request.raw, text);
       if (text === '') return done(null, undefined);
       if (nestedDeeperThan(text, MAX_JSON_DEPTH)) {
         if (isProviderCallbackPath(request.url)) return done(null, new MalformedBody(text));
@@ -53,7 +66,8 @@ export function registerBodyParsers(fastify: FastifyInstance, bodyLimit: number)
   fastify.addContentTypeParser(
     'application/x-www-form-urlencoded',
     { parseAs: 'string', bodyLimit },
-    (_request, body, done) => {
+    (request, body, done) => {
+      if (isProviderCallbackPath(request.url)) CALLBACK_RAW_BODIES.set(request.raw, body as string);
       done(null, Object.fromEntries(new URLSearchParams(body as string)));
     },
   );

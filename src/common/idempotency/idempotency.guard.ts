@@ -37,7 +37,7 @@ export function takeClaimedKey(request: FastifyRequest): HeldKey | undefined {
 }
 
 /**
- * Stripe's semantics on @Idempotent routes, first half: a route guard, so that it runs after the
+ * Idempotency-Key semantics on @Idempotent routes, first half: a route guard, so that it runs after the
  * global guards (a caller without the service key, or over its limit, never claims or replays a
  * key) and before validation and the handler. It claims the key for this body, or answers with the
  * stored answer byte for byte without running the handler (422 for another body, 409 while the

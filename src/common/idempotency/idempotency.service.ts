@@ -32,7 +32,7 @@ const RELEASE_RETRY_MS = 1_000;
 const MAX_UNRELEASED = 10_000;
 
 /**
- * Stripe/IETF `Idempotency-Key` semantics, kept in PostgreSQL so every instance agrees:
+ * The IETF draft's `Idempotency-Key` semantics, kept in PostgreSQL so every instance agrees:
  * the first request with a key claims it; a repeat with the same body gets the first response
  * replayed byte for byte; with another body, 422; while the first is still running, 409.
  * A request that failed releases its key, so the client can retry it.

@@ -181,13 +181,15 @@ export class OctoCallbacksService implements ProviderCallbackHandler {
       const invoice = await this.findInvoice(m, caller, fields);
       if (!invoice) return reply(404, { error: 'payment not found' }, 'payment_not_found');
       const known = await this.support.lockTransaction(m, PROVIDER, uuid);
-      if (known?.state === ProviderTransactionState.Completed) return ok(null, invoice.id);
       if (captured !== null && invoice.status === InvoiceStatus.Authorized) {
         // The capture (ours through set_accept, or the merchant's in Octo's cabinet) completed.
-        await this.saveCompleted(m, invoice, uuid, known, { completedBy: 'notification' });
+        // Its transaction may be completed already (a hold reconciliation found).
+        if (known?.state !== ProviderTransactionState.Completed)
+          await this.saveCompleted(m, invoice, uuid, known, { completedBy: 'notification' });
         await this.support.markCaptured(m, invoice, captured);
         return ok(null, invoice.id);
       }
+      if (known?.state === ProviderTransactionState.Completed) return ok(null, invoice.id);
       // Octo has taken the money and no answer of ours refuses it (only a hold can be cancelled):
       // the payment is acknowledged, not credited, and left for a person to refund at Octo.
       const refusal =
