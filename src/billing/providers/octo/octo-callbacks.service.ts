@@ -4,7 +4,7 @@ import { EntityManager } from 'typeorm';
 
 import { OctoProvider } from './octo.provider';
 import { fromOctoAmount, verifyOctoSignature } from './octo.protocol';
-import { classifyOctoStatus, octoHoldDecision } from './octo.transformers';
+import { OctoReply, classifyOctoStatus, octoHoldDecision } from './octo.transformers';
 import { Clock } from '../../../common/clock';
 import { isDatabaseUnavailable } from '../../../common/errors/database-unavailable';
 import { InvoiceStatus, wasPaid } from '../../../invoices/invoice-status.enum';
@@ -141,22 +141,14 @@ export class OctoCallbacksService implements ProviderCallbackHandler {
         : false;
       if (held === 'unavailable')
         return reply(500, { error: 'status read failed, retry later' }, 'status_read_failed');
-      return this.onHold(caller, fields, amountMatches, authenticated, held);
+      return this.onHold(caller, fields, amountMatches, authenticated, held !== false);
     }
     if (kind !== 'succeeded') return ok(`status_${kind}`, found.id);
 
     // A repeat of a payment we hold answers as the first one did, without asking Octo again.
     if (wasPaid(found.status) && found.providerRef === uuid) return ok(null, found.id);
-    // A captured hold: Octo's total is what was captured, at most what it held.
+    // A captured hold: what was captured is decided under the invoice's lock, below.
     const capturing = found.status === InvoiceStatus.Authorized && found.providerRef === uuid;
-    const captured = capturing ? (amount ?? found.holdActionAmount ?? found.heldAmount) : null;
-    if (capturing && (captured === null || captured <= 0 || captured > (found.heldAmount ?? 0))) {
-      this.logger.warn(
-        { invoiceId: found.id, uuid, total_sum: fields.total_sum },
-        'Octo capture notification amount is not within the hold: left for a person',
-      );
-      return ok('amount_mismatch', found.id);
-    }
     // Step 5: the amount is not signed. A different one is recorded (callback log) and not paid.
     if (!capturing && !amountMatches) {
       this.logger.warn(
@@ -181,13 +173,27 @@ export class OctoCallbacksService implements ProviderCallbackHandler {
       const invoice = await this.findInvoice(m, caller, fields);
       if (!invoice) return reply(404, { error: 'payment not found' }, 'payment_not_found');
       const known = await this.support.lockTransaction(m, PROVIDER, uuid);
-      if (known?.state === ProviderTransactionState.Completed) return ok(null, invoice.id);
-      if (captured !== null && invoice.status === InvoiceStatus.Authorized) {
+      if (capturing && invoice.status === InvoiceStatus.Authorized) {
         // The capture (ours through set_accept, or the merchant's in Octo's cabinet) completed.
-        await this.saveCompleted(m, invoice, uuid, known, { completedBy: 'notification' });
+        // Before the repeat check: a hold found by reconciliation is recorded completed already.
+        const captured = this.capturedAmount(
+          invoice,
+          fromOctoAmount(confirmed.fields.total_sum),
+          amount,
+        );
+        if (captured === null) {
+          this.logger.warn(
+            { invoiceId: invoice.id, uuid, total_sum: fields.total_sum },
+            'Octo capture notification amount is not within the hold: left for a person',
+          );
+          return ok('amount_mismatch', invoice.id);
+        }
+        if (known?.state !== ProviderTransactionState.Completed)
+          await this.saveCompleted(m, invoice, uuid, known, { completedBy: 'notification' });
         await this.support.markCaptured(m, invoice, captured);
         return ok(null, invoice.id);
       }
+      if (known?.state === ProviderTransactionState.Completed) return ok(null, invoice.id);
       // Octo has taken the money and no answer of ours refuses it (only a hold can be cancelled):
       // the payment is acknowledged, not credited, and left for a person to refund at Octo.
       const refusal =
@@ -312,6 +318,26 @@ export class OctoCallbacksService implements ProviderCallbackHandler {
     });
   }
 
+  /**
+   * What a capture Octo reports took. Our own capture in flight took exactly the `final_amount`
+   * we sent: Octo's `total_sum` may still name the whole payment (octo.md §8.1 calls it "payment
+   * amount"), so it is not read then. A capture made elsewhere (Octo's cabinet) is what Octo's
+   * status read names, else the notification (unsigned), else the whole hold. Null when that is
+   * not within the hold (left for a person).
+   */
+  private capturedAmount(
+    invoice: Invoice,
+    read: number | null,
+    notified: number | null | undefined,
+  ): number | null {
+    const held = invoice.heldAmount ?? invoice.amount;
+    const captured =
+      invoice.holdAction === 'capture' && invoice.holdActionAmount !== null
+        ? invoice.holdActionAmount
+        : (read ?? notified ?? held);
+    return captured > 0 && captured <= held ? captured : null;
+  }
+
   /** Whether the invoice was created two-stage (`capture: "manual"`, sent as `auto_capture: false`). */
   private twoStage(invoice: Invoice): boolean {
     return invoice.captureMode === 'manual';
@@ -360,8 +386,8 @@ export class OctoCallbacksService implements ProviderCallbackHandler {
   }
 
   /**
-   * Octo's status read confirms `status` (`succeeded`, `waiting_for_capture`) for this UUID: true,
-   * false (it says otherwise), or 'unavailable' (transport error, error 11…: the notification is
+   * Octo's status read confirms `status` (`succeeded`, `waiting_for_capture`) for this UUID: the
+   * read, false (it says otherwise), or 'unavailable' (transport error, error 11…: the notification is
    * answered 500 and retried).
    */
   private async confirmStatus(
@@ -369,13 +395,13 @@ export class OctoCallbacksService implements ProviderCallbackHandler {
     invoiceId: string,
     uuid: string,
     status: 'succeeded' | 'waiting_for_capture',
-  ): Promise<boolean | 'unavailable'> {
+  ): Promise<OctoReply | false | 'unavailable'> {
     try {
       const read = await this.octo.readStatus(
         invoiceId,
         this.merchants.providerContext(caller.account),
       );
-      return read.fields.status === status && read.fields.octo_payment_UUID === uuid;
+      return read.fields.status === status && read.fields.octo_payment_UUID === uuid ? read : false;
     } catch (error) {
       this.logger.warn(
         { merchantAccountId: caller.account.id, invoiceId, err: error },

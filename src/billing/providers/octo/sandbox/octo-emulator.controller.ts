@@ -38,6 +38,12 @@ export class OctoEmulatorController {
     return { result: await this.emulator.resend(uuid) };
   }
 
+  /** Octo cancels the hold as its deadline passes (octo.md §6, §10), and notifies `canceled`. */
+  @Post('_expire/:uuid')
+  async expire(@Param('uuid') uuid: string): Promise<{ result: string | null }> {
+    return { result: await this.emulator.expireHold(uuid) };
+  }
+
   @Post('prepare_payment')
   async prepare(
     @Body() body: unknown,
