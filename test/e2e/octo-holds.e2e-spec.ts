@@ -1,5 +1,6 @@
 import { OctoEmulator } from '../../src/billing/providers/octo/sandbox/octo-emulator.service';
 import { Clock } from '../../src/common/clock';
+import { InvoiceHoldsService } from '../../src/invoices/invoice-holds.service';
 import { WebhookDispatcher } from '../../src/notifications/webhook-dispatcher.service';
 import { press } from '../support/browser-http';
 import { countEvents, query } from '../support/database';
@@ -227,12 +228,15 @@ describe('Octo holds: authorize on the Octo page, capture, void, expiry, reconci
     ]);
   });
 
-  it('authorize → Octo expires the hold → reconciliation → cancelled (hold_expired) with its webhook', async () => {
+  const expire = (uuid: string) => t.request(`/sandbox/octo/_expire/${uuid}`, { method: 'POST' });
+
+  it('authorize → Octo expires the hold, its canceled notification lost → reconciliation → cancelled (hold_expired) with its webhook', async () => {
     const invoice = await authorized();
-    const expired = await t.request(`/sandbox/octo/_expire/${invoice.providerUuid}`, {
-      method: 'POST',
-    });
-    expect(expired.status).toBe(201);
+    await octoControl(t, { loseCallbacks: true });
+    const expired = await expire(invoice.providerUuid);
+    expect(expired.body.result).toBe('notification lost');
+    await octoControl(t, {});
+    expect((await get(invoice.id)).status).toBe('authorized');
     expect(emulator.payment(invoice.providerUuid)).toMatchObject({
       status: 'canceled',
       released: HELD,
@@ -253,6 +257,103 @@ describe('Octo holds: authorize on the Octo page, capture, void, expiry, reconci
     ]);
     // Nothing is left to capture.
     expect((await capture(invoice.id)).status).toBe(409);
+  });
+
+  it("Octo's canceled notification of an expired hold, confirmed by its status read, cancels the invoice (hold_expired) at once; a forged or unconfirmed one does not", async () => {
+    const invoice = await authorized();
+    const forged = await notify(invoice, 'canceled', OCTO_CREDENTIALS.secret);
+    expect(forged.status).toBe(403);
+    // Signed, but Octo's own read still says the money is held: nothing changes.
+    const early = await notify(invoice, 'canceled');
+    expect(early.status).toBe(200);
+    expect((await get(invoice.id)).status).toBe('authorized');
+    const expired = await expire(invoice.providerUuid);
+    expect(expired.body.result).toBe('canceled: accepted');
+    expect(await get(invoice.id)).toMatchObject({
+      status: 'cancelled',
+      statusReason: 'hold_expired',
+    });
+    expect((await webhooksOf(invoice.id)).map((e) => [e.status, e.statusReason])).toEqual([
+      ['authorized', null],
+      ['cancelled', 'hold_expired'],
+    ]);
+    // A repeat changes nothing more.
+    await t.request(`/sandbox/octo/_notify/${invoice.providerUuid}`, { method: 'POST' });
+    expect(await countEvents(t.databaseUrl, invoice.id)).toBe(2);
+  });
+
+  it('§11 case 13 (two-stage): a full capture whose set_accept went unanswered is the decision Octo gets on its next hold notification, and is recorded once', async () => {
+    const invoice = await authorized();
+    await octoControl(t, { fail: { count: 1, path: '/set_accept' } });
+    const unclear = await capture(invoice.id);
+    expect(unclear.status).toBe(202);
+    expect(unclear.body.data).toMatchObject({ status: 'authorized', holdAction: 'capture' });
+    expect(emulator.payment(invoice.providerUuid)?.status).toBe('waiting_for_capture');
+    const repeat = await t.request(`/sandbox/octo/_notify/${invoice.providerUuid}`, {
+      method: 'POST',
+    });
+    expect(repeat.body.result).toBe('succeeded: accepted');
+    expect(await get(invoice.id)).toMatchObject({
+      status: 'paid',
+      capturedAmount: HELD,
+      holdAction: null,
+    });
+    expect(emulator.payment(invoice.providerUuid)).toMatchObject({ captured: HELD, released: 0 });
+    expect((await webhooksOf(invoice.id)).map((e) => e.status)).toEqual(['authorized', 'paid']);
+  });
+
+  it('a partial capture whose set_accept went unanswered is not answered "capture" inline (that would take the whole hold); the recovery job finds it not done and the next capture takes the part', async () => {
+    const invoice = await authorized();
+    await octoControl(t, { fail: { count: 1, path: '/set_accept' } });
+    const unclear = await capture(invoice.id, { amount: 300_000 });
+    expect(unclear.status).toBe(202);
+    const repeat = await notify(invoice, 'waiting_for_capture');
+    expect(repeat.status).toBe(200);
+    expect(repeat.text).toBe('{}');
+    const emulated = await t.request(`/sandbox/octo/_notify/${invoice.providerUuid}`, {
+      method: 'POST',
+    });
+    expect(emulated.body.result).toBe('held: waiting for the merchant');
+    expect(emulator.payment(invoice.providerUuid)).toMatchObject({
+      status: 'waiting_for_capture',
+      captured: null,
+    });
+    const recovered = await t.app
+      .get(InvoiceHoldsService)
+      .recoverPending(new Date(t.app.get(Clock).now().getTime() + 3600_000));
+    expect(recovered).toContainEqual(
+      expect.objectContaining({ invoiceId: invoice.id, outcome: 'not_done' }),
+    );
+    expect(await get(invoice.id)).toMatchObject({ status: 'authorized', holdAction: null });
+    const r = await capture(invoice.id, { amount: 300_000 });
+    expect(r.body.data).toMatchObject({ status: 'paid', capturedAmount: 300_000 });
+    expect(emulator.payment(invoice.providerUuid)).toMatchObject({
+      captured: 300_000,
+      released: 200_000,
+    });
+  });
+
+  it("a hold found by reconciliation and then captured in Octo's cabinet is recorded paid from Octo's notification, with what Octo took", async () => {
+    const invoice = await create();
+    await octoControl(t, { loseCallbacks: true });
+    expect((await press(t.baseUrl, invoice.checkoutUrl, 'Authorise')).status).toBe(303);
+    await octoControl(t, {});
+    t.app.get(Clock).advance(2 * 60_000);
+    await t.request('/api/reconciliation/run', { method: 'POST' });
+    expect((await get(invoice.id)).status).toBe('authorized');
+    const cabinet = await t.request(`/sandbox/octo/_capture/${invoice.providerUuid}`, {
+      method: 'POST',
+      json: { amount: 120_000 },
+    });
+    expect(cabinet.body.result).toBe('succeeded: accepted');
+    expect(await get(invoice.id)).toMatchObject({
+      status: 'paid',
+      heldAmount: HELD,
+      capturedAmount: 120_000,
+    });
+    const events = await webhooksOf(invoice.id);
+    expect(events.map((e) => e.status)).toEqual(['authorized', 'paid']);
+    expect(events[1]).toMatchObject({ capturedAmount: 120_000 });
   });
 
   it('concurrent capture and void of one Octo hold: exactly one wins at Octo and here, the other 409', async () => {

@@ -143,6 +143,12 @@ export class OctoCallbacksService implements ProviderCallbackHandler {
         return reply(500, { error: 'status read failed, retry later' }, 'status_read_failed');
       return this.onHold(caller, fields, amountMatches, authenticated, held !== false);
     }
+    if (
+      kind === 'canceled' &&
+      found.status === InvoiceStatus.Authorized &&
+      found.providerRef === uuid
+    )
+      return this.onHoldReleased(caller, fields, found.id, authenticated);
     if (kind !== 'succeeded') return ok(`status_${kind}`, found.id);
 
     // A repeat of a payment we hold answers as the first one did, without asking Octo again.
@@ -278,6 +284,48 @@ export class OctoCallbacksService implements ProviderCallbackHandler {
   }
 
   /**
+   * `canceled` of a payment we hold authorized: Octo released the hold (its deadline passed, or it
+   * was cancelled in Octo's cabinet; our own void in flight, if any, is settled by it). Only once
+   * Octo's status read confirms it (the signature is the only other evidence), then cancelled
+   * (`hold_expired`, or `voided` for our void) through the hold core, with its webhook.
+   */
+  private async onHoldReleased(
+    caller: CallbackAccount,
+    fields: Notification,
+    invoiceId: string,
+    authenticated: boolean,
+  ): Promise<CallbackReply> {
+    const answer = (status: number, json: unknown, outcome: string | null): CallbackReply => ({
+      status,
+      body: JSON.stringify(json),
+      outcome,
+      invoiceId,
+      authenticated,
+    });
+    const released = await this.confirmStatus(
+      caller,
+      invoiceId,
+      fields.octo_payment_UUID,
+      'canceled',
+    );
+    if (released === 'unavailable')
+      return answer(500, { error: 'status read failed, retry later' }, 'status_read_failed');
+    if (!released) return answer(200, { status: 'ok' }, 'status_not_confirmed');
+    return this.support.dataSource.transaction(async (m) => {
+      const invoice = await this.findInvoice(m, caller, fields);
+      if (!invoice)
+        return {
+          ...answer(404, { error: 'payment not found' }, 'payment_not_found'),
+          invoiceId: null,
+        };
+      // A repeat, or a capture or release recorded meanwhile, changes nothing.
+      if (invoice.status === InvoiceStatus.Authorized)
+        await this.support.markHoldReleased(m, invoice);
+      return answer(200, { status: 'ok' }, null);
+    });
+  }
+
+  /**
    * What is already decided for a held payment: captured (the invoice is paid), cancelled (it is
    * cancelled or failed, or another invoice of its order is paid), or nothing yet. Any other
    * status (pending, or the hold core's own status for a held invoice) is undecided: a repeat of
@@ -289,12 +337,13 @@ export class OctoCallbacksService implements ProviderCallbackHandler {
   ): Promise<'capture' | 'cancel' | null> {
     if (wasPaid(invoice.status)) return 'capture';
     // Authorized: the app's capture or void in flight is the decision; none yet is undecided.
-    if (invoice.status === InvoiceStatus.Authorized)
-      return invoice.holdAction === 'capture'
-        ? 'capture'
-        : invoice.holdAction === 'void'
-          ? 'cancel'
-          : null;
+    // A partial capture is not: `capture` inline takes the whole hold (octo.md §8.5), so Octo
+    // waits for the set_accept with its final_amount (ours, or the recovery job's finding).
+    if (invoice.status === InvoiceStatus.Authorized) {
+      if (invoice.holdAction === 'void') return 'cancel';
+      const whole = invoice.holdActionAmount === (invoice.heldAmount ?? invoice.amount);
+      return invoice.holdAction === 'capture' && whole ? 'capture' : null;
+    }
     if (invoice.status === InvoiceStatus.Cancelled || invoice.status === InvoiceStatus.Failed)
       return 'cancel';
     return (await this.support.orderAlreadyPaid(m, invoice)) ? 'cancel' : null;
@@ -386,7 +435,7 @@ export class OctoCallbacksService implements ProviderCallbackHandler {
   }
 
   /**
-   * Octo's status read confirms `status` (`succeeded`, `waiting_for_capture`) for this UUID: the
+   * Octo's status read confirms `status` (`succeeded`, `waiting_for_capture`, `canceled`) for this UUID: the
    * read, false (it says otherwise), or 'unavailable' (transport error, error 11…: the notification is
    * answered 500 and retried).
    */
@@ -394,7 +443,7 @@ export class OctoCallbacksService implements ProviderCallbackHandler {
     caller: CallbackAccount,
     invoiceId: string,
     uuid: string,
-    status: 'succeeded' | 'waiting_for_capture',
+    status: 'succeeded' | 'waiting_for_capture' | 'canceled',
   ): Promise<OctoReply | false | 'unavailable'> {
     try {
       const read = await this.octo.readStatus(

@@ -48,8 +48,11 @@ interface EmulatedRefund {
 
 /** Faults and switches a test sets over HTTP through `/_control`. */
 export interface OctoEmulatorControl {
-  /** The next `count` API calls answer HTTP `status` (503 by default). */
-  fail?: { count: number; status?: number };
+  /**
+   * The next `count` API calls (of `path` only, when given, e.g. `/set_accept`) answer HTTP
+   * `status` (503 by default), doing nothing.
+   */
+  fail?: { count: number; status?: number; path?: string };
   /** Answer in the old reply shape (fields at the top level) instead of the new one. */
   oldShape?: boolean;
   /** Payments complete but their notification is lost (reconciliation finds them). */
@@ -100,10 +103,10 @@ export class OctoEmulator {
     return this.control;
   }
 
-  /** A transport fault to answer instead, if one is armed. */
-  fault(): OctoEmulatorReply | null {
+  /** A transport fault to answer a call of `path` with instead, if one is armed. */
+  fault(path: string): OctoEmulatorReply | null {
     const failing = this.control.fail;
-    if (failing && failing.count > 0) {
+    if (failing && failing.count > 0 && (failing.path === undefined || failing.path === path)) {
       failing.count--;
       return { status: failing.status ?? 503, body: { error: 'sandbox fault' } };
     }
@@ -359,6 +362,18 @@ export class OctoEmulator {
     const payment = this.payments.get(uuid);
     if (!payment || payment.status !== 'waiting_for_capture') return null;
     this.release(payment);
+    return this.notify(payment);
+  }
+
+  /**
+   * The merchant captures `amount` of a hold in Octo's cabinet (not through our API): Octo takes
+   * it, releases the rest, and notifies `succeeded`.
+   */
+  async cabinetCapture(uuid: string, amount: number): Promise<string | null> {
+    const payment = this.payments.get(uuid);
+    if (!payment || payment.status !== 'waiting_for_capture') return null;
+    if (!Number.isSafeInteger(amount) || amount <= 0 || amount > payment.amount) return null;
+    this.capture(payment, amount);
     return this.notify(payment);
   }
 
