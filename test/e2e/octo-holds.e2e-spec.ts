@@ -356,6 +356,40 @@ describe('Octo holds: authorize on the Octo page, capture, void, expiry, reconci
     expect(events[1]).toMatchObject({ capturedAmount: 120_000 });
   });
 
+  it('a USD hold (amount in cents) is authorised and partly captured with final_amount in dollars', async () => {
+    const invoice = await create({ amount: 1999, currency: 'USD' });
+    const [sent] = await octoRequests(
+      t,
+      '/prepare_payment',
+      (b) => b.shop_transaction_id === invoice.id,
+    );
+    expect(sent).toMatchObject({ auto_capture: false, total_sum: 19.99, currency: 'USD' });
+    expect((await press(t.baseUrl, invoice.checkoutUrl, 'Authorise')).status).toBe(303);
+    expect(await get(invoice.id)).toMatchObject({ status: 'authorized', heldAmount: 1999 });
+    const r = await capture(invoice.id, { amount: 1000 });
+    expect(r.body.data).toMatchObject({ status: 'paid', currency: 'USD', capturedAmount: 1000 });
+    expect((await setAccepts(invoice.providerUuid))[0]).toMatchObject({ final_amount: 10 });
+    expect(emulator.payment(invoice.providerUuid)).toMatchObject({
+      captured: 1000,
+      released: 999,
+    });
+  });
+
+  it('an order whose Octo invoice is authorized refuses a second payment (409 ALREADY_PAID)', async () => {
+    const invoice = await authorized();
+    const again = await t.request('/api/invoices', {
+      method: 'POST',
+      json: invoiceBody({
+        provider: 'octo',
+        amount: HELD,
+        notifyUrl: receiver.url,
+        sourceInvoiceId: invoice.sourceInvoiceId,
+      }),
+    });
+    expect(again.status).toBe(409);
+    expect(again.body.message).toBe('ALREADY_PAID');
+  });
+
   it('concurrent capture and void of one Octo hold: exactly one wins at Octo and here, the other 409', async () => {
     for (let round = 0; round < 4; round++) {
       const invoice = await authorized();
