@@ -4,7 +4,7 @@ import { EntityManager } from 'typeorm';
 
 import { OctoProvider } from './octo.provider';
 import { fromOctoAmount, verifyOctoSignature } from './octo.protocol';
-import { classifyOctoStatus, octoHoldDecision } from './octo.transformers';
+import { OctoReply, classifyOctoStatus, octoHoldDecision } from './octo.transformers';
 import { Clock } from '../../../common/clock';
 import { isDatabaseUnavailable } from '../../../common/errors/database-unavailable';
 import { InvoiceStatus, wasPaid } from '../../../invoices/invoice-status.enum';
@@ -141,22 +141,20 @@ export class OctoCallbacksService implements ProviderCallbackHandler {
         : false;
       if (held === 'unavailable')
         return reply(500, { error: 'status read failed, retry later' }, 'status_read_failed');
-      return this.onHold(caller, fields, amountMatches, authenticated, held);
+      return this.onHold(caller, fields, amountMatches, authenticated, held !== false);
     }
+    if (
+      kind === 'canceled' &&
+      found.status === InvoiceStatus.Authorized &&
+      found.providerRef === uuid
+    )
+      return this.onHoldReleased(caller, fields, found.id, authenticated);
     if (kind !== 'succeeded') return ok(`status_${kind}`, found.id);
 
     // A repeat of a payment we hold answers as the first one did, without asking Octo again.
     if (wasPaid(found.status) && found.providerRef === uuid) return ok(null, found.id);
-    // A captured hold: Octo's total is what was captured, at most what it held.
+    // A captured hold: what was captured is decided under the invoice's lock, below.
     const capturing = found.status === InvoiceStatus.Authorized && found.providerRef === uuid;
-    const captured = capturing ? (amount ?? found.holdActionAmount ?? found.heldAmount) : null;
-    if (capturing && (captured === null || captured <= 0 || captured > (found.heldAmount ?? 0))) {
-      this.logger.warn(
-        { invoiceId: found.id, uuid, total_sum: fields.total_sum },
-        'Octo capture notification amount is not within the hold: left for a person',
-      );
-      return ok('amount_mismatch', found.id);
-    }
     // Step 5: the amount is not signed. A different one is recorded (callback log) and not paid.
     if (!capturing && !amountMatches) {
       this.logger.warn(
@@ -181,9 +179,21 @@ export class OctoCallbacksService implements ProviderCallbackHandler {
       const invoice = await this.findInvoice(m, caller, fields);
       if (!invoice) return reply(404, { error: 'payment not found' }, 'payment_not_found');
       const known = await this.support.lockTransaction(m, PROVIDER, uuid);
-      if (captured !== null && invoice.status === InvoiceStatus.Authorized) {
+      if (capturing && invoice.status === InvoiceStatus.Authorized) {
         // The capture (ours through set_accept, or the merchant's in Octo's cabinet) completed.
-        // Its transaction may be completed already (a hold reconciliation found).
+        // Before the repeat check: a hold found by reconciliation is recorded completed already.
+        const captured = this.capturedAmount(
+          invoice,
+          fromOctoAmount(confirmed.fields.total_sum),
+          amount,
+        );
+        if (captured === null) {
+          this.logger.warn(
+            { invoiceId: invoice.id, uuid, total_sum: fields.total_sum },
+            'Octo capture notification amount is not within the hold: left for a person',
+          );
+          return ok('amount_mismatch', invoice.id);
+        }
         if (known?.state !== ProviderTransactionState.Completed)
           await this.saveCompleted(m, invoice, uuid, known, { completedBy: 'notification' });
         await this.support.markCaptured(m, invoice, captured);
@@ -274,6 +284,48 @@ export class OctoCallbacksService implements ProviderCallbackHandler {
   }
 
   /**
+   * `canceled` of a payment we hold authorized: Octo released the hold (its deadline passed, or it
+   * was cancelled in Octo's cabinet; our own void in flight, if any, is settled by it). Only once
+   * Octo's status read confirms it (the signature is the only other evidence), then cancelled
+   * (`hold_expired`, or `voided` for our void) through the hold core, with its webhook.
+   */
+  private async onHoldReleased(
+    caller: CallbackAccount,
+    fields: Notification,
+    invoiceId: string,
+    authenticated: boolean,
+  ): Promise<CallbackReply> {
+    const answer = (status: number, json: unknown, outcome: string | null): CallbackReply => ({
+      status,
+      body: JSON.stringify(json),
+      outcome,
+      invoiceId,
+      authenticated,
+    });
+    const released = await this.confirmStatus(
+      caller,
+      invoiceId,
+      fields.octo_payment_UUID,
+      'canceled',
+    );
+    if (released === 'unavailable')
+      return answer(500, { error: 'status read failed, retry later' }, 'status_read_failed');
+    if (!released) return answer(200, { status: 'ok' }, 'status_not_confirmed');
+    return this.support.dataSource.transaction(async (m) => {
+      const invoice = await this.findInvoice(m, caller, fields);
+      if (!invoice)
+        return {
+          ...answer(404, { error: 'payment not found' }, 'payment_not_found'),
+          invoiceId: null,
+        };
+      // A repeat, or a capture or release recorded meanwhile, changes nothing.
+      if (invoice.status === InvoiceStatus.Authorized)
+        await this.support.markHoldReleased(m, invoice);
+      return answer(200, { status: 'ok' }, null);
+    });
+  }
+
+  /**
    * What is already decided for a held payment: captured (the invoice is paid), cancelled (it is
    * cancelled or failed, or another invoice of its order is paid), or nothing yet. Any other
    * status (pending, or the hold core's own status for a held invoice) is undecided: a repeat of
@@ -285,12 +337,13 @@ export class OctoCallbacksService implements ProviderCallbackHandler {
   ): Promise<'capture' | 'cancel' | null> {
     if (wasPaid(invoice.status)) return 'capture';
     // Authorized: the app's capture or void in flight is the decision; none yet is undecided.
-    if (invoice.status === InvoiceStatus.Authorized)
-      return invoice.holdAction === 'capture'
-        ? 'capture'
-        : invoice.holdAction === 'void'
-          ? 'cancel'
-          : null;
+    // A partial capture is not: `capture` inline takes the whole hold (octo.md §8.5), so Octo
+    // waits for the set_accept with its final_amount (ours, or the recovery job's finding).
+    if (invoice.status === InvoiceStatus.Authorized) {
+      if (invoice.holdAction === 'void') return 'cancel';
+      const whole = invoice.holdActionAmount === (invoice.heldAmount ?? invoice.amount);
+      return invoice.holdAction === 'capture' && whole ? 'capture' : null;
+    }
     if (invoice.status === InvoiceStatus.Cancelled || invoice.status === InvoiceStatus.Failed)
       return 'cancel';
     return (await this.support.orderAlreadyPaid(m, invoice)) ? 'cancel' : null;
@@ -312,6 +365,26 @@ export class OctoCallbacksService implements ProviderCallbackHandler {
       createdMs: this.clock.nowMs(),
       details: { currency: invoice.currency, held: true },
     });
+  }
+
+  /**
+   * What a capture Octo reports took. Our own capture in flight took exactly the `final_amount`
+   * we sent: Octo's `total_sum` may still name the whole payment (octo.md §8.1 calls it "payment
+   * amount"), so it is not read then. A capture made elsewhere (Octo's cabinet) is what Octo's
+   * status read names, else the notification (unsigned), else the whole hold. Null when that is
+   * not within the hold (left for a person).
+   */
+  private capturedAmount(
+    invoice: Invoice,
+    read: number | null,
+    notified: number | null | undefined,
+  ): number | null {
+    const held = invoice.heldAmount ?? invoice.amount;
+    const captured =
+      invoice.holdAction === 'capture' && invoice.holdActionAmount !== null
+        ? invoice.holdActionAmount
+        : (read ?? notified ?? held);
+    return captured > 0 && captured <= held ? captured : null;
   }
 
   /** Whether the invoice was created two-stage (`capture: "manual"`, sent as `auto_capture: false`). */
@@ -362,22 +435,22 @@ export class OctoCallbacksService implements ProviderCallbackHandler {
   }
 
   /**
-   * Octo's status read confirms `status` (`succeeded`, `waiting_for_capture`) for this UUID: true,
-   * false (it says otherwise), or 'unavailable' (transport error, error 11…: the notification is
+   * Octo's status read confirms `status` (`succeeded`, `waiting_for_capture`, `canceled`) for this UUID: the
+   * read, false (it says otherwise), or 'unavailable' (transport error, error 11…: the notification is
    * answered 500 and retried).
    */
   private async confirmStatus(
     caller: CallbackAccount,
     invoiceId: string,
     uuid: string,
-    status: 'succeeded' | 'waiting_for_capture',
-  ): Promise<boolean | 'unavailable'> {
+    status: 'succeeded' | 'waiting_for_capture' | 'canceled',
+  ): Promise<OctoReply | false | 'unavailable'> {
     try {
       const read = await this.octo.readStatus(
         invoiceId,
         this.merchants.providerContext(caller.account),
       );
-      return read.fields.status === status && read.fields.octo_payment_UUID === uuid;
+      return read.fields.status === status && read.fields.octo_payment_UUID === uuid ? read : false;
     } catch (error) {
       this.logger.warn(
         { merchantAccountId: caller.account.id, invoiceId, err: error },

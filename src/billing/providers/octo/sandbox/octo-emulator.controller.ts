@@ -38,12 +38,31 @@ export class OctoEmulatorController {
     return { result: await this.emulator.resend(uuid) };
   }
 
+  /** Octo cancels the hold as its deadline passes (octo.md §6, §10), and notifies `canceled`. */
+  @Post('_expire/:uuid')
+  async expire(@Param('uuid') uuid: string): Promise<{ result: string | null }> {
+    return { result: await this.emulator.expireHold(uuid) };
+  }
+
+  /** The merchant captures part or all of a hold in Octo's cabinet (minor units), not through us. */
+  @Post('_capture/:uuid')
+  async cabinetCapture(
+    @Param('uuid') uuid: string,
+    @Body() body: { amount?: unknown } | null,
+  ): Promise<{ result: string | null }> {
+    const amount = typeof body?.amount === 'number' ? body.amount : NaN;
+    return { result: await this.emulator.cabinetCapture(uuid, amount) };
+  }
+
   @Post('prepare_payment')
   async prepare(
     @Body() body: unknown,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<unknown> {
-    return this.answer(reply, this.emulator.fault() ?? (await this.emulator.prepare(body)));
+    return this.answer(
+      reply,
+      this.emulator.fault('/prepare_payment') ?? (await this.emulator.prepare(body)),
+    );
   }
 
   @Post('set_accept')
@@ -51,7 +70,10 @@ export class OctoEmulatorController {
     @Body() body: unknown,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<unknown> {
-    return this.answer(reply, this.emulator.fault() ?? (await this.emulator.setAccept(body)));
+    return this.answer(
+      reply,
+      this.emulator.fault('/set_accept') ?? (await this.emulator.setAccept(body)),
+    );
   }
 
   @Post('refund')
@@ -59,7 +81,7 @@ export class OctoEmulatorController {
     @Body() body: unknown,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<unknown> {
-    return this.answer(reply, this.emulator.fault() ?? (await this.emulator.refund(body)));
+    return this.answer(reply, this.emulator.fault('/refund') ?? (await this.emulator.refund(body)));
   }
 
   @Get('pay/:uuid')

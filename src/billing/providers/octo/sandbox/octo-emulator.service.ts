@@ -32,6 +32,8 @@ interface EmulatedPayment {
   amount: number;
   currency: string;
   captured: number | null;
+  /** What went back to the card from a hold: the rest after a partial capture, all of a release. */
+  released: number;
   refunded: number;
   status: OctoStatus;
   notifyUrl: string;
@@ -46,8 +48,11 @@ interface EmulatedRefund {
 
 /** Faults and switches a test sets over HTTP through `/_control`. */
 export interface OctoEmulatorControl {
-  /** The next `count` API calls answer HTTP `status` (503 by default). */
-  fail?: { count: number; status?: number };
+  /**
+   * The next `count` API calls (of `path` only, when given, e.g. `/set_accept`) answer HTTP
+   * `status` (503 by default), doing nothing.
+   */
+  fail?: { count: number; status?: number; path?: string };
   /** Answer in the old reply shape (fields at the top level) instead of the new one. */
   oldShape?: boolean;
   /** Payments complete but their notification is lost (reconciliation finds them). */
@@ -98,10 +103,10 @@ export class OctoEmulator {
     return this.control;
   }
 
-  /** A transport fault to answer instead, if one is armed. */
-  fault(): OctoEmulatorReply | null {
+  /** A transport fault to answer a call of `path` with instead, if one is armed. */
+  fault(path: string): OctoEmulatorReply | null {
     const failing = this.control.fail;
-    if (failing && failing.count > 0) {
+    if (failing && failing.count > 0 && (failing.path === undefined || failing.path === path)) {
       failing.count--;
       return { status: failing.status ?? 503, body: { error: 'sandbox fault' } };
     }
@@ -194,6 +199,7 @@ export class OctoEmulator {
       amount: amount as number,
       currency: body.currency as string,
       captured: null,
+      released: 0,
       refunded: 0,
       status: 'created',
       notifyUrl: body.notify_url as string,
@@ -216,7 +222,8 @@ export class OctoEmulator {
     if (payment.status !== 'waiting_for_capture')
       return this.error(1, `Payment is ${payment.status}`);
     if (body.accept_status === 'cancel') {
-      payment.status = 'canceled';
+      this.release(payment);
+      await this.notifyChange(payment);
       return this.ok(this.view(payment, true));
     }
     if (body.accept_status !== 'capture') return this.error(1, 'accept_status capture or cancel');
@@ -224,8 +231,8 @@ export class OctoEmulator {
       body.final_amount === undefined ? payment.amount : fromOctoAmount(body.final_amount);
     if (final === null || final <= 0 || final > payment.amount)
       return this.error(1, 'final_amount must be > 0 and not above the held amount');
-    payment.captured = final;
-    payment.status = 'succeeded';
+    this.capture(payment, final);
+    await this.notifyChange(payment);
     return this.ok(this.view(payment, true));
   }
 
@@ -333,12 +340,11 @@ export class OctoEmulator {
     if (payment.status === 'waiting_for_capture') {
       const decision = result.body?.accept_status;
       if (result.status === 200 && decision === 'capture') {
-        payment.captured = payment.amount;
-        payment.status = 'succeeded';
+        this.capture(payment, payment.amount);
         return this.notify(payment);
       }
       if (result.status === 200 && decision === 'cancel') {
-        payment.status = 'canceled';
+        this.release(payment);
         return this.notify(payment);
       }
       return 'held: waiting for the merchant';
@@ -346,6 +352,50 @@ export class OctoEmulator {
     return result.status === 200
       ? `${payment.status}: accepted`
       : `${payment.status}: HTTP ${result.status}`;
+  }
+
+  /**
+   * Octo cancels a hold nobody decided on in time (octo.md §6: 30 minutes, or days by card type),
+   * the money back on the card, and notifies `canceled`. Done on request rather than on a timer.
+   */
+  async expireHold(uuid: string): Promise<string | null> {
+    const payment = this.payments.get(uuid);
+    if (!payment || payment.status !== 'waiting_for_capture') return null;
+    this.release(payment);
+    return this.notify(payment);
+  }
+
+  /**
+   * The merchant captures `amount` of a hold in Octo's cabinet (not through our API): Octo takes
+   * it, releases the rest, and notifies `succeeded`.
+   */
+  async cabinetCapture(uuid: string, amount: number): Promise<string | null> {
+    const payment = this.payments.get(uuid);
+    if (!payment || payment.status !== 'waiting_for_capture') return null;
+    if (!Number.isSafeInteger(amount) || amount <= 0 || amount > payment.amount) return null;
+    this.capture(payment, amount);
+    return this.notify(payment);
+  }
+
+  private capture(payment: EmulatedPayment, amount: number): void {
+    payment.captured = amount;
+    payment.released = payment.amount - amount;
+    payment.status = 'succeeded';
+  }
+
+  private release(payment: EmulatedPayment): void {
+    payment.released = payment.amount;
+    payment.status = 'canceled';
+  }
+
+  /**
+   * Octo notifies every status change, a `set_accept` decision's too. Sent before the call is
+   * answered (Octo's order is not documented), so a test sees both in a fixed order; its answer
+   * changes nothing here.
+   */
+  private async notifyChange(payment: EmulatedPayment): Promise<void> {
+    const result = await this.notify(payment).catch((error: unknown) => String(error));
+    this.logger.log({ uuid: payment.uuid, result }, 'Octo notification after set_accept');
   }
 
   async resend(uuid: string): Promise<string | null> {
