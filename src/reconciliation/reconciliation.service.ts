@@ -239,30 +239,21 @@ export class ReconciliationService {
     paid: PaidDetails,
     finding: (outcome: Outcome, detail: string) => ReconciliationFinding,
   ): Promise<ReconciliationFinding> {
-    return this.dataSource.transaction(async (m) => {
-      const invoice = (await this.callbacks.lockInvoice(
-        m,
-        checked.id,
-        checked.merchantAccountId,
-      )) as Invoice;
-      if (invoice.status !== InvoiceStatus.Pending)
-        return finding('unchanged', `became ${invoice.status} meanwhile`);
-      if (await this.callbacks.orderAlreadyPaid(m, invoice))
-        return finding(
-          'mismatch',
-          'the provider reports it paid, but another invoice of this order is paid: a double payment to refund',
-        );
-      const recorded = await this.recordFoundPayment(m, invoice, paid);
-      if ('problem' in recorded)
-        return finding('mismatch', `${recorded.problem}. Not changed: review it`);
-      await this.callbacks.markPaid(m, invoice, {
-        providerRef: recorded.providerRef,
-        cardPan: paid.cardPan,
-        paymentSystem: paid.paymentSystem,
-        receiptUrl: paid.receiptUrl,
-      });
-      return finding('changed', 'paid at the provider; the callback never arrived: marked paid');
-    });
+    return this.applyFound(
+      checked,
+      paid,
+      finding,
+      'the provider reports it paid, but another invoice of this order is paid: a double payment to refund',
+      async (m, invoice, providerRef) => {
+        await this.callbacks.markPaid(m, invoice, {
+          providerRef,
+          cardPan: paid.cardPan,
+          paymentSystem: paid.paymentSystem,
+          receiptUrl: paid.receiptUrl,
+        });
+        return 'paid at the provider; the callback never arrived: marked paid';
+      },
+    );
   }
 
   /**
@@ -274,6 +265,34 @@ export class ReconciliationService {
     hold: Extract<PaymentLookup, { state: 'authorized' }>,
     finding: (outcome: Outcome, detail: string) => ReconciliationFinding,
   ): Promise<ReconciliationFinding> {
+    return this.applyFound(
+      checked,
+      hold.paid,
+      finding,
+      'the provider holds its money, but another invoice of this order is paid or held: void this hold',
+      async (m, invoice, providerRef) => {
+        await this.callbacks.markAuthorized(m, invoice, {
+          heldAmount: hold.heldAmount,
+          captureBefore: hold.captureBefore,
+          paid: { ...hold.paid, providerRef },
+        });
+        return 'held at the provider; the callback never arrived: marked authorized';
+      },
+    );
+  }
+
+  /**
+   * A payment the provider reports that its callback never brought, in one transaction with the
+   * invoice locked: still pending, its order not settled by another invoice (`orderSettled` says
+   * what to do otherwise), the provider's payment recorded as its handler would, then `mark`.
+   */
+  private applyFound(
+    checked: Invoice,
+    paid: PaidDetails,
+    finding: (outcome: Outcome, detail: string) => ReconciliationFinding,
+    orderSettled: string,
+    mark: (m: EntityManager, invoice: Invoice, providerRef: string | null) => Promise<string>,
+  ): Promise<ReconciliationFinding> {
     return this.dataSource.transaction(async (m) => {
       const invoice = (await this.callbacks.lockInvoice(
         m,
@@ -283,22 +302,11 @@ export class ReconciliationService {
       if (invoice.status !== InvoiceStatus.Pending)
         return finding('unchanged', `became ${invoice.status} meanwhile`);
       if (await this.callbacks.orderAlreadyPaid(m, invoice))
-        return finding(
-          'mismatch',
-          'the provider holds its money, but another invoice of this order is paid or held: void this hold',
-        );
-      const recorded = await this.recordFoundPayment(m, invoice, hold.paid);
+        return finding('mismatch', orderSettled);
+      const recorded = await this.recordFoundPayment(m, invoice, paid);
       if ('problem' in recorded)
         return finding('mismatch', `${recorded.problem}. Not changed: review it`);
-      await this.callbacks.markAuthorized(m, invoice, {
-        heldAmount: hold.heldAmount,
-        captureBefore: hold.captureBefore,
-        paid: { ...hold.paid, providerRef: recorded.providerRef },
-      });
-      return finding(
-        'changed',
-        'held at the provider; the callback never arrived: marked authorized',
-      );
+      return finding('changed', await mark(m, invoice, recorded.providerRef));
     });
   }
 

@@ -42,19 +42,7 @@ export async function recordProviderSideRefund(
     amount -= pending.amount;
   }
   if (amount <= 0) return;
-  await manager.insert(Refund, {
-    id: randomUUID(),
-    invoiceId: invoice.id,
-    provider: invoice.provider,
-    amount,
-    status: RefundStatus.Succeeded,
-    reason: `refunded from ${invoice.provider}'s side`,
-    ofd: null,
-    failureMessage: null,
-    providerCode: null,
-    checkAfter: at,
-    completedAt: at,
-  });
+  await insertProviderSideRefund(manager, invoice, amount, at);
 }
 
 /**
@@ -76,10 +64,21 @@ export async function recordProviderSidePart(
     lock: { mode: 'pessimistic_write' },
   });
   const amount =
-    Math.min(refundedTotal, invoice.amount) -
+    Math.min(refundedTotal, paidAmountOf(invoice)) -
     invoice.refundedAmount -
     pending.reduce((sum, refund) => sum + refund.amount, 0);
   if (amount <= 0) return 0;
+  await insertProviderSideRefund(manager, invoice, amount, at);
+  return amount;
+}
+
+/** One succeeded refund of `amount` the provider made from its side, recorded as ours are. */
+async function insertProviderSideRefund(
+  manager: EntityManager,
+  invoice: Invoice,
+  amount: number,
+  at: Date,
+): Promise<void> {
   await manager.insert(Refund, {
     id: randomUUID(),
     invoiceId: invoice.id,
@@ -93,5 +92,4 @@ export async function recordProviderSidePart(
     checkAfter: at,
     completedAt: at,
   });
-  return amount;
 }
