@@ -172,6 +172,9 @@ export class StripeCallbacksService implements ProviderCallbackHandler {
           return ok(await this.refundedAtStripe(m, invoice, pi));
         if (invoice.status === InvoiceStatus.Authorized)
           return ok(await this.captured(m, invoice, pi));
+        if (invoice.status !== InvoiceStatus.Pending && invoice.providerRef === pi.id)
+          // Our capture settled the invoice first: this is Stripe's word of it.
+          return ok(await this.settleHeldPayment(m, pi, ProviderTransactionState.Completed));
         const session = reading.kind === 'session' ? reading.session : null;
         if (session && !sessionPaysInvoice(session, invoice)) return ok('amount_mismatch');
         if (!session && pi.amount_received !== invoice.amount) return ok('amount_mismatch');
@@ -181,9 +184,13 @@ export class StripeCallbacksService implements ProviderCallbackHandler {
       if (pi?.status === 'canceled' && invoice.status === InvoiceStatus.Authorized) {
         // The hold was released: our void, or Stripe's own end of it (7 days by default).
         if (pi.id !== invoice.providerRef) return ok('hold_of_another_payment');
+        await this.settleHeldPayment(m, pi, ProviderTransactionState.Cancelled);
         await this.support.markHoldReleased(m, invoice);
         return ok(null);
       }
+      if (pi?.status === 'canceled' && invoice.providerRef === pi.id)
+        // Our void (or reconciliation) released it first: this is Stripe's word of it.
+        return ok(await this.settleHeldPayment(m, pi, ProviderTransactionState.Cancelled));
       if (reading.kind === 'session' && reading.session.status === 'expired') {
         if (invoice.status !== InvoiceStatus.Pending) return ok('expired_not_pending');
         await this.transitions.apply(m, invoice, InvoiceStatus.Cancelled, {
@@ -297,19 +304,28 @@ export class StripeCallbacksService implements ProviderCallbackHandler {
     if (pi.id !== invoice.providerRef) return 'capture_of_another_payment';
     const held = invoice.heldAmount ?? invoice.amount;
     if (pi.amount_received <= 0 || pi.amount_received > held) return 'amount_mismatch';
-    const known = await this.support.lockTransaction(m, PROVIDER, pi.id);
-    if (known && known.state === ProviderTransactionState.Created) {
-      applyProviderTransactionTransition(
-        known,
-        ProviderTransactionState.Completed,
-        this.clock.nowMs(),
-      );
-      await this.support.saveTransaction(m, known);
-    } else if (!known) {
+    if (!(await this.support.lockTransaction(m, PROVIDER, pi.id)))
       await this.insertPayment(m, invoice, pi.id, { sessionId: null, completedBy: 'event' });
-    }
+    else await this.settleHeldPayment(m, pi, ProviderTransactionState.Completed);
     await this.support.markCaptured(m, invoice, pi.amount_received);
     return null;
+  }
+
+  /**
+   * The held payment's record (still open while the money was only held) closed as Stripe
+   * reports it: completed when captured, cancelled when released. A capture or void settled by
+   * our own call or by reconciliation moves only the invoice, so Stripe's event closes the record.
+   */
+  private async settleHeldPayment(
+    m: EntityManager,
+    pi: Stripe.PaymentIntent,
+    to: ProviderTransactionState.Completed | ProviderTransactionState.Cancelled,
+  ): Promise<string> {
+    const known = await this.support.lockTransaction(m, PROVIDER, pi.id);
+    if (!known || known.state !== ProviderTransactionState.Created) return 'already_recorded';
+    applyProviderTransactionTransition(known, to, this.clock.nowMs());
+    await this.support.saveTransaction(m, known);
+    return to === ProviderTransactionState.Completed ? 'capture_recorded' : 'release_recorded';
   }
 
   /**
