@@ -287,7 +287,7 @@ export class ReconciliationService {
           'mismatch',
           'the provider holds its money, but another invoice of this order is paid or held: void this hold',
         );
-      const recorded = await this.recordFoundPayment(m, invoice, hold.paid);
+      const recorded = await this.recordFoundPayment(m, invoice, hold.paid, { held: true });
       if ('problem' in recorded)
         return finding('mismatch', `${recorded.problem}. Not changed: review it`);
       await this.callbacks.markAuthorized(m, invoice, {
@@ -340,9 +340,10 @@ export class ReconciliationService {
     m: EntityManager,
     invoice: Invoice,
     paid: PaidDetails,
+    found: { held: boolean } = { held: false },
   ): Promise<FoundPayment> {
     const handler = this.handlers.find(invoice.provider);
-    if (handler?.recordFoundPayment) return handler.recordFoundPayment(m, invoice, paid);
+    if (handler?.recordFoundPayment) return handler.recordFoundPayment(m, invoice, paid, found);
     return Promise.resolve({ providerRef: paid.providerRef ?? invoice.providerRef });
   }
 }

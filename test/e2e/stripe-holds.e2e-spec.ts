@@ -483,13 +483,17 @@ describe('Stripe holds: authorize, capture, void, expiry, reconciliation (real H
 
   it('a hold whose events were lost is found by reconciliation → authorized with its webhook, then captured like any hold', async () => {
     const { invoice, pi } = await heldSilently();
+    const other = await heldSilently();
     expect((await get(invoice.id)).status).toBe('pending');
+    // (The gateway's clock moved once, after every invoice of this test is created: Stripe's
+    // expires_at is checked against its own clock.)
     t.app.get(Clock).advance((PENDING_MINUTES + 1) * 60_000);
     await reconcile();
     const after = await get(invoice.id);
     expect(after).toMatchObject({ status: 'authorized', heldAmount: AMOUNT, providerUuid: pi });
     expect((await webhooksOf(invoice.id)).map((e) => e.status)).toEqual(['authorized']);
-    expect((await transactionOf(pi))?.invoice_id).toBe(invoice.id);
+    // Recorded as the hold it is (an open transaction), as the lost event would have.
+    expect(await transactionOf(pi)).toEqual({ state: 'created', invoice_id: invoice.id });
     // A late hold event after that changes nothing.
     const late = event('payment_intent.amount_capturable_updated', {
       id: pi,
@@ -502,8 +506,20 @@ describe('Stripe holds: authorize, capture, void, expiry, reconciliation (real H
     expect(r.status).toBe(200);
     expect(r.body.data).toMatchObject({ status: 'paid', capturedAmount: AMOUNT });
     expect((await dashboard().paymentIntents.retrieve(pi)).amount_received).toBe(AMOUNT);
-    // Stripe's payment_intent.succeeded of the capture: the same payment, nothing more.
+    // Stripe's payment_intent.succeeded of the capture: the same payment, now completed.
     await eventually(async () => (await callbackOutcomes(invoice.id)).length > logged);
+    expect((await transactionOf(pi))?.state).toBe('completed');
     expect(await countEvents(t.databaseUrl, invoice.id)).toBe(2);
+
+    // A lost hold found by reconciliation and then voided: its record ends cancelled, never
+    // a completed payment.
+    expect((await get(other.invoice.id)).status).toBe('authorized');
+    const before = (await callbackOutcomes(other.invoice.id)).length;
+    expect((await voidHold(other.invoice.id)).status).toBe(200);
+    await eventually(async () => (await callbackOutcomes(other.invoice.id)).length > before);
+    expect(await transactionOf(other.pi)).toEqual({
+      state: 'cancelled',
+      invoice_id: other.invoice.id,
+    });
   });
 });

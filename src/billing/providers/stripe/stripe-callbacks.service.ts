@@ -349,20 +349,39 @@ export class StripeCallbacksService implements ProviderCallbackHandler {
 
   /**
    * A payment reconciliation found at Stripe (its event lost), recorded in the caller's
-   * transaction as the event would have recorded it, before the invoice is marked paid.
+   * transaction as the event would have recorded it, before the invoice is marked paid (or, for a
+   * hold, authorized: then an open transaction, as recordHold makes, closed when Stripe reports
+   * the capture or the release).
    */
   async recordFoundPayment(
     m: EntityManager,
     invoice: Invoice,
     paid: PaidDetails,
+    found: { held: boolean } = { held: false },
   ): Promise<FoundPayment> {
     const pi = paid.providerRef;
     if (!pi) return { problem: 'Stripe reports it paid but names no PaymentIntent' };
+    const expected = found.held
+      ? ProviderTransactionState.Created
+      : ProviderTransactionState.Completed;
     const known = await this.support.lockTransaction(m, PROVIDER, pi);
     if (known) {
-      return known.invoiceId === invoice.id && known.state === ProviderTransactionState.Completed
+      return known.invoiceId === invoice.id && known.state === expected
         ? { providerRef: pi }
         : { problem: `Stripe PaymentIntent ${pi} is already recorded (${known.state})` };
+    }
+    if (found.held) {
+      await this.support.insertTransaction(m, {
+        provider: PROVIDER,
+        providerTxnId: pi,
+        invoiceId: invoice.id,
+        merchantAccountId: invoice.merchantAccountId,
+        state: ProviderTransactionState.Created,
+        amount: invoice.amount,
+        createdMs: this.clock.nowMs(),
+        details: { paymentIntent: pi, completedBy: null, held: true, foundBy: 'reconciliation' },
+      });
+      return { providerRef: pi };
     }
     await this.insertPayment(m, invoice, pi, {
       sessionId: invoice.providerRef,
