@@ -4,6 +4,7 @@ import Stripe from 'stripe';
 
 import { StripeClients } from '../../src/billing/providers/stripe/stripe.client';
 import { Clock } from '../../src/common/clock';
+import { InvoiceHoldsService } from '../../src/invoices/invoice-holds.service';
 import { WebhookDispatcher } from '../../src/notifications/webhook-dispatcher.service';
 import { press } from '../support/browser-http';
 import { countEvents, query } from '../support/database';
@@ -352,6 +353,62 @@ describe('Stripe holds: authorize, capture, void, expiry, reconciliation (real H
         after.status,
       ]);
     }
+  });
+
+  it('an unclear capture (Stripe captured, its answers lost) is pending (202) until the recovery job reads Stripe: paid with what Stripe took', async () => {
+    const invoice = await authorized();
+    const pi = invoice.providerUuid!;
+    // The SDK's first try and both retries (same Idempotency-Key) are answered 500.
+    await control({ loseAnswers: { count: 3 }, loseEvents: true });
+    let r: Awaited<ReturnType<typeof capture>>;
+    try {
+      r = await capture(invoice.id, { amount: 10_000_000 });
+    } finally {
+      await control({});
+    }
+    expect(r.status).toBe(202);
+    expect(r.body.data).toMatchObject({ status: 'authorized', holdAction: 'capture' });
+    const sent = (await requests()).filter((q) => q.path === `/v1/payment_intents/${pi}/capture`);
+    expect(sent.map((q) => q.idempotencyKey)).toEqual(Array(3).fill(`inv:${invoice.id}:capture`));
+    expect((await dashboard().paymentIntents.retrieve(pi)).amount_received).toBe(10_000_000);
+    // Nothing else may run on the hold meanwhile.
+    const v = await voidHold(invoice.id);
+    expect(v.status).toBe(409);
+    expect(v.body.message).toBe('HOLD_ACTION_IN_PROGRESS');
+    const recovered = await t.app
+      .get(InvoiceHoldsService)
+      .recoverPending(new Date(t.app.get(Clock).now().getTime() + 3600_000));
+    expect(recovered).toContainEqual(
+      expect.objectContaining({ invoiceId: invoice.id, action: 'capture', outcome: 'captured' }),
+    );
+    expect(await get(invoice.id)).toMatchObject({
+      status: 'paid',
+      capturedAmount: 10_000_000,
+      holdAction: null,
+    });
+    const events = await webhooksOf(invoice.id);
+    expect(events.map((e) => e.status)).toEqual(['authorized', 'paid']);
+    expect(events[1]).toMatchObject({ capturedAmount: 10_000_000 });
+  });
+
+  it('an unclear void (Stripe cancelled, its answers lost) is finished by the recovery job as voided', async () => {
+    const invoice = await authorized();
+    await control({ loseAnswers: { count: 3 }, loseEvents: true });
+    let r: Awaited<ReturnType<typeof voidHold>>;
+    try {
+      r = await voidHold(invoice.id);
+    } finally {
+      await control({});
+    }
+    expect(r.status).toBe(202);
+    expect((await dashboard().paymentIntents.retrieve(invoice.providerUuid!)).status).toBe(
+      'canceled',
+    );
+    await t.app
+      .get(InvoiceHoldsService)
+      .recoverPending(new Date(t.app.get(Clock).now().getTime() + 3600_000));
+    expect(await get(invoice.id)).toMatchObject({ status: 'cancelled', statusReason: 'voided' });
+    expect((await webhooksOf(invoice.id)).map((e) => e.statusReason)).toEqual([null, 'voided']);
   });
 
   it('a repeated hold event does not authorize twice; a forged, replayed (older than 300 s) or other-account hold event changes nothing', async () => {
