@@ -324,6 +324,41 @@ describe('Stripe holds: authorize, capture, void, expiry, reconciliation (real H
     ]);
   });
 
+  it('a hold captured in the Stripe Dashboard is paid with what Stripe took (by its event, or by reconciliation when the event is lost); one cancelled there is voided, not expired', async () => {
+    const byEvent = await authorized();
+    await dashboard().paymentIntents.capture(byEvent.providerUuid!, {
+      amount_to_capture: 7_000_000,
+    });
+    await statusBecomes(byEvent.id, 'paid');
+    expect(await get(byEvent.id)).toMatchObject({ capturedAmount: 7_000_000, holdAction: null });
+    expect((await transactionOf(byEvent.providerUuid!))?.state).toBe('completed');
+    expect((await webhooksOf(byEvent.id)).map((e) => [e.status, e.capturedAmount])).toEqual([
+      ['authorized', null],
+      ['paid', 7_000_000],
+    ]);
+
+    const lost = await authorized();
+    await control({ loseEvents: true });
+    try {
+      await dashboard().paymentIntents.capture(lost.providerUuid!, {
+        amount_to_capture: 6_000_000,
+      });
+    } finally {
+      await control({});
+    }
+    expect((await get(lost.id)).status).toBe('authorized');
+    await reconcile();
+    expect(await get(lost.id)).toMatchObject({ status: 'paid', capturedAmount: 6_000_000 });
+
+    const cancelled = await authorized();
+    await dashboard().paymentIntents.cancel(cancelled.providerUuid!, {
+      cancellation_reason: 'requested_by_customer',
+    });
+    await statusBecomes(cancelled.id, 'cancelled');
+    expect((await get(cancelled.id)).statusReason).toBe('voided');
+    expect((await transactionOf(cancelled.providerUuid!))?.state).toBe('cancelled');
+  });
+
   it('concurrent capture and void of one invoice: exactly one wins, the other 409, and Stripe agrees', async () => {
     for (let round = 0; round < 4; round++) {
       const invoice = await authorized();

@@ -31,6 +31,13 @@ import { PaidDetails } from '../../payment-provider.interface';
 
 const PROVIDER = 'stripe';
 const ACTION = 'event';
+/** PaymentIntent cancellation reasons a merchant gives (§7); Stripe's own are e.g. `automatic`. */
+const MERCHANT_CANCELLATIONS = new Set<string>([
+  'duplicate',
+  'fraudulent',
+  'requested_by_customer',
+  'abandoned',
+]);
 
 /** What Stripe's current state says of the invoice an event names, read through the SDK (§5). */
 type Reading =
@@ -185,6 +192,12 @@ export class StripeCallbacksService implements ProviderCallbackHandler {
         // The hold was released: our void, or Stripe's own end of it (7 days by default).
         if (pi.id !== invoice.providerRef) return ok('hold_of_another_payment');
         await this.settleHeldPayment(m, pi, ProviderTransactionState.Cancelled);
+        if (pi.cancellation_reason !== null && MERCHANT_CANCELLATIONS.has(pi.cancellation_reason)) {
+          // Cancelled by the merchant (our void, or in the Dashboard): voided, never reported as
+          // an expiry, which Stripe names `automatic`.
+          await this.transitions.releaseHold(m, invoice, InvoiceStatusReason.Voided);
+          return ok(invoice.holdAction === 'void' ? null : 'voided_at_stripe');
+        }
         await this.support.markHoldReleased(m, invoice);
         return ok(null);
       }
