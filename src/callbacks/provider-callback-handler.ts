@@ -69,6 +69,13 @@ export interface ProviderCallbackHandler {
    * Records, in the caller's transaction, a payment reconciliation found paid at the provider
    * (its callback lost), as the callback would have recorded it, before the invoice is marked
    * paid. Without it the invoice is marked paid with the provider reference the lookup reported.
+   * `found.held`: the provider only holds the money (the invoice is about to be authorized), so
+   * the payment is recorded as the open hold the callback would have recorded.
    */
-  recordFoundPayment?(m: EntityManager, invoice: Invoice, paid: PaidDetails): Promise<FoundPayment>;
+  recordFoundPayment?(
+    m: EntityManager,
+    invoice: Invoice,
+    paid: PaidDetails,
+    found?: { held: boolean },
+  ): Promise<FoundPayment>;
 }

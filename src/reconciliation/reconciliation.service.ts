@@ -278,13 +278,15 @@ export class ReconciliationService {
         });
         return 'held at the provider; the callback never arrived: marked authorized';
       },
+      true,
     );
   }
 
   /**
    * A payment the provider reports that its callback never brought, in one transaction with the
    * invoice locked: still pending, its order not settled by another invoice (`orderSettled` says
-   * what to do otherwise), the provider's payment recorded as its handler would, then `mark`.
+   * what to do otherwise), the provider's payment recorded as its handler would (as a hold when
+   * `held`), then `mark`.
    */
   private applyFound(
     checked: Invoice,
@@ -292,6 +294,7 @@ export class ReconciliationService {
     finding: (outcome: Outcome, detail: string) => ReconciliationFinding,
     orderSettled: string,
     mark: (m: EntityManager, invoice: Invoice, providerRef: string | null) => Promise<string>,
+    held = false,
   ): Promise<ReconciliationFinding> {
     return this.dataSource.transaction(async (m) => {
       const invoice = (await this.callbacks.lockInvoice(
@@ -303,7 +306,7 @@ export class ReconciliationService {
         return finding('unchanged', `became ${invoice.status} meanwhile`);
       if (await this.callbacks.orderAlreadyPaid(m, invoice))
         return finding('mismatch', orderSettled);
-      const recorded = await this.recordFoundPayment(m, invoice, paid);
+      const recorded = await this.recordFoundPayment(m, invoice, paid, { held });
       if ('problem' in recorded)
         return finding('mismatch', `${recorded.problem}. Not changed: review it`);
       return finding('changed', await mark(m, invoice, recorded.providerRef));
@@ -348,9 +351,10 @@ export class ReconciliationService {
     m: EntityManager,
     invoice: Invoice,
     paid: PaidDetails,
+    found: { held: boolean } = { held: false },
   ): Promise<FoundPayment> {
     const handler = this.handlers.find(invoice.provider);
-    if (handler?.recordFoundPayment) return handler.recordFoundPayment(m, invoice, paid);
+    if (handler?.recordFoundPayment) return handler.recordFoundPayment(m, invoice, paid, found);
     return Promise.resolve({ providerRef: paid.providerRef ?? invoice.providerRef });
   }
 }

@@ -5,7 +5,6 @@ import Stripe from 'stripe';
 import { StripeClients } from '../../src/billing/providers/stripe/stripe.client';
 import { STRIPE_API_VERSION } from '../../src/billing/providers/stripe/stripe.protocol';
 import { StripeProvider } from '../../src/billing/providers/stripe/stripe.provider';
-import { ProviderError } from '../../src/billing/provider.error';
 import { Clock } from '../../src/common/clock';
 import { InvoiceExpiryService } from '../../src/invoices/invoice-expiry.service';
 import { press } from '../support/browser-http';
@@ -415,9 +414,45 @@ describe('Stripe: Checkout Sessions, signed events, refunds and holds (stripe.md
     await statusBecomes(fails.id, 'failed');
   });
 
-  it('§14 case 13: a hold of an automatic-capture invoice is not authorized (the invoice stays pending, nothing paid); captureHold sends amount_to_capture with its key', async () => {
+  /** A `capture: "manual"` invoice authorised on the emulator's page; its events arrive. */
+  const authorized = async (overrides: Record<string, unknown> = {}) => {
+    const inv = await newInvoice({ capture: 'manual', ...overrides });
+    expect((await press(t.baseUrl, inv.checkoutUrl, 'Authorise only')).status).toBe(303);
+    await statusBecomes(inv.id, 'authorized');
+    return invoice(inv.id);
+  };
+
+  it('§14 case 13: a manual invoice authorised at Stripe (requires_capture) is authorized with the hold recorded; POST /api/invoices/:id/capture {amount: 12000000} → POST /v1/payment_intents/{pi}/capture with amount_to_capture=12000000 → paid, capturedAmount 12 000 000', async () => {
+    const inv = await authorized();
+    // The lead's choice (stripe.md §7 left it open): `authorized` with heldAmount, not `pending`.
+    expect(inv).toMatchObject({ capture: 'manual', heldAmount: 15_000_000, capturedAmount: null });
+    const pi = inv.providerUuid as string;
+    expect(pi).toMatch(/^pi_/);
+    const r = await t.request(`/api/invoices/${inv.id}/capture`, {
+      method: 'POST',
+      json: { amount: 12_000_000 },
+    });
+    expect(r.status).toBe(200);
+    expect(r.body.data).toMatchObject({
+      status: 'paid',
+      amount: 15_000_000,
+      capturedAmount: 12_000_000,
+    });
+    const capture = (await requests()).filter(
+      (q) => q.path === `/v1/payment_intents/${pi}/capture`,
+    );
+    expect(capture).toHaveLength(1);
+    expect(capture[0].method).toBe('POST');
+    expect(capture[0].authorization).toBe(`Bearer ${C.secretKey}`);
+    expect(capture[0].form).toEqual({ amount_to_capture: '12000000' });
+    expect(capture[0].idempotencyKey).toBe(`inv:${inv.id}:capture`);
+    expect((await dashboard().paymentIntents.retrieve(pi)).amount_received).toBe(12_000_000);
+    expect(await invoice(inv.id)).toMatchObject({ status: 'paid', capturedAmount: 12_000_000 });
+  });
+
+  it('a hold of an automatic-capture invoice is not authorized (the invoice stays pending, nothing paid)', async () => {
     const inv = await newInvoice();
-    // A manual-capture session for this invoice (the API's `capture` arrives with the holds core).
+    // A manual-capture session for this automatic invoice, made in the Dashboard.
     const session = await dashboard().checkout.sessions.create(
       {
         mode: 'payment',
@@ -446,74 +481,65 @@ describe('Stripe: Checkout Sessions, signed events, refunds and holds (stripe.md
     );
     expect((await invoice(inv.id)).status).toBe('pending');
     expect(await countEvents(t.databaseUrl, inv.id)).toBe(0);
-
-    const held = await dashboard().checkout.sessions.retrieve(session.id);
-    const pi = held.payment_intent as string;
-    await stripe().captureHold(
-      {
-        payment: { invoiceId: inv.id, providerRef: session.id, paid: false, details: {} },
-        amount: 12_000_000,
-        heldAmount: 15_000_000,
-        currency: 'UZS',
-      },
-      ctx(),
-    );
-    const capture = (await requests()).find((r) => r.path === `/v1/payment_intents/${pi}/capture`)!;
-    expect(capture.form).toEqual({ amount_to_capture: '12000000' });
-    expect(capture.idempotencyKey).toBe(`inv:${inv.id}:capture`);
-    expect((await dashboard().paymentIntents.retrieve(pi)).amount_received).toBe(12_000_000);
-
-    // §14 case 17: a capture in the wrong state is refused by Stripe (400
-    // payment_intent_unexpected_state): a definite refusal, and the invoice is unchanged.
-    const refusal = await stripe()
-      .captureHold(
-        {
-          payment: { invoiceId: `${inv.id}-again`, providerRef: pi, paid: false, details: {} },
-          amount: 1_000,
-          heldAmount: 15_000_000,
-          currency: 'UZS',
-        },
-        ctx(),
-      )
-      .catch((error: unknown) => error);
-    expect(refusal).toBeInstanceOf(ProviderError);
-    expect(refusal).toMatchObject({
-      reason: 'declined',
-      providerCode: 'payment_intent_unexpected_state',
-    });
-    expect((await invoice(inv.id)).status).toBe('pending');
   });
 
-  it('§14 case 14: voiding a hold cancels the PaymentIntent (requested_by_customer); cancel of an open unpaid invoice expires its session', async () => {
-    const inv = await newInvoice();
-    const session = await dashboard().checkout.sessions.create(
-      {
-        mode: 'payment',
-        line_items: [
-          {
-            quantity: 1,
-            price_data: { currency: 'uzs', unit_amount: 5_000, product_data: { name: 'x' } },
-          },
-        ],
-        client_reference_id: inv.id,
-        payment_intent_data: { capture_method: 'manual', metadata: { invoice_id: inv.id } },
-        success_url: 'https://shop.example/ok',
-      },
-      { idempotencyKey: `test:${inv.id}:void` },
-    );
-    await press(t.baseUrl, session.url!, 'Authorise only');
-    const pi = (await dashboard().checkout.sessions.retrieve(session.id)).payment_intent as string;
-    const ref = { invoiceId: inv.id, providerRef: pi, paid: false, details: {} };
-    expect(await stripe().lookupPayment(ref, ctx())).toMatchObject({
-      state: 'authorized',
-      heldAmount: 5_000,
+  it('§14 case 17: Stripe answers the capture 400 invalid_request_error (the PaymentIntent is no longer requires_capture) → 409, the invoice unchanged; a capture above the hold → 409 before Stripe is asked', async () => {
+    const inv = await authorized();
+    const pi = inv.providerUuid as string;
+    // The hold is cancelled in the Dashboard and its event lost: Stripe refuses our capture.
+    await control({ loseEvents: true });
+    try {
+      await dashboard().paymentIntents.cancel(pi, { cancellation_reason: 'abandoned' });
+    } finally {
+      await control({});
+    }
+    const refused = await t.request(`/api/invoices/${inv.id}/capture`, {
+      method: 'POST',
+      json: { amount: 1_000 },
     });
-    await stripe().voidHold(ref, ctx());
-    expect(await stripe().lookupPayment(ref, ctx())).toEqual({ state: 'hold_released' });
-    const cancel = (await requests()).find((r) => r.path === `/v1/payment_intents/${pi}/cancel`)!;
-    expect(cancel.form).toEqual({ cancellation_reason: 'requested_by_customer' });
-    expect(cancel.idempotencyKey).toBe(`inv:${inv.id}:void`);
+    expect(refused.status).toBe(409);
+    expect(refused.body.data.providerCode).toBe('payment_intent_unexpected_state');
+    const sent = (await requests()).filter((q) => q.path === `/v1/payment_intents/${pi}/capture`);
+    expect(sent).toHaveLength(1);
+    expect(await invoice(inv.id)).toMatchObject({
+      status: 'authorized',
+      heldAmount: 15_000_000,
+      capturedAmount: null,
+      holdAction: null,
+    });
+    expect(await countEvents(t.databaseUrl, inv.id)).toBe(1);
+
+    const held = await authorized();
+    const tooMuch = await t.request(`/api/invoices/${held.id}/capture`, {
+      method: 'POST',
+      json: { amount: 15_000_001 },
+    });
+    expect(tooMuch.status).toBe(409);
+    expect(tooMuch.body.message).toBe('CAPTURE_EXCEEDS_HOLD');
+    expect(
+      (await requests()).filter(
+        (q) => q.path === `/v1/payment_intents/${held.providerUuid}/capture`,
+      ),
+    ).toHaveLength(0);
+    expect((await invoice(held.id)).status).toBe('authorized');
+  });
+
+  it('§14 case 14: POST /api/invoices/:id/void of a held invoice → POST /v1/payment_intents/{pi}/cancel with cancellation_reason=requested_by_customer → cancelled (voided); cancel of an open unpaid invoice expires its session', async () => {
+    const inv = await authorized({ amount: 5_000 });
+    const pi = inv.providerUuid as string;
+    const voided = await t.request(`/api/invoices/${inv.id}/void`, { method: 'POST' });
+    expect(voided.status).toBe(200);
+    expect(voided.body.data).toMatchObject({ status: 'cancelled', statusReason: 'voided' });
+    const cancel = (await requests()).filter((r) => r.path === `/v1/payment_intents/${pi}/cancel`);
+    expect(cancel).toHaveLength(1);
+    expect(cancel[0].form).toEqual({ cancellation_reason: 'requested_by_customer' });
+    expect(cancel[0].idempotencyKey).toBe(`inv:${inv.id}:void`);
     expect((await dashboard().paymentIntents.retrieve(pi)).status).toBe('canceled');
+    expect(
+      (await requests()).some(
+        (r) => r.path.endsWith('/expire') && r.idempotencyKey?.includes(inv.id),
+      ),
+    ).toBe(false);
 
     const open = await newInvoice();
     const cancelled = await t.request(`/api/invoices/${open.id}/cancel`, { method: 'POST' });

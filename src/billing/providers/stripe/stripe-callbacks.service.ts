@@ -31,6 +31,13 @@ import { PaidDetails } from '../../payment-provider.interface';
 
 const PROVIDER = 'stripe';
 const ACTION = 'event';
+/** PaymentIntent cancellation reasons a merchant gives (§7); Stripe's own are e.g. `automatic`. */
+const MERCHANT_CANCELLATIONS = new Set<string>([
+  'duplicate',
+  'fraudulent',
+  'requested_by_customer',
+  'abandoned',
+]);
 
 /** What Stripe's current state says of the invoice an event names, read through the SDK (§5). */
 type Reading =
@@ -172,6 +179,9 @@ export class StripeCallbacksService implements ProviderCallbackHandler {
           return ok(await this.refundedAtStripe(m, invoice, pi));
         if (invoice.status === InvoiceStatus.Authorized)
           return ok(await this.captured(m, invoice, pi));
+        if (invoice.status !== InvoiceStatus.Pending && invoice.providerRef === pi.id)
+          // Our capture settled the invoice first: this is Stripe's word of it.
+          return ok(await this.settleHeldPayment(m, pi, ProviderTransactionState.Completed));
         const session = reading.kind === 'session' ? reading.session : null;
         if (session && !sessionPaysInvoice(session, invoice)) return ok('amount_mismatch');
         if (!session && pi.amount_received !== invoice.amount) return ok('amount_mismatch');
@@ -181,9 +191,19 @@ export class StripeCallbacksService implements ProviderCallbackHandler {
       if (pi?.status === 'canceled' && invoice.status === InvoiceStatus.Authorized) {
         // The hold was released: our void, or Stripe's own end of it (7 days by default).
         if (pi.id !== invoice.providerRef) return ok('hold_of_another_payment');
+        await this.settleHeldPayment(m, pi, ProviderTransactionState.Cancelled);
+        if (pi.cancellation_reason !== null && MERCHANT_CANCELLATIONS.has(pi.cancellation_reason)) {
+          // Cancelled by the merchant (our void, or in the Dashboard): voided, never reported as
+          // an expiry, which Stripe names `automatic`.
+          await this.transitions.releaseHold(m, invoice, InvoiceStatusReason.Voided);
+          return ok(invoice.holdAction === 'void' ? null : 'voided_at_stripe');
+        }
         await this.support.markHoldReleased(m, invoice);
         return ok(null);
       }
+      if (pi?.status === 'canceled' && invoice.providerRef === pi.id)
+        // Our void (or reconciliation) released it first: this is Stripe's word of it.
+        return ok(await this.settleHeldPayment(m, pi, ProviderTransactionState.Cancelled));
       if (reading.kind === 'session' && reading.session.status === 'expired') {
         if (invoice.status !== InvoiceStatus.Pending) return ok('expired_not_pending');
         await this.transitions.apply(m, invoice, InvoiceStatus.Cancelled, {
@@ -297,19 +317,28 @@ export class StripeCallbacksService implements ProviderCallbackHandler {
     if (pi.id !== invoice.providerRef) return 'capture_of_another_payment';
     const held = invoice.heldAmount ?? invoice.amount;
     if (pi.amount_received <= 0 || pi.amount_received > held) return 'amount_mismatch';
-    const known = await this.support.lockTransaction(m, PROVIDER, pi.id);
-    if (known && known.state === ProviderTransactionState.Created) {
-      applyProviderTransactionTransition(
-        known,
-        ProviderTransactionState.Completed,
-        this.clock.nowMs(),
-      );
-      await this.support.saveTransaction(m, known);
-    } else if (!known) {
+    if (!(await this.support.lockTransaction(m, PROVIDER, pi.id)))
       await this.insertPayment(m, invoice, pi.id, { sessionId: null, completedBy: 'event' });
-    }
+    else await this.settleHeldPayment(m, pi, ProviderTransactionState.Completed);
     await this.support.markCaptured(m, invoice, pi.amount_received);
     return null;
+  }
+
+  /**
+   * The held payment's record (still open while the money was only held) closed as Stripe
+   * reports it: completed when captured, cancelled when released. A capture or void settled by
+   * our own call or by reconciliation moves only the invoice, so Stripe's event closes the record.
+   */
+  private async settleHeldPayment(
+    m: EntityManager,
+    pi: Stripe.PaymentIntent,
+    to: ProviderTransactionState.Completed | ProviderTransactionState.Cancelled,
+  ): Promise<string> {
+    const known = await this.support.lockTransaction(m, PROVIDER, pi.id);
+    if (!known || known.state !== ProviderTransactionState.Created) return 'already_recorded';
+    applyProviderTransactionTransition(known, to, this.clock.nowMs());
+    await this.support.saveTransaction(m, known);
+    return to === ProviderTransactionState.Completed ? 'capture_recorded' : 'release_recorded';
   }
 
   /**
@@ -333,20 +362,39 @@ export class StripeCallbacksService implements ProviderCallbackHandler {
 
   /**
    * A payment reconciliation found at Stripe (its event lost), recorded in the caller's
-   * transaction as the event would have recorded it, before the invoice is marked paid.
+   * transaction as the event would have recorded it, before the invoice is marked paid (or, for a
+   * hold, authorized: then an open transaction, as recordHold makes, closed when Stripe reports
+   * the capture or the release).
    */
   async recordFoundPayment(
     m: EntityManager,
     invoice: Invoice,
     paid: PaidDetails,
+    found: { held: boolean } = { held: false },
   ): Promise<FoundPayment> {
     const pi = paid.providerRef;
     if (!pi) return { problem: 'Stripe reports it paid but names no PaymentIntent' };
+    const expected = found.held
+      ? ProviderTransactionState.Created
+      : ProviderTransactionState.Completed;
     const known = await this.support.lockTransaction(m, PROVIDER, pi);
     if (known) {
-      return known.invoiceId === invoice.id && known.state === ProviderTransactionState.Completed
+      return known.invoiceId === invoice.id && known.state === expected
         ? { providerRef: pi }
         : { problem: `Stripe PaymentIntent ${pi} is already recorded (${known.state})` };
+    }
+    if (found.held) {
+      await this.support.insertTransaction(m, {
+        provider: PROVIDER,
+        providerTxnId: pi,
+        invoiceId: invoice.id,
+        merchantAccountId: invoice.merchantAccountId,
+        state: ProviderTransactionState.Created,
+        amount: invoice.amount,
+        createdMs: this.clock.nowMs(),
+        details: { paymentIntent: pi, completedBy: null, held: true, foundBy: 'reconciliation' },
+      });
+      return { providerRef: pi };
     }
     await this.insertPayment(m, invoice, pi, {
       sessionId: invoice.providerRef,

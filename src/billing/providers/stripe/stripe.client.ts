@@ -128,3 +128,27 @@ export function asInputRefusal(error: unknown): unknown {
       })
     : error;
 }
+
+/**
+ * A refusal of a capture or a void (§14 case 17) as what it is for the app, still a `declined`
+ * ProviderError so the hold core leaves the hold as it was: the PaymentIntent in a state that
+ * cannot be captured or cancelled (captured or cancelled in the Dashboard, expired) → 409
+ * INVOICE_NOT_AUTHORIZED; an amount Stripe refuses → 400 VALIDATION_ERROR. Anything else unchanged.
+ */
+export function asHoldRefusal(error: unknown): unknown {
+  if (!(error instanceof ProviderError) || error.reason !== 'declined') return error;
+  const code =
+    error.providerCode === 'payment_intent_unexpected_state'
+      ? ErrorCode.InvoiceNotAuthorized
+      : INPUT_CODES.has(error.providerCode ?? '')
+        ? ErrorCode.ValidationError
+        : null;
+  if (code === null) return error;
+  return new ProviderError(
+    error.provider,
+    error.reason,
+    error.details.join('; ').replace(/^stripe: /, ''),
+    error.providerCode,
+    code,
+  );
+}

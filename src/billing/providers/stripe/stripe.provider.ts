@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type Stripe from 'stripe';
 
-import { StripeClients, asInputRefusal } from './stripe.client';
+import { StripeClients, asHoldRefusal, asInputRefusal } from './stripe.client';
 import {
   idempotencyKeys,
   paymentIntentId,
@@ -182,13 +182,17 @@ export class StripeProvider implements PaymentProvider {
   /** Captures `amount` of the hold; the rest is released (`final_capture` defaults to true, §7). */
   async captureHold(order: CaptureOrder, ctx: ProviderContext): Promise<void> {
     const pi = await this.paymentIntentOf(order.payment, ctx);
-    const captured = await this.stripe.call(this.secretKey(ctx), (stripe) =>
-      stripe.paymentIntents.capture(
-        pi,
-        { amount_to_capture: order.amount },
-        { idempotencyKey: idempotencyKeys.capture(order.payment.invoiceId) },
-      ),
-    );
+    const captured = await this.stripe
+      .call(this.secretKey(ctx), (stripe) =>
+        stripe.paymentIntents.capture(
+          pi,
+          { amount_to_capture: order.amount },
+          { idempotencyKey: idempotencyKeys.capture(order.payment.invoiceId) },
+        ),
+      )
+      .catch((error: unknown) => {
+        throw asHoldRefusal(error);
+      });
     if (captured.status !== 'succeeded')
       throw new ProviderError('stripe', 'unavailable', `the capture left ${pi} ${captured.status}`);
   }
@@ -196,13 +200,17 @@ export class StripeProvider implements PaymentProvider {
   /** Releases the hold: the PaymentIntent cancelled (§7). */
   async voidHold(payment: PaymentReference, ctx: ProviderContext): Promise<void> {
     const pi = await this.paymentIntentOf(payment, ctx);
-    const cancelled = await this.stripe.call(this.secretKey(ctx), (stripe) =>
-      stripe.paymentIntents.cancel(
-        pi,
-        { cancellation_reason: 'requested_by_customer' },
-        { idempotencyKey: idempotencyKeys.void(payment.invoiceId) },
-      ),
-    );
+    const cancelled = await this.stripe
+      .call(this.secretKey(ctx), (stripe) =>
+        stripe.paymentIntents.cancel(
+          pi,
+          { cancellation_reason: 'requested_by_customer' },
+          { idempotencyKey: idempotencyKeys.void(payment.invoiceId) },
+        ),
+      )
+      .catch((error: unknown) => {
+        throw asHoldRefusal(error);
+      });
     if (cancelled.status !== 'canceled')
       throw new ProviderError('stripe', 'unavailable', `the void left ${pi} ${cancelled.status}`);
   }

@@ -28,6 +28,11 @@ export interface RecordedRequest {
 export interface EmulatorFaults {
   /** The next `count` API calls answer `status` (500 by default) before doing anything. */
   fail?: { count: number; status?: number };
+  /**
+   * The next `count` API calls are carried out (or replayed) as usual, then answered `status`
+   * (500 by default) instead: Stripe did it, but its answer is lost (an unclear outcome).
+   */
+  loseAnswers?: { count: number; status?: number };
   /** Events are not delivered (reconciliation must find the payments). */
   loseEvents?: boolean;
 }
@@ -98,12 +103,29 @@ export class StripeEmulator {
   ) {}
 
   control(faults: EmulatorFaults): { faults: EmulatorFaults } {
-    this.faults = { fail: faults.fail, loseEvents: faults.loseEvents };
+    this.faults = {
+      fail: faults.fail,
+      loseAnswers: faults.loseAnswers,
+      loseEvents: faults.loseEvents,
+    };
     return { faults: this.faults };
   }
 
   /** One API call: recorded, faults, the key, Idempotency-Key replay, then `handle`. */
   async api(
+    request: RecordedRequest,
+    handle: (secretKey: string, accountId: string) => EmulatorReply,
+  ): Promise<EmulatorReply> {
+    const reply = await this.carryOut(request, handle);
+    const losing = this.faults.loseAnswers;
+    if (losing && losing.count > 0) {
+      losing.count--;
+      return error(losing.status ?? 500, 'api_error', 'Injected sandbox fault (answer lost)');
+    }
+    return reply;
+  }
+
+  private async carryOut(
     request: RecordedRequest,
     handle: (secretKey: string, accountId: string) => EmulatorReply,
   ): Promise<EmulatorReply> {
