@@ -56,6 +56,8 @@ export interface PaymentReference {
   providerRef: string | null;
   /** Whether we hold the invoice as paid (or refunded, or its money held: authorized). */
   paid: boolean;
+  /** Whether its money is held, not yet captured (an authorized invoice); unset: no. */
+  held?: boolean;
   /** What the completed provider transaction recorded (a payment document id), when there is one. */
   details: Record<string, string | number | boolean | null>;
 }
@@ -111,7 +113,13 @@ export type PaymentLookup =
     }
   | { state: 'refunded'; paid: PaidDetails }
   /** Held and waiting for capture or void (a `capture: "manual"` invoice). */
-  | { state: 'authorized'; heldAmount: MinorUnits; captureBefore: Date | null; paid: PaidDetails }
+  | {
+      state: 'authorized';
+      /** null: the provider's read names no amount (the whole invoice is held, as created). */
+      heldAmount: MinorUnits | null;
+      captureBefore: Date | null;
+      paid: PaidDetails;
+    }
   /** The hold was released without capture: voided by us, or expired at the provider. */
   | { state: 'hold_released' };
 

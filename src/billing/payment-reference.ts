@@ -2,7 +2,7 @@ import { EntityManager } from 'typeorm';
 
 import { PaymentReference } from './payment-provider.interface';
 import { completedTransactionDetails } from '../callbacks/provider-transaction.reads';
-import { settlesOrder } from '../invoices/invoice-status.enum';
+import { InvoiceStatus, settlesOrder } from '../invoices/invoice-status.enum';
 import type { Invoice } from '../invoices/invoice.entity';
 
 /**
@@ -19,6 +19,7 @@ export async function loadPaymentReference(
     invoiceId: invoice.id,
     providerRef: invoice.providerRef,
     paid: settlesOrder(invoice.status),
+    held: invoice.status === InvoiceStatus.Authorized,
     details,
   };
 }

@@ -534,7 +534,7 @@ export class CallbackSupport {
     invoice: Invoice,
     refundedTotal: number,
   ): Promise<boolean> {
-    if (refundedTotal >= invoice.amount) {
+    if (refundedTotal >= paidAmountOf(invoice)) {
       await this.markRefunded(m, invoice);
       return true;
     }

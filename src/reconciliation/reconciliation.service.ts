@@ -220,6 +220,17 @@ export class ReconciliationService {
           'mismatch',
           `we hold it ${invoice.status}; ${provider.displayName} reports it ${lookup.state}. Not changed: review it`,
         );
+      // A hold whose callbacks were all lost, captured for less than the invoice at the provider:
+      // marking it paid would claim the whole amount was taken.
+      if (
+        lookup.capturedAmount !== undefined &&
+        lookup.capturedAmount !== null &&
+        lookup.capturedAmount !== invoice.amount
+      )
+        return finding(
+          'mismatch',
+          `${provider.displayName} reports ${lookup.capturedAmount} of ${invoice.amount} captured of a hold we never heard of. Not changed: review it`,
+        );
       return await this.applyPaid(invoice, lookup.paid, finding);
     } catch (error) {
       const detail = error instanceof DomainError ? error.details.join('; ') : 'unexpected error';
@@ -272,7 +283,7 @@ export class ReconciliationService {
       'the provider holds its money, but another invoice of this order is paid or held: void this hold',
       async (m, invoice, providerRef) => {
         await this.callbacks.markAuthorized(m, invoice, {
-          heldAmount: hold.heldAmount,
+          heldAmount: hold.heldAmount ?? invoice.amount,
           captureBefore: hold.captureBefore,
           paid: { ...hold.paid, providerRef },
         });

@@ -445,7 +445,7 @@ describe('Stripe: Checkout Sessions, signed events, refunds and holds (stripe.md
     expect(capture[0].method).toBe('POST');
     expect(capture[0].authorization).toBe(`Bearer ${C.secretKey}`);
     expect(capture[0].form).toEqual({ amount_to_capture: '12000000' });
-    expect(capture[0].idempotencyKey).toBe(`inv:${inv.id}:capture`);
+    expect(capture[0].idempotencyKey).toMatch(new RegExp(`^inv:${inv.id}:capture:[0-9a-f-]{36}$`));
     expect((await dashboard().paymentIntents.retrieve(pi)).amount_received).toBe(12_000_000);
     expect(await invoice(inv.id)).toMatchObject({ status: 'paid', capturedAmount: 12_000_000 });
   });
@@ -533,7 +533,7 @@ describe('Stripe: Checkout Sessions, signed events, refunds and holds (stripe.md
     const cancel = (await requests()).filter((r) => r.path === `/v1/payment_intents/${pi}/cancel`);
     expect(cancel).toHaveLength(1);
     expect(cancel[0].form).toEqual({ cancellation_reason: 'requested_by_customer' });
-    expect(cancel[0].idempotencyKey).toBe(`inv:${inv.id}:void`);
+    expect(cancel[0].idempotencyKey).toMatch(new RegExp(`^inv:${inv.id}:void:[0-9a-f-]{36}$`));
     expect((await dashboard().paymentIntents.retrieve(pi)).status).toBe('canceled');
     expect(
       (await requests()).some(

@@ -390,6 +390,24 @@ describe('Octo holds: authorize on the Octo page, capture, void, expiry, reconci
     expect(again.body.message).toBe('ALREADY_PAID');
   });
 
+  it("an app's capture after the merchant captured in Octo's cabinet (its notification lost) is refused 409, never recorded as the app's amount", async () => {
+    const invoice = await authorized();
+    await octoControl(t, { loseCallbacks: true });
+    const cabinet = await t.request(`/sandbox/octo/_capture/${invoice.providerUuid}`, {
+      method: 'POST',
+      json: { amount: 400_000 },
+    });
+    expect(cabinet.body.result).toBe('notification lost');
+    await octoControl(t, {});
+    const refused = await capture(invoice.id, { amount: 100_000 });
+    expect(refused.status).toBe(409);
+    expect(refused.body.message).toBe('INVOICE_NOT_AUTHORIZED');
+    // Nothing was sent to take money again, and nothing false was recorded or told.
+    expect(await setAccepts(invoice.providerUuid)).toHaveLength(0);
+    expect(await get(invoice.id)).toMatchObject({ status: 'authorized', capturedAmount: null });
+    expect((await webhooksOf(invoice.id)).map((e) => e.status)).toEqual(['authorized']);
+  });
+
   it('concurrent capture and void of one Octo hold: exactly one wins at Octo and here, the other 409', async () => {
     for (let round = 0; round < 4; round++) {
       const invoice = await authorized();

@@ -51,6 +51,9 @@ const OK = JSON.stringify({ status: 'ok' });
  * that Octo retries). Replies are HTTP 200 with `{"status":"ok"}`, or for a hold the merchant's
  * decision `{"accept_status": …}` (§8.5). A repeat gets the same answer and no second effect.
  */
+/** How long a hold lasts at Octo by its two-stage pages (octo.md §6). */
+const OCTO_HOLD_WINDOW_MS = 30 * 60_000;
+
 @Injectable()
 export class OctoCallbacksService implements ProviderCallbackHandler {
   private readonly logger = new Logger(OctoCallbacksService.name);
@@ -182,11 +185,7 @@ export class OctoCallbacksService implements ProviderCallbackHandler {
       if (capturing && invoice.status === InvoiceStatus.Authorized) {
         // The capture (ours through set_accept, or the merchant's in Octo's cabinet) completed.
         // Before the repeat check: a hold found by reconciliation is recorded completed already.
-        const captured = this.capturedAmount(
-          invoice,
-          fromOctoAmount(confirmed.fields.total_sum),
-          amount,
-        );
+        const captured = this.capturedAmount(invoice, fromOctoAmount(confirmed.fields.total_sum));
         if (captured === null) {
           this.logger.warn(
             { invoiceId: invoice.id, uuid, total_sum: fields.total_sum },
@@ -257,8 +256,10 @@ export class OctoCallbacksService implements ProviderCallbackHandler {
       )
         await this.support.markAuthorized(m, invoice, {
           heldAmount: invoice.amount,
-          // Octo's reads name no deadline for a hold (octo.md §6): reconciliation finds its end.
-          captureBefore: null,
+          // octo.md §6: the two-stage pages give a hold 30 minutes (the cancel page says days;
+          // they contradict each other): the earlier deadline is told to the app, and every
+          // capture reads Octo's status first anyway.
+          captureBefore: new Date(this.clock.nowMs() + OCTO_HOLD_WINDOW_MS),
           paid: {
             providerRef: fields.octo_payment_UUID,
             cardPan: text(fields.maskedPan, 32),
@@ -371,19 +372,19 @@ export class OctoCallbacksService implements ProviderCallbackHandler {
    * What a capture Octo reports took. Our own capture in flight took exactly the `final_amount`
    * we sent: Octo's `total_sum` may still name the whole payment (octo.md §8.1 calls it "payment
    * amount"), so it is not read then. A capture made elsewhere (Octo's cabinet) is what Octo's
-   * status read names, else the notification (unsigned), else the whole hold. Null when that is
-   * not within the hold (left for a person).
+   * status read names, else the whole hold, as reconciliation records it: the notification's
+   * `total_sum` is not signed, so it never decides an amount of money. Null when that is not
+   * within the hold (left for a person).
    */
-  private capturedAmount(
-    invoice: Invoice,
-    read: number | null,
-    notified: number | null | undefined,
-  ): number | null {
+  private capturedAmount(invoice: Invoice, read: number | null): number | null {
     const held = invoice.heldAmount ?? invoice.amount;
-    const captured =
-      invoice.holdAction === 'capture' && invoice.holdActionAmount !== null
-        ? invoice.holdActionAmount
-        : (read ?? notified ?? held);
+    const ours = invoice.holdAction === 'capture' && invoice.holdActionAmount !== null;
+    if (!ours && read === null)
+      this.logger.warn(
+        { invoiceId: invoice.id },
+        "Octo reports a capture made outside the gateway and its read names no amount: recorded as the whole hold; check it in Octo's cabinet",
+      );
+    const captured = ours ? (invoice.holdActionAmount as number) : (read ?? held);
     return captured > 0 && captured <= held ? captured : null;
   }
 
@@ -400,6 +401,7 @@ export class OctoCallbacksService implements ProviderCallbackHandler {
     m: EntityManager,
     invoice: Invoice,
     paid: PaidDetails,
+    found: { held: boolean } = { held: false },
   ): Promise<FoundPayment> {
     const uuid = paid.providerRef ?? invoice.providerRef;
     if (!uuid) return { problem: 'Octo reports it paid but names no payment UUID' };
@@ -413,6 +415,12 @@ export class OctoCallbacksService implements ProviderCallbackHandler {
       return known.invoiceId === invoice.id && known.state === ProviderTransactionState.Completed
         ? { providerRef: uuid }
         : { problem: `Octo payment ${uuid} is already recorded (${known.state})` };
+    // A hold is recorded as the hold's notification records it: an open transaction until the
+    // capture completes it.
+    if (found.held) {
+      await this.recordHold(m, invoice, uuid);
+      return { providerRef: uuid };
+    }
     await this.saveCompleted(m, invoice, uuid, known, {
       cardPan: paid.cardPan,
       completedBy: 'reconciliation',

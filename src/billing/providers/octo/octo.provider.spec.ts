@@ -111,17 +111,30 @@ describe('OctoProvider', () => {
     ).resolves.toMatchObject({ state: 'paid', refundedAmount: 5000 });
   });
 
-  it('a hold read without its amount is unclear; with it, authorized', async () => {
+  it("a hold read without its amount (octo.md §5: the documented read has none) is authorized for the invoice's amount (null); with it, for that amount", async () => {
     const held = { error: 0, data: { octo_payment_UUID: 'u', status: 'waiting_for_capture' } };
     const reference = { ...payment(), paid: false };
     await expect(
       answering(held).lookupPayment(reference, ctx({ shopId: '1', secret: 's' })),
-    ).rejects.toMatchObject({ reason: 'bad_response' });
+    ).resolves.toMatchObject({ state: 'authorized', heldAmount: null });
     await expect(
       answering({ ...held, data: { ...held.data, total_sum: 1500 } }).lookupPayment(
         reference,
         ctx({ shopId: '1', secret: 's' }),
       ),
     ).resolves.toMatchObject({ state: 'authorized', heldAmount: 150_000 });
+  });
+
+  it('a succeeded read of a held payment (a capture being recovered) needs no refunded sum; of a paid one it does', async () => {
+    const succeeded = { error: 0, data: { octo_payment_UUID: 'u', status: 'succeeded' } };
+    await expect(
+      answering(succeeded).lookupPayment(
+        { ...payment(), held: true },
+        ctx({ shopId: '1', secret: 's' }),
+      ),
+    ).resolves.toMatchObject({ state: 'paid' });
+    await expect(
+      answering(succeeded).lookupPayment(payment(), ctx({ shopId: '1', secret: 's' })),
+    ).rejects.toMatchObject({ reason: 'bad_response' });
   });
 });

@@ -180,13 +180,18 @@ export class OctoProvider implements PaymentProvider {
     }
     const state = classifyOctoStatus(octoStatusOf(reply));
     const heldAmount = fromOctoAmount(reply.fields.total_sum);
-    if (state === 'held' && heldAmount === null)
-      throw new ProviderError('octo', 'bad_response', 'the status read names no held amount');
-    if (payment.paid && state === 'succeeded' && fromOctoAmount(reply.fields.refunded_sum) === null)
+    // A refund's recovery needs Octo's refunded total (no figure is not "nothing refunded"); a
+    // capture's recovery (a held payment) reads only that it succeeded.
+    if (
+      payment.paid &&
+      !payment.held &&
+      state === 'succeeded' &&
+      fromOctoAmount(reply.fields.refunded_sum) === null
+    )
       throw new ProviderError('octo', 'bad_response', 'the status read names no refunded sum');
     return octoPaymentLookup(reply, {
       uuid: payment.providerRef,
-      heldAmount: heldAmount ?? 0,
+      heldAmount,
       held: payment.paid,
     });
   }
@@ -208,7 +213,18 @@ export class OctoProvider implements PaymentProvider {
       ]);
     const uuid = this.uuidOf(order.payment);
     const state = await this.holdState(order.payment.invoiceId, ctx);
-    if (state === 'succeeded') return; // captured by an earlier call whose answer was lost
+    // Captured already, and not by this call (the gateway calls once per capture; a lost answer is
+    // read by the recovery job, not retried here): by the merchant in Octo's cabinet, for an
+    // amount only Octo's notification or reconciliation can tell. Refused: recording this
+    // request's amount as what was taken could be false.
+    if (state === 'succeeded')
+      throw new ProviderError(
+        'octo',
+        'declined',
+        'the payment was captured already at Octo',
+        null,
+        ErrorCode.InvoiceNotAuthorized,
+      );
     if (state !== 'held')
       throw new ProviderError('octo', 'declined', `the payment is not held any more (${state})`);
     const reply = await this.client.call(

@@ -142,7 +142,7 @@ export function classifyOctoStatus(status: string | null): OctoStatusClass {
  */
 export function octoPaymentLookup(
   reply: OctoReply,
-  expected: { uuid: string | null; heldAmount: number; held?: boolean },
+  expected: { uuid: string | null; heldAmount: number | null; held?: boolean },
 ): PaymentLookup {
   const uuid = text(reply.fields.octo_payment_UUID);
   if (expected.uuid && uuid && uuid !== expected.uuid) return { state: 'not_found' };

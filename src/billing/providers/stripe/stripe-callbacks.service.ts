@@ -298,7 +298,7 @@ export class StripeCallbacksService implements ProviderCallbackHandler {
       details: { paymentIntent: pi.id, completedBy: null, held: true },
     });
     await this.support.markAuthorized(m, invoice, {
-      heldAmount: lookup.heldAmount,
+      heldAmount: lookup.heldAmount ?? pi.amount_capturable,
       captureBefore: lookup.captureBefore,
       paid: lookup.paid,
     });

@@ -12,8 +12,14 @@ import { providerUpstreams } from '../../../config/provider-settings';
 import { ProviderStatus } from '../../provider-status';
 import { ProviderError } from '../../provider.error';
 
-/** Retries of the SDK itself (connection errors, 409, 5xx), each with the same Idempotency-Key. */
-const MAX_NETWORK_RETRIES = 2;
+/**
+ * Retries of the SDK itself (connection errors, 409, 5xx), each with the same Idempotency-Key.
+ * One, not the SDK's default two: a call must end within the gateway's grace for an unanswered
+ * provider call (providerCallGraceMs: two timeouts and 5 s), after which the recovery jobs read
+ * the payment and settle what the call left pending; a third attempt still running then could
+ * capture or refund behind their back.
+ */
+const MAX_NETWORK_RETRIES = 1;
 
 /** Stripe error codes that are the buyer's or the merchant's input, answered 400 (stripe.md §12). */
 const INPUT_CODES = new Set([

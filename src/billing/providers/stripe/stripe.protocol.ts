@@ -79,14 +79,18 @@ export function sessionExpiresAt(invoiceExpiresAt: Date, now: Date): number {
 }
 
 /**
- * Deterministic idempotency keys (§11), derived from our ids so that every retry of one
- * operation sends the same key with the same parameters.
+ * Idempotency keys (§11), derived from our ids so that every retry of one operation (the SDK's own
+ * network retries) sends the same key with the same parameters. A capture or a void is one call
+ * per attempt of the app (the gateway never repeats one: an unclear answer is read, not retried),
+ * so each attempt has its own key (`attempt`): Stripe replays a key's first answer for a day,
+ * even a 500, and refuses the key with other parameters, so a key per invoice would refuse the
+ * app's next capture after an unclear one, or one of another amount.
  */
 export const idempotencyKeys = {
   checkout: (invoiceId: string) => `inv:${invoiceId}:checkout`,
   expire: (invoiceId: string) => `inv:${invoiceId}:expire`,
-  capture: (invoiceId: string) => `inv:${invoiceId}:capture`,
-  void: (invoiceId: string) => `inv:${invoiceId}:void`,
+  capture: (invoiceId: string, attempt: string) => `inv:${invoiceId}:capture:${attempt}`,
+  void: (invoiceId: string, attempt: string) => `inv:${invoiceId}:void:${attempt}`,
   refund: (refundId: string) => `refund:${refundId}`,
 };
 

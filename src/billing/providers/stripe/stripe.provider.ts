@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+
 import { Inject, Injectable } from '@nestjs/common';
 import type Stripe from 'stripe';
 
@@ -187,7 +189,7 @@ export class StripeProvider implements PaymentProvider {
         stripe.paymentIntents.capture(
           pi,
           { amount_to_capture: order.amount },
-          { idempotencyKey: idempotencyKeys.capture(order.payment.invoiceId) },
+          { idempotencyKey: idempotencyKeys.capture(order.payment.invoiceId, randomUUID()) },
         ),
       )
       .catch((error: unknown) => {
@@ -205,7 +207,7 @@ export class StripeProvider implements PaymentProvider {
         stripe.paymentIntents.cancel(
           pi,
           { cancellation_reason: 'requested_by_customer' },
-          { idempotencyKey: idempotencyKeys.void(payment.invoiceId) },
+          { idempotencyKey: idempotencyKeys.void(payment.invoiceId, randomUUID()) },
         ),
       )
       .catch((error: unknown) => {
