@@ -450,7 +450,7 @@ describe('Stripe: Checkout Sessions, signed events, refunds and holds (stripe.md
     expect(await invoice(inv.id)).toMatchObject({ status: 'paid', capturedAmount: 12_000_000 });
   });
 
-  it('a hold of an automatic-capture invoice is not authorized (the invoice stays pending, nothing paid)', async () => {
+  it('a hold of an automatic-capture invoice is not authorized (the invoice stays pending, nothing paid) and is released at Stripe', async () => {
     const inv = await newInvoice();
     // A manual-capture session for this automatic invoice, made in the Dashboard.
     const session = await dashboard().checkout.sessions.create(
@@ -481,6 +481,11 @@ describe('Stripe: Checkout Sessions, signed events, refunds and holds (stripe.md
     );
     expect((await invoice(inv.id)).status).toBe('pending');
     expect(await countEvents(t.databaseUrl, inv.id)).toBe(0);
+    // The buyer's money is not kept for Stripe's 7 days: the hold is cancelled after commit.
+    const pi = (await dashboard().checkout.sessions.retrieve(session.id)).payment_intent as string;
+    await eventually(
+      async () => (await dashboard().paymentIntents.retrieve(pi)).status === 'canceled',
+    );
   });
 
   it('§14 case 17: Stripe answers the capture 400 invalid_request_error (the PaymentIntent is no longer requires_capture) → 409, the invoice unchanged; a capture above the hold → 409 before Stripe is asked', async () => {

@@ -55,6 +55,9 @@ type Reading =
  * events we ignore), 400 for a bad signature or mode, 404 for an unknown account, 503 when Stripe
  * or our database cannot be asked (Stripe retries).
  */
+/** What recordHold answers for a hold no invoice can take (released at Stripe after commit). */
+const UNWANTED_HOLD = /^hold_not_authorizable_/;
+
 @Injectable()
 export class StripeCallbacksService implements ProviderCallbackHandler {
   private readonly logger = new Logger(StripeCallbacksService.name);
@@ -101,7 +104,34 @@ export class StripeCallbacksService implements ProviderCallbackHandler {
     });
     if (reading === 'unavailable') return reply(503, 'stripe_unavailable', null, true);
     if (reading === null) return reply(200, `ignored_${event.type}`, null, true);
-    return this.apply(event, reading, caller);
+    const applied = await this.apply(event, reading, caller);
+    if (applied.outcome !== null && UNWANTED_HOLD.test(applied.outcome) && reading.pi)
+      void this.releaseUnwantedHold(reading.pi, caller, applied.invoiceId);
+    return applied;
+  }
+
+  /**
+   * A hold no invoice can take (its invoice closed, automatic, or its order settled by another
+   * payment) is released at Stripe once the event's transaction has committed, best effort, as
+   * Octo is answered `cancel` in that case: the buyer's money is not kept for Stripe's 7 days.
+   */
+  private async releaseUnwantedHold(
+    pi: Stripe.PaymentIntent,
+    caller: CallbackAccount,
+    invoiceId: string | null,
+  ): Promise<void> {
+    try {
+      await this.stripe.voidHold(
+        { invoiceId: invoiceId ?? pi.id, providerRef: pi.id, paid: false, details: {} },
+        this.merchants.providerContext(caller.account),
+      );
+      this.logger.log({ invoiceId, paymentIntent: pi.id }, 'Unwanted Stripe hold released');
+    } catch (error) {
+      this.logger.warn(
+        { invoiceId, paymentIntent: pi.id, err: error },
+        'Could not release an unwanted Stripe hold: cancel it in the Dashboard',
+      );
+    }
   }
 
   /**
@@ -284,7 +314,7 @@ export class StripeCallbacksService implements ProviderCallbackHandler {
       pi.amount_capturable > invoice.amount
     )
       return 'amount_mismatch';
-    if (await this.support.orderAlreadyPaid(m, invoice)) return 'already_paid';
+    if (await this.support.orderAlreadyPaid(m, invoice)) return 'hold_not_authorizable_order_paid';
     const lookup = paymentIntentLookup(pi);
     if (lookup.state !== 'authorized') return `unchanged_${pi.status}`;
     await this.support.insertTransaction(m, {
