@@ -513,7 +513,7 @@ describe('StripeProvider', () => {
         });
       });
 
-      it('a card_error (402) → declined; a rate limit (429) → unavailable', async () => {
+      it('a card_error (402) → declined; a rate limit (429), or any 5xx whatever its error type, → unavailable', async () => {
         fake.replies.set(`/v1/payment_intents/${pi}/capture`, {
           status: 402,
           body: { error: { type: 'card_error', code: 'card_declined', message: 'declined' } },
@@ -530,6 +530,15 @@ describe('StripeProvider', () => {
         await expect(strategy({ apiUrl: fake.url }).voidHold(payment, ctx)).rejects.toMatchObject({
           reason: 'unavailable',
         });
+        // A 5xx carrying a request error's type is still no answer (the SDK retried it).
+        fake.replies.set('/v1/refunds', {
+          status: 503,
+          body: { error: { type: 'invalid_request_error', message: 'overloaded' } },
+        });
+        await expect(
+          strategy({ apiUrl: fake.url }).refund(refundOrder(payment, 100, 'r5'), ctx),
+        ).rejects.toMatchObject({ reason: 'unavailable' });
+        expect(fake.seen.filter((r) => r.idempotencyKey === 'refund:r5')).toHaveLength(3);
       });
     });
   });
