@@ -10,6 +10,7 @@ import {
   sessionPaysInvoice,
   stripeKeyLivemode,
   stripePaidDetails,
+  toStripeCurrency,
 } from './stripe.protocol';
 import { Clock } from '../../../common/clock';
 import { isDatabaseUnavailable } from '../../../common/errors/database-unavailable';
@@ -214,7 +215,12 @@ export class StripeCallbacksService implements ProviderCallbackHandler {
           return ok(await this.settleHeldPayment(m, pi, ProviderTransactionState.Completed));
         const session = reading.kind === 'session' ? reading.session : null;
         if (session && !sessionPaysInvoice(session, invoice)) return ok('amount_mismatch');
-        if (!session && pi.amount_received !== invoice.amount) return ok('amount_mismatch');
+        if (
+          !session &&
+          (pi.amount_received !== invoice.amount ||
+            pi.currency !== toStripeCurrency(invoice.currency))
+        )
+          return ok('amount_mismatch');
         return ok(await this.pay(m, invoice, pi, session?.id ?? null));
       }
       if (pi?.status === 'requires_capture') return ok(await this.recordHold(m, invoice, pi));
@@ -224,9 +230,10 @@ export class StripeCallbacksService implements ProviderCallbackHandler {
         await this.settleHeldPayment(m, pi, ProviderTransactionState.Cancelled);
         if (pi.cancellation_reason !== null && MERCHANT_CANCELLATIONS.has(pi.cancellation_reason)) {
           // Cancelled by the merchant (our void, or in the Dashboard): voided, never reported as
-          // an expiry, which Stripe names `automatic`.
+          // an expiry, which Stripe names `automatic`. Read before the release clears it.
+          const ourVoid = invoice.holdAction === 'void';
           await this.transitions.releaseHold(m, invoice, InvoiceStatusReason.Voided);
-          return ok(invoice.holdAction === 'void' ? null : 'voided_at_stripe');
+          return ok(ourVoid ? null : 'voided_at_stripe');
         }
         await this.support.markHoldReleased(m, invoice);
         return ok(null);
