@@ -104,6 +104,9 @@ describe('StripeProvider', () => {
   };
   /** The emulator's record of the API requests with this Idempotency-Key. */
   const requestsKeyed = (key: string) => emulator.requests.filter((r) => r.idempotencyKey === key);
+  /** Requests whose key starts with `prefix` (a capture's or void's key ends with its attempt). */
+  const requestsKeyedFrom = (prefix: string) =>
+    emulator.requests.filter((r) => r.idempotencyKey?.startsWith(prefix));
   const reference = (
     providerRef: string | null,
     invoiceId: string = randomUUID(),
@@ -362,13 +365,19 @@ describe('StripeProvider', () => {
       expect(call.form['metadata[refund_id]']).toBeUndefined();
     });
 
-    it('capture: inv:<invoice>:capture with amount_to_capture; void: inv:<invoice>:void, requested_by_customer', async () => {
+    it('capture: inv:<invoice>:capture:<attempt> with amount_to_capture, a new key per attempt; void: inv:<invoice>:void:<attempt>, requested_by_customer', async () => {
       const captured = await session('pay', 'manual');
       const payment = reference(captured.pi, captured.invoice.id);
       const order = { payment, amount: 7_000_000, heldAmount: AMOUNT, currency: 'UZS' as const };
       await stripe.captureHold(order, ctx);
-      await stripe.captureHold(order, ctx);
-      const captures = requestsKeyed(`inv:${captured.invoice.id}:capture`);
+      // A second attempt is a new request to Stripe (its own key), refused: nothing is held now.
+      await expect(stripe.captureHold(order, ctx)).rejects.toMatchObject({
+        reason: 'declined',
+        code: 'INVOICE_NOT_AUTHORIZED',
+      });
+      const captures = requestsKeyedFrom(`inv:${captured.invoice.id}:capture:`);
+      // Two attempts, two keys: Stripe would replay the first attempt's answer to the second.
+      expect(new Set(captures.map((r) => r.idempotencyKey)).size).toBe(2);
       expect(captures.map((r) => [r.path, r.form])).toEqual([
         [`/v1/payment_intents/${captured.pi}/capture`, { amount_to_capture: '7000000' }],
         [`/v1/payment_intents/${captured.pi}/capture`, { amount_to_capture: '7000000' }],
@@ -377,7 +386,7 @@ describe('StripeProvider', () => {
       // The hold known only by its session (the PaymentIntent read from it).
       const voided = await session('pay', 'manual');
       await stripe.voidHold(reference(voided.session, voided.invoice.id), ctx);
-      const voids = requestsKeyed(`inv:${voided.invoice.id}:void`);
+      const voids = requestsKeyedFrom(`inv:${voided.invoice.id}:void:`);
       expect(voids.map((r) => [r.path, r.form])).toEqual([
         [
           `/v1/payment_intents/${voided.pi}/cancel`,
@@ -439,12 +448,12 @@ describe('StripeProvider', () => {
       });
     });
 
-    it("5xx on every try → unavailable after the SDK's retries, each with the same Idempotency-Key", async () => {
+    it("5xx on every try → unavailable after the SDK's one retry, each with the same Idempotency-Key", async () => {
       const s = await session('pay');
       const order = refundOrder({ ...reference(s.pi, s.invoice.id), paid: true }, 100);
-      emulator.control({ loseEvents: true, fail: { count: 3, status: 500 } });
+      emulator.control({ loseEvents: true, fail: { count: 2, status: 500 } });
       await expect(stripe.refund(order, ctx)).rejects.toMatchObject({ reason: 'unavailable' });
-      expect(requestsKeyed(`refund:${order.refundId}`)).toHaveLength(3);
+      expect(requestsKeyed(`refund:${order.refundId}`)).toHaveLength(2);
       // Stripe did nothing (the faults answered first): the retry later refunds once.
       emulator.control({ loseEvents: true });
       await stripe.refund(order, ctx);
@@ -538,7 +547,7 @@ describe('StripeProvider', () => {
         await expect(
           strategy({ apiUrl: fake.url }).refund(refundOrder(payment, 100, 'r5'), ctx),
         ).rejects.toMatchObject({ reason: 'unavailable' });
-        expect(fake.seen.filter((r) => r.idempotencyKey === 'refund:r5')).toHaveLength(3);
+        expect(fake.seen.filter((r) => r.idempotencyKey === 'refund:r5')).toHaveLength(2);
       });
     });
   });
