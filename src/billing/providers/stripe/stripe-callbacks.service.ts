@@ -114,7 +114,7 @@ export class StripeCallbacksService implements ProviderCallbackHandler {
   /**
    * A hold no invoice can take (its invoice closed, automatic, or its order settled by another
    * payment) is released at Stripe once the event's transaction has committed, best effort, as
-   * Octo is answered `cancel` in that case: the buyer's money is not kept for Stripe's 7 days.
+   * a provider asked inline would be answered `cancel`: the buyer's money is not kept for Stripe's 7 days.
    */
   private async releaseUnwantedHold(
     pi: Stripe.PaymentIntent,
