@@ -29,4 +29,6 @@ export default async function globalSetup(): Promise<void> {
   const database = await startEmbeddedPostgres({ dataDir, port });
   process.env.TEST_DATABASE_URL = database.url;
   (globalThis as { __EMBEDDED_PG__?: { stop(): Promise<void> } }).__EMBEDDED_PG__ = database;
+  // The directory goes with the run (global-teardown.ts): each run's cluster is over a gigabyte.
+  (globalThis as { __EMBEDDED_PG_DIR__?: string }).__EMBEDDED_PG_DIR__ = parent;
 }
