@@ -137,6 +137,7 @@ export class ShkeeperProvider implements PaymentProvider {
     } catch (error) {
       return [`credentials.apiKey was not accepted by the SHKeeper instance (${reasonOf(error)})`];
     }
+    let lastRefusal = 'no coin is enabled';
     for (const coin of coins) {
       try {
         const quote = await this.client.call(
@@ -147,7 +148,9 @@ export class ShkeeperProvider implements PaymentProvider {
         );
         // The README names it crypto_amount, the code amount_crypto (shkeeper.md §4): either.
         if (cryptoAmount(quote.body.amount_crypto ?? quote.body.crypto_amount)) return [];
+        lastRefusal = `${coin.name}: the quote names no crypto amount`;
       } catch (error) {
+        lastRefusal = `${coin.name}: ${reasonOf(error)}`;
         this.logger.warn(
           { coin: coin.name, reason: reasonOf(error) },
           'SHKeeper coin cannot quote UZS',
@@ -155,7 +158,7 @@ export class ShkeeperProvider implements PaymentProvider {
       }
     }
     return [
-      'the SHKeeper instance cannot quote UZS for any enabled coin: set EXTRA_CURRENCIES=UZS and a UZS rate for each coin (shkeeper.md §6)',
+      `the SHKeeper instance cannot quote UZS for any enabled coin (${lastRefusal}): set EXTRA_CURRENCIES=UZS and a UZS rate for each coin`,
     ];
   }
 

@@ -3,6 +3,7 @@ import {
   Controller,
   Get,
   Headers,
+  HttpCode,
   Param,
   Post,
   Query,
@@ -36,6 +37,7 @@ export class ShkeeperEmulatorController {
   constructor(private readonly emulator: ShkeeperEmulator) {}
 
   @Post('_control')
+  @HttpCode(200)
   control(@Body() control: ShkeeperEmulatorControl | null): ShkeeperEmulatorControl {
     return this.emulator.setControl(control ?? {});
   }
@@ -52,20 +54,22 @@ export class ShkeeperEmulatorController {
   }
 
   @Post('api/v1/:crypto/payment_request')
+  @HttpCode(200)
   paymentRequest(
     @Param('crypto') crypto: string,
     @Headers(KEY) key: string | undefined,
     @Body() body: unknown,
-  ): Promise<Record<string, unknown>> {
+  ): Record<string, unknown> {
     return this.emulator.paymentRequest(crypto, key, body);
   }
 
   @Post('api/v1/:crypto/quote')
+  @HttpCode(200)
   quote(
     @Param('crypto') crypto: string,
     @Headers(KEY) key: string | undefined,
     @Body() body: unknown,
-  ): Promise<Record<string, unknown>> {
+  ): Record<string, unknown> {
     return this.emulator.quote(crypto, key, body);
   }
 
@@ -73,7 +77,7 @@ export class ShkeeperEmulatorController {
   invoices(
     @Param('id') id: string,
     @Headers(KEY) key: string | undefined,
-  ): Promise<Record<string, unknown>> {
+  ): Record<string, unknown> {
     return this.emulator.invoicesOf(id, key);
   }
 

@@ -2,7 +2,6 @@ import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 
 import {
   SHKEEPER_API_KEY_HEADER,
-  SHKEEPER_PROVIDER,
   SHKEEPER_SIGNATURE_HEADER,
   SHKEEPER_TIMESTAMP_HEADER,
   fromShkeeperAmount,
@@ -65,6 +64,8 @@ interface EmulatedInvoice {
 export interface ShkeeperEmulatorControl {
   /** Coins that refuse a UZS quote (registration's probe, §6). */
   noUzs?: boolean;
+  /** Every API key is refused ("Bad API key", HTTP 200). */
+  rejectKeys?: boolean;
   /** The next callback is not sent at all (a lost callback). */
   loseCallbacks?: boolean;
 }
@@ -120,20 +121,20 @@ export class ShkeeperEmulator implements OnModuleDestroy {
     };
   }
 
-  /** The API key check of §2: errors with HTTP 200. */
-  private async keyProblem(key: string | undefined): Promise<string | null> {
+  /**
+   * The API key check of §2 (errors with HTTP 200). The emulated instance takes any key except
+   * those starting with "bad" (and every key while `rejectKeys` is set): registration probes the
+   * key before the account exists, so the emulator cannot look it up among the accounts.
+   * Callbacks are signed with the key the invoice was created with, as SHKeeper does.
+   */
+  private keyProblem(key: string | undefined): string | null {
     if (!key) return 'No API key';
-    const account = await this.sandbox.findAccount(SHKEEPER_PROVIDER, (c) => c.apiKey === key);
-    return account ? null : 'Bad API key';
+    return key.startsWith('bad') || this.control.rejectKeys ? 'Bad API key' : null;
   }
 
-  async paymentRequest(
-    coin: string,
-    key: string | undefined,
-    body: unknown,
-  ): Promise<Record<string, unknown>> {
+  paymentRequest(coin: string, key: string | undefined, body: unknown): Record<string, unknown> {
     this.calls.push({ path: `/api/v1/${coin}/payment_request`, body });
-    const problem = await this.keyProblem(key);
+    const problem = this.keyProblem(key);
     if (problem) return { status: 'error', message: problem };
     const spec = COINS[coin];
     if (!spec) return { status: 'error', message: `${coin} payment gateway is unavailable` };
@@ -185,13 +186,9 @@ export class ShkeeperEmulator implements OnModuleDestroy {
     };
   }
 
-  async quote(
-    coin: string,
-    key: string | undefined,
-    body: unknown,
-  ): Promise<Record<string, unknown>> {
+  quote(coin: string, key: string | undefined, body: unknown): Record<string, unknown> {
     this.calls.push({ path: `/api/v1/${coin}/quote`, body });
-    const problem = await this.keyProblem(key);
+    const problem = this.keyProblem(key);
     if (problem) return { status: 'error', message: problem };
     const fields = (body ?? {}) as Record<string, unknown>;
     const fiat = typeof fields.fiat === 'string' ? fields.fiat : '';
@@ -213,8 +210,8 @@ export class ShkeeperEmulator implements OnModuleDestroy {
     };
   }
 
-  async invoicesOf(externalId: string, key: string | undefined): Promise<Record<string, unknown>> {
-    const problem = await this.keyProblem(key);
+  invoicesOf(externalId: string, key: string | undefined): Record<string, unknown> {
+    const problem = this.keyProblem(key);
     if (problem) return { status: 'error', message: problem };
     return {
       status: 'success',
