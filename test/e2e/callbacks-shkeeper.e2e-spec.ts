@@ -340,6 +340,10 @@ describe('SHKeeper (shkeeper.md §11 conformance, over real HTTP against the SHK
       shkeeperStatus: 'PARTIAL',
     });
     expect(await events(inv.id)).toBe(0);
+    expect(await invoice(inv.id)).toMatchObject({
+      amountReceived: 7_500_000,
+      overpaidAmount: null,
+    });
     const page = await send(t.baseUrl, `/pay/${inv.id}`, { headers: { 'x-api-key': '' } });
     expect(page.text).toMatch(/data-testid="missing"><strong>Still missing: 75000\.00 so&#39;m/);
     expect((await callback(account, invoiceCallback(inv.id, 'PAID', '150000'))).status).toBe(202);
@@ -359,6 +363,7 @@ describe('SHKeeper (shkeeper.md §11 conformance, over real HTTP against the SHK
       amountReceived: 9600,
       underpaid: true,
     });
+    expect((await invoice(inv.id)).amountReceived).toBe(9600);
   });
 
   it('§11 case 10: OVERPAID → paid, the overpayment recorded and flagged for staff', async () => {
@@ -370,6 +375,11 @@ describe('SHKeeper (shkeeper.md §11 conformance, over real HTTP against the SHK
     expect(row.state).toBe('completed');
     expect(row.details).toMatchObject({ amountReceived: 16_500_000, overpaid: 750_000 });
     expect(row.details.staffReview).toContain('overpaid');
+    // Shown on the invoice response, additively.
+    expect(await invoice(inv.id)).toMatchObject({
+      amountReceived: 16_500_000,
+      overpaidAmount: 750_000,
+    });
   });
 
   it('§11 case 11: an unconfirmed callback (SK2 style) → 202, the invoice still pending, no event', async () => {

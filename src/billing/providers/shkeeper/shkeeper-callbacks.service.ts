@@ -236,6 +236,9 @@ export class ShkeeperCallbacksService implements ProviderCallbackHandler {
       ),
       seen: [...previous.seen, key].slice(-MAX_SEEN),
     };
+    if (callback.status === 'OVERPAID')
+      details.staffReview = 'overpaid: refund the excess by payout';
+    await this.recordReceived(m, invoice, details);
     if (!paid) {
       if (known?.state === ProviderTransactionState.Completed) {
         await this.save(m, invoice, known, details, known.state);
@@ -244,8 +247,6 @@ export class ShkeeperCallbacksService implements ProviderCallbackHandler {
       await this.save(m, invoice, known, details, ProviderTransactionState.Created);
       return 'partial';
     }
-    if (callback.status === 'OVERPAID')
-      details.staffReview = 'overpaid: refund the excess by payout';
     // Already paid by an earlier callback: the received totals and txids only (§7.3).
     if (known?.state === ProviderTransactionState.Completed) {
       await this.save(m, invoice, known, details, known.state);
@@ -296,6 +297,24 @@ export class ShkeeperCallbacksService implements ProviderCallbackHandler {
     if (known?.state !== ProviderTransactionState.Completed)
       await this.save(m, invoice, known, details, ProviderTransactionState.Completed);
     return { providerRef: paid.providerRef ?? invoice.providerRef ?? invoice.id };
+  }
+
+  /**
+   * The received totals on the invoice itself (`amountReceived`, `overpaidAmount` of the API), in
+   * the callback's transaction: not a status change, so no event; the app hears of them with the
+   * paid webhook's invoice read, and a partial payment is visible on `GET /api/invoices/:id`.
+   */
+  private async recordReceived(
+    m: EntityManager,
+    invoice: Invoice,
+    details: ReceivedDetails,
+  ): Promise<void> {
+    await m.query(
+      `UPDATE invoices SET amount_received = $2, overpaid_amount = $3, updated_at = now() WHERE id = $1`,
+      [invoice.id, details.amountReceived, details.overpaid > 0 ? details.overpaid : null],
+    );
+    invoice.amountReceived = details.amountReceived;
+    invoice.overpaidAmount = details.overpaid > 0 ? details.overpaid : null;
   }
 
   private detailsOf(known: ProviderTransaction | null, invoice: Invoice): ReceivedDetails {
