@@ -123,6 +123,14 @@ export type PaymentLookup =
   /** The hold was released without capture: voided by us, or expired at the provider. */
   | { state: 'hold_released' };
 
+/** What a buyer page may use of its request (`buyerPage`). */
+export interface BuyerPageRequest {
+  /** The page URL's query parameters (string values only): a choice the buyer made on the page. */
+  query: Readonly<Record<string, string>>;
+  /** The invoice's merchant account context, for a page that calls the provider. */
+  context(): Promise<ProviderContext>;
+}
+
 /** Per-call context: the merchant account's decrypted credentials and its callback URLs. */
 export interface ProviderContext {
   merchantAccountId: string;
@@ -177,7 +185,17 @@ export interface PaymentProvider {
    * a page of ours (an app's QR code and instructions); null when the invoice has none. Providers
    * without it answer that URL with the not-found page.
    */
-  buyerPage?(invoice: Invoice, lang: PageLanguage): Promise<string | null>;
+  buyerPage?(
+    invoice: Invoice,
+    lang: PageLanguage,
+    request?: BuyerPageRequest,
+  ): Promise<string | null>;
+  /**
+   * What is wrong with a business's credentials beyond their presence, found by asking the
+   * provider (its instance answers, the key is accepted), checked at registration before anything
+   * is stored: each string is a 400 detail. Unset: nothing is asked.
+   */
+  credentialProblems?(credentials: Credentials): Promise<string[]>;
   /**
    * Annuls the provider's side of an unpaid invoice (`invoiceId`: ours, for a provider that keys
    * its calls on it). Throws ProviderError.

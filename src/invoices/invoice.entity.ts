@@ -39,6 +39,8 @@ export interface OfdItem {
   "status IN ('creating', 'pending', 'authorized', 'paid', 'cancelled', 'failed', 'refunded')",
 )
 @Check('chk_invoices_capture_mode', "capture_mode IN ('automatic', 'manual')")
+@Check('chk_invoices_amount_received', 'amount_received IS NULL OR amount_received >= 0')
+@Check('chk_invoices_overpaid_amount', 'overpaid_amount IS NULL OR overpaid_amount >= 0')
 @Check('chk_invoices_hold_action', "hold_action IN ('capture', 'void')")
 @Check(
   'chk_invoices_captured_amount',
@@ -147,6 +149,17 @@ export class Invoice {
   /** What a capture took of the held amount (the rest was released); null until captured. */
   @Column('bigint', { nullable: true, transformer: minorUnitsColumn })
   capturedAmount: MinorUnits | null;
+
+  /**
+   * What the provider reports received so far, for a provider whose buyer may send any amount
+   * (crypto: partial, under- and overpayments); null for the others.
+   */
+  @Column('bigint', { nullable: true, transformer: minorUnitsColumn })
+  amountReceived: MinorUnits | null;
+
+  /** How much of amountReceived the provider counts as overpaid (for staff to return). */
+  @Column('bigint', { nullable: true, transformer: minorUnitsColumn })
+  overpaidAmount: MinorUnits | null;
 
   /** When the provider releases the hold by itself, when it says. */
   @Column('timestamptz', { nullable: true })

@@ -32,6 +32,8 @@ export function toInvoiceResponse(invoice: Invoice): InvoiceResponseDto {
     receiptUrl: invoice.receiptUrl,
     capture: invoice.captureMode,
     heldAmount: invoice.heldAmount,
+    amountReceived: invoice.amountReceived,
+    overpaidAmount: invoice.overpaidAmount,
     capturedAmount: invoice.capturedAmount,
     captureBefore: iso(invoice.captureBefore),
     holdAction: invoice.holdAction,

@@ -572,6 +572,8 @@ export class InvoicesService {
       captureMode: draft.capture,
       heldAmount: null,
       capturedAmount: null,
+      amountReceived: null,
+      overpaidAmount: null,
       captureBefore: null,
       holdAction: null,
       holdActionAmount: null,

@@ -115,6 +115,8 @@ export class MerchantsService {
   async register(dto: RegisterMerchantDto): Promise<RegisteredMerchantDto> {
     const provider = this.registry.get(dto.provider);
     const credentials = this.checkCredentials(provider, dto.credentials);
+    const problems = (await provider.credentialProblems?.(credentials)) ?? [];
+    if (problems.length > 0) throw new DomainError(ErrorCode.ValidationError, problems);
     const sealed = this.cipher.seal(credentials, credentialsBinding(dto));
     const displayNameGiven = dto.displayName !== undefined;
     const isActiveGiven = dto.isActive !== undefined;

@@ -28,10 +28,13 @@ export class PagesController {
   @UseFilters(new BuyerPageErrorFilter())
   async buyerPage(
     @Param('id') id: string,
-    @Query('lang') lang: string | undefined,
+    @Query() query: Record<string, unknown> | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<string> {
-    const page = await this.pages.buyerPage(id, lang);
+    const strings = Object.fromEntries(
+      Object.entries(query ?? {}).filter((e): e is [string, string] => typeof e[1] === 'string'),
+    );
+    const page = await this.pages.buyerPage(id, strings.lang, strings);
     void reply.status(page.status).header('content-type', 'text/html; charset=utf-8');
     return page.html;
   }

@@ -5,6 +5,7 @@ import { DomainError } from '../common/errors/domain.error';
 import { ErrorCode } from '../common/errors/error-code';
 import type { Invoice } from '../invoices/invoice.entity';
 import type { InvoicesService } from '../invoices/invoices.service';
+import type { MerchantsService } from '../merchants/merchants.service';
 
 const ID = '6f1d2c3b-4a59-4e6f-8a7b-9c0d1e2f3a4b';
 
@@ -36,7 +37,7 @@ function pagesFor(invoice: Partial<Invoice> | null): PagesService {
     has: (name: string) => providers.has(name),
     get: (name: string) => providers.get(name),
   } as unknown as PaymentProviderRegistry;
-  return new PagesService(invoices, registry);
+  return new PagesService(invoices, registry, {} as unknown as MerchantsService);
 }
 
 describe('PagesService.buyerPage (/pay/:id)', () => {

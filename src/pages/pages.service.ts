@@ -5,6 +5,7 @@ import { renderNotFoundPage } from './not-found.page';
 import { PaymentProviderRegistry } from '../billing/payment-provider.registry';
 import { DomainError } from '../common/errors/domain.error';
 import { InvoicesService } from '../invoices/invoices.service';
+import { MerchantsService } from '../merchants/merchants.service';
 
 export interface RenderedPage {
   status: number;
@@ -18,13 +19,18 @@ export class PagesService {
   constructor(
     private readonly invoices: InvoicesService,
     private readonly registry: PaymentProviderRegistry,
+    private readonly merchants: MerchantsService,
   ) {}
 
   /**
    * `/pay/:id`: the checkout page of an invoice whose provider serves one (`buyerPage`), such as
    * an app's QR code and instructions; the not-found page for any other invoice.
    */
-  async buyerPage(id: string, requestedLang: string | undefined): Promise<RenderedPage> {
+  async buyerPage(
+    id: string,
+    requestedLang: string | undefined,
+    query: Readonly<Record<string, string>> = {},
+  ): Promise<RenderedPage> {
     const fallback = pageLanguage(requestedLang);
     if (!UUID.test(id)) return { status: 404, html: renderNotFoundPage(fallback) };
     let invoice;
@@ -38,7 +44,13 @@ export class PagesService {
       ? this.registry.get(invoice.provider)
       : null;
     const html = provider?.buyerPage
-      ? await provider.buyerPage(invoice, pageLanguage(requestedLang, invoice.lang))
+      ? await provider.buyerPage(invoice, pageLanguage(requestedLang, invoice.lang), {
+          query,
+          context: async () =>
+            this.merchants.providerContext(
+              await this.merchants.findById(invoice.merchantAccountId),
+            ),
+        })
       : null;
     if (html === null) return { status: 404, html: renderNotFoundPage(fallback) };
     return { status: 200, html };

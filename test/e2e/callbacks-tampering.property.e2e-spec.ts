@@ -3,6 +3,7 @@ import Stripe from 'stripe';
 
 import { multicardSuccessSign } from '../../src/billing/providers/multicard/multicard.protocol';
 import { octoSignature } from '../../src/billing/providers/octo/octo.protocol';
+import { shkeeperSignature } from '../../src/billing/providers/shkeeper/shkeeper.protocol';
 import { press } from '../support/browser-http';
 import { completeCall, postClick, prepareCall } from '../support/click';
 import { query } from '../support/database';
@@ -19,6 +20,8 @@ import { SANDBOX_CREDENTIALS as CREDS, merchantBody } from '../factories/merchan
  * Stripe's checkout.session.completed) with one thing tampered — signature, auth, serviceId,
  * amount, ids, account, body, timestamp — must change nothing.
  */
+const SHKEEPER_KEY = 'tampering-shkeeper-key';
+
 describe('Tampered callbacks never change state (fast-check)', () => {
   let t: TestApp;
   const acc: Record<string, string> = {};
@@ -61,6 +64,22 @@ describe('Tampered callbacks never change state (fast-check)', () => {
     await octoControl(t, { loseCallbacks: true });
     await press(t.baseUrl, octoInvoice.checkoutUrl, 'Pay');
     await octoControl(t, {});
+    // SHKeeper: an invoice opened at the emulated instance; only a (tampered) callback could pay it.
+    acc.shkeeper = (
+      await t.request('/api/merchants', {
+        method: 'POST',
+        json: merchantBody({
+          provider: 'shkeeper',
+          credentials: { baseUrl: `${t.baseUrl}/sandbox/shkeeper`, apiKey: SHKEEPER_KEY },
+        }),
+      })
+    ).body.data.id;
+    inv.shkeeper = (
+      await t.request('/api/invoices', {
+        method: 'POST',
+        json: invoiceBody({ provider: 'shkeeper', amount: 500000 }),
+      })
+    ).body.data.id;
     // Another business's Click account and invoice: ids that exist but belong to someone else.
     await t.request('/api/merchants', {
       method: 'POST',
@@ -148,7 +167,48 @@ describe('Tampered callbacks never change state (fast-check)', () => {
       p: fc.constant('stripe-stale' as const),
       v: fc.integer({ min: 301, max: 10_000_000 }),
     }),
+    fc.record({ p: fc.constant('shkeeper-sign' as const), v: junk }),
+    fc.record({ p: fc.constant('shkeeper-key' as const), v: junk }),
+    fc.record({
+      p: fc.constant('shkeeper-body' as const),
+      v: fc.string({ minLength: 1, maxLength: 20 }),
+    }),
+    fc.record({
+      p: fc.constant('shkeeper-stale' as const),
+      v: fc.integer({ min: 301, max: 10_000_000 }),
+    }),
+    fc.record({ p: fc.constant('shkeeper-account' as const), v: fc.constant(0) }),
   );
+
+  /** SHKeeper's PAID callback of its invoice, signed (or not) as `options` say (shkeeper.md §7). */
+  const shkeeper = (
+    options: { key?: string; signature?: string; ageS?: number; bodyTail?: string } = {},
+    account = acc.shkeeper,
+  ) => {
+    const signed = JSON.stringify({
+      balance_fiat: '5000.00',
+      external_id: inv.shkeeper,
+      fiat: 'UZS',
+      paid: true,
+      status: 'PAID',
+      transactions: [{ amount_fiat: '5000.00', trigger: true, txid: '0xtampered' }],
+    });
+    const at = String(Math.floor(Date.now() / 1000) - (options.ageS ?? 0));
+    return send(t.baseUrl, `/api/callbacks/shkeeper/${account}`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-shkeeper-timestamp': at,
+        'x-shkeeper-signature':
+          options.signature ?? shkeeperSignature(options.key ?? SHKEEPER_KEY, at, signed),
+      },
+      // A changed body: another field appended after signing.
+      body:
+        options.bodyTail === undefined
+          ? signed
+          : `${signed.slice(0, -1)},"x":${JSON.stringify(options.bodyTail)}}`,
+    });
+  };
 
   /** Octo's succeeded notification for the invoice paid at Octo, with `overrides`. */
   const octo = (overrides: Record<string, unknown> = {}, key?: string, account = acc.octo) =>
@@ -329,6 +389,16 @@ describe('Tampered callbacks never change state (fast-check)', () => {
         return (await stripe({ bodyTail: String(v) })).status;
       case 'stripe-stale':
         return (await stripe({ ageS: Number(v) })).status;
+      case 'shkeeper-sign':
+        return (await shkeeper({ signature: String(v) })).status;
+      case 'shkeeper-key':
+        return (await shkeeper({ key: `${String(v)}!` })).status;
+      case 'shkeeper-body':
+        return (await shkeeper({ bodyTail: String(v) })).status;
+      case 'shkeeper-stale':
+        return (await shkeeper({ ageS: Number(v) })).status;
+      case 'shkeeper-account':
+        return (await shkeeper({}, acc.click)).status;
       default:
         return (await multicard({ invoice_id: foreignInvoice })).status;
     }
@@ -376,5 +446,7 @@ describe('Tampered callbacks never change state (fast-check)', () => {
     ).toBe('paid');
     expect((await stripe()).body).toEqual({ received: true });
     expect((await t.request(`/api/invoices/${inv.stripe}`)).body.data.status).toBe('paid');
+    expect((await shkeeper()).status).toBe(202);
+    expect((await t.request(`/api/invoices/${inv.shkeeper}`)).body.data.status).toBe('paid');
   });
 });

@@ -143,6 +143,7 @@ describe('HTTP contract: envelope, auth, validation, request ids, limits', () =>
       'uzum',
       'octo',
       'stripe',
+      'shkeeper',
     ]);
     const ready = await send(t.baseUrl, '/health/ready', { headers: { 'x-api-key': '' } });
     expect(ready.status).toBe(200);

@@ -115,6 +115,16 @@ describe('Merchants API (real HTTP, real PostgreSQL)', () => {
           { key: 'previousWebhookSecret', required: false },
         ],
       },
+      {
+        name: 'shkeeper',
+        fields: [
+          { key: 'baseUrl', required: true },
+          { key: 'apiKey', required: true },
+          { key: 'payoutUsername', required: false },
+          { key: 'payoutPassword', required: false },
+          { key: 'legacyHeaderAuth', required: false },
+        ],
+      },
     ]);
   });
 
@@ -295,9 +305,10 @@ describe('Merchants API (real HTTP, real PostgreSQL)', () => {
       'uzum',
       'octo',
       'stripe',
+      'shkeeper',
     ]);
     expect(unknownProvider.body.data.details[0]).toContain(
-      'multicard, click, payme, uzum, octo, stripe',
+      'multicard, click, payme, uzum, octo, stripe, shkeeper',
     );
   });
 

@@ -2,6 +2,7 @@ import { clickPlugin } from './click/click.plugin';
 import { multicardPlugin } from './multicard/multicard.plugin';
 import { octoPlugin } from './octo/octo.plugin';
 import { paymePlugin } from './payme/payme.plugin';
+import { shkeeperPlugin } from './shkeeper/shkeeper.plugin';
 import { stripePlugin } from './stripe/stripe.plugin';
 import { uzumPlugin } from './uzum/uzum.plugin';
 import type { ProviderSettings } from '../../config/provider-settings';
@@ -19,6 +20,7 @@ export const REGISTERED_PROVIDERS: readonly ProviderPlugin[] = [
   uzumPlugin,
   octoPlugin,
   stripePlugin,
+  shkeeperPlugin,
 ];
 
 /** The registered providers' environment settings, composed by the config loader at boot. */

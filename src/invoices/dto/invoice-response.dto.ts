@@ -117,6 +117,24 @@ export class InvoiceResponseDto {
     nullable: true,
     example: null,
     description:
+      'Minor units the provider reports received so far, for a provider where the buyer sends the amount (SHKeeper crypto: a partial payment keeps the invoice pending; a paid one may be up to 5 % short); null for the others',
+  })
+  amountReceived: number | null;
+
+  @ApiProperty({
+    type: 'integer',
+    nullable: true,
+    example: null,
+    description:
+      'Minor units of amountReceived above what the invoice asked, as the provider counts it (SHKeeper: above 105 %); returned by staff as a payout',
+  })
+  overpaidAmount: number | null;
+
+  @ApiProperty({
+    type: 'integer',
+    nullable: true,
+    example: null,
+    description:
       'Minor units a capture took (the rest of the hold was released); refunds apply to this',
   })
   capturedAmount: number | null;
