@@ -117,7 +117,7 @@ export class InvoiceResponseDto {
     nullable: true,
     example: null,
     description:
-      'Minor units the provider reports received so far, for a provider where the buyer sends the amount (SHKeeper crypto: a partial payment keeps the invoice pending; a paid one may be up to 5 % short); null for the others',
+      'Minor units the provider reports received so far, for a provider where the buyer sends the amount (crypto: a partial payment keeps the invoice pending; a paid one may be a little short, by the provider's tolerance); null for the others',
   })
   amountReceived: number | null;
 
@@ -126,7 +126,7 @@ export class InvoiceResponseDto {
     nullable: true,
     example: null,
     description:
-      'Minor units of amountReceived above what the invoice asked, as the provider counts it (SHKeeper: above 105 %); returned by staff as a payout',
+      'Minor units of amountReceived above what the invoice asked, as the provider counts it (above its tolerance); returned by staff as a payout',
   })
   overpaidAmount: number | null;
 
