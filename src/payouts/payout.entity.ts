@@ -51,6 +51,17 @@ export interface StoredPayoutDestination {
   crypto?: string | null;
 }
 
+/** One call to the provider about a payout, as the admin's payout page shows it. */
+export interface PayoutProviderCall {
+  at: string;
+  /** `send`: the one payout call; `read`: a status read of the recovery job. */
+  call: 'send' | 'read';
+  /** What came of it: the outcome's state, `declined`, or `unclear` (no clear answer). */
+  result: string;
+  providerStatus: string | null;
+  message: string | null;
+}
+
 /** Identity data Multicard requires above its own threshold (payouts.md §2.1 `kyc_data`). */
 export interface PayoutKyc {
   lastName: string;
@@ -175,6 +186,10 @@ export class Payout {
 
   @Column('timestamptz', { nullable: true })
   completedAt: Date | null;
+
+  /** Every call made to the provider about this payout, oldest first (never a card number). */
+  @Column('jsonb', { default: () => "'[]'" })
+  providerCalls: PayoutProviderCall[];
 
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt: Date;

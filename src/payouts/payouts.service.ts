@@ -14,7 +14,7 @@ import {
   toPayoutCsvCells,
   toPayoutResponse,
 } from './payout.mapper';
-import { Payout, PayoutStatus, StoredPayoutDestination } from './payout.entity';
+import { Payout, PayoutProviderCall, PayoutStatus, StoredPayoutDestination } from './payout.entity';
 import { applyPayoutTransition } from './payout.state-machine';
 import { PaymentProvider, PayoutOrder, PayoutOutcome } from '../billing/payment-provider.interface';
 import { PaymentProviderRegistry } from '../billing/payment-provider.registry';
@@ -163,6 +163,7 @@ export class PayoutsService {
         submittedAt: null,
         checkAfter: null,
         completedAt: null,
+        providerCalls: [],
         createdAt: now,
         updatedAt: now,
       };
@@ -206,6 +207,13 @@ export class PayoutsService {
       order: { createdAt: 'ASC' },
       take: limit,
     });
+  }
+
+  /** The newest payouts (the admin's list). */
+  latest(limit: number): Promise<Payout[]> {
+    return this.dataSource
+      .getRepository(Payout)
+      .find({ order: { createdAt: 'DESC' }, take: limit });
   }
 
   async list(query: ListPayoutsQueryDto): Promise<PayoutsPageDto | StreamableFile> {
@@ -319,26 +327,49 @@ export class PayoutsService {
           message: error.details.join('; '),
           providerCode: error.providerCode,
         };
-      } else {
-        this.logger.warn(
-          { payoutId: id, err: error },
-          'Payout sent without a clear answer: it stays submitted until the recovery job reads it',
-        );
-        return this.findById(id);
+        return this.settle(id, outcome, { call: 'send', result: 'declined' });
       }
+      this.logger.warn(
+        { payoutId: id, err: error },
+        'Payout sent without a clear answer: it stays submitted until the recovery job reads it',
+      );
+      await this.recordCall(id, {
+        at: this.clock.now().toISOString(),
+        call: 'send',
+        result: 'unclear',
+        providerStatus: null,
+        message: error instanceof ProviderError ? error.details.join('; ') : 'no answer',
+      });
+      return this.findById(id);
     }
-    return this.settle(id, outcome);
+    return this.settle(id, outcome, { call: 'send', result: outcome.state });
   }
 
   /**
    * Applies what the provider said of a submitted payout: final states move it (with the
    * provider's words); anything else only records what was learnt. Never sends anything.
    */
-  private async settle(id: string, outcome: PayoutOutcome): Promise<Payout> {
+  private async settle(
+    id: string,
+    outcome: PayoutOutcome,
+    call: Pick<PayoutProviderCall, 'call' | 'result'>,
+  ): Promise<Payout> {
     const now = this.clock.now();
     return this.dataSource.transaction(async (m) => {
       const payout = await this.lock(m, id);
-      if (payout.status !== PayoutStatus.Submitted) return payout;
+      payout.providerCalls = [
+        ...payout.providerCalls,
+        {
+          at: now.toISOString(),
+          ...call,
+          providerStatus: outcome.providerStatus,
+          message: outcome.message,
+        },
+      ];
+      if (payout.status !== PayoutStatus.Submitted) {
+        await m.update(Payout, { id }, { providerCalls: payout.providerCalls });
+        return payout;
+      }
       payout.providerRef = outcome.providerRef ?? payout.providerRef;
       payout.providerStatus = outcome.providerStatus ?? payout.providerStatus;
       if (outcome.state === 'succeeded' || outcome.state === 'failed') {
@@ -356,7 +387,11 @@ export class PayoutsService {
         await m.update(
           Payout,
           { id },
-          { providerRef: payout.providerRef, providerStatus: payout.providerStatus },
+          {
+            providerRef: payout.providerRef,
+            providerStatus: payout.providerStatus,
+            providerCalls: payout.providerCalls,
+          },
         );
       }
       return payout;
@@ -392,7 +427,7 @@ export class PayoutsService {
           { payoutId: payout.id, providerRef: payout.providerRef },
           ctx,
         );
-        await this.settle(id, outcome);
+        await this.settle(id, outcome, { call: 'read', result: outcome.state });
         results.push({
           payoutId: id,
           outcome: outcome.state,
@@ -400,6 +435,13 @@ export class PayoutsService {
         });
       } catch (error) {
         this.logger.warn({ payoutId: id, err: error }, 'Payout recovery read failed');
+        await this.recordCall(id, {
+          at: this.clock.now().toISOString(),
+          call: 'read',
+          result: 'unclear',
+          providerStatus: null,
+          message: error instanceof ProviderError ? error.details.join('; ') : 'read failed',
+        }).catch(() => undefined);
         results.push({ payoutId: id, outcome: 'error', detail: String(error) });
       }
     }
@@ -459,6 +501,14 @@ export class PayoutsService {
         userAgent: `payment-service/${this.config.version}`,
       },
     };
+  }
+
+  /** Appends a call that changed nothing else to the payout's record of provider calls. */
+  private async recordCall(id: string, call: PayoutProviderCall): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE payouts SET provider_calls = provider_calls || $2::jsonb, updated_at = now() WHERE id = $1`,
+      [id, JSON.stringify([call])],
+    );
   }
 
   private async lock(m: EntityManager, id: string): Promise<Payout> {

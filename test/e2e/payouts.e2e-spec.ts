@@ -7,11 +7,13 @@ import {
 import { PayoutsService } from '../../src/payouts/payouts.service';
 import { WebhookDispatcher } from '../../src/notifications/webhook-dispatcher.service';
 import { query } from '../support/database';
-import { TestApp, TestResponse, expectEnvelope, startTestApp } from '../support/test-app';
+import { TestApp, TestResponse, expectEnvelope, send, startTestApp } from '../support/test-app';
 import { Receiver, eventually, startReceiver } from '../support/webhook-receiver';
 import { SANDBOX_CREDENTIALS, merchantBody } from '../factories/merchant.factory';
 
 const SECRET = 'test-webhook-signing-secret-0123';
+const ADMIN_PASSWORD = 'payouts-admin-password-7';
+const FORM = 'application/x-www-form-urlencoded';
 const PROVIDER_TIMEOUT_MS = 1000;
 /** PAYOUT_APPROVAL_THRESHOLD: 1 000 000 so'm. */
 const THRESHOLD = 100_000_000;
@@ -72,6 +74,7 @@ describe('Payouts (payouts.md §7–§8, over real HTTP against the Multicard em
     receiver = await startReceiver();
     t = await startTestApp({
       WEBHOOK_SIGNING_SECRET: SECRET,
+      ADMIN_PASSWORD,
       PROVIDER_TIMEOUT_MS: String(PROVIDER_TIMEOUT_MS),
       REFUND_RECOVERY_INTERVAL_SECONDS: '3600',
       PAYOUT_APPROVAL_THRESHOLD: String(THRESHOLD),
@@ -266,6 +269,12 @@ describe('Payouts (payouts.md §7–§8, over real HTTP against the Multicard em
       status: 'succeeded',
       providerRef: emulator.creditsFor(payout.id)[0].uuid,
     });
+    const [{ calls }] = await query<{ calls: { call: string; result: string }[] }>(
+      t.databaseUrl,
+      `SELECT provider_calls AS calls FROM payouts WHERE id = $1`,
+      [payout.id],
+    );
+    expect(calls.map((c) => `${c.call}:${c.result}`)).toEqual(['send:unclear', 'read:succeeded']);
     expect(await statusesSent(payout.id, 'succeeded')).toEqual([
       'approved',
       'submitted',
@@ -424,5 +433,92 @@ describe('Payouts (payouts.md §7–§8, over real HTTP against the Multicard em
     const lines = csv.text.trim().split('\r\n');
     expect(lines[0]).toMatch(/^id,createdAt,source,/);
     expect(lines).toHaveLength(4);
+  });
+
+  describe('admin pages', () => {
+    const call = (method: string, path: string, cookie: string, form?: Record<string, string>) =>
+      send(t.baseUrl, path, {
+        method,
+        headers: { 'x-api-key': '', cookie, ...(form ? { 'content-type': FORM } : {}) },
+        body: form ? new URLSearchParams(form).toString() : undefined,
+        redirect: 'manual',
+      });
+    async function logIn(): Promise<{ cookie: string; csrf: string }> {
+      const page = await call('GET', '/admin/login', '');
+      const nonce = /ps_admin_login=([^;]+)/.exec(page.headers.get('set-cookie') ?? '')?.[1];
+      const loginCsrf = /name="_csrf" value="([^"]+)"/.exec(page.text)?.[1] ?? '';
+      const login = await call('POST', '/admin/login', `ps_admin_login=${nonce}`, {
+        password: ADMIN_PASSWORD,
+        _csrf: loginCsrf,
+      });
+      const cookie = /ps_admin=[^;]+/.exec(login.headers.get('set-cookie') ?? '')?.[0] ?? '';
+      const overview = await call('GET', '/admin', cookie);
+      const csrf = /name="_csrf" value="([^"]+)"/.exec(overview.text)?.[1] ?? '';
+      return { cookie, csrf };
+    }
+
+    it('lists payouts awaiting approval with approve/reject forms; approve needs the CSRF token, records the staff name, makes one call; the detail shows provider calls and webhooks', async () => {
+      const { cookie, csrf } = await logIn();
+      expect(cookie).not.toBe('');
+      const payout = data(
+        await create(payoutBody({ amount: THRESHOLD + 9, destination: { cardToken: 'tok_adm' } })),
+      );
+      const list = await call('GET', '/admin/payouts', cookie);
+      expect(list.status).toBe(200);
+      expect(list.text).toContain(`action="/admin/payouts/${payout.id}/approve"`);
+      expect(list.text).toContain(`action="/admin/payouts/${payout.id}/reject"`);
+      const before = emulator.stats.creditRequests;
+      const forged = await call('POST', `/admin/payouts/${payout.id}/approve`, cookie, {
+        by: 'mallory',
+        _csrf: 'not-the-token',
+      });
+      expect(forged.status).toBe(403);
+      expect(emulator.stats.creditRequests).toBe(before);
+      expect(data(await t.request(`/api/payouts/${payout.id}`)).status).toBe('pending_approval');
+      const approved = await call('POST', `/admin/payouts/${payout.id}/approve`, cookie, {
+        by: 'Aziz',
+        _csrf: csrf,
+      });
+      expect(approved.status).toBe(303);
+      expect(approved.headers.get('location')).toBe(
+        `/admin/payouts/${payout.id}?flash=payout-approved`,
+      );
+      expect(emulator.stats.creditRequests).toBe(before + 1);
+      expect(data(await t.request(`/api/payouts/${payout.id}`))).toMatchObject({
+        status: 'succeeded',
+        approvedBy: 'admin:Aziz',
+      });
+      await statusesSent(payout.id, 'succeeded');
+      const detail = await call('GET', `/admin/payouts/${payout.id}`, cookie);
+      expect(detail.status).toBe(200);
+      expect(detail.text).toContain('data-testid="payout-status">succeeded<');
+      expect(detail.text).toMatch(/data-testid="provider-calls"[\s\S]*send[\s\S]*succeeded/);
+      expect((detail.text.match(/Webhook #/g) ?? []).length).toBe(4);
+    });
+
+    it('rejects from the admin with a reason: rejected, no call', async () => {
+      const { cookie, csrf } = await logIn();
+      const payout = data(
+        await create(payoutBody({ amount: THRESHOLD + 10, destination: { cardToken: 'tok_r' } })),
+      );
+      const before = emulator.stats.creditRequests;
+      const noReason = await call('POST', `/admin/payouts/${payout.id}/reject`, cookie, {
+        by: 'Aziz',
+        _csrf: csrf,
+      });
+      expect(noReason.headers.get('location')).toMatch(/flash=payout-refused$/);
+      const res = await call('POST', `/admin/payouts/${payout.id}/reject`, cookie, {
+        by: 'Aziz',
+        reason: 'duplicate request',
+        _csrf: csrf,
+      });
+      expect(res.status).toBe(303);
+      expect(data(await t.request(`/api/payouts/${payout.id}`))).toMatchObject({
+        status: 'rejected',
+        rejectedBy: 'admin:Aziz',
+        rejectionReason: 'duplicate request',
+      });
+      expect(emulator.stats.creditRequests).toBe(before);
+    });
   });
 });
