@@ -150,8 +150,16 @@ export class WebhooksService {
       .setLock('pessimistic_write')
       // Through the order's invoices: ix_webhook_events_order holds undelivered events only.
       .where(
-        `n.invoice_id IN (${invoiceDeliverySql.idsOfOrder(':source', ':order')}) AND n.seq > :seq`,
-        { source: event.source, order: event.sourceInvoiceId, seq: event.seq },
+        // A payout's events are their own sequence (no order, no invoices).
+        event.payoutId
+          ? 'n.payout_id = :payoutId AND n.seq > :seq'
+          : `n.invoice_id IN (${invoiceDeliverySql.idsOfOrder(':source', ':order')}) AND n.seq > :seq`,
+        {
+          source: event.source,
+          order: event.sourceInvoiceId,
+          payoutId: event.payoutId,
+          seq: event.seq,
+        },
       )
       .orderBy('n.seq', 'DESC')
       .getMany();

@@ -412,6 +412,40 @@ describe('Payouts (payouts.md §7–§8, over real HTTP against the Multicard em
     }
   });
 
+  it('a dead payout webhook is retried like an invoice one, never an older one past a newer dead one', async () => {
+    receiver.respond = () => Promise.resolve({ status: 410, body: 'gone' });
+    let payout: Record<string, any>;
+    try {
+      payout = data(await create(payoutBody()));
+      await t.app.get(WebhookDispatcher).drain();
+      await eventually(async () => {
+        const rows = await query<{ status: string }>(
+          t.databaseUrl,
+          `SELECT status FROM webhook_events WHERE payout_id = $1`,
+          [payout.id],
+        );
+        return rows.length === 3 && rows.every((r) => r.status === 'dead');
+      });
+    } finally {
+      receiver.respond = () => Promise.resolve({ status: 200, body: '{"ok":true}' });
+    }
+    const events = await query<{ id: string }>(
+      t.databaseUrl,
+      `SELECT id FROM webhook_events WHERE payout_id = $1 ORDER BY sequence`,
+      [payout.id],
+    );
+    const older = await t.request(`/api/webhooks/${events[0].id}/retry`, { method: 'POST' });
+    expect(older.status).toBe(409);
+    expect(older.body.message).toBe('WEBHOOK_SUPERSEDED');
+    const newest = await t.request(`/api/webhooks/${events[2].id}/retry`, { method: 'POST' });
+    expect(data(newest)).toMatchObject({
+      status: 'delivered',
+      payoutId: payout.id,
+      invoiceId: null,
+      type: 'payout.updated',
+    });
+  });
+
   it('lists payouts with filters and a cursor, and exports them as CSV', async () => {
     const source = `list_${Date.now()}`;
     await t.request('/api/merchants', {
