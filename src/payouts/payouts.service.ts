@@ -35,6 +35,7 @@ import { enqueuePayoutEvent } from '../notifications/outbox';
 /** What the recovery job concluded of one submitted payout. */
 export interface PayoutRecovery {
   payoutId: string;
+  provider: string;
   outcome: PayoutOutcome['state'] | 'error';
   detail: string;
 }
@@ -404,19 +405,19 @@ export class PayoutsService {
    * its next check forward, so instances running the job at once never read the same one.
    */
   async recoverPending(now: Date = this.clock.now()): Promise<PayoutRecovery[]> {
-    const due = await this.dataSource.query<{ id: string }[]>(
+    const due = await this.dataSource.query<{ id: string; provider: string }[]>(
       `WITH due AS (
-         SELECT id FROM payouts WHERE status = 'submitted' AND check_after <= $1
+         SELECT id, provider FROM payouts WHERE status = 'submitted' AND check_after <= $1
           ORDER BY check_after LIMIT ${RECOVERY_BATCH} FOR UPDATE SKIP LOCKED
        ), claimed AS (
          UPDATE payouts p SET check_after = $2, updated_at = now() FROM due WHERE p.id = due.id
-         RETURNING p.id
+         RETURNING p.id, p.provider
        )
-       SELECT id FROM claimed`,
+       SELECT id, provider FROM claimed`,
       [now, new Date(now.getTime() + this.config.refunds.recoveryIntervalSeconds * 1000)],
     );
     const results: PayoutRecovery[] = [];
-    for (const { id } of due) {
+    for (const { id, provider: providerName } of due) {
       try {
         const payout = await this.findById(id);
         const provider = this.payoutProvider(payout.provider);
@@ -430,6 +431,7 @@ export class PayoutsService {
         await this.settle(id, outcome, { call: 'read', result: outcome.state });
         results.push({
           payoutId: id,
+          provider: providerName,
           outcome: outcome.state,
           detail: outcome.providerStatus ?? '',
         });
@@ -442,7 +444,12 @@ export class PayoutsService {
           providerStatus: null,
           message: error instanceof ProviderError ? error.details.join('; ') : 'read failed',
         }).catch(() => undefined);
-        results.push({ payoutId: id, outcome: 'error', detail: String(error) });
+        results.push({
+          payoutId: id,
+          provider: providerName,
+          outcome: 'error',
+          detail: error instanceof Error ? error.message : String(error),
+        });
       }
     }
     return results;

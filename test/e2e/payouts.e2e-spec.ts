@@ -250,6 +250,8 @@ describe('Payouts (payouts.md §7–§8, over real HTTP against the Multicard em
   });
 
   it('§8.3 a timeout on POST /payment/credit → submitted; the recovery job settles it from a read (history by invoice_id), never a second POST', async () => {
+    // A token first (the delay below would also hold up /auth): only the credit times out.
+    expect(data(await create(payoutBody())).status).toBe('succeeded');
     await control({ delayMs: PROVIDER_TIMEOUT_MS * 2 });
     const res = await create(payoutBody());
     expect(res.status).toBe(201);
@@ -263,7 +265,9 @@ describe('Payouts (payouts.md §7–§8, over real HTTP against the Multicard em
     expect(await service.recoverPending(new Date())).toEqual([]);
     const later = new Date(Date.now() + 3600_000);
     const recovered = await service.recoverPending(later);
-    expect(recovered).toEqual([{ payoutId: payout.id, outcome: 'succeeded', detail: 'success' }]);
+    expect(recovered).toEqual([
+      { payoutId: payout.id, provider: 'multicard', outcome: 'succeeded', detail: 'success' },
+    ]);
     expect(emulator.creditsFor(payout.id)).toHaveLength(1);
     expect(data(await t.request(`/api/payouts/${payout.id}`))).toMatchObject({
       status: 'succeeded',
@@ -280,6 +284,35 @@ describe('Payouts (payouts.md §7–§8, over real HTTP against the Multicard em
       'submitted',
       'succeeded',
     ]);
+  });
+
+  it('reconciliation also settles a submitted payout from a read (and reports it), never sending it again', async () => {
+    expect(data(await create(payoutBody())).status).toBe('succeeded');
+    await control({ delayMs: PROVIDER_TIMEOUT_MS * 2 });
+    const payout = data(await create(payoutBody()));
+    expect(payout.status).toBe('submitted');
+    await eventually(() => emulator.creditsFor(payout.id).length === 1);
+    await control({});
+    // Its call's grace has passed (as it would have by the next run).
+    await query(
+      t.databaseUrl,
+      `UPDATE payouts SET check_after = now() - interval '1 second' WHERE id = $1`,
+      [payout.id],
+    );
+    const run = data(await t.request('/api/reconciliation/run', { method: 'POST' }));
+    expect(run.findings).toEqual(
+      expect.arrayContaining([
+        {
+          kind: 'payout',
+          id: payout.id,
+          provider: 'multicard',
+          outcome: 'changed',
+          detail: 'payout succeeded: success',
+        },
+      ]),
+    );
+    expect(data(await t.request(`/api/payouts/${payout.id}`)).status).toBe('succeeded');
+    expect(emulator.creditsFor(payout.id)).toHaveLength(1);
   });
 
   it('§8.4 ERROR_UNKNOWN from create is handled like a timeout: submitted, then read', async () => {
@@ -299,7 +332,9 @@ describe('Payouts (payouts.md §7–§8, over real HTTP against the Multicard em
       .recoverPending(new Date(Date.now() + 3600_000));
     // The fault answered before anything was created: Multicard does not know it, so it stays
     // submitted for a person (never sent again).
-    expect(recovered).toEqual([{ payoutId: payout.id, outcome: 'not_found', detail: '' }]);
+    expect(recovered).toEqual([
+      { payoutId: payout.id, provider: 'multicard', outcome: 'not_found', detail: '' },
+    ]);
     expect(data(await t.request(`/api/payouts/${payout.id}`)).status).toBe('submitted');
     expect(emulator.stats.creditRequests).toBe(before + 1);
   });
