@@ -8,6 +8,7 @@ import { AddOrderLevelTruth1796003394746 } from './1796003394746-AddOrderLevelTr
 import { AddRefundIdempotencyKey1796003518473 } from './1796003518473-AddRefundIdempotencyKey';
 import { AddMerchantAccountMode1796004428180 } from './1796004428180-AddMerchantAccountMode';
 import { AddInvoiceHolds1796015832210 } from './1796015832210-AddInvoiceHolds';
+import { AddPayouts1796020365401 } from './1796020365401-AddPayouts';
 import { AddInvoiceAmountReceived1796021145548 } from './1796021145548-AddInvoiceAmountReceived';
 
 /** Every migration in order. `npm run migration:generate -- Name` appends to this list. */
@@ -22,5 +23,6 @@ export const MIGRATIONS: Function[] = [
   AddRefundIdempotencyKey1796003518473,
   AddMerchantAccountMode1796004428180,
   AddInvoiceHolds1796015832210,
+  AddPayouts1796020365401,
   AddInvoiceAmountReceived1796021145548,
 ];

@@ -28,6 +28,7 @@ import { JobsModule } from './jobs/jobs.module';
 import { MerchantsModule } from './merchants/merchants.module';
 import { NotificationsModule } from './notifications/notifications.module';
 import { PagesModule } from './pages/pages.module';
+import { PayoutsModule } from './payouts/payouts.module';
 import { ReconciliationModule } from './reconciliation/reconciliation.module';
 import { RefundsModule } from './refunds/refunds.module';
 import { SandboxModule } from './sandbox/sandbox.module';
@@ -59,6 +60,7 @@ export class AppModule {
         CallbacksModule.forRoot(providers),
         NotificationsModule,
         RefundsModule,
+        PayoutsModule,
         ReconciliationModule,
         CheckoutModule,
         AdminModule,

@@ -7,6 +7,8 @@ import {
   renderInvoices,
   renderMerchants,
   renderOverview,
+  renderPayout,
+  renderPayouts,
   renderReconciliation,
   renderStuck,
 } from './admin.pages';
@@ -14,6 +16,7 @@ import { AdminService } from './admin.service';
 import { PaymentProviderRegistry } from '../billing/payment-provider.registry';
 import { DomainError } from '../common/errors/domain.error';
 import { WebhooksService } from '../notifications/webhooks.service';
+import { PayoutsService } from '../payouts/payouts.service';
 import { ReconciliationService } from '../reconciliation/reconciliation.service';
 
 /** A page's query string or a posted form, as Fastify parses them. */
@@ -30,6 +33,10 @@ const FLASH: Record<string, string> = {
     'the app was already told of its order.',
   ran: 'Reconciliation run finished.',
   busy: 'A reconciliation run is already going on.',
+  'payout-approved': 'Payout approved and sent (see its status).',
+  'payout-rejected': 'Payout rejected: nothing was sent.',
+  'payout-refused':
+    'That payout could not be decided: it is no longer awaiting approval, or a name (and a reason) is missing.',
 };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -54,6 +61,7 @@ export class AdminPages {
     private readonly webhooks: WebhooksService,
     private readonly reconciliation: ReconciliationService,
     private readonly registry: PaymentProviderRegistry,
+    private readonly payoutsService: PayoutsService,
   ) {}
 
   async overview(session: AdminSession): Promise<string> {
@@ -111,6 +119,41 @@ export class AdminPages {
       try {
         outcome =
           (await this.webhooks.retry(id)).status === 'delivered' ? 'delivered' : 'undelivered';
+      } catch (error) {
+        if (!(error instanceof DomainError)) throw error;
+      }
+    }
+    return `${back}?flash=${outcome}`;
+  }
+
+  async payouts(session: AdminSession, query: Form): Promise<string> {
+    const [awaiting, recent] = await Promise.all([
+      this.payoutsService.awaitingApproval(),
+      this.payoutsService.latest(50),
+    ]);
+    return renderPayouts(session, awaiting, recent, flash(query));
+  }
+
+  async payout(session: AdminSession, id: string, query: Form): Promise<string> {
+    const payout = UUID.test(id) ? await this.payoutsService.findById(id).catch(() => null) : null;
+    if (!payout) throw new AdminPageNotFound('no such payout');
+    return renderPayout(session, payout, await this.webhooks.eventsOfPayout(id), flash(query));
+  }
+
+  /**
+   * Approves or rejects a payout from its form. The admin has one password, not personal logins,
+   * so the staff member types their name; it is recorded as `admin:<name>`.
+   */
+  async decidePayout(id: string, decision: 'approve' | 'reject', form: Form): Promise<string> {
+    const back = safeNext(form.back, `/admin/payouts/${UUID.test(id) ? id : ''}`);
+    const by = form.by?.trim().slice(0, 200);
+    const reason = form.reason?.trim().slice(0, 500);
+    let outcome = 'payout-refused';
+    if (UUID.test(id) && by && (decision === 'approve' || reason)) {
+      try {
+        if (decision === 'approve') await this.payoutsService.approve(id, `admin:${by}`);
+        else await this.payoutsService.reject(id, reason!, `admin:${by}`);
+        outcome = decision === 'approve' ? 'payout-approved' : 'payout-rejected';
       } catch (error) {
         if (!(error instanceof DomainError)) throw error;
       }

@@ -139,6 +139,34 @@ export class AdminController {
     return this.pages.reconciliationRuns(session, query);
   }
 
+  @Get('payouts')
+  @StaffHtmlPage()
+  payouts(@CurrentAdminSession() session: AdminSession, @Query() query: Form): Promise<string> {
+    return this.pages.payouts(session, query);
+  }
+
+  @Get('payouts/:id')
+  @StaffHtmlPage()
+  payout(
+    @CurrentAdminSession() session: AdminSession,
+    @Param('id') id: string,
+    @Query() query: Form,
+  ): Promise<string> {
+    return this.pages.payout(session, id, query);
+  }
+
+  @Post('payouts/:id/approve')
+  @RedirectAfterPost()
+  async approvePayout(@Param('id') id: string, @Body() form: Form): Promise<{ url: string }> {
+    return { url: await this.pages.decidePayout(id, 'approve', form ?? {}) };
+  }
+
+  @Post('payouts/:id/reject')
+  @RedirectAfterPost()
+  async rejectPayout(@Param('id') id: string, @Body() form: Form): Promise<{ url: string }> {
+    return { url: await this.pages.decidePayout(id, 'reject', form ?? {}) };
+  }
+
   @Post('reconciliation/run')
   @RedirectAfterPost()
   async run(): Promise<{ url: string }> {

@@ -8,6 +8,7 @@ import { BillingModule } from '../billing/billing.module';
 import { InvoicesModule } from '../invoices/invoices.module';
 import { MerchantsModule } from '../merchants/merchants.module';
 import { NotificationsModule } from '../notifications/notifications.module';
+import { PayoutsModule } from '../payouts/payouts.module';
 import { ReconciliationModule } from '../reconciliation/reconciliation.module';
 import { RefundsModule } from '../refunds/refunds.module';
 
@@ -18,6 +19,7 @@ import { RefundsModule } from '../refunds/refunds.module';
     InvoicesModule,
     MerchantsModule,
     NotificationsModule,
+    PayoutsModule,
     ReconciliationModule,
     RefundsModule,
   ],

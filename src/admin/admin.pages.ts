@@ -4,6 +4,7 @@ import { escapeHtml, htmlPage } from '../common/http/html';
 import { formatMoney } from '../common/money/format';
 import { Invoice } from '../invoices/invoice.entity';
 import { MerchantAccount } from '../merchants/merchant-account.entity';
+import { Payout, PayoutStatus } from '../payouts/payout.entity';
 import { JobsStatusDto, StuckInvoicesDto } from '../notifications/dto/webhook-event-response.dto';
 import { ReconciliationRunDto } from '../reconciliation/dto/reconciliation-run.dto';
 
@@ -13,6 +14,7 @@ const NAV: [string, string][] = [
   ['/admin/invoices', 'Invoices'],
   ['/admin/stuck', 'Stuck notifications'],
   ['/admin/reconciliation', 'Reconciliation'],
+  ['/admin/payouts', 'Payouts'],
 ];
 
 const e = escapeHtml;
@@ -394,6 +396,170 @@ export function renderReconciliation(
         rows,
         'runs',
       ),
+    flash,
+  );
+}
+
+/** A form posting `fields` the staff fill in, with the session's CSRF token. */
+function formWith(
+  session: AdminSession,
+  path: string,
+  label: string,
+  inputs: { name: string; label: string }[],
+  testId: string,
+): string {
+  return `<form method="post" action="${e(path)}" data-testid="${e(testId)}"><input type="hidden" name="_csrf" value="${e(session.csrf)}">${inputs
+    .map(
+      (input) =>
+        `<label>${e(input.label)} <input type="text" name="${e(input.name)}" required maxlength="200"></label> `,
+    )
+    .join('')}<button type="submit">${e(label)}</button></form>`;
+}
+
+/** The payouts awaiting approval, each with its approve and reject forms, then the latest ones. */
+export function renderPayouts(
+  session: AdminSession,
+  awaiting: Payout[],
+  recent: Payout[],
+  flash: string | null,
+): string {
+  const who = { name: 'by', label: 'Your name' };
+  return layout(
+    session,
+    'Payouts',
+    '<h2>Awaiting approval</h2>' +
+      table(
+        'Oldest first; approving sends the payout (once)',
+        ['Payout', 'Source / reference', 'Amount', 'To', 'Purpose', 'Requested', 'Decide'],
+        awaiting.map((p) => [
+          `<a href="/admin/payouts/${e(p.id)}"><code>${e(p.id.slice(0, 8))}…</code></a>`,
+          `${e(p.source)} / ${e(p.reference)}`,
+          money(p.amount, p.currency),
+          e(p.destination.cardMask ?? p.destination.cardToken ?? p.destination.address ?? ''),
+          e(p.purpose),
+          when(p.createdAt),
+          formWith(session, `/admin/payouts/${p.id}/approve`, 'Approve', [who], `approve-${p.id}`) +
+            formWith(
+              session,
+              `/admin/payouts/${p.id}/reject`,
+              'Reject',
+              [who, { name: 'reason', label: 'Reason' }],
+              `reject-${p.id}`,
+            ),
+        ]),
+        'payouts-awaiting',
+      ) +
+      '<h2>Latest</h2>' +
+      table(
+        'Newest first',
+        ['Payout', 'Source / reference', 'Amount', 'Status', 'Created'],
+        recent.map((p) => [
+          `<a href="/admin/payouts/${e(p.id)}"><code>${e(p.id.slice(0, 8))}…</code></a>`,
+          `${e(p.source)} / ${e(p.reference)}`,
+          money(p.amount, p.currency),
+          `<span class="status ${e(p.status)}">${e(p.status)}</span>`,
+          when(p.createdAt),
+        ]),
+        'payouts-recent',
+      ),
+    flash,
+  );
+}
+
+/** One payout: its facts, the calls made to its provider, and its webhooks with their attempts. */
+export function renderPayout(
+  session: AdminSession,
+  p: Payout,
+  events: (Row & { attempts: Row[] })[],
+  flash: string | null,
+): string {
+  const d = p.destination;
+  const facts: [string, string][] = [
+    ['Id', `<code>${e(p.id)}</code>`],
+    ['Source / reference', `${e(p.source)} / ${e(p.reference)}`],
+    ['Business', e(p.businessId)],
+    ['Provider', e(p.provider)],
+    ['Amount', money(p.amount, p.currency)],
+    ['Purpose', e(p.purpose)],
+    [
+      'Destination',
+      e(
+        d.type === 'card'
+          ? (d.cardMask ?? `token ${d.cardToken ?? ''}`)
+          : `${d.crypto} ${d.address}`,
+      ),
+    ],
+    [
+      'Status',
+      `<span class="status ${e(p.status)}" data-testid="payout-status">${e(p.status)}</span>`,
+    ],
+    ['Approved by', e(p.approvedBy ?? '—')],
+    ['Rejected', e(p.rejectionReason ? `${p.rejectionReason} (${p.rejectedBy ?? '—'})` : '—')],
+    ['Provider reference / status', `${e(p.providerRef ?? '—')} / ${e(p.providerStatus ?? '—')}`],
+    ["Provider's words", e(p.failureMessage ?? '—')],
+    ['notifyUrl', e(p.notifyUrl)],
+    [
+      'Created / submitted / completed',
+      `${when(p.createdAt)} / ${when(p.submittedAt)} / ${when(p.completedAt)}`,
+    ],
+  ];
+  const decide =
+    p.status === PayoutStatus.PendingApproval
+      ? formWith(
+          session,
+          `/admin/payouts/${p.id}/approve`,
+          'Approve',
+          [{ name: 'by', label: 'Your name' }],
+          'approve',
+        ) +
+        formWith(
+          session,
+          `/admin/payouts/${p.id}/reject`,
+          'Reject',
+          [
+            { name: 'by', label: 'Your name' },
+            { name: 'reason', label: 'Reason' },
+          ],
+          'reject',
+        )
+      : '';
+  const eventsHtml = events
+    .map(
+      (ev) =>
+        `<h3>Webhook #${e(text(ev.sequence))}: <span data-testid="event-status">${e(text(ev.status))}</span></h3>` +
+        table(
+          'Attempts',
+          ['#', 'At', 'HTTP status', 'Latency', 'Error'],
+          ev.attempts.map((a: Row) => [
+            e(text(a.n)),
+            when(a.started_at),
+            e(a.response_status === null ? '—' : text(a.response_status)),
+            `${e(text(a.duration_ms))} ms`,
+            e(text(a.error ?? '')),
+          ]),
+          `attempts-${text(ev.id)}`,
+        ),
+    )
+    .join('');
+  return layout(
+    session,
+    `Payout ${p.id.slice(0, 8)}…`,
+    `<dl class="scroll">${facts.map(([k, v]) => `<dt class="muted">${e(k)}</dt><dd>${v}</dd>`).join('')}</dl>` +
+      decide +
+      '<h2>Provider calls</h2>' +
+      table(
+        'Oldest first',
+        ['At', 'Call', 'Result', 'Provider status', 'Message'],
+        p.providerCalls.map((c) => [
+          when(c.at),
+          e(c.call),
+          e(c.result),
+          e(c.providerStatus ?? ''),
+          e(c.message ?? ''),
+        ]),
+        'provider-calls',
+      ) +
+      `<h2>Webhooks</h2>${eventsHtml || '<p class="muted">No webhook yet.</p>'}`,
     flash,
   );
 }

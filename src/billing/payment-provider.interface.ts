@@ -23,6 +23,11 @@ export interface ProviderCapabilities {
    * payments: `capture: "manual"`). When true the strategy implements captureHold and voidHold.
    */
   hold: boolean;
+  /**
+   * Whether `POST /api/payouts` can send money out through the provider (payouts.md). When true
+   * the strategy implements payout and lookupPayout. Unset: no.
+   */
+  payout?: boolean;
 }
 
 /** What a provider needs to know of an invoice to open its checkout. Amounts in tiyin. */
@@ -80,6 +85,51 @@ export interface RefundOrder {
   ofd: OfdItem[] | null;
   /** The full card number, when the provider needs it for wallet payments (never stored). */
   cardPan: string | null;
+}
+
+/** Identity data a provider may require for a large payout (e.g. a KYC block above the provider's own threshold). */
+export interface PayoutKycData {
+  lastName: string;
+  firstName: string;
+  middleName?: string | null;
+  passport: string;
+  pinfl: string;
+  dob: string;
+  passportExpiryDate: string;
+}
+
+/** A payout to send at the provider. Amounts in minor units of `currency`. */
+export interface PayoutOrder {
+  /** Our payout's id: the provider's duplicate filter and the key to find it again. */
+  payoutId: string;
+  amount: MinorUnits;
+  currency: Currency;
+  /** A card (number xor token) or a crypto address; the card number is never stored. */
+  destination: { cardPan?: string; cardToken?: string; address?: string; crypto?: string };
+  kyc: PayoutKycData | null;
+  /** The device data a provider asks for with a payout (a device-details block). */
+  device: { ip: string; userAgent: string };
+}
+
+/** A payout at the provider, as it answered or as read back. */
+export interface PayoutOutcome {
+  /**
+   * `processing`: accepted, no final state yet (read again later); `not_found`: the provider does
+   * not know it (the call may never have arrived).
+   */
+  state: 'succeeded' | 'failed' | 'processing' | 'not_found';
+  providerRef: string | null;
+  /** The provider's own status word. */
+  providerStatus: string | null;
+  /** The provider's words on a failure. */
+  message: string | null;
+  providerCode: string | null;
+}
+
+/** A payout we sent, for the provider to find it again. */
+export interface PayoutReference {
+  payoutId: string;
+  providerRef: string | null;
 }
 
 /** A hold to capture at the provider: `amount` of the held amount (the rest is released). */
@@ -216,6 +266,19 @@ export interface PaymentProvider {
   captureHold?(order: CaptureOrder, ctx: ProviderContext): Promise<void>;
   /** Releases a held payment without taking any of it (capabilities.hold); errors as captureHold. */
   voidHold?(payment: PaymentReference, ctx: ProviderContext): Promise<void>;
+  /**
+   * What is wrong with a payout for this provider (a missing KYC above its threshold...), checked
+   * before anything is recorded or sent. Unset: nothing.
+   */
+  payoutProblems?(order: PayoutOrder): string[];
+  /**
+   * Sends money out (capabilities.payout): called at most once per payout. Resolves with what the
+   * provider answered; throws ProviderError (`declined`: it surely did not happen; anything else
+   * is unclear, and the payout is only read again, with lookupPayout).
+   */
+  payout?(order: PayoutOrder, ctx: ProviderContext): Promise<PayoutOutcome>;
+  /** Reads a payout sent before (capabilities.payout). Throws ProviderError. */
+  lookupPayout?(payout: PayoutReference, ctx: ProviderContext): Promise<PayoutOutcome>;
   /** Asks the provider about a payment (capabilities.statusLookup). Throws ProviderError. */
   lookupPayment?(payment: PaymentReference, ctx: ProviderContext): Promise<PaymentLookup>;
 }

@@ -490,6 +490,15 @@ export class CallbackSupport {
     });
   }
 
+  /** The provider's running received total of a pending or paid invoice (InvoiceTransitions). */
+  recordReceived(
+    m: EntityManager,
+    invoice: Invoice,
+    received: { amountReceived: MinorUnits; overpaidAmount: MinorUnits | null },
+  ): Promise<Invoice> {
+    return this.transitions.recordReceived(m, invoice, received);
+  }
+
   /**
    * authorized → paid: the provider reports the hold captured (`capturedAmount` of it; the rest
    * released), e.g. its event of a capture made from its cabinet or asked by us.

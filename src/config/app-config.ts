@@ -62,6 +62,11 @@ export interface AppConfig {
   logLevel: string;
   invoices: { ttlMinutes: number; expirySweepSeconds: number };
   refunds: { recoveryIntervalSeconds: number };
+  /**
+   * Payouts, in minor units: above `approvalThreshold` a payout waits for a person's approval;
+   * one source's payouts of a (UTC) day never exceed `dailyLimit`.
+   */
+  payouts: { approvalThreshold: number; dailyLimit: number };
   callbacks: {
     /** callback_log rows older than this are deleted (CALLBACK_LOG_RETENTION_DAYS). */
     logRetentionDays: number;

@@ -211,6 +211,18 @@ export class EnvironmentVariables {
   @IsOptional()
   @Transform(toInt)
   @IsInt()
+  @Min(0)
+  PAYOUT_APPROVAL_THRESHOLD?: number;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  PAYOUT_DAILY_LIMIT?: number;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
   @Min(1)
   @Max(10_080)
   CHECKOUT_SESSION_TTL_MINUTES?: number;

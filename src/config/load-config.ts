@@ -195,6 +195,10 @@ export function loadConfig(
       expirySweepSeconds: vars.INVOICE_EXPIRY_SWEEP_SECONDS ?? 30,
     },
     refunds: { recoveryIntervalSeconds: vars.REFUND_RECOVERY_INTERVAL_SECONDS ?? 60 },
+    payouts: {
+      approvalThreshold: vars.PAYOUT_APPROVAL_THRESHOLD ?? 100_000_000,
+      dailyLimit: vars.PAYOUT_DAILY_LIMIT ?? 10_000_000_000,
+    },
     callbacks: {
       logRetentionDays: vars.CALLBACK_LOG_RETENTION_DAYS ?? 90,
       authFailuresPerMinute: vars.CALLBACK_AUTH_FAILURES_PER_MINUTE ?? 30,

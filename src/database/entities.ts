@@ -8,6 +8,7 @@ import { MerchantAccount } from '../merchants/merchant-account.entity';
 import { WebhookAttempt } from '../notifications/webhook-attempt.entity';
 import { WebhookEvent } from '../notifications/webhook-event.entity';
 import { ReconciliationRun } from '../reconciliation/reconciliation-run.entity';
+import { Payout } from '../payouts/payout.entity';
 import { Refund } from '../refunds/refund.entity';
 
 /** Every entity; the migrations must produce exactly their schema (see schema.e2e-spec). */
@@ -23,4 +24,5 @@ export const ENTITIES = [
   Refund,
   ReconciliationRun,
   CheckoutSession,
+  Payout,
 ];

@@ -11,6 +11,7 @@ const OWNERS: Record<string, { entities: string[]; folders: string[] }> = {
   invoices: { entities: ['Invoice'], folders: ['src/invoices/'] },
   invoice_orders: { entities: ['InvoiceOrder'], folders: ['src/invoices/'] },
   refunds: { entities: ['Refund'], folders: ['src/refunds/'] },
+  payouts: { entities: ['Payout'], folders: ['src/payouts/'] },
   webhook_events: { entities: ['WebhookEvent'], folders: ['src/notifications/'] },
   webhook_attempts: { entities: ['WebhookAttempt'], folders: ['src/notifications/'] },
   provider_transactions: {

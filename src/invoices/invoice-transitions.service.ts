@@ -309,6 +309,21 @@ export class InvoiceTransitions {
    * Records (or, with null, clears) a capture or void asked of the provider on an authorized
    * invoice: not a status change, and nothing the app hears of.
    */
+  /**
+   * What the provider reports received so far of an invoice the buyer pays by sending money (a
+   * partial payment leaves it pending), and the part above the asked amount: not a status change,
+   * so the app hears no event of it; it reads it on the invoice (and with the paid webhook's).
+   */
+  async recordReceived(
+    manager: EntityManager,
+    invoice: Invoice,
+    received: { amountReceived: MinorUnits; overpaidAmount: MinorUnits | null },
+  ): Promise<Invoice> {
+    Object.assign(invoice, received);
+    await this.persist(manager, invoice, this.clock.now(), 'none', { ...received });
+    return invoice;
+  }
+
   async setHoldAction(
     manager: EntityManager,
     invoice: Invoice,

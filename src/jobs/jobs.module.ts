@@ -3,6 +3,7 @@ import { Module } from '@nestjs/common';
 import { ScheduledJobs } from './scheduled-jobs';
 import { InvoicesModule } from '../invoices/invoices.module';
 import { NotificationsModule } from '../notifications/notifications.module';
+import { PayoutsModule } from '../payouts/payouts.module';
 import { ReconciliationModule } from '../reconciliation/reconciliation.module';
 import { RefundsModule } from '../refunds/refunds.module';
 
@@ -10,7 +11,13 @@ import { RefundsModule } from '../refunds/refunds.module';
  * callback log retention comes from the global CallbacksModule (importing it again would mount its
  * controller twice). */
 @Module({
-  imports: [InvoicesModule, NotificationsModule, ReconciliationModule, RefundsModule],
+  imports: [
+    InvoicesModule,
+    NotificationsModule,
+    PayoutsModule,
+    ReconciliationModule,
+    RefundsModule,
+  ],
   providers: [ScheduledJobs],
   exports: [ScheduledJobs],
 })

@@ -9,6 +9,7 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { InvoiceExpiryService } from '../invoices/invoice-expiry.service';
 import { InvoiceHoldsService } from '../invoices/invoice-holds.service';
 import { WebhookDispatcher } from '../notifications/webhook-dispatcher.service';
+import { PayoutsService } from '../payouts/payouts.service';
 import { ReconciliationService } from '../reconciliation/reconciliation.service';
 import { RefundsService } from '../refunds/refunds.service';
 
@@ -39,6 +40,7 @@ export class ScheduledJobs implements OnApplicationBootstrap {
     private readonly idempotency: IdempotencyService,
     private readonly callbackLog: CallbackLogRetention,
     private readonly reconciliation: ReconciliationService,
+    private readonly payouts: PayoutsService,
   ) {}
 
   /** The jobs, with their schedules from the configuration. */
@@ -69,6 +71,13 @@ export class ScheduledJobs implements OnApplicationBootstrap {
         name: 'hold-recovery',
         schedule: { everyMs: config.refunds.recoveryIntervalSeconds * 1000 },
         run: () => this.holds.recoverPending(),
+      },
+      {
+        // Payouts sent without a clear answer (a timeout, ERROR_UNKNOWN, a crash) are read at the
+        // provider again, never sent again.
+        name: 'payout-recovery',
+        schedule: { everyMs: config.refunds.recoveryIntervalSeconds * 1000 },
+        run: () => this.payouts.recoverPending(),
       },
       {
         name: 'idempotency-key-purge',

@@ -10,6 +10,54 @@ import { invoiceDeliverySql } from '../invoices/invoice-delivery.sql';
 import { Invoice } from '../invoices/invoice.entity';
 
 export const INVOICE_UPDATED = 'invoice.updated';
+export const PAYOUT_UPDATED = 'payout.updated';
+
+/** A payout's change, as its outbox event needs it. */
+export interface PayoutEventInput {
+  payoutId: string;
+  source: string;
+  /** The payout's version after the change. */
+  sequence: number;
+  notifyUrl: string;
+  /** The exact bytes every attempt sends. */
+  body: string;
+}
+
+/**
+ * The order key of a payout's events (`source_invoice_id`): its own, so the dispatcher sends one
+ * payout's events in order and never makes them wait on an order's invoice events, or the reverse.
+ */
+export function payoutEventOrderKey(payoutId: string): string {
+  return `payout:${payoutId}`;
+}
+
+/**
+ * Writes a payout's `payout.updated` event inside the caller's transaction (which holds the
+ * payout's row lock and wrote the change); woken dispatchers get a NOTIFY on commit.
+ */
+export async function enqueuePayoutEvent(
+  manager: EntityManager,
+  eventId: string,
+  event: PayoutEventInput,
+  now: Date,
+): Promise<void> {
+  await manager.query(
+    `INSERT INTO webhook_events (id, payout_id, source, source_invoice_id, type, sequence, notify_url, body, status, attempts, next_attempt_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, '${WebhookEventStatus.Pending}', 0, $9)`,
+    [
+      eventId,
+      event.payoutId,
+      event.source,
+      payoutEventOrderKey(event.payoutId),
+      PAYOUT_UPDATED,
+      event.sequence,
+      event.notifyUrl,
+      event.body,
+      now,
+    ],
+  );
+  await manager.query(`SELECT pg_notify('${WEBHOOK_EVENTS_CHANNEL}', '')`);
+}
 /** NOTIFY channel: PostgreSQL delivers it when the transaction commits, waking every dispatcher. */
 export const WEBHOOK_EVENTS_CHANNEL = 'webhook_events';
 

@@ -25,7 +25,10 @@ import { invoiceDeliverySql } from '../invoices/invoice-delivery.sql';
 
 interface ClaimedEvent {
   id: string;
-  invoice_id: string;
+  /** Null for a payout's event. */
+  invoice_id: string | null;
+  payout_id: string | null;
+  type: string;
   notify_url: string;
   body: string;
   attempts: number;
@@ -206,7 +209,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
        ), claimed AS (
          UPDATE webhook_events w SET leased_until = $3, attempts = w.attempts + 1, updated_at = now()
            FROM due WHERE w.id = due.id
-         RETURNING w.id, w.invoice_id, w.notify_url, w.body, w.attempts
+         RETURNING w.id, w.invoice_id, w.payout_id, w.type, w.notify_url, w.body, w.attempts
        )
        -- A SELECT at the top: TypeORM answers a bare UPDATE … RETURNING with [rows, count].
        SELECT * FROM claimed`,
@@ -218,7 +221,8 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
     const startedAt = this.clock.now();
     const headers = webhookHeaders({
       eventId: event.id,
-      invoiceId: event.invoice_id,
+      invoiceId: event.invoice_id ?? event.payout_id ?? '',
+      type: event.type,
       body: event.body,
       secret: this.config.webhookSigningSecret,
       userAgent: `payment-service/${this.config.version}`,
@@ -319,7 +323,10 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
     }));
     const delivered = outcomes.filter((_, i) => events[i].status === WebhookEventStatus.Delivered);
     const deliveredIds = delivered.map((o) => o.event.id);
-    const deliveredInvoices = [...new Set(delivered.map((o) => o.event.invoice_id))];
+    // A payout's events carry no invoice: the invoices' delivery flag is not theirs.
+    const deliveredInvoices = [
+      ...new Set(delivered.flatMap((o) => (o.event.invoice_id ? [o.event.invoice_id] : []))),
+    ];
     // One statement, so one round trip, and atomic like a transaction. Its parts all read the
     // snapshot from before it, so the invoices' check counts this batch's deliveries explicitly.
     await this.dataSource.query(

@@ -13,6 +13,7 @@ import {
 } from 'typeorm';
 
 import { Invoice } from '../invoices/invoice.entity';
+import { Payout } from '../payouts/payout.entity';
 
 export enum WebhookEventStatus {
   Pending = 'pending',
@@ -31,6 +32,9 @@ export enum WebhookEventStatus {
  */
 @Entity({ name: 'webhook_events' })
 @Unique('uq_webhook_events_invoice_sequence', ['invoiceId', 'sequence'])
+@Unique('uq_webhook_events_payout_sequence', ['payoutId', 'sequence'])
+// An event is an invoice's (`invoice.updated`) or a payout's (`payout.updated`), never both.
+@Check('chk_webhook_events_subject', '(invoice_id IS NULL) <> (payout_id IS NULL)')
 @Check('chk_webhook_events_status', "status IN ('pending', 'delivered', 'dead', 'superseded')")
 // An order's events not yet delivered (pending, in flight, dead, superseded): the dispatcher's
 // per-order ordering and the superseding of a paid order's stale events read them. Delivered
@@ -44,14 +48,27 @@ export class WebhookEvent {
   @PrimaryColumn('uuid')
   id: string;
 
-  @ManyToOne(() => Invoice, { onDelete: 'RESTRICT', nullable: false })
+  @ManyToOne(() => Invoice, { onDelete: 'RESTRICT', nullable: true })
   @JoinColumn({ name: 'invoice_id', foreignKeyConstraintName: 'fk_webhook_events_invoice' })
   invoice?: Invoice;
 
-  @Column('uuid')
-  invoiceId: string;
+  /** The invoice of an `invoice.updated` event; null for a payout's. */
+  @Column('uuid', { nullable: true })
+  invoiceId: string | null;
 
-  /** The order (`source`, `sourceInvoiceId`) the invoice belongs to: apps key webhooks on it. */
+  @ManyToOne(() => Payout, { onDelete: 'RESTRICT', nullable: true })
+  @JoinColumn({ name: 'payout_id', foreignKeyConstraintName: 'fk_webhook_events_payout' })
+  payout?: Payout;
+
+  /** The payout of a `payout.updated` event; null for an invoice's. */
+  @Column('uuid', { nullable: true })
+  payoutId: string | null;
+
+  /**
+   * The order (`source`, `sourceInvoiceId`) the invoice belongs to: apps key webhooks on it. A
+   * payout's events use `payout:<payout id>` here, so each payout's events keep their own order
+   * and never wait on (or hold back) an order's invoice events.
+   */
   @Column('text')
   source: string;
 

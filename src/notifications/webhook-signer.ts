@@ -21,7 +21,10 @@ export function standardWebhookSignature(
 
 export interface WebhookHeaderInput {
   eventId: string;
+  /** The X-Payment-Id: the invoice's id, or the payout's for a `payout.updated` event. */
   invoiceId: string;
+  /** The X-Payment-Event; `invoice.updated` when unset. */
+  type?: string;
   body: string;
   secret: string;
   userAgent: string;
@@ -34,7 +37,7 @@ export function webhookHeaders(input: WebhookHeaderInput): Record<string, string
     'content-type': 'application/json',
     'user-agent': input.userAgent,
     'x-payment-signature': paymentSignature(input.body, input.secret),
-    'x-payment-event': 'invoice.updated',
+    'x-payment-event': input.type ?? 'invoice.updated',
     'x-payment-id': input.invoiceId,
     'webhook-id': input.eventId,
     'webhook-timestamp': String(input.nowSeconds),

@@ -26,6 +26,7 @@ function toEventDto(e: WebhookEvent): WebhookEventDto {
   return {
     id: e.id,
     invoiceId: e.invoiceId,
+    payoutId: e.payoutId,
     type: e.type,
     sequence: e.sequence,
     status: e.status,
@@ -149,8 +150,16 @@ export class WebhooksService {
       .setLock('pessimistic_write')
       // Through the order's invoices: ix_webhook_events_order holds undelivered events only.
       .where(
-        `n.invoice_id IN (${invoiceDeliverySql.idsOfOrder(':source', ':order')}) AND n.seq > :seq`,
-        { source: event.source, order: event.sourceInvoiceId, seq: event.seq },
+        // A payout's events are their own sequence (no order, no invoices).
+        event.payoutId
+          ? 'n.payout_id = :payoutId AND n.seq > :seq'
+          : `n.invoice_id IN (${invoiceDeliverySql.idsOfOrder(':source', ':order')}) AND n.seq > :seq`,
+        {
+          source: event.source,
+          order: event.sourceInvoiceId,
+          payoutId: event.payoutId,
+          seq: event.seq,
+        },
       )
       .orderBy('n.seq', 'DESC')
       .getMany();
@@ -187,19 +196,33 @@ export class WebhooksService {
   }
 
   /** The invoice's events in order, each with its attempts (the admin's dossier). */
-  async eventsOfInvoice(
+  eventsOfInvoice(
+    invoiceId: string,
+  ): Promise<(Record<string, unknown> & { attempts: Record<string, unknown>[] })[]> {
+    return this.eventsOf('invoice_id', invoiceId);
+  }
+
+  /** The payout's events in order, each with its attempts (the admin's payout page). */
+  eventsOfPayout(
+    payoutId: string,
+  ): Promise<(Record<string, unknown> & { attempts: Record<string, unknown>[] })[]> {
+    return this.eventsOf('payout_id', payoutId);
+  }
+
+  private async eventsOf(
+    column: 'invoice_id' | 'payout_id',
     invoiceId: string,
   ): Promise<(Record<string, unknown> & { attempts: Record<string, unknown>[] })[]> {
     const [events, attempts] = await Promise.all([
       this.dataSource.query<Record<string, unknown>[]>(
         `SELECT id, sequence, status, attempts, last_status, last_error, delivered_at, created_at
-           FROM webhook_events WHERE invoice_id = $1 ORDER BY sequence`,
+           FROM webhook_events WHERE ${column} = $1 ORDER BY sequence`,
         [invoiceId],
       ),
       this.dataSource.query<Record<string, unknown>[]>(
         `SELECT a.event_id, a.n, a.started_at, a.duration_ms, a.response_status, a.error
            FROM webhook_attempts a JOIN webhook_events e ON e.id = a.event_id
-          WHERE e.invoice_id = $1 ORDER BY a.started_at`,
+          WHERE e.${column} = $1 ORDER BY a.started_at`,
         [invoiceId],
       ),
     ]);

@@ -2,7 +2,7 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
 /** One invoice or refund a run looked at and what came of it. */
 export interface ReconciliationFinding {
-  kind: 'invoice' | 'refund' | 'notification';
+  kind: 'invoice' | 'refund' | 'payout' | 'notification';
   id: string;
   provider: string | null;
   outcome: 'unchanged' | 'changed' | 'mismatch' | 'error';

@@ -7,6 +7,7 @@ import { ReconciliationService } from './reconciliation.service';
 import { InvoicesModule } from '../invoices/invoices.module';
 import { MerchantsModule } from '../merchants/merchants.module';
 import { NotificationsModule } from '../notifications/notifications.module';
+import { PayoutsModule } from '../payouts/payouts.module';
 import { RefundsModule } from '../refunds/refunds.module';
 
 @Module({
@@ -17,6 +18,7 @@ import { RefundsModule } from '../refunds/refunds.module';
     InvoicesModule,
     MerchantsModule,
     NotificationsModule,
+    PayoutsModule,
     RefundsModule,
   ],
   controllers: [ReconciliationController],

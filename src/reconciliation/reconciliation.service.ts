@@ -23,6 +23,7 @@ import { Invoice } from '../invoices/invoice.entity';
 import { InvoicesService } from '../invoices/invoices.service';
 import { MerchantsService } from '../merchants/merchants.service';
 import { WebhooksService } from '../notifications/webhooks.service';
+import { PayoutsService } from '../payouts/payouts.service';
 import { RefundStatus } from '../refunds/refund.entity';
 import { RefundsService } from '../refunds/refunds.service';
 
@@ -54,6 +55,7 @@ export class ReconciliationService {
     private readonly handlers: ProviderCallbackHandlers,
     private readonly expiry: InvoiceExpiryService,
     private readonly refunds: RefundsService,
+    private readonly payouts: PayoutsService,
     private readonly holds: InvoiceHoldsService,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -128,6 +130,21 @@ export class ReconciliationService {
           : recovery.outcome === 'error'
             ? recovery.detail
             : `refund still pending: ${recovery.detail}; check it at the provider`,
+      });
+    }
+    // Payouts sent without a clear answer are read again (never sent again), as by their job.
+    for (const recovery of await this.payouts.recoverPending(startedAt)) {
+      const settled = recovery.outcome === 'succeeded' || recovery.outcome === 'failed';
+      findings.push({
+        kind: 'payout',
+        id: recovery.payoutId,
+        provider: recovery.provider,
+        outcome: settled ? 'changed' : recovery.outcome === 'error' ? 'error' : 'mismatch',
+        detail: settled
+          ? `payout ${recovery.outcome}: ${recovery.detail}`
+          : recovery.outcome === 'error'
+            ? recovery.detail
+            : `payout still submitted (${recovery.outcome.replace('_', ' ')}${recovery.detail ? `: ${recovery.detail}` : ''}); check it at the provider`,
       });
     }
     // The count of every dead event, and only as many of them as a report lists.

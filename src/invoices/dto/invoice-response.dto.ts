@@ -117,7 +117,7 @@ export class InvoiceResponseDto {
     nullable: true,
     example: null,
     description:
-      'Minor units the provider reports received so far, for a provider where the buyer sends the amount (crypto: a partial payment keeps the invoice pending; a paid one may be a little short, by the provider's tolerance); null for the others',
+      'Minor units the provider reports received so far, for a provider where the buyer sends the amount (crypto: a partial payment keeps the invoice pending; a paid one may be a little short, within the tolerance of the provider); null for the others',
   })
   amountReceived: number | null;
 

@@ -29,6 +29,13 @@ export class ProviderCapabilitiesDto {
       'Whether it can hold a payment for a later capture or void (invoices with `capture: "manual"`)',
   })
   hold: boolean;
+
+  @ApiProperty({
+    required: false,
+    example: true,
+    description: 'Whether POST /api/payouts can send money out through it (absent: no)',
+  })
+  payout?: boolean;
 }
 
 export class SupportedProviderDto {

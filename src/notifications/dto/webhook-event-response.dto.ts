@@ -34,10 +34,23 @@ export class WebhookEventDto {
   })
   id: string;
 
-  @ApiProperty({ format: 'uuid' })
-  invoiceId: string;
+  @ApiProperty({
+    format: 'uuid',
+    type: String,
+    nullable: true,
+    description: "The invoice of an `invoice.updated` event; null for a payout's",
+  })
+  invoiceId: string | null;
 
-  @ApiProperty({ example: 'invoice.updated' })
+  @ApiProperty({
+    format: 'uuid',
+    type: String,
+    nullable: true,
+    description: "The payout of a `payout.updated` event; null for an invoice's",
+  })
+  payoutId: string | null;
+
+  @ApiProperty({ example: 'invoice.updated', enum: ['invoice.updated', 'payout.updated'] })
   type: string;
 
   @ApiProperty({

@@ -4,7 +4,7 @@ import { PageQueryDto } from '../../common/http/pagination';
 import { ReconciliationRun } from '../reconciliation-run.entity';
 
 export class ReconciliationFindingDto {
-  @ApiProperty({ enum: ['invoice', 'refund', 'notification'] })
+  @ApiProperty({ enum: ['invoice', 'refund', 'payout', 'notification'] })
   kind: string;
 
   @ApiProperty({ format: 'uuid' })

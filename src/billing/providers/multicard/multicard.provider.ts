@@ -2,6 +2,13 @@ import { Injectable } from '@nestjs/common';
 
 import { MulticardClient } from './multicard.client';
 import {
+  MulticardCredit,
+  MulticardCreditHistory,
+  multicardCreditOutcome,
+  multicardCreditRequest,
+  multicardPayoutProblems,
+} from './multicard.payouts';
+import {
   MulticardInvoiceData,
   MulticardPayment,
   isWholeRefund,
@@ -16,6 +23,9 @@ import {
   PaymentLookup,
   PaymentProvider,
   PaymentReference,
+  PayoutOrder,
+  PayoutOutcome,
+  PayoutReference,
   ProviderContext,
   RefundOrder,
 } from '../../payment-provider.interface';
@@ -44,6 +54,7 @@ export class MulticardProvider implements PaymentProvider {
     statusLookup: true,
     checkout: 'redirect',
     hold: false,
+    payout: true,
   } as const;
   readonly currencies = ['UZS'] as const;
   /**
@@ -142,6 +153,69 @@ export class MulticardProvider implements PaymentProvider {
       );
     } catch (error) {
       if (error instanceof ProviderError && error.providerCode === 'ERROR_NOT_FOUND') return null;
+      throw error;
+    }
+  }
+
+  payoutProblems(order: PayoutOrder): string[] {
+    return multicardPayoutProblems(order);
+  }
+
+  /**
+   * `POST /payment/credit` (payouts.md §2.1). `ERROR_UNKNOWN` is, by Multicard's own rule, an
+   * unclear answer like a timeout: it is thrown as `unavailable` so the payout is only read again.
+   */
+  async payout(order: PayoutOrder, ctx: ProviderContext): Promise<PayoutOutcome> {
+    try {
+      return multicardCreditOutcome(
+        await this.client.call<MulticardCredit>(
+          this.credentials(ctx),
+          'POST',
+          '/payment/credit',
+          multicardCreditRequest(order, ctx.credentials.storeId),
+        ),
+      );
+    } catch (error) {
+      if (error instanceof ProviderError && error.providerCode === 'ERROR_UNKNOWN')
+        throw new ProviderError(
+          'multicard',
+          'unavailable',
+          error.details.join('; '),
+          'ERROR_UNKNOWN',
+        );
+      throw error;
+    }
+  }
+
+  /**
+   * A credit read back: by its uuid when the create answered, else found by our `invoice_id` in
+   * the store's credit history (payouts.md §2.3–§2.4: after a timeout, never a second POST).
+   */
+  async lookupPayout(payout: PayoutReference, ctx: ProviderContext): Promise<PayoutOutcome> {
+    try {
+      if (payout.providerRef) {
+        return multicardCreditOutcome(
+          await this.client.call<MulticardCredit>(
+            this.credentials(ctx),
+            'GET',
+            `/payment/credit/${encodeURIComponent(payout.providerRef)}`,
+          ),
+        );
+      }
+      const history = await this.client.call<MulticardCreditHistory>(
+        this.credentials(ctx),
+        'GET',
+        `/payment/store/${encodeURIComponent(ctx.credentials.storeId)}/credit-history?offset=0&limit=100`,
+      );
+      const found = (history?.list ?? []).find(
+        (credit) => String(credit.store_invoice_id) === payout.payoutId,
+      );
+      if (!found?.uuid) return multicardCreditOutcome(found);
+      // The history's rows are a summary; the credit itself carries the final words.
+      return this.lookupPayout({ payoutId: payout.payoutId, providerRef: found.uuid }, ctx);
+    } catch (error) {
+      if (error instanceof ProviderError && error.providerCode === 'ERROR_NOT_FOUND')
+        return multicardCreditOutcome(null);
       throw error;
     }
   }

@@ -309,12 +309,10 @@ export class ShkeeperCallbacksService implements ProviderCallbackHandler {
     invoice: Invoice,
     details: ReceivedDetails,
   ): Promise<void> {
-    await m.query(
-      `UPDATE invoices SET amount_received = $2, overpaid_amount = $3, updated_at = now() WHERE id = $1`,
-      [invoice.id, details.amountReceived, details.overpaid > 0 ? details.overpaid : null],
-    );
-    invoice.amountReceived = details.amountReceived;
-    invoice.overpaidAmount = details.overpaid > 0 ? details.overpaid : null;
+    await this.support.recordReceived(m, invoice, {
+      amountReceived: details.amountReceived,
+      overpaidAmount: details.overpaid > 0 ? details.overpaid : null,
+    });
   }
 
   private detailsOf(known: ProviderTransaction | null, invoice: Invoice): ReceivedDetails {

@@ -56,6 +56,34 @@ export class MulticardEmulatorController {
     return this.api(reply, auth, (app) => this.emulator.createInvoice(app, body ?? {}));
   }
 
+  @Post('payment/credit')
+  createCredit(
+    @Headers('authorization') auth: string | undefined,
+    @Body() body: Record<string, unknown>,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<unknown> {
+    this.emulator.stats.creditRequests++;
+    return this.api(reply, auth, (app) => this.emulator.createCredit(app, body ?? {}));
+  }
+
+  @Get('payment/credit/:uuid')
+  getCredit(
+    @Headers('authorization') auth: string | undefined,
+    @Param('uuid') uuid: string,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<unknown> {
+    return this.api(reply, auth, (app) => this.emulator.getCredit(app, uuid));
+  }
+
+  @Get('payment/store/:storeId/credit-history')
+  creditHistory(
+    @Headers('authorization') auth: string | undefined,
+    @Param('storeId') storeId: string,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<unknown> {
+    return this.api(reply, auth, (app) => this.emulator.creditHistory(app, storeId));
+  }
+
   @Get('payment/invoice/:uuid')
   getInvoice(
     @Headers('authorization') auth: string | undefined,

@@ -35,10 +35,27 @@ interface EmulatedInvoice {
   addedOn: string;
 }
 
+/** A card credit (payout) as the emulator keeps it (payouts.md §2). */
+interface EmulatedCredit {
+  uuid: string;
+  applicationId: string;
+  storeId: string;
+  invoiceId: string;
+  amount: number;
+  cardPan: string;
+  status: 'success' | 'error';
+  message: string | null;
+  /** What the last POST asked for, as sent (tests read it: the wire format of a payout). */
+  request: Record<string, unknown>;
+}
+
+/** A test card whose credits Multicard refuses (status `error`). */
+export const MULTICARD_DECLINED_PAYOUT_PAN = '8600000000000002';
+
 /** Faults a test (or a curious developer) can inject over HTTP through `/_control`. */
 export interface EmulatorFaults {
-  /** The next `count` API calls answer `status` (a 5xx by default). */
-  fail?: { count: number; status?: number };
+  /** The next `count` API calls answer `status` (a 5xx by default) with `code` (ERROR_SANDBOX_FAULT). */
+  fail?: { count: number; status?: number; code?: string };
   /** Every API call waits this long before answering (to provoke timeouts). */
   delayMs?: number;
   /** Forget every issued token: the next call with one gets 401. */
@@ -65,6 +82,7 @@ export class MulticardEmulator {
   private readonly logger = new Logger(MulticardEmulator.name);
   private readonly tokens = new Map<string, { applicationId: string; expiresAt: number }>();
   private readonly invoices = new Map<string, EmulatedInvoice>();
+  private readonly credits = new Map<string, EmulatedCredit>();
   private faults: EmulatorFaults = {};
   /** Calls counted for tests: refund requests on arrival (before any fault) and once answered,
    * refunds when money moved. */
@@ -75,6 +93,9 @@ export class MulticardEmulator {
     refundRequests: 0,
     refundAnswers: 0,
     refunds: 0,
+    /** POST /payment/credit calls on arrival (before any fault), and credits made. */
+    creditRequests: 0,
+    creditsCreated: 0,
   };
 
   constructor(
@@ -99,7 +120,11 @@ export class MulticardEmulator {
     const failing = this.faults.fail;
     if (failing && failing.count > 0) {
       failing.count--;
-      return fail(failing.status ?? 503, 'ERROR_SANDBOX_FAULT', 'Injected sandbox fault');
+      return fail(
+        failing.status ?? 503,
+        failing.code ?? 'ERROR_SANDBOX_FAULT',
+        'Injected sandbox fault',
+      );
     }
     return null;
   }
@@ -145,6 +170,91 @@ export class MulticardEmulator {
     const token = /^Bearer (.+)$/.exec(authorization ?? '')?.[1];
     const entry = token ? this.tokens.get(token) : undefined;
     return entry && entry.expiresAt > Date.now() ? entry.applicationId : null;
+  }
+
+  /**
+   * `POST /payment/credit` (payouts.md §2.1): one step (`confirmable:false`), executed at once
+   * from the merchant's deposit; identity data above 10 000 000 so'm (ERROR_FIELDS otherwise).
+   */
+  createCredit(applicationId: string, body: Record<string, unknown>): EmulatorReply {
+    const problems: string[] = [];
+    const card = (body?.card ?? {}) as Record<string, unknown>;
+    const pan = typeof card.pan === 'string' ? card.pan : null;
+    const token = typeof card.token === 'string' ? card.token : null;
+    if (!pan === !token) problems.push('card.pan or card.token required');
+    if (pan && !/^\d{16}$/.test(pan)) problems.push('card.pan must be 16 digits');
+    if (!Number.isSafeInteger(body?.amount) || (body.amount as number) <= 0)
+      problems.push('amount must be a positive integer (tiyin)');
+    if (typeof body?.store_id !== 'string' && typeof body?.store_id !== 'number')
+      problems.push('store_id required');
+    if (typeof body?.invoice_id !== 'string' || body.invoice_id === '')
+      problems.push('invoice_id required');
+    if (body?.confirmable !== false) problems.push('the sandbox supports confirmable:false only');
+    if (problems.length > 0) return fail(400, 'ERROR_FIELDS', problems.join('; '));
+    if ((body.amount as number) > 1_000_000_000 && !body.kyc_data)
+      return fail(
+        400,
+        'ERROR_FIELDS',
+        'Для пополнения на эту сумму необходимо пройти идентификацию',
+      );
+    // A token stands for a test card: the sandbox shows its last four as the token's.
+    const cardPan =
+      pan ?? `860000000000${(token ?? '').replace(/\D/g, '').slice(-4).padStart(4, '0')}`;
+    const declined = cardPan === MULTICARD_DECLINED_PAYOUT_PAN;
+    const credit: EmulatedCredit = {
+      uuid: randomUUID(),
+      applicationId,
+      storeId: String(body.store_id),
+      invoiceId: body.invoice_id as string,
+      amount: body.amount as number,
+      cardPan,
+      status: declined ? 'error' : 'success',
+      message: declined ? 'Карта заблокирована' : null,
+      request: body,
+    };
+    this.credits.set(credit.uuid, credit);
+    this.stats.creditsCreated++;
+    return ok(this.creditModel(credit));
+  }
+
+  getCredit(applicationId: string, uuid: string): EmulatorReply {
+    const credit = this.credits.get(uuid);
+    if (!credit || credit.applicationId !== applicationId)
+      return fail(404, 'ERROR_NOT_FOUND', 'Платёж не найден');
+    return ok(this.creditModel(credit));
+  }
+
+  /** `GET /payment/store/{store_id}/credit-history` (payouts.md §2.4), newest first. */
+  creditHistory(applicationId: string, storeId: string): EmulatorReply {
+    const list = [...this.credits.values()]
+      .filter((c) => c.applicationId === applicationId && c.storeId === storeId)
+      .reverse()
+      .map((c, i) => ({ id: i + 1, ...this.creditModel(c) }));
+    return ok({ pagination: { total: list.length, offset: 0, limit: 100 }, stat: [], list });
+  }
+
+  /** The credits a test sent for `invoiceId` (our payout id), with the bodies they were sent with. */
+  creditsFor(invoiceId: string): EmulatedCredit[] {
+    return [...this.credits.values()].filter((c) => c.invoiceId === invoiceId);
+  }
+
+  private creditModel(credit: EmulatedCredit): Record<string, unknown> {
+    return {
+      uuid: credit.uuid,
+      status: credit.status,
+      payment_amount: credit.amount,
+      commission_amount: 0,
+      commission_type: 'up',
+      total_amount: credit.amount,
+      card_pan: `${credit.cardPan.slice(0, 6)}******${credit.cardPan.slice(-4)}`,
+      ps: credit.cardPan.startsWith('9860') ? 'humo' : 'uzcard',
+      store_invoice_id: credit.invoiceId,
+      ps_response_msg: credit.message,
+      receipt_url:
+        credit.status === 'success'
+          ? `https://checkout.multicard.uz/credit/check/${credit.uuid}`
+          : null,
+    };
   }
 
   createInvoice(applicationId: string, body: Record<string, unknown>): EmulatorReply {

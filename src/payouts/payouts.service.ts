@@ -1,0 +1,549 @@
+import { randomUUID } from 'node:crypto';
+
+import { Inject, Injectable, Logger, StreamableFile } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+
+import { CreatePayoutDto } from './dto/create-payout.dto';
+import { ListPayoutsQueryDto } from './dto/list-payouts.query.dto';
+import { PayoutResponseDto, PayoutsPageDto } from './dto/payout-response.dto';
+import {
+  PAYOUT_CSV_COLUMNS,
+  maskCardPan,
+  payoutWebhookBody,
+  toPayoutCsvCells,
+  toPayoutResponse,
+} from './payout.mapper';
+import { Payout, PayoutProviderCall, PayoutStatus, StoredPayoutDestination } from './payout.entity';
+import { applyPayoutTransition } from './payout.state-machine';
+import { PaymentProvider, PayoutOrder, PayoutOutcome } from '../billing/payment-provider.interface';
+import { PaymentProviderRegistry } from '../billing/payment-provider.registry';
+import { providerCallGraceMs } from '../billing/provider-http';
+import { ProviderError } from '../billing/provider.error';
+import { Clock } from '../common/clock';
+import { DomainError } from '../common/errors/domain.error';
+import { ErrorCode } from '../common/errors/error-code';
+import { csvStream } from '../common/http/csv';
+import { toExactInstant } from '../common/http/instant';
+import { BY_CREATED_AT, readAllPages, readPage } from '../common/http/pagination';
+import { describeMinorUnits } from '../common/money/format';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { MerchantsService } from '../merchants/merchants.service';
+import { assertNotifyUrl } from '../notifications/notify-url.guard';
+import { enqueuePayoutEvent } from '../notifications/outbox';
+
+/** What the recovery job concluded of one submitted payout. */
+export interface PayoutRecovery {
+  payoutId: string;
+  provider: string;
+  outcome: PayoutOutcome['state'] | 'error';
+  detail: string;
+}
+
+const RECOVERY_BATCH = 100;
+const CSV_BATCH_ROWS = 500;
+
+/** The statuses whose money is (or may be) on its way: they count against the daily limit. */
+const COUNTED_AGAINST_LIMIT = [
+  PayoutStatus.PendingApproval,
+  PayoutStatus.Approved,
+  PayoutStatus.Submitted,
+  PayoutStatus.Succeeded,
+];
+
+/**
+ * Payouts (payouts.md §7), built like refunds (DESIGN §3.4): each change and its `payout.updated`
+ * event are written in one transaction under the payout's row lock; the one provider call is
+ * claimed (approved → submitted) and committed before it is made, outside any transaction; an
+ * unclear answer leaves the payout submitted, and only the recovery job reads it again.
+ */
+@Injectable()
+export class PayoutsService {
+  private readonly logger = new Logger(PayoutsService.name);
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly registry: PaymentProviderRegistry,
+    private readonly merchants: MerchantsService,
+    private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /**
+   * Records a payout (400 for what its provider cannot take, 409 over the source's daily limit)
+   * and, below the approval threshold, sends it at once. A repeat of a `reference` the source used
+   * before returns that payout, unchanged and never sent twice.
+   */
+  async create(dto: CreatePayoutDto, callerIp: string | null): Promise<PayoutResponseDto> {
+    const provider = this.payoutProvider(dto.provider);
+    const currency = dto.currency ?? 'UZS';
+    const destination = this.destinationOf(dto);
+    const device = dto.device ?? {
+      ip: callerIp ?? '127.0.0.1',
+      userAgent: `payment-service/${this.config.version}`,
+    };
+    const order: PayoutOrder = {
+      payoutId: randomUUID(),
+      amount: dto.amount,
+      currency,
+      destination: {
+        cardPan: dto.destination.cardPan,
+        cardToken: dto.destination.cardToken,
+        address: dto.destination.address,
+        crypto: dto.destination.crypto,
+      },
+      kyc: dto.kyc ?? null,
+      device,
+    };
+    const problems = provider.payoutProblems?.(order) ?? [];
+    if (problems.length > 0) throw new DomainError(ErrorCode.ValidationError, problems);
+    const approvalRequired = dto.amount > this.config.payouts.approvalThreshold;
+    if (approvalRequired && dto.destination.cardPan) {
+      // The number would have to wait for the approval somewhere, and it is never stored.
+      throw new DomainError(ErrorCode.ValidationError, [
+        `a payout above ${describeMinorUnits(this.config.payouts.approvalThreshold, currency)} waits for approval, ` +
+          'and card numbers are never stored: send destination.cardToken instead of cardPan',
+      ]);
+    }
+    assertNotifyUrl(dto.notifyUrl, this.config);
+    const account = await this.merchants.findForCheckout(dto.source, dto.businessId, provider.name);
+
+    const now = this.clock.now();
+    const { payout, created } = await this.dataSource.transaction(async (m) => {
+      // One source's payouts are recorded one at a time: the daily sum read here cannot be
+      // overtaken by a concurrent request before this one commits (the limit holds under load).
+      await m.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [
+        `payouts:${dto.source}`,
+      ]);
+      const existing = await m.findOneBy(Payout, { source: dto.source, reference: dto.reference });
+      if (existing) return { payout: existing, created: false };
+      const day = now.toISOString().slice(0, 10);
+      const [{ total }] = await m.query<{ total: string }[]>(
+        `SELECT COALESCE(sum(amount), 0)::text AS total FROM payouts
+          WHERE source = $1 AND day = $2 AND currency = $3 AND status = ANY($4::text[])`,
+        [dto.source, day, currency, COUNTED_AGAINST_LIMIT],
+      );
+      const remaining = Math.max(0, this.config.payouts.dailyLimit - Number(total));
+      if (dto.amount > remaining) {
+        throw new DomainError(
+          ErrorCode.PayoutDailyLimitExceeded,
+          [
+            `amount ${dto.amount} exceeds what source "${dto.source}" may still pay out today ` +
+              `(${describeMinorUnits(remaining, currency)} of ${describeMinorUnits(this.config.payouts.dailyLimit, currency)}, UTC day ${day})`,
+          ],
+          { remainingAmount: remaining, currency, day },
+        );
+      }
+      const fields: Payout = {
+        id: order.payoutId,
+        source: dto.source,
+        businessId: dto.businessId,
+        provider: provider.name,
+        merchantAccountId: account.id,
+        reference: dto.reference,
+        purpose: dto.purpose,
+        amount: dto.amount,
+        currency,
+        destination,
+        kyc: dto.kyc ?? null,
+        device,
+        description: dto.description ?? null,
+        notifyUrl: dto.notifyUrl,
+        status: PayoutStatus.Requested,
+        version: 0,
+        day,
+        approvalRequired,
+        approvedBy: null,
+        approvedAt: null,
+        rejectedBy: null,
+        rejectionReason: null,
+        providerRef: null,
+        providerStatus: null,
+        failureMessage: null,
+        providerCode: null,
+        submittedAt: null,
+        checkAfter: null,
+        completedAt: null,
+        providerCalls: [],
+        createdAt: now,
+        updatedAt: now,
+      };
+      const payout = Object.assign(new Payout(), fields);
+      applyPayoutTransition(
+        payout,
+        approvalRequired ? PayoutStatus.PendingApproval : PayoutStatus.Approved,
+        now,
+      );
+      if (!approvalRequired) {
+        payout.approvedBy = 'auto: below PAYOUT_APPROVAL_THRESHOLD';
+        payout.approvedAt = now;
+      }
+      await m.insert(Payout, payout);
+      await this.enqueue(m, payout, now);
+      return { payout, created: true };
+    });
+    this.logger.log(
+      { payoutId: payout.id, source: payout.source, amount: payout.amount, created },
+      created ? 'Payout requested' : 'Payout reference repeated: the first payout returned',
+    );
+    if (created && payout.status === PayoutStatus.Approved)
+      return toPayoutResponse(await this.submit(payout.id, order.destination.cardPan));
+    return toPayoutResponse(created ? payout : await this.findById(payout.id));
+  }
+
+  async get(id: string): Promise<PayoutResponseDto> {
+    return toPayoutResponse(await this.findById(id));
+  }
+
+  async findById(id: string): Promise<Payout> {
+    const payout = await this.dataSource.getRepository(Payout).findOneBy({ id });
+    if (!payout) throw new DomainError(ErrorCode.PayoutNotFound, [`payout ${id} not found`]);
+    return payout;
+  }
+
+  /** Payouts waiting for a person's decision, oldest first (the admin's queue). */
+  awaitingApproval(limit = 100): Promise<Payout[]> {
+    return this.dataSource.getRepository(Payout).find({
+      where: { status: PayoutStatus.PendingApproval },
+      order: { createdAt: 'ASC' },
+      take: limit,
+    });
+  }
+
+  /** The newest payouts (the admin's list). */
+  latest(limit: number): Promise<Payout[]> {
+    return this.dataSource
+      .getRepository(Payout)
+      .find({ order: { createdAt: 'DESC' }, take: limit });
+  }
+
+  async list(query: ListPayoutsQueryDto): Promise<PayoutsPageDto | StreamableFile> {
+    const qb = this.dataSource.getRepository(Payout).createQueryBuilder('p');
+    for (const [field, column] of [
+      ['source', 'source'],
+      ['businessId', 'business_id'],
+      ['provider', 'provider'],
+      ['currency', 'currency'],
+      ['status', 'status'],
+      ['purpose', 'purpose'],
+    ] as const) {
+      const value = query[field];
+      if (value !== undefined) qb.andWhere(`p.${column} = :${field}`, { [field]: value });
+    }
+    if (query.createdFrom !== undefined)
+      qb.andWhere('p.created_at >= CAST(:from AS timestamptz)', {
+        from: toExactInstant(query.createdFrom),
+      });
+    if (query.createdTo !== undefined)
+      qb.andWhere('p.created_at < CAST(:to AS timestamptz)', {
+        to: toExactInstant(query.createdTo),
+      });
+    if (query.format !== 'csv') return readPage(qb, query, BY_CREATED_AT, toPayoutResponse);
+    if (query.limit !== undefined)
+      throw new DomainError(ErrorCode.ValidationError, [
+        'limit does not apply to format=csv: the export holds every matching payout',
+      ]);
+    const batches = readAllPages(qb, query, BY_CREATED_AT, toPayoutResponse, CSV_BATCH_ROWS);
+    const file = await csvStream(PAYOUT_CSV_COLUMNS, batches, toPayoutCsvCells);
+    file.once('error', (error) =>
+      this.logger.error({ err: error }, 'Payout CSV export aborted mid-stream'),
+    );
+    return new StreamableFile(file, {
+      type: 'text/csv; charset=utf-8',
+      disposition: 'attachment; filename="payouts.csv"',
+    });
+  }
+
+  /**
+   * pending_approval → approved (recording who), then the one provider call. Approving a payout
+   * already approved (or further on) changes nothing and returns it, so any number of concurrent
+   * approvals make one call; approving a rejected payout is 409.
+   */
+  async approve(id: string, approvedBy: string): Promise<PayoutResponseDto> {
+    const now = this.clock.now();
+    const payout = await this.dataSource.transaction(async (m) => {
+      const payout = await this.lock(m, id);
+      if (payout.status !== PayoutStatus.PendingApproval) {
+        if (payout.status === PayoutStatus.Rejected)
+          applyPayoutTransition(payout, PayoutStatus.Approved, now); // throws: 409
+        return payout;
+      }
+      applyPayoutTransition(payout, PayoutStatus.Approved, now);
+      payout.approvedBy = approvedBy;
+      payout.approvedAt = now;
+      await this.save(m, payout, now);
+      this.logger.log({ payoutId: id, approvedBy }, 'Payout approved');
+      return payout;
+    });
+    if (payout.status !== PayoutStatus.Approved) return toPayoutResponse(payout);
+    return toPayoutResponse(await this.submit(id, undefined));
+  }
+
+  /** pending_approval → rejected with the reason; no provider call, ever. */
+  async reject(id: string, reason: string, rejectedBy: string | null): Promise<PayoutResponseDto> {
+    const now = this.clock.now();
+    return this.dataSource.transaction(async (m) => {
+      const payout = await this.lock(m, id);
+      if (payout.status === PayoutStatus.Rejected) return toPayoutResponse(payout);
+      applyPayoutTransition(payout, PayoutStatus.Rejected, now);
+      payout.rejectionReason = reason;
+      payout.rejectedBy = rejectedBy;
+      await this.save(m, payout, now);
+      this.logger.log({ payoutId: id, rejectedBy }, 'Payout rejected');
+      return toPayoutResponse(payout);
+    });
+  }
+
+  /**
+   * The one provider call of an approved payout. The claim (approved → submitted) is committed
+   * under the row's lock first: whoever finds it no longer approved makes no call. `cardPan` is
+   * the number of a payout sent right at create (never stored).
+   */
+  private async submit(id: string, cardPan: string | undefined): Promise<Payout> {
+    const now = this.clock.now();
+    const claimed = await this.dataSource.transaction(async (m) => {
+      const payout = await this.lock(m, id);
+      if (payout.status !== PayoutStatus.Approved) return null;
+      applyPayoutTransition(payout, PayoutStatus.Submitted, now);
+      payout.submittedAt = now;
+      payout.checkAfter = new Date(now.getTime() + providerCallGraceMs(this.config));
+      await this.save(m, payout, now);
+      return payout;
+    });
+    if (!claimed) return this.findById(id);
+    const provider = this.payoutProvider(claimed.provider);
+    const ctx = this.merchants.providerContext(
+      await this.merchants.findById(claimed.merchantAccountId),
+    );
+    let outcome: PayoutOutcome;
+    try {
+      outcome = await provider.payout!(this.orderOf(claimed, cardPan), ctx);
+    } catch (error) {
+      if (error instanceof ProviderError && error.reason === 'declined') {
+        // A refusal: the money surely did not move.
+        outcome = {
+          state: 'failed',
+          providerRef: null,
+          providerStatus: null,
+          message: error.details.join('; '),
+          providerCode: error.providerCode,
+        };
+        return this.settle(id, outcome, { call: 'send', result: 'declined' });
+      }
+      this.logger.warn(
+        { payoutId: id, err: error },
+        'Payout sent without a clear answer: it stays submitted until the recovery job reads it',
+      );
+      await this.recordCall(id, {
+        at: this.clock.now().toISOString(),
+        call: 'send',
+        result: 'unclear',
+        providerStatus: null,
+        message: error instanceof ProviderError ? error.details.join('; ') : 'no answer',
+      });
+      return this.findById(id);
+    }
+    return this.settle(id, outcome, { call: 'send', result: outcome.state });
+  }
+
+  /**
+   * Applies what the provider said of a submitted payout: final states move it (with the
+   * provider's words); anything else only records what was learnt. Never sends anything.
+   */
+  private async settle(
+    id: string,
+    outcome: PayoutOutcome,
+    call: Pick<PayoutProviderCall, 'call' | 'result'>,
+  ): Promise<Payout> {
+    const now = this.clock.now();
+    return this.dataSource.transaction(async (m) => {
+      const payout = await this.lock(m, id);
+      payout.providerCalls = [
+        ...payout.providerCalls,
+        {
+          at: now.toISOString(),
+          ...call,
+          providerStatus: outcome.providerStatus,
+          message: outcome.message,
+        },
+      ];
+      if (payout.status !== PayoutStatus.Submitted) {
+        await m.update(Payout, { id }, { providerCalls: payout.providerCalls });
+        return payout;
+      }
+      payout.providerRef = outcome.providerRef ?? payout.providerRef;
+      payout.providerStatus = outcome.providerStatus ?? payout.providerStatus;
+      if (outcome.state === 'succeeded' || outcome.state === 'failed') {
+        applyPayoutTransition(
+          payout,
+          outcome.state === 'succeeded' ? PayoutStatus.Succeeded : PayoutStatus.Failed,
+          now,
+        );
+        payout.failureMessage = outcome.state === 'failed' ? outcome.message : null;
+        payout.providerCode = outcome.state === 'failed' ? outcome.providerCode : null;
+        payout.checkAfter = null;
+        await this.save(m, payout, now);
+        this.logger.log({ payoutId: id, status: payout.status }, 'Payout settled');
+      } else {
+        await m.update(
+          Payout,
+          { id },
+          {
+            providerRef: payout.providerRef,
+            providerStatus: payout.providerStatus,
+            providerCalls: payout.providerCalls,
+          },
+        );
+      }
+      return payout;
+    });
+  }
+
+  /**
+   * The recovery job: submitted payouts whose call ended without a clear answer (a timeout,
+   * ERROR_UNKNOWN, a crash) are read at the provider, never sent again. Each is claimed by moving
+   * its next check forward, so instances running the job at once never read the same one.
+   */
+  async recoverPending(now: Date = this.clock.now()): Promise<PayoutRecovery[]> {
+    const due = await this.dataSource.query<{ id: string; provider: string }[]>(
+      `WITH due AS (
+         SELECT id, provider FROM payouts WHERE status = 'submitted' AND check_after <= $1
+          ORDER BY check_after LIMIT ${RECOVERY_BATCH} FOR UPDATE SKIP LOCKED
+       ), claimed AS (
+         UPDATE payouts p SET check_after = $2, updated_at = now() FROM due WHERE p.id = due.id
+         RETURNING p.id, p.provider
+       )
+       SELECT id, provider FROM claimed`,
+      [now, new Date(now.getTime() + this.config.refunds.recoveryIntervalSeconds * 1000)],
+    );
+    const results: PayoutRecovery[] = [];
+    for (const { id, provider: providerName } of due) {
+      try {
+        const payout = await this.findById(id);
+        const provider = this.payoutProvider(payout.provider);
+        const ctx = this.merchants.providerContext(
+          await this.merchants.findById(payout.merchantAccountId),
+        );
+        const outcome = await provider.lookupPayout!(
+          { payoutId: payout.id, providerRef: payout.providerRef },
+          ctx,
+        );
+        await this.settle(id, outcome, { call: 'read', result: outcome.state });
+        results.push({
+          payoutId: id,
+          provider: providerName,
+          outcome: outcome.state,
+          detail: outcome.providerStatus ?? '',
+        });
+      } catch (error) {
+        this.logger.warn({ payoutId: id, err: error }, 'Payout recovery read failed');
+        await this.recordCall(id, {
+          at: this.clock.now().toISOString(),
+          call: 'read',
+          result: 'unclear',
+          providerStatus: null,
+          message: error instanceof ProviderError ? error.details.join('; ') : 'read failed',
+        }).catch(() => undefined);
+        results.push({
+          payoutId: id,
+          provider: providerName,
+          outcome: 'error',
+          detail: error instanceof Error ? error.message : String(error),
+        });
+      }
+    }
+    return results;
+  }
+
+  /** The provider, when it can pay out; 400 "payouts not supported by <provider>" otherwise. */
+  private payoutProvider(name: string): PaymentProvider {
+    const provider = this.registry.get(name);
+    if (!provider.capabilities.payout || !provider.payout || !provider.lookupPayout)
+      throw new DomainError(ErrorCode.ProviderCapabilityUnsupported, [
+        `payouts not supported by ${provider.name}`,
+      ]);
+    return provider;
+  }
+
+  /** The destination as stored: a card number only masked. */
+  private destinationOf(dto: CreatePayoutDto): StoredPayoutDestination {
+    const d = dto.destination;
+    const card = d.cardPan !== undefined || d.cardToken !== undefined;
+    const crypto = d.address !== undefined || d.crypto !== undefined;
+    if (card === crypto)
+      throw new DomainError(ErrorCode.ValidationError, [
+        'destination is a card (cardPan or cardToken) or a wallet (address and crypto)',
+      ]);
+    if (card && d.cardPan !== undefined && d.cardToken !== undefined)
+      throw new DomainError(ErrorCode.ValidationError, [
+        'destination takes cardPan or cardToken, not both',
+      ]);
+    if (crypto && (d.address === undefined || d.crypto === undefined))
+      throw new DomainError(ErrorCode.ValidationError, [
+        'a wallet destination needs both address and crypto',
+      ]);
+    return card
+      ? {
+          type: 'card',
+          cardMask: d.cardPan ? maskCardPan(d.cardPan) : null,
+          cardToken: d.cardToken ?? null,
+        }
+      : { type: 'crypto', address: d.address, crypto: d.crypto };
+  }
+
+  private orderOf(payout: Payout, cardPan: string | undefined): PayoutOrder {
+    return {
+      payoutId: payout.id,
+      amount: payout.amount,
+      currency: payout.currency,
+      destination: {
+        cardPan,
+        cardToken: payout.destination.cardToken ?? undefined,
+        address: payout.destination.address ?? undefined,
+        crypto: payout.destination.crypto ?? undefined,
+      },
+      kyc: payout.kyc,
+      device: payout.device ?? {
+        ip: '127.0.0.1',
+        userAgent: `payment-service/${this.config.version}`,
+      },
+    };
+  }
+
+  /** Appends a call that changed nothing else to the payout's record of provider calls. */
+  private async recordCall(id: string, call: PayoutProviderCall): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE payouts SET provider_calls = provider_calls || $2::jsonb, updated_at = now() WHERE id = $1`,
+      [id, JSON.stringify([call])],
+    );
+  }
+
+  private async lock(m: EntityManager, id: string): Promise<Payout> {
+    const payout = await m.findOne(Payout, { where: { id }, lock: { mode: 'pessimistic_write' } });
+    if (!payout) throw new DomainError(ErrorCode.PayoutNotFound, [`payout ${id} not found`]);
+    return payout;
+  }
+
+  /** Writes a changed payout and its `payout.updated` event, in the caller's transaction. */
+  private async save(m: EntityManager, payout: Payout, now: Date): Promise<void> {
+    payout.updatedAt = now;
+    await m.save(Payout, payout);
+    await this.enqueue(m, payout, now);
+  }
+
+  private async enqueue(m: EntityManager, payout: Payout, now: Date): Promise<void> {
+    const eventId = randomUUID();
+    await enqueuePayoutEvent(
+      m,
+      eventId,
+      {
+        payoutId: payout.id,
+        source: payout.source,
+        sequence: payout.version,
+        notifyUrl: payout.notifyUrl,
+        body: payoutWebhookBody(payout, eventId, now),
+      },
+      now,
+    );
+  }
+}
