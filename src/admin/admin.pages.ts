@@ -258,25 +258,7 @@ export function renderInvoice(
         ] as [string, string][])
       : []),
   ];
-  const eventsHtml = d.events
-    .map(
-      (ev) =>
-        `<h3>Webhook #${e(text(ev.sequence))}: <span data-testid="event-status">${e(text(ev.status))}</span>
- ${ev.status === 'delivered' ? '' : action(session, `/admin/webhooks/${text(ev.id)}/retry`, 'Retry now', { back: `/admin/invoices/${i.id}` }, `retry-${text(ev.id)}`)}</h3>` +
-        table(
-          'Attempts',
-          ['#', 'At', 'HTTP status', 'Latency', 'Error'],
-          ev.attempts.map((a: Row) => [
-            e(text(a.n)),
-            when(a.started_at),
-            e(a.response_status === null ? '—' : text(a.response_status)),
-            `${e(text(a.duration_ms))} ms`,
-            e(text(a.error ?? '')),
-          ]),
-          `attempts-${text(ev.id)}`,
-        ),
-    )
-    .join('');
+  const eventsHtml = webhookEventsHtml(session, d.events, `/admin/invoices/${i.id}`);
   return layout(
     session,
     `Invoice ${i.id.slice(0, 8)}…`,
@@ -523,24 +505,7 @@ export function renderPayout(
           'reject',
         )
       : '';
-  const eventsHtml = events
-    .map(
-      (ev) =>
-        `<h3>Webhook #${e(text(ev.sequence))}: <span data-testid="event-status">${e(text(ev.status))}</span></h3>` +
-        table(
-          'Attempts',
-          ['#', 'At', 'HTTP status', 'Latency', 'Error'],
-          ev.attempts.map((a: Row) => [
-            e(text(a.n)),
-            when(a.started_at),
-            e(a.response_status === null ? '—' : text(a.response_status)),
-            `${e(text(a.duration_ms))} ms`,
-            e(text(a.error ?? '')),
-          ]),
-          `attempts-${text(ev.id)}`,
-        ),
-    )
-    .join('');
+  const eventsHtml = webhookEventsHtml(session, events, null);
   return layout(
     session,
     `Payout ${p.id.slice(0, 8)}…`,
@@ -562,4 +527,33 @@ export function renderPayout(
       `<h2>Webhooks</h2>${eventsHtml || '<p class="muted">No webhook yet.</p>'}`,
     flash,
   );
+}
+
+/**
+ * An entity's webhook events, each with its delivery attempts; with `retryBack`, an undelivered
+ * one offers "Retry now" (returning to that page).
+ */
+function webhookEventsHtml(session: AdminSession, events: Row[], retryBack: string | null): string {
+  return events
+    .map(
+      (ev) =>
+        `<h3>Webhook #${e(text(ev.sequence))}: <span data-testid="event-status">${e(text(ev.status))}</span>` +
+        (retryBack === null || ev.status === 'delivered'
+          ? ''
+          : `\n ${action(session, `/admin/webhooks/${text(ev.id)}/retry`, 'Retry now', { back: retryBack }, `retry-${text(ev.id)}`)}`) +
+        '</h3>' +
+        table(
+          'Attempts',
+          ['#', 'At', 'HTTP status', 'Latency', 'Error'],
+          (ev.attempts as Row[]).map((a: Row) => [
+            e(text(a.n)),
+            when(a.started_at),
+            e(a.response_status === null ? '—' : text(a.response_status)),
+            `${e(text(a.duration_ms))} ms`,
+            e(text(a.error ?? '')),
+          ]),
+          `attempts-${text(ev.id)}`,
+        ),
+    )
+    .join('');
 }
