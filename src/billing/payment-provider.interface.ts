@@ -179,6 +179,8 @@ export interface BuyerPageRequest {
   query: Readonly<Record<string, string>>;
   /** The invoice's merchant account context, for a page that calls the provider. */
   context(): Promise<ProviderContext>;
+  /** What the provider's callbacks recorded on the invoice's latest transaction ({} for none). */
+  transactionDetails(): Promise<Record<string, unknown>>;
 }
 
 /** Per-call context: the merchant account's decrypted credentials and its callback URLs. */

@@ -22,3 +22,18 @@ export async function completedTransactionDetails(
   );
   return completed?.details ?? {};
 }
+
+/**
+ * What the invoice's latest provider transaction recorded, whatever its state (what a provider's
+ * callbacks noted so far, such as a running received total); {} when there is none.
+ */
+export async function latestTransactionDetails(
+  manager: EntityManager,
+  invoiceId: string,
+): Promise<Record<string, unknown>> {
+  const [latest] = await manager.query<{ details: Record<string, unknown> }[]>(
+    `SELECT details FROM provider_transactions WHERE invoice_id = $1 ORDER BY created_at DESC LIMIT 1`,
+    [invoiceId],
+  );
+  return latest?.details ?? {};
+}

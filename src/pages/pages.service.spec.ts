@@ -1,3 +1,5 @@
+import type { DataSource } from 'typeorm';
+
 import { PagesService } from './pages.service';
 import type { PaymentProvider } from '../billing/payment-provider.interface';
 import type { PaymentProviderRegistry } from '../billing/payment-provider.registry';
@@ -37,7 +39,12 @@ function pagesFor(invoice: Partial<Invoice> | null): PagesService {
     has: (name: string) => providers.has(name),
     get: (name: string) => providers.get(name),
   } as unknown as PaymentProviderRegistry;
-  return new PagesService(invoices, registry, {} as unknown as MerchantsService);
+  return new PagesService(
+    invoices,
+    registry,
+    {} as unknown as MerchantsService,
+    {} as unknown as DataSource,
+  );
 }
 
 describe('PagesService.buyerPage (/pay/:id)', () => {

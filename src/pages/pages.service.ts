@@ -1,8 +1,11 @@
 import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
 
 import { pageLanguage } from './i18n';
 import { renderNotFoundPage } from './not-found.page';
 import { PaymentProviderRegistry } from '../billing/payment-provider.registry';
+import { latestTransactionDetails } from '../callbacks/provider-transaction.reads';
 import { DomainError } from '../common/errors/domain.error';
 import { InvoicesService } from '../invoices/invoices.service';
 import { MerchantsService } from '../merchants/merchants.service';
@@ -20,6 +23,7 @@ export class PagesService {
     private readonly invoices: InvoicesService,
     private readonly registry: PaymentProviderRegistry,
     private readonly merchants: MerchantsService,
+    @InjectDataSource() private readonly dataSource: DataSource,
   ) {}
 
   /**
@@ -50,6 +54,7 @@ export class PagesService {
             this.merchants.providerContext(
               await this.merchants.findById(invoice.merchantAccountId),
             ),
+          transactionDetails: () => latestTransactionDetails(this.dataSource.manager, invoice.id),
         })
       : null;
     if (html === null) return { status: 404, html: renderNotFoundPage(fallback) };

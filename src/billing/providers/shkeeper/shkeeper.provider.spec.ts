@@ -2,7 +2,6 @@ import { ShkeeperClient } from './shkeeper.client';
 import { ShkeeperProvider } from './shkeeper.provider';
 import { Clock } from '../../../common/clock';
 import { AppConfig } from '../../../config/app-config';
-import { DataSource } from 'typeorm';
 import { ProviderError } from '../../provider.error';
 
 type Call = { method: string; path: string; body?: unknown };
@@ -29,12 +28,9 @@ function strategy(
     publicUrl: 'https://gw.example',
     webhooks: { allowedHosts },
   } as unknown as AppConfig;
-  const provider = new ShkeeperProvider(
-    config,
-    client,
-    { nowMs: () => 1_700_000_000_000 } as Clock,
-    {} as DataSource,
-  );
+  const provider = new ShkeeperProvider(config, client, {
+    nowMs: () => 1_700_000_000_000,
+  } as Clock);
   return { provider, calls };
 }
 

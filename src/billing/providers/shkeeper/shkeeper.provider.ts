@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
 
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { toString as qrToString } from 'qrcode';
-import { DataSource } from 'typeorm';
 
 import { ShkeeperClient, ShkeeperReply, baseUrlOf } from './shkeeper.client';
 import {
@@ -110,7 +108,6 @@ export class ShkeeperProvider implements PaymentProvider {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly client: ShkeeperClient,
     private readonly clock: Clock,
-    @InjectDataSource() private readonly dataSource: DataSource,
   ) {}
 
   /**
@@ -190,7 +187,7 @@ export class ShkeeperProvider implements PaymentProvider {
     request?: BuyerPageRequest,
   ): Promise<string | null> {
     if (!request || !invoice.checkoutUrl) return null;
-    const received = await this.received(invoice.id);
+    const received = receivedOf(await request.transactionDetails());
     const payable = invoice.status === InvoiceStatus.Pending;
     let coins: ShkeeperCoin[] = [];
     let deposit: ShkeeperDeposit | null = null;
@@ -331,21 +328,17 @@ export class ShkeeperProvider implements PaymentProvider {
     this.deposits.set(key, { atMs: now, amount: invoice.amount, deposit });
     return { deposit, invoiceRef: str(reply.body.id) };
   }
+}
 
-  /** What the callbacks recorded as received (the handler's transaction row of the invoice). */
-  private async received(invoiceId: string): Promise<ShkeeperReceived | null> {
-    const [row] = await this.dataSource.query<{ details: Record<string, unknown> }[]>(
-      `SELECT details FROM provider_transactions WHERE provider = $1 AND provider_txn_id = $2`,
-      [SHKEEPER_PROVIDER, invoiceId],
-    );
-    if (!row) return null;
-    const amount = row.details.amountReceived;
-    return {
-      amount: typeof amount === 'number' && Number.isSafeInteger(amount) ? amount : 0,
-      status: str(row.details.shkeeperStatus) ?? '',
-      seenUnconfirmed: row.details.seenUnconfirmed === true,
-    };
-  }
+/** What the callbacks recorded as received (the handler's transaction of the invoice), if any. */
+function receivedOf(details: Record<string, unknown>): ShkeeperReceived | null {
+  if (Object.keys(details).length === 0) return null;
+  const amount = details.amountReceived;
+  return {
+    amount: typeof amount === 'number' && Number.isSafeInteger(amount) ? amount : 0,
+    status: str(details.shkeeperStatus) ?? '',
+    seenUnconfirmed: details.seenUnconfirmed === true,
+  };
 }
 
 function reasonOf(error: unknown): string {
