@@ -130,6 +130,8 @@ export interface PayoutOutcome {
 export interface PayoutReference {
   payoutId: string;
   providerRef: string | null;
+  /** The wallet payout's coin (a provider whose reads are per coin needs it). */
+  crypto?: string;
 }
 
 /** A hold to capture at the provider: `amount` of the held amount (the rest is released). */
@@ -271,6 +273,11 @@ export interface PaymentProvider {
    * before anything is recorded or sent. Unset: nothing.
    */
   payoutProblems?(order: PayoutOrder): string[];
+  /**
+   * What the merchant account's credentials lack for payouts (e.g. a separate payout login),
+   * checked at create once the account is known: each entry a 400 before any call.
+   */
+  payoutCredentialProblems?(credentials: Credentials): string[];
   /**
    * Sends money out (capabilities.payout): called at most once per payout. Resolves with what the
    * provider answered; throws ProviderError (`declined`: it surely did not happen; anything else

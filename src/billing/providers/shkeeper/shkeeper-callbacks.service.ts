@@ -32,6 +32,7 @@ import {
 } from '../../../callbacks/provider-transaction.entity';
 import { applyProviderTransactionTransition } from '../../../callbacks/provider-transaction.state-machine';
 import { PaidDetails } from '../../payment-provider.interface';
+import { PayoutsService } from '../../../payouts/payouts.service';
 
 const PROVIDER = SHKEEPER_PROVIDER;
 /** SHKeeper wants 202 for every callback it should stop resending (shkeeper.md §7.1). */
@@ -39,6 +40,8 @@ const ACCEPTED = 202;
 const OK = JSON.stringify({ status: 'ok' });
 /** How many (trigger txid, status, balance) keys of one invoice are kept for deduplication. */
 const MAX_SEEN = 100;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const header = (value: string | string[] | undefined): string | undefined =>
   Array.isArray(value) ? value[0] : value;
@@ -78,16 +81,21 @@ interface ReceivedDetails {
 export class ShkeeperCallbacksService implements ProviderCallbackHandler {
   private readonly logger = new Logger(ShkeeperCallbacksService.name);
   readonly provider = PROVIDER;
-  readonly routes: CallbackRoutes = { '': ['POST'] };
+  /** '': invoices; 'payout': the `callback_url` of our payouts (shkeeper.md §1, §8.5). */
+  readonly routes: CallbackRoutes = { '': ['POST'], payout: ['POST'] };
 
   constructor(
     private readonly support: CallbackSupport,
     private readonly clock: Clock,
+    private readonly payouts: PayoutsService,
   ) {}
 
   async handle(call: ProviderCallbackCall): Promise<ProviderCallbackReply> {
     try {
-      return { ...(await this.receive(call)), action: 'notify' };
+      return {
+        ...(await this.receive(call)),
+        action: call.action === 'payout' ? 'payout' : 'notify',
+      };
     } catch (error) {
       if (!isDatabaseUnavailable(error)) throw error;
       this.logger.warn({ err: error }, 'SHKeeper callback while the database is unavailable: 500');
@@ -97,7 +105,7 @@ export class ShkeeperCallbacksService implements ProviderCallbackHandler {
         outcome: 'database_unavailable',
         invoiceId: null,
         authenticated: false,
-        action: 'notify',
+        action: call.action === 'payout' ? 'payout' : 'notify',
       };
     }
   }
@@ -135,12 +143,19 @@ export class ShkeeperCallbacksService implements ProviderCallbackHandler {
     if (!callback)
       return { ...refuse(400, 'invalid request', 'invalid_request'), authenticated: true };
     if (callback.kind === 'payout') {
-      // Payouts poll payout/status as the source of truth (§8.5): this callback only speeds it up.
+      // payout/status is the source of truth (§8.5): the callback only makes us read it now. Our
+      // payouts' external_id is the payout id; anything else is acknowledged and changes nothing.
+      const status =
+        callback.externalId && UUID.test(callback.externalId)
+          ? await this.payouts.refreshFromProvider(callback.externalId, caller.account.id)
+          : null;
       this.logger.log(
-        { merchantAccountId: caller.account.id, externalId: callback.externalId },
-        'SHKeeper payout callback received on the invoice URL: acknowledged, nothing changed',
+        { merchantAccountId: caller.account.id, externalId: callback.externalId, status },
+        status
+          ? 'SHKeeper payout callback: payout read'
+          : 'SHKeeper payout callback for no payout of ours',
       );
-      return accepted('payout_callback', null);
+      return accepted(status ? `payout_${status}` : 'unknown_payout', null);
     }
     return this.support.dataSource.transaction(async (m) => {
       const invoice = await this.support.lockInvoice(m, callback.externalId, caller.account.id);

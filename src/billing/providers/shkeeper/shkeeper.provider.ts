@@ -12,6 +12,13 @@ import {
   ShkeeperReceived,
   renderShkeeperPayPage,
 } from './shkeeper-pay.page';
+import {
+  SHKEEPER_PAYOUT_FEE,
+  fiatToCrypto,
+  shkeeperPayoutCredentialProblems,
+  shkeeperPayoutOutcome,
+  shkeeperPayoutProblems,
+} from './shkeeper.payouts';
 import { SHKEEPER_PROVIDER, cryptoAmount, toShkeeperAmount } from './shkeeper.protocol';
 import { Clock } from '../../../common/clock';
 import { APP_CONFIG, AppConfig } from '../../../config/app-config';
@@ -27,6 +34,9 @@ import {
   PaymentLookup,
   PaymentProvider,
   PaymentReference,
+  PayoutOrder,
+  PayoutOutcome,
+  PayoutReference,
   ProviderContext,
 } from '../../payment-provider.interface';
 import { ProviderError } from '../../provider.error';
@@ -98,6 +108,7 @@ export class ShkeeperProvider implements PaymentProvider {
     statusLookup: true,
     checkout: 'redirect',
     hold: false,
+    payout: true,
   } as const;
   readonly currencies = ['UZS', 'USD', 'EUR'] as const;
   /** `notify`: sent as `callback_url` with every payment_request; nothing is pasted into SHKeeper. */
@@ -259,6 +270,84 @@ export class ShkeeperProvider implements PaymentProvider {
         receiptUrl: null,
       },
     };
+  }
+
+  payoutProblems(order: PayoutOrder): string[] {
+    return shkeeperPayoutProblems(order);
+  }
+
+  payoutCredentialProblems(credentials: Credentials): string[] {
+    return shkeeperPayoutCredentialProblems(credentials);
+  }
+
+  /**
+   * A single `POST /api/v1/{coin}/payout` (shkeeper.md §8.1; never `/multipayout`, whose transfer
+   * starts before its duplicate check, §8.2), Basic auth, `external_id` = our payout id. First
+   * `payout/status` by that id (§11 case 14): an instance that already knows it is only read,
+   * never sent a second payout. The crypto amount is the fiat amount at the instance's own rate
+   * (`/quote`'s exchange_rate, fee excluded), floored. The answer is a task: `processing` until
+   * payout/status (the recovery job) or the payout callback says SUCCESS or FAIL.
+   */
+  async payout(order: PayoutOrder, ctx: ProviderContext): Promise<PayoutOutcome> {
+    const credentialProblems = shkeeperPayoutCredentialProblems(ctx.credentials);
+    if (credentialProblems.length > 0)
+      throw new ProviderError(SHKEEPER_PROVIDER, 'declined', credentialProblems[0]);
+    const coin = order.destination.crypto ?? '';
+    const known = await this.lookupPayout(
+      { payoutId: order.payoutId, providerRef: null, crypto: coin },
+      ctx,
+    );
+    if (known.state !== 'not_found') return known;
+    const quote = await this.client.call(
+      ctx.credentials,
+      'POST',
+      `/api/v1/${encodeURIComponent(coin)}/quote`,
+      { auth: 'apiKey', body: { fiat: order.currency, amount: toShkeeperAmount(order.amount) } },
+    );
+    const rate = cryptoAmount(quote.body.exchange_rate);
+    const amount = rate ? fiatToCrypto(order.amount, rate) : null;
+    if (!amount)
+      throw new ProviderError(SHKEEPER_PROVIDER, 'declined', `no usable ${coin} rate to pay out`);
+    const reply = await this.client.call(
+      ctx.credentials,
+      'POST',
+      `/api/v1/${encodeURIComponent(coin)}/payout`,
+      {
+        auth: 'basic',
+        body: {
+          amount,
+          destination: order.destination.address,
+          fee: SHKEEPER_PAYOUT_FEE,
+          // `…/{account}/payout` (shkeeper.md §1): below the invoices' URL, not a registration
+          // field (nothing is pasted into SHKeeper), so the account's callbackUrls stay as they were.
+          callback_url: `${ctx.callbackUrls.notify}/payout`,
+          external_id: order.payoutId,
+        },
+      },
+    );
+    this.logger.log(
+      { payoutId: order.payoutId, coin, amount, rate, fiat: order.currency },
+      'SHKeeper payout sent',
+    );
+    return {
+      state: 'processing',
+      providerRef: str(reply.body.task_id),
+      providerStatus: 'IN_PROGRESS',
+      message: null,
+      providerCode: null,
+    };
+  }
+
+  /** `GET /api/v1/{coin}/payout/status?external_id=` with the API key (§8.4): the truth. */
+  async lookupPayout(payout: PayoutReference, ctx: ProviderContext): Promise<PayoutOutcome> {
+    const coin = payout.crypto ?? '';
+    const reply = await this.client.call(
+      ctx.credentials,
+      'GET',
+      `/api/v1/${encodeURIComponent(coin)}/payout/status?external_id=${encodeURIComponent(payout.payoutId)}`,
+      { auth: 'apiKey', notFoundIsAnswer: true },
+    );
+    return shkeeperPayoutOutcome(reply.body, reply.status === 200);
   }
 
   /** The coins the instance offers (`crypto_list`), cached for a minute per instance. */
