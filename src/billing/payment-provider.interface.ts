@@ -85,6 +85,14 @@ export interface RefundOrder {
   ofd: OfdItem[] | null;
   /** The full card number, when the provider needs it for wallet payments (never stored). */
   cardPan: string | null;
+  /** A crypto refund's destination, as the buyer supplied it (a refund paid out to a wallet). */
+  destination?: { address?: string; crypto?: string };
+}
+
+/** A refund we asked for, for a provider whose refunds can be read back by our refund id. */
+export interface RefundReference {
+  refundId: string;
+  payment: PaymentReference;
 }
 
 /** Identity data a provider may require for a large payout (e.g. a KYC block above the provider's own threshold). */
@@ -258,6 +266,14 @@ export interface PaymentProvider {
    * provider confirmed it; throws ProviderError otherwise (`declined`: it surely did not happen).
    */
   refund?(order: RefundOrder, ctx: ProviderContext): Promise<void>;
+  /**
+   * Reads a refund made by refund() whose outcome was not final (a refund that is a transfer the
+   * provider settles later). Without it, refund recovery judges from lookupPayment.
+   */
+  lookupRefund?(
+    refund: RefundReference,
+    ctx: ProviderContext,
+  ): Promise<'succeeded' | 'failed' | 'processing' | 'not_found'>;
   /** What is wrong with a refund request for this provider, checked before anything is recorded. */
   refundProblems?(order: RefundOrder, ctx: ProviderContext): string[];
   /**

@@ -8,9 +8,11 @@ import {
 import { shkeeperSignature } from '../../src/billing/providers/shkeeper/shkeeper.protocol';
 import { WebhookDispatcher } from '../../src/notifications/webhook-dispatcher.service';
 import { PayoutsService } from '../../src/payouts/payouts.service';
+import { RefundsService } from '../../src/refunds/refunds.service';
 import { query } from '../support/database';
 import { TestApp, TestResponse, expectEnvelope, startTestApp } from '../support/test-app';
 import { Receiver, eventually, startReceiver } from '../support/webhook-receiver';
+import { invoiceBody } from '../factories/invoice.factory';
 import { merchantBody } from '../factories/merchant.factory';
 
 const SECRET = 'shkeeper-payouts-webhook-secret-01';
@@ -31,6 +33,7 @@ describe('SHKeeper payouts (shkeeper.md §8, §11 cases 14–17, over real HTTP 
   let receiver: Receiver;
   let emulator: ShkeeperEmulator;
   let n = 0;
+  const accounts: Record<string, string> = {};
 
   const payoutBody = (overrides: Record<string, unknown> = {}): Record<string, unknown> => ({
     source: 'marketplace',
@@ -99,6 +102,7 @@ describe('SHKeeper payouts (shkeeper.md §8, §11 cases 14–17, over real HTTP 
         json: merchantBody({ provider: 'shkeeper', businessId, credentials: creds }),
       });
       expect(res.status).toBeLessThan(300);
+      accounts[businessId] = res.body.data.id as string;
     }
   });
   afterEach(() => control({}));
@@ -246,6 +250,139 @@ describe('SHKeeper payouts (shkeeper.md §8, §11 cases 14–17, over real HTTP 
     expect(approvals.every((r) => r.status === 200)).toBe(true);
     expect(payoutPosts(payout.id)).toHaveLength(1);
     await eventually(async () => (await get(payout.id)).status === 'succeeded');
+  });
+
+  /** A SHKeeper callback for `body`, signed with the account's key (§7.2). */
+  const signedCallback = (accountId: string, body: string, path = '') => {
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    return t.request(`/api/callbacks/shkeeper/${accountId}${path}`, {
+      method: 'POST',
+      body,
+      headers: {
+        'content-type': 'application/json',
+        'x-shkeeper-timestamp': timestamp,
+        'x-shkeeper-signature': shkeeperSignature(API_KEY, timestamp, body),
+      },
+    });
+  };
+  /** An invoice of `businessId` paid exactly with 11.8577075 ETH-USDT (150 000 so'm). */
+  const paidInvoice = async (businessId: string): Promise<string> => {
+    const res = await t.request('/api/invoices', {
+      method: 'POST',
+      json: invoiceBody({
+        provider: 'shkeeper',
+        businessId,
+        amount: 15_000_000,
+        sourceInvoiceId: `order_${Date.now()}_${++n}`,
+        notifyUrl: receiver.url,
+        ofd: undefined,
+      }),
+    });
+    expect(res.status).toBe(201);
+    const id = res.body.data.id as string;
+    const paid = await signedCallback(
+      accounts[businessId],
+      JSON.stringify({
+        addr: '0xsandbox00000001',
+        balance_crypto: '11.8577075',
+        balance_fiat: '150000.00',
+        crypto: 'ETH-USDT',
+        external_id: id,
+        fiat: 'UZS',
+        overpaid_fiat: '0.00',
+        paid: true,
+        status: 'PAID',
+        transactions: [
+          {
+            amount_crypto: '11.8577075',
+            amount_fiat: '150000.00',
+            crypto: 'ETH-USDT',
+            trigger: true,
+            txid: `0xpaid${n}`,
+          },
+        ],
+      }),
+    );
+    expect(paid.status).toBe(202);
+    expect((await t.request(`/api/invoices/${id}`)).body.data.status).toBe('paid');
+    return id;
+  };
+  const refund = (json: Record<string, unknown>) =>
+    t.request('/api/refunds', { method: 'POST', json });
+
+  it('crypto refunds: a partial refund then the rest are payouts to the buyer address in the coin paid, each the same share of the crypto received (amounts in crypto checked), pending until the payout callback settles them', async () => {
+    const invoiceId = await paidInvoice('biz_crypto');
+    const first = await refund({
+      invoiceId,
+      amount: 5_000_000,
+      address: ADDRESS,
+      crypto: 'ETH-USDT',
+    });
+    expect(first.status).toBe(201);
+    const firstId = first.body.data.id as string;
+    expect(first.body.data.status).toBe('pending');
+    const firstPost = payoutPosts(firstId);
+    expect(firstPost).toHaveLength(1);
+    expect(firstPost[0].path).toBe('/api/v1/ETH-USDT/payout');
+    // A third of 150 000 so'm → a third of 11.8577075, floored in its 7 places.
+    expect(firstPost[0].body).toMatchObject({
+      amount: '3.9525691',
+      destination: ADDRESS,
+      fee: '2',
+      external_id: firstId,
+    });
+    await eventually(
+      async () => (await t.request(`/api/refunds/${firstId}`)).body.data.status === 'succeeded',
+    );
+    const rest = await refund({ invoiceId, address: ADDRESS, crypto: 'ETH-USDT' });
+    expect(rest.status).toBe(201);
+    const restId = rest.body.data.id as string;
+    expect(rest.body.data.amount).toBe(10_000_000);
+    // The rest: the received total minus what the first took, so the parts add up exactly.
+    expect(payoutPosts(restId)[0].body).toMatchObject({ amount: '7.9051384' });
+    await eventually(
+      async () => (await t.request(`/api/refunds/${restId}`)).body.data.status === 'succeeded',
+    );
+    expect((await t.request(`/api/invoices/${invoiceId}`)).body.data.status).toBe('refunded');
+    expect(emulator.calls.some((c) => c.path.includes('multipayout'))).toBe(false);
+  });
+
+  it('§11 case 15: a SHKeeper refund without an address, or in another coin → 400; an account without the payout login → 400 "refunds not supported"', async () => {
+    const invoiceId = await paidInvoice('biz_crypto');
+    const before = emulator.calls.length;
+    const noAddress = await refund({ invoiceId, amount: 1_000_000 });
+    expect(noAddress.status).toBe(400);
+    expect(noAddress.text).toContain('address');
+    const otherCoin = await refund({ invoiceId, address: ADDRESS, crypto: 'BTC' });
+    expect(otherCoin.status).toBe(400);
+    expect(otherCoin.text).toContain('ETH-USDT');
+    const noLogin = await refund({
+      invoiceId: await paidInvoice('biz_nologin'),
+      address: ADDRESS,
+    });
+    expect(noLogin.status).toBe(400);
+    expect(noLogin.text).toContain('refunds not supported');
+    expect(emulator.calls.slice(before).filter((c) => c.path.includes('payout'))).toEqual([]);
+    expect((await t.request(`/api/refunds/by-invoice/${invoiceId}`)).body.data.items).toEqual([]);
+  });
+
+  it('§11 case 16: a crypto refund whose payout/status answers FAIL → the refund failed, and the balance is refundable again', async () => {
+    const invoiceId = await paidInvoice('biz_crypto');
+    await control({ payoutResult: 'IN_PROGRESS' });
+    const first = await refund({ invoiceId, address: ADDRESS });
+    expect(first.status).toBe(201);
+    const id = first.body.data.id as string;
+    expect(first.body.data.status).toBe('pending');
+    emulator.settlePayout(id, 'FAIL');
+    const recovered = await t.app
+      .get(RefundsService)
+      .recoverPending(new Date(Date.now() + 3600_000));
+    expect(recovered).toContainEqual(expect.objectContaining({ refundId: id, outcome: 'failed' }));
+    expect((await t.request(`/api/refunds/${id}`)).body.data.status).toBe('failed');
+    expect(payoutPosts(id)).toHaveLength(1);
+    expect(
+      (await t.request(`/api/refunds/by-invoice/${invoiceId}`)).body.data.remainingAmount,
+    ).toBe(15_000_000);
   });
 
   it("payout webhooks are verified by the seed receiver's verify() and by standardwebhooks", async () => {

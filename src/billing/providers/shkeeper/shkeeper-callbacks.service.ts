@@ -33,6 +33,7 @@ import {
 import { applyProviderTransactionTransition } from '../../../callbacks/provider-transaction.state-machine';
 import { PaidDetails } from '../../payment-provider.interface';
 import { PayoutsService } from '../../../payouts/payouts.service';
+import { RefundsService } from '../../../refunds/refunds.service';
 
 const PROVIDER = SHKEEPER_PROVIDER;
 /** SHKeeper wants 202 for every callback it should stop resending (shkeeper.md §7.1). */
@@ -88,6 +89,7 @@ export class ShkeeperCallbacksService implements ProviderCallbackHandler {
     private readonly support: CallbackSupport,
     private readonly clock: Clock,
     private readonly payouts: PayoutsService,
+    private readonly refunds: RefundsService,
   ) {}
 
   async handle(call: ProviderCallbackCall): Promise<ProviderCallbackReply> {
@@ -145,10 +147,13 @@ export class ShkeeperCallbacksService implements ProviderCallbackHandler {
     if (callback.kind === 'payout') {
       // payout/status is the source of truth (§8.5): the callback only makes us read it now. Our
       // payouts' external_id is the payout id; anything else is acknowledged and changes nothing.
-      const status =
-        callback.externalId && UUID.test(callback.externalId)
-          ? await this.payouts.refreshFromProvider(callback.externalId, caller.account.id)
-          : null;
+      // A crypto refund's payout carries the refund id instead.
+      const id = callback.externalId && UUID.test(callback.externalId) ? callback.externalId : null;
+      const status = id
+        ? ((await this.payouts.refreshFromProvider(id, caller.account.id)) ??
+          (await this.refunds.recheck(id, caller.account.id))?.outcome ??
+          null)
+        : null;
       this.logger.log(
         { merchantAccountId: caller.account.id, externalId: callback.externalId, status },
         status

@@ -1,4 +1,9 @@
-import { fiatToCrypto, shkeeperPayoutOutcome, shkeeperPayoutProblems } from './shkeeper.payouts';
+import {
+  cryptoRefundShare,
+  fiatToCrypto,
+  shkeeperPayoutOutcome,
+  shkeeperPayoutProblems,
+} from './shkeeper.payouts';
 import type { PayoutOrder } from '../../payment-provider.interface';
 
 const order = (destination: PayoutOrder['destination']): PayoutOrder => ({
@@ -44,5 +49,15 @@ describe('SHKeeper payouts (shkeeper.md §8)', () => {
     });
     expect(shkeeperPayoutOutcome({ status: 'IN_PROGRESS' }, true).state).toBe('processing');
     expect(shkeeperPayoutOutcome({ error: 'Payout not found' }, false).state).toBe('not_found');
+  });
+
+  it('a crypto refund is the refunded share of the crypto received; parts add up exactly', () => {
+    expect(cryptoRefundShare('11.8577075', 15_000_000, 0, 5_000_000)).toBe('3.9525691');
+    expect(cryptoRefundShare('11.8577075', 15_000_000, 5_000_000, 10_000_000)).toBe('7.9051384');
+    expect(cryptoRefundShare('11.8577075', 15_000_000, 0, 15_000_000)).toBe('11.8577075');
+    const parts = [1, 2, 3].map((i) => cryptoRefundShare('0.000125', 3, i - 1, 1));
+    expect(parts).toEqual(['0.000041', '0.000042', '0.000042']);
+    expect(cryptoRefundShare('0.000001', 15_000_000, 0, 1)).toBeNull();
+    expect(cryptoRefundShare('10', 100, 50, 51)).toBeNull(); // more than was paid
   });
 });

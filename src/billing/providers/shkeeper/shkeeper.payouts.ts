@@ -93,3 +93,26 @@ export function shkeeperPayoutOutcome(
     providerCode: null,
   };
 }
+
+/**
+ * A crypto refund's amount (shkeeper.md §9.2, option a): the refunded share of the fiat paid, as
+ * the same share of the crypto received, `received × (before + amount) / paid − received ×
+ * before / paid`, each floored in the received amount's own decimals. Taken as a difference of
+ * running totals, a refund in parts adds up to exactly what a single refund would have returned.
+ * The coin's price since the payment is ignored: the merchant carries the rate risk. Null when
+ * the share rounds to nothing or the received amount is unreadable.
+ */
+export function cryptoRefundShare(
+  received: string,
+  paid: number,
+  refundedBefore: number,
+  amount: number,
+): string | null {
+  const match = /^(\d{1,30})(?:\.(\d{1,18}))?$/.exec(received.trim());
+  if (!match || paid <= 0 || amount <= 0 || refundedBefore + amount > paid) return null;
+  const places = (match[2] ?? '').length;
+  const total = BigInt(`${match[1]}${match[2] ?? ''}`);
+  const upTo = (fiat: number) => (total * BigInt(fiat)) / BigInt(paid);
+  const units = upTo(refundedBefore + amount) - upTo(refundedBefore);
+  return units > 0n ? decimalOf(units, places) : null;
+}
