@@ -85,6 +85,14 @@ export interface RefundOrder {
   ofd: OfdItem[] | null;
   /** The full card number, when the provider needs it for wallet payments (never stored). */
   cardPan: string | null;
+  /** A crypto refund's destination, as the buyer supplied it (a refund paid out to a wallet). */
+  destination?: { address?: string; crypto?: string };
+}
+
+/** A refund we asked for, for a provider whose refunds can be read back by our refund id. */
+export interface RefundReference {
+  refundId: string;
+  payment: PaymentReference;
 }
 
 /** Identity data a provider may require for a large payout (e.g. a KYC block above the provider's own threshold). */
@@ -130,6 +138,8 @@ export interface PayoutOutcome {
 export interface PayoutReference {
   payoutId: string;
   providerRef: string | null;
+  /** The wallet payout's coin (a provider whose reads are per coin needs it). */
+  crypto?: string;
 }
 
 /** A hold to capture at the provider: `amount` of the held amount (the rest is released). */
@@ -258,6 +268,14 @@ export interface PaymentProvider {
    * provider confirmed it; throws ProviderError otherwise (`declined`: it surely did not happen).
    */
   refund?(order: RefundOrder, ctx: ProviderContext): Promise<void>;
+  /**
+   * Reads a refund made by refund() whose outcome was not final (a refund that is a transfer the
+   * provider settles later). Without it, refund recovery judges from lookupPayment.
+   */
+  lookupRefund?(
+    refund: RefundReference,
+    ctx: ProviderContext,
+  ): Promise<'succeeded' | 'failed' | 'processing' | 'not_found'>;
   /** What is wrong with a refund request for this provider, checked before anything is recorded. */
   refundProblems?(order: RefundOrder, ctx: ProviderContext): string[];
   /**
@@ -273,6 +291,11 @@ export interface PaymentProvider {
    * before anything is recorded or sent. Unset: nothing.
    */
   payoutProblems?(order: PayoutOrder): string[];
+  /**
+   * What the merchant account's credentials lack for payouts (e.g. a separate payout login),
+   * checked at create once the account is known: each entry a 400 before any call.
+   */
+  payoutCredentialProblems?(credentials: Credentials): string[];
   /**
    * Sends money out (capabilities.payout): called at most once per payout. Resolves with what the
    * provider answered; throws ProviderError (`declined`: it surely did not happen; anything else

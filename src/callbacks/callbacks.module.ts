@@ -13,6 +13,7 @@ import { ProviderTransaction } from './provider-transaction.entity';
 import { ProviderPlugin } from '../billing/provider-plugin';
 import { InvoicesModule } from '../invoices/invoices.module';
 import { MerchantsModule } from '../merchants/merchants.module';
+import { PayoutsModule } from '../payouts/payouts.module';
 import { RefundsModule } from '../refunds/refunds.module';
 
 /**
@@ -34,6 +35,7 @@ export class CallbacksModule {
         TypeOrmModule.forFeature([ProviderTransaction, CallbackLogEntry]),
         InvoicesModule,
         MerchantsModule,
+        PayoutsModule,
         RefundsModule,
       ],
       controllers: [ProviderCallbacksController],

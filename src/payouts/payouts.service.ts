@@ -107,6 +107,11 @@ export class PayoutsService {
     }
     assertNotifyUrl(dto.notifyUrl, this.config);
     const account = await this.merchants.findForCheckout(dto.source, dto.businessId, provider.name);
+    const credentialProblems =
+      provider.payoutCredentialProblems?.(this.merchants.providerContext(account).credentials) ??
+      [];
+    if (credentialProblems.length > 0)
+      throw new DomainError(ErrorCode.ValidationError, credentialProblems);
 
     const now = this.clock.now();
     const { payout, created } = await this.dataSource.transaction(async (m) => {
@@ -425,7 +430,11 @@ export class PayoutsService {
           await this.merchants.findById(payout.merchantAccountId),
         );
         const outcome = await provider.lookupPayout!(
-          { payoutId: payout.id, providerRef: payout.providerRef },
+          {
+            payoutId: payout.id,
+            providerRef: payout.providerRef,
+            crypto: payout.destination.crypto ?? undefined,
+          },
           ctx,
         );
         await this.settle(id, outcome, { call: 'read', result: outcome.state });
@@ -453,6 +462,34 @@ export class PayoutsService {
       }
     }
     return results;
+  }
+
+  /**
+   * A provider's notice that one of this account's payouts changed (a payout callback): the
+   * payout is read at the provider now, as the recovery job would, and settled from that read.
+   * The notice itself is never taken as the outcome (the read is the truth, shkeeper.md §8.5).
+   * Null when the account has no such payout; a read that fails leaves it to the recovery job.
+   */
+  async refreshFromProvider(id: string, merchantAccountId: string): Promise<PayoutStatus | null> {
+    const payout = await this.dataSource.getRepository(Payout).findOneBy({ id });
+    if (!payout || payout.merchantAccountId !== merchantAccountId) return null;
+    if (payout.status !== PayoutStatus.Submitted) return payout.status;
+    const provider = this.payoutProvider(payout.provider);
+    const ctx = this.merchants.providerContext(await this.merchants.findById(merchantAccountId));
+    try {
+      const outcome = await provider.lookupPayout!(
+        {
+          payoutId: payout.id,
+          providerRef: payout.providerRef,
+          crypto: payout.destination.crypto ?? undefined,
+        },
+        ctx,
+      );
+      return (await this.settle(id, outcome, { call: 'read', result: outcome.state })).status;
+    } catch (error) {
+      this.logger.warn({ payoutId: id, err: error }, 'Payout read after a notice failed');
+      return payout.status;
+    }
   }
 
   /** The provider, when it can pay out; 400 "payouts not supported by <provider>" otherwise. */

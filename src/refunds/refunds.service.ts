@@ -82,6 +82,10 @@ export function refundRequestHash(dto: CreateRefundDto): string {
         amount: dto.amount ?? null,
         reason: dto.reason ?? null,
         ofd: dto.ofd ?? null,
+        // Only when sent, so the hashes of refunds recorded before these fields existed hold.
+        ...(dto.address !== undefined || dto.crypto !== undefined
+          ? { address: dto.address ?? null, crypto: dto.crypto ?? null }
+          : {}),
       }),
     )
     .digest('hex');
@@ -308,6 +312,19 @@ export class RefundsService {
     return this.dataSource.manager.findOneByOrFail(Refund, { id: refund.id });
   }
 
+  /**
+   * A provider's notice that a refund of this account's invoice changed (a crypto refund's payout
+   * callback): the refund is read at the provider now, as the recovery job would. Null when no
+   * pending refund of this account has this id.
+   */
+  async recheck(id: string, merchantAccountId: string): Promise<RefundRecovery | null> {
+    const refund = await this.dataSource.manager.findOneBy(Refund, { id });
+    if (!refund || refund.status !== RefundStatus.Pending) return null;
+    const invoice = await this.invoices.findById(refund.invoiceId);
+    if (invoice.merchantAccountId !== merchantAccountId) return null;
+    return this.recover(id, this.clock.now());
+  }
+
   private async recover(id: string, now: Date): Promise<RefundRecovery> {
     const refund = await this.dataSource.manager.findOneByOrFail(Refund, { id });
     const base = { refundId: id, provider: refund.provider };
@@ -319,6 +336,31 @@ export class RefundsService {
       const ctx = this.merchants.providerContext(
         await this.merchants.findById(invoice.merchantAccountId),
       );
+      if (provider.lookupRefund) {
+        // A refund that is a transfer (a crypto payout): read by our refund id, never resent.
+        const state = await provider.lookupRefund(
+          {
+            refundId: id,
+            payment: await loadPaymentReference(this.dataSource.manager, invoice),
+          },
+          ctx,
+        );
+        if (state !== 'succeeded' && state !== 'failed')
+          return { ...base, outcome: 'unknown', detail: `the provider reports ${state}` };
+        const verdict = state === 'succeeded' ? RefundStatus.Succeeded : RefundStatus.Failed;
+        await this.settle(
+          id,
+          verdict,
+          verdict === RefundStatus.Failed
+            ? {
+                message: `${provider.displayName} reports the refund transfer failed`,
+                providerCode: null,
+              }
+            : null,
+          now,
+        );
+        return { ...base, outcome: verdict, detail: `the provider reports ${state}` };
+      }
       const lookup = await provider.lookupPayment(
         await loadPaymentReference(this.dataSource.manager, invoice),
         ctx,
@@ -382,6 +424,9 @@ export class RefundsService {
         refundedBefore: invoice.refundedAmount,
         ofd: dto.ofd ?? null,
         cardPan: dto.cardPan ?? null,
+        ...(dto.address !== undefined || dto.crypto !== undefined
+          ? { destination: { address: dto.address, crypto: dto.crypto } }
+          : {}),
       };
       const problems = provider.refundProblems?.(order, ctx) ?? [];
       if (problems.length > 0) throw new DomainError(ErrorCode.ValidationError, problems);

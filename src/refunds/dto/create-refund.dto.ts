@@ -77,4 +77,27 @@ export class CreateRefundDto {
   @IsString()
   @Matches(/^\d{16,19}$/, { message: '$property must be 16 to 19 digits' })
   cardPan?: string;
+
+  @ApiPropertyOptional({
+    example: '0x52908400098527886E0F7030069857D2E4169EE7',
+    maxLength: 200,
+    description:
+      "A crypto payment's refund goes to this address, which the buyer supplies (required for a SHKeeper invoice; never the address the payment came from, often an exchange's)",
+  })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[\x21-\x7e]{1,200}$/, {
+    message: '$property must be 1 to 200 visible ASCII characters',
+  })
+  address?: string;
+
+  @ApiPropertyOptional({
+    example: 'ETH-USDT',
+    description:
+      'The coin of a crypto refund: the coin the invoice was paid in (required with address)',
+  })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[A-Za-z0-9-]{1,32}$/, { message: '$property must be a coin name' })
+  crypto?: string;
 }

@@ -92,9 +92,9 @@ describe('ShkeeperCallbacksService', () => {
     });
   });
 
-  it('a payout callback on the invoice URL is acknowledged (202) and changes nothing', async () => {
+  it('a payout callback for no payout of ours is acknowledged (202) and changes nothing', async () => {
     const reply = await call('{"external_id":"PO-1","payout_id":14,"status":"SUCCESS"}');
-    expect(reply).toMatchObject({ status: 202, outcome: 'payout_callback', invoiceId: null });
+    expect(reply).toMatchObject({ status: 202, outcome: 'unknown_payout', invoiceId: null });
   });
 
   it('a callback in another fiat than the invoice is not applied', async () => {

@@ -32,6 +32,8 @@ import {
 } from '../../../callbacks/provider-transaction.entity';
 import { applyProviderTransactionTransition } from '../../../callbacks/provider-transaction.state-machine';
 import { PaidDetails } from '../../payment-provider.interface';
+import { PayoutsService } from '../../../payouts/payouts.service';
+import { RefundsService } from '../../../refunds/refunds.service';
 
 const PROVIDER = SHKEEPER_PROVIDER;
 /** SHKeeper wants 202 for every callback it should stop resending (shkeeper.md §7.1). */
@@ -39,6 +41,8 @@ const ACCEPTED = 202;
 const OK = JSON.stringify({ status: 'ok' });
 /** How many (trigger txid, status, balance) keys of one invoice are kept for deduplication. */
 const MAX_SEEN = 100;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const header = (value: string | string[] | undefined): string | undefined =>
   Array.isArray(value) ? value[0] : value;
@@ -78,16 +82,22 @@ interface ReceivedDetails {
 export class ShkeeperCallbacksService implements ProviderCallbackHandler {
   private readonly logger = new Logger(ShkeeperCallbacksService.name);
   readonly provider = PROVIDER;
-  readonly routes: CallbackRoutes = { '': ['POST'] };
+  /** '': invoices; 'payout': the `callback_url` of our payouts (shkeeper.md §1, §8.5). */
+  readonly routes: CallbackRoutes = { '': ['POST'], payout: ['POST'] };
 
   constructor(
     private readonly support: CallbackSupport,
     private readonly clock: Clock,
+    private readonly payouts: PayoutsService,
+    private readonly refunds: RefundsService,
   ) {}
 
   async handle(call: ProviderCallbackCall): Promise<ProviderCallbackReply> {
     try {
-      return { ...(await this.receive(call)), action: 'notify' };
+      return {
+        ...(await this.receive(call)),
+        action: call.action === 'payout' ? 'payout' : 'notify',
+      };
     } catch (error) {
       if (!isDatabaseUnavailable(error)) throw error;
       this.logger.warn({ err: error }, 'SHKeeper callback while the database is unavailable: 500');
@@ -97,7 +107,7 @@ export class ShkeeperCallbacksService implements ProviderCallbackHandler {
         outcome: 'database_unavailable',
         invoiceId: null,
         authenticated: false,
-        action: 'notify',
+        action: call.action === 'payout' ? 'payout' : 'notify',
       };
     }
   }
@@ -135,12 +145,22 @@ export class ShkeeperCallbacksService implements ProviderCallbackHandler {
     if (!callback)
       return { ...refuse(400, 'invalid request', 'invalid_request'), authenticated: true };
     if (callback.kind === 'payout') {
-      // Payouts poll payout/status as the source of truth (§8.5): this callback only speeds it up.
+      // payout/status is the source of truth (§8.5): the callback only makes us read it now. Our
+      // payouts' external_id is the payout id; anything else is acknowledged and changes nothing.
+      // A crypto refund's payout carries the refund id instead.
+      const id = callback.externalId && UUID.test(callback.externalId) ? callback.externalId : null;
+      const status = id
+        ? ((await this.payouts.refreshFromProvider(id, caller.account.id)) ??
+          (await this.refunds.recheck(id, caller.account.id))?.outcome ??
+          null)
+        : null;
       this.logger.log(
-        { merchantAccountId: caller.account.id, externalId: callback.externalId },
-        'SHKeeper payout callback received on the invoice URL: acknowledged, nothing changed',
+        { merchantAccountId: caller.account.id, externalId: callback.externalId, status },
+        status
+          ? 'SHKeeper payout callback: payout read'
+          : 'SHKeeper payout callback for no payout of ours',
       );
-      return accepted('payout_callback', null);
+      return accepted(status ? `payout_${status}` : 'unknown_payout', null);
     }
     return this.support.dataSource.transaction(async (m) => {
       const invoice = await this.support.lockInvoice(m, callback.externalId, caller.account.id);

@@ -10,6 +10,14 @@ import {
   ShkeeperReceived,
   renderShkeeperPayPage,
 } from './shkeeper-pay.page';
+import {
+  SHKEEPER_PAYOUT_FEE,
+  cryptoRefundShare,
+  fiatToCrypto,
+  shkeeperPayoutCredentialProblems,
+  shkeeperPayoutOutcome,
+  shkeeperPayoutProblems,
+} from './shkeeper.payouts';
 import { SHKEEPER_PROVIDER, cryptoAmount, toShkeeperAmount } from './shkeeper.protocol';
 import { Clock } from '../../../common/clock';
 import { APP_CONFIG, AppConfig } from '../../../config/app-config';
@@ -25,7 +33,12 @@ import {
   PaymentLookup,
   PaymentProvider,
   PaymentReference,
+  PayoutOrder,
+  PayoutOutcome,
+  PayoutReference,
   ProviderContext,
+  RefundOrder,
+  RefundReference,
 } from '../../payment-provider.interface';
 import { ProviderError } from '../../provider.error';
 
@@ -92,10 +105,11 @@ export class ShkeeperProvider implements PaymentProvider {
     },
   ] as const;
   readonly capabilities = {
-    refund: 'none',
+    refund: 'partial',
     statusLookup: true,
     checkout: 'redirect',
     hold: false,
+    payout: true,
   } as const;
   readonly currencies = ['UZS', 'USD', 'EUR'] as const;
   /** `notify`: sent as `callback_url` with every payment_request; nothing is pasted into SHKeeper. */
@@ -256,6 +270,175 @@ export class ShkeeperProvider implements PaymentProvider {
         receiptUrl: null,
       },
     };
+  }
+
+  payoutProblems(order: PayoutOrder): string[] {
+    return shkeeperPayoutProblems(order);
+  }
+
+  payoutCredentialProblems(credentials: Credentials): string[] {
+    return shkeeperPayoutCredentialProblems(credentials);
+  }
+
+  /**
+   * A single `POST /api/v1/{coin}/payout` (shkeeper.md §8.1; never `/multipayout`, whose transfer
+   * starts before its duplicate check, §8.2), Basic auth, `external_id` = our payout id. First
+   * `payout/status` by that id (§11 case 14): an instance that already knows it is only read,
+   * never sent a second payout. The crypto amount is the fiat amount at the instance's own rate
+   * (`/quote`'s exchange_rate, fee excluded), floored. The answer is a task: `processing` until
+   * payout/status (the recovery job) or the payout callback says SUCCESS or FAIL.
+   */
+  async payout(order: PayoutOrder, ctx: ProviderContext): Promise<PayoutOutcome> {
+    const credentialProblems = shkeeperPayoutCredentialProblems(ctx.credentials);
+    if (credentialProblems.length > 0)
+      throw new ProviderError(SHKEEPER_PROVIDER, 'declined', credentialProblems[0]);
+    const coin = order.destination.crypto ?? '';
+    const known = await this.lookupPayout(
+      { payoutId: order.payoutId, providerRef: null, crypto: coin },
+      ctx,
+    );
+    if (known.state !== 'not_found') return known;
+    const quote = await this.client.call(
+      ctx.credentials,
+      'POST',
+      `/api/v1/${encodeURIComponent(coin)}/quote`,
+      { auth: 'apiKey', body: { fiat: order.currency, amount: toShkeeperAmount(order.amount) } },
+    );
+    const rate = cryptoAmount(quote.body.exchange_rate);
+    const amount = rate ? fiatToCrypto(order.amount, rate) : null;
+    if (!amount)
+      throw new ProviderError(SHKEEPER_PROVIDER, 'declined', `no usable ${coin} rate to pay out`);
+    const reply = await this.client.call(
+      ctx.credentials,
+      'POST',
+      `/api/v1/${encodeURIComponent(coin)}/payout`,
+      {
+        auth: 'basic',
+        body: {
+          amount,
+          destination: order.destination.address,
+          fee: SHKEEPER_PAYOUT_FEE,
+          // `…/{account}/payout` (shkeeper.md §1): below the invoices' URL, not a registration
+          // field (nothing is pasted into SHKeeper), so the account's callbackUrls stay as they were.
+          callback_url: `${ctx.callbackUrls.notify}/payout`,
+          external_id: order.payoutId,
+        },
+      },
+    );
+    this.logger.log(
+      { payoutId: order.payoutId, coin, amount, rate, fiat: order.currency },
+      'SHKeeper payout sent',
+    );
+    return {
+      state: 'processing',
+      providerRef: str(reply.body.task_id),
+      providerStatus: 'IN_PROGRESS',
+      message: null,
+      providerCode: null,
+    };
+  }
+
+  /** `GET /api/v1/{coin}/payout/status?external_id=` with the API key (§8.4): the truth. */
+  async lookupPayout(payout: PayoutReference, ctx: ProviderContext): Promise<PayoutOutcome> {
+    const coin = payout.crypto ?? '';
+    const reply = await this.client.call(
+      ctx.credentials,
+      'GET',
+      `/api/v1/${encodeURIComponent(coin)}/payout/status?external_id=${encodeURIComponent(payout.payoutId)}`,
+      { auth: 'apiKey', notFoundIsAnswer: true },
+    );
+    return shkeeperPayoutOutcome(reply.body, reply.status === 200);
+  }
+
+  /**
+   * A crypto refund (shkeeper.md §9, §11 case 15): SHKeeper has no refund API, so it is a payout
+   * to an address the buyer supplies, in the coin paid. 400 before anything is recorded without
+   * the payout login, without the address, or in another coin.
+   */
+  refundProblems(order: RefundOrder, ctx: ProviderContext): string[] {
+    if (shkeeperPayoutCredentialProblems(ctx.credentials).length > 0)
+      return [
+        'SHKeeper refunds not supported for this account: a refund is a payout, and the account has no payout login (payoutUsername, payoutPassword)',
+      ];
+    const paidCoin = str(order.payment.details.crypto);
+    const problems: string[] = [];
+    if (!order.destination?.address)
+      problems.push(
+        'a SHKeeper refund is sent to a wallet: address (supplied by the buyer) is required',
+      );
+    if (!paidCoin) problems.push('the coin this invoice was paid in is not known');
+    else if (order.destination?.crypto !== undefined && order.destination.crypto !== paidCoin)
+      problems.push(`crypto must be ${paidCoin}, the coin this invoice was paid in`);
+    if (paidCoin && !str(order.payment.details.balanceCrypto))
+      problems.push('the crypto received for this invoice is not known');
+    return problems;
+  }
+
+  /**
+   * Sends the refund's payout: `external_id` = our refund id, the refunded share of the crypto
+   * received (cryptoRefundShare). payout/status first, so an instance that already has it is
+   * never sent a second one (§11 case 14). SHKeeper settles payouts later, so a payout not yet
+   * SUCCESS leaves the refund pending (a non-final error): the payout callback or the recovery
+   * job reads it (lookupRefund) and settles it; FAIL fails it.
+   */
+  async refund(order: RefundOrder, ctx: ProviderContext): Promise<void> {
+    const coin = str(order.payment.details.crypto) ?? '';
+    const received = str(order.payment.details.balanceCrypto) ?? '';
+    const amount = cryptoRefundShare(
+      received,
+      order.paidAmount,
+      order.refundedBefore,
+      order.amount,
+    );
+    if (!amount)
+      throw new ProviderError(SHKEEPER_PROVIDER, 'declined', 'the refund is worth no crypto');
+    let state = await this.lookupRefund({ refundId: order.refundId, payment: order.payment }, ctx);
+    if (state === 'not_found') {
+      await this.client.call(
+        ctx.credentials,
+        'POST',
+        `/api/v1/${encodeURIComponent(coin)}/payout`,
+        {
+          auth: 'basic',
+          body: {
+            amount,
+            destination: order.destination?.address,
+            fee: SHKEEPER_PAYOUT_FEE,
+            callback_url: `${ctx.callbackUrls.notify}/payout`,
+            external_id: order.refundId,
+          },
+        },
+      );
+      this.logger.log(
+        { refundId: order.refundId, coin, amount, received, paid: order.paidAmount },
+        'SHKeeper refund payout sent',
+      );
+      state = 'processing';
+    }
+    if (state === 'failed')
+      throw new ProviderError(SHKEEPER_PROVIDER, 'declined', 'SHKeeper reports the payout FAIL');
+    if (state !== 'succeeded')
+      throw new ProviderError(
+        SHKEEPER_PROVIDER,
+        'timeout',
+        'refund payout in progress: settled from payout/status',
+      );
+  }
+
+  /** A refund's payout read by our refund id in the coin paid (payout/status, §8.4). */
+  async lookupRefund(
+    refund: RefundReference,
+    ctx: ProviderContext,
+  ): Promise<'succeeded' | 'failed' | 'processing' | 'not_found'> {
+    const outcome = await this.lookupPayout(
+      {
+        payoutId: refund.refundId,
+        providerRef: null,
+        crypto: str(refund.payment.details.crypto) ?? '',
+      },
+      ctx,
+    );
+    return outcome.state;
   }
 
   /** The coins the instance offers (`crypto_list`), cached for a minute per instance. */

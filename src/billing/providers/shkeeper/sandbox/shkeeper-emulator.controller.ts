@@ -73,6 +73,32 @@ export class ShkeeperEmulatorController {
     return this.emulator.quote(crypto, key, body);
   }
 
+  @Post('api/v1/:crypto/payout')
+  async payout(
+    @Param('crypto') crypto: string,
+    @Headers('authorization') authorization: string | undefined,
+    @Headers(KEY) key: string | undefined,
+    @Body() body: unknown,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<Record<string, unknown>> {
+    const answer = await this.emulator.payout(crypto, authorization, key, body);
+    void reply.status(answer.status);
+    if (answer.location) void reply.header('location', answer.location);
+    return answer.body;
+  }
+
+  @Get('api/v1/:crypto/payout/status')
+  payoutStatus(
+    @Param('crypto') crypto: string,
+    @Headers(KEY) key: string | undefined,
+    @Query('external_id') externalId: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Record<string, unknown> {
+    const answer = this.emulator.payoutStatus(crypto, key, str(externalId));
+    void reply.status(answer.status);
+    return answer.body;
+  }
+
   @Get('api/v1/invoices/:id')
   invoices(
     @Param('id') id: string,

@@ -1,3 +1,5 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 
 import {
@@ -68,6 +70,28 @@ export interface ShkeeperEmulatorControl {
   rejectKeys?: boolean;
   /** The next callback is not sent at all (a lost callback). */
   loseCallbacks?: boolean;
+  /** `POST …/payout` takes the payout, then waits this long before answering (a timeout). */
+  payoutDelayMs?: number;
+  /** How new payouts end: SUCCESS (default, with the payout callback), FAIL, or IN_PROGRESS. */
+  payoutResult?: 'SUCCESS' | 'FAIL' | 'IN_PROGRESS';
+}
+
+/** The Basic login the emulated instance accepts for its payout endpoints (shkeeper.md §8). */
+export const SHKEEPER_SANDBOX_PAYOUT_USER = 'payouts';
+export const SHKEEPER_SANDBOX_PAYOUT_PASSWORD = 'sandbox-payout-password';
+
+/** A payout the emulated instance made (§8.1), with what payout/status reports (§8.4). */
+export interface EmulatedPayout {
+  id: number;
+  taskId: string;
+  externalId: string;
+  crypto: string;
+  amount: string;
+  destination: string;
+  fee: string;
+  callbackUrl: string | null;
+  status: 'IN_PROGRESS' | 'SUCCESS' | 'FAIL';
+  txid: string | null;
 }
 
 export interface RecordedCall {
@@ -96,8 +120,11 @@ export class ShkeeperEmulator implements OnModuleDestroy {
   private readonly timers = new Set<NodeJS.Timeout>();
   private control: ShkeeperEmulatorControl = {};
   private nextId = 1;
+  /** The API key of the last keyed read: payout callbacks are signed with the wallet's key. */
+  private lastKey = '';
   private nextTx = 1;
   readonly calls: RecordedCall[] = [];
+  readonly payouts: EmulatedPayout[] = [];
 
   constructor(private readonly sandbox: SandboxSupport) {}
 
@@ -235,6 +262,152 @@ export class ShkeeperEmulator implements OnModuleDestroy {
           };
         }),
     };
+  }
+
+  /**
+   * `POST /api/v1/{crypto}/payout` (§8.1): Basic auth only (none → 302 to /login, the API key →
+   * its refusal, a wrong login → HTTP 200 error), `fee` required, a duplicate `external_id` for
+   * the coin → HTTP 500 before any money moves. The payout is kept, then settles at once as
+   * `payoutResult` says (a SUCCESS also POSTs the signed payout callback, SK4 style).
+   */
+  async payout(
+    coin: string,
+    authorization: string | undefined,
+    key: string | undefined,
+    body: unknown,
+  ): Promise<{ status: number; body: Record<string, unknown>; location?: string }> {
+    this.calls.push({ path: `/api/v1/${coin}/payout`, body });
+    const refused = this.basicProblem(authorization, key);
+    if (refused) return refused;
+    const fields = (body ?? {}) as Record<string, unknown>;
+    const text = (v: unknown): string => (typeof v === 'string' ? v : '');
+    if (!COINS[coin])
+      return {
+        status: 200,
+        body: { status: 'error', message: `${coin} payment gateway is unavailable` },
+      };
+    if (
+      !text(fields.amount) ||
+      !text(fields.destination) ||
+      !text(fields.fee) ||
+      !text(fields.external_id)
+    )
+      return {
+        status: 200,
+        body: { status: 'error', message: 'amount, destination, fee and external_id are required' },
+      };
+    if (this.payouts.some((p) => p.crypto === coin && p.externalId === fields.external_id))
+      return {
+        status: 500,
+        body: {
+          status: 'error',
+          message: `Payout with this external_id already exists: ${text(fields.external_id)}`,
+        },
+      };
+    const result = this.control.payoutResult ?? 'SUCCESS';
+    const payout: EmulatedPayout = {
+      id: this.payouts.length + 1,
+      taskId: `task-${this.payouts.length + 1}`,
+      externalId: text(fields.external_id),
+      crypto: coin,
+      amount: text(fields.amount),
+      destination: text(fields.destination),
+      fee: text(fields.fee),
+      callbackUrl: text(fields.callback_url) || null,
+      status: result,
+      txid: result === 'SUCCESS' ? `sandboxpayout${this.nextTx++}` : null,
+    };
+    this.payouts.push(payout);
+    const delay = this.control.payoutDelayMs;
+    if (typeof delay === 'number' && delay > 0) await sleep(delay);
+    if (result === 'SUCCESS' && payout.callbackUrl) {
+      const callbackUrl = payout.callbackUrl;
+      const apiKey = this.lastKey;
+      // After the answer, as SHKeeper's notifier does (§8.5): the callback races the reply.
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        this.deliverPayout(payout, callbackUrl, apiKey).catch((error: unknown) =>
+          this.logger.warn({ err: error }, 'SHKeeper emulator payout callback failed'),
+        );
+      }, 50);
+      timer.unref();
+      this.timers.add(timer);
+    }
+    return { status: 200, body: { task_id: payout.taskId, external_id: payout.externalId } };
+  }
+
+  /** `GET /api/v1/{crypto}/payout/status?external_id=` with the API key (§8.4). */
+  payoutStatus(
+    coin: string,
+    key: string | undefined,
+    externalId: string,
+  ): { status: number; body: Record<string, unknown> } {
+    this.calls.push({ path: `/api/v1/${coin}/payout/status`, body: { external_id: externalId } });
+    const problem = this.keyProblem(key);
+    if (problem) return { status: 200, body: { status: 'error', message: problem } };
+    this.lastKey = key ?? '';
+    const payout = this.payouts.find((p) => p.crypto === coin && p.externalId === externalId);
+    if (!payout) return { status: 404, body: { error: 'Payout not found' } };
+    return {
+      status: 200,
+      body: {
+        id: payout.id,
+        external_id: payout.externalId,
+        crypto: payout.crypto,
+        status: payout.status,
+        amount: payout.amount,
+        destination: payout.destination,
+        txid: payout.txid,
+      },
+    };
+  }
+
+  /** Test hook: settles a payout as SHKeeper's confirmation poller would. */
+  settlePayout(externalId: string, status: 'SUCCESS' | 'FAIL'): boolean {
+    const payout = this.payouts.find((p) => p.externalId === externalId);
+    if (!payout) return false;
+    payout.status = status;
+    payout.txid = status === 'SUCCESS' ? (payout.txid ?? `sandboxpayout${this.nextTx++}`) : null;
+    return true;
+  }
+
+  private basicProblem(
+    authorization: string | undefined,
+    key: string | undefined,
+  ): { status: number; body: Record<string, unknown>; location?: string } | null {
+    if (!authorization && key)
+      return {
+        status: 200,
+        body: { status: 'error', message: "This endpoint doesn't accept X-Shkeeper-Api-Key auth" },
+      };
+    if (!authorization) return { status: 302, body: {}, location: '/login' };
+    const expected = `Basic ${Buffer.from(`${SHKEEPER_SANDBOX_PAYOUT_USER}:${SHKEEPER_SANDBOX_PAYOUT_PASSWORD}`).toString('base64')}`;
+    if (authorization !== expected)
+      return { status: 200, body: { status: 'error', message: 'Bad HTTP Basic Auth credentials' } };
+    return null;
+  }
+
+  /** The SK4-style payout callback, signed like invoice callbacks, without the API key header. */
+  private async deliverPayout(payout: EmulatedPayout, url: string, apiKey: string): Promise<void> {
+    const body = JSON.stringify(
+      sortKeys({
+        amount: payout.amount,
+        amount_fiat: '0',
+        crypto: payout.crypto,
+        currency_fiat: 'USD',
+        external_id: payout.externalId,
+        payout_id: payout.id,
+        status: 'SUCCESS',
+        timestamp: new Date().toISOString().slice(0, 19),
+        tx_hash: payout.txid,
+      }),
+    );
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    await this.sandbox.post(url, body, {
+      'content-type': 'application/json',
+      [SHKEEPER_TIMESTAMP_HEADER]: timestamp,
+      [SHKEEPER_SIGNATURE_HEADER]: shkeeperSignature(apiKey, timestamp, body),
+    });
   }
 
   /** The emulated wallet: send part, all, more, or an unconfirmed transaction. */
