@@ -467,7 +467,7 @@ export class PayoutsService {
   /**
    * A provider's notice that one of this account's payouts changed (a payout callback): the
    * payout is read at the provider now, as the recovery job would, and settled from that read.
-   * The notice itself is never taken as the outcome (the read is the truth, shkeeper.md §8.5).
+   * The notice itself is never taken as the outcome (the provider's read is the truth).
    * Null when the account has no such payout; a read that fails leaves it to the recovery job.
    */
   async refreshFromProvider(id: string, merchantAccountId: string): Promise<PayoutStatus | null> {

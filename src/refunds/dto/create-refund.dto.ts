@@ -82,7 +82,7 @@ export class CreateRefundDto {
     example: '0x52908400098527886E0F7030069857D2E4169EE7',
     maxLength: 200,
     description:
-      "A crypto payment's refund goes to this address, which the buyer supplies (required for a SHKeeper invoice; never the address the payment came from, often an exchange's)",
+      "A crypto payment's refund goes to this address, which the buyer supplies (required for a crypto provider's invoice; never the address the payment came from, often an exchange's)",
   })
   @IsOptional()
   @IsString()
