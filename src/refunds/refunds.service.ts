@@ -31,6 +31,7 @@ import { InvoiceTransitions } from '../invoices/invoice-transitions.service';
 import { paidAmountOf } from '../invoices/invoice-amounts';
 import { Invoice } from '../invoices/invoice.entity';
 import { InvoicesService, ofdLineProblems } from '../invoices/invoices.service';
+import { releasedAmountOf } from '../payouts/escrow-releases';
 import { MerchantsService } from '../merchants/merchants.service';
 
 type Failure = { message: string; providerCode: string | null };
@@ -106,14 +107,16 @@ export function assertRefundable(invoice: Pick<Invoice, 'id' | 'status'>): void 
 /**
  * The amount a refund takes: the one asked for, or everything not yet refunded of what was paid
  * (a captured hold: what the capture took); never more than that (REFUND_EXCEEDS_BALANCE, telling
- * what is left).
+ * what is left). Money an escrow release paid (or is paying) out to the seller is not the
+ * merchant's to refund any more: `released` is taken off the balance.
  */
 export function refundAmount(
   invoice: Pick<Invoice, 'amount' | 'refundedAmount' | 'currency'> &
     Partial<Pick<Invoice, 'capturedAmount'>>,
   requested: number | undefined,
+  released = 0,
 ): number {
-  const remaining = paidAmountOf(invoice) - invoice.refundedAmount;
+  const remaining = Math.max(0, paidAmountOf(invoice) - invoice.refundedAmount - released);
   const amount = requested ?? remaining;
   if (amount > remaining) {
     throw new DomainError(
@@ -371,7 +374,8 @@ export class RefundsService {
           { refundId: pending.id },
         );
       }
-      const amount = refundAmount(invoice, dto.amount);
+      // The invoice's lock (held) orders this with its escrow releases, which count this refund.
+      const amount = refundAmount(invoice, dto.amount, await releasedAmountOf(m, invoice.id));
       const refundId = randomUUID();
       const order: RefundOrder = {
         refundId,
@@ -404,6 +408,15 @@ export class RefundsService {
       const result = await m.insert(Refund, refund);
       return { refund: Object.assign(refund, result.generatedMaps[0]), order };
     });
+  }
+
+  /**
+   * The amount of the invoice's refund still in flight (pending), 0 when none: escrow releases
+   * count it as refunded, under the invoice's lock the caller holds.
+   */
+  async inFlightAmount(m: EntityManager, invoiceId: string): Promise<number> {
+    const pending = await m.findOneBy(Refund, { invoiceId, status: RefundStatus.Pending });
+    return pending?.amount ?? 0;
   }
 
   /** Phase two: the provider call, outside any transaction, and its answer applied. */
