@@ -130,16 +130,22 @@ export function refundAmount(
   return amount;
 }
 
-/** What an invoice was paid, has had refunded, and can still refund. */
+/**
+ * What an invoice was paid, has had refunded, and can still refund (net of what its escrow
+ * releases paid out to the seller, `released`).
+ */
 export function refundBalance(
   invoice: Pick<Invoice, 'status' | 'amount' | 'refundedAmount'> &
     Partial<Pick<Invoice, 'capturedAmount'>>,
+  released = 0,
 ): Pick<InvoiceRefundsDto, 'paidAmount' | 'refundedAmount' | 'remainingAmount'> {
   return {
     paidAmount: wasPaid(invoice.status) ? paidAmountOf(invoice) : 0,
     refundedAmount: invoice.refundedAmount,
     remainingAmount:
-      invoice.status === InvoiceStatus.Paid ? paidAmountOf(invoice) - invoice.refundedAmount : 0,
+      invoice.status === InvoiceStatus.Paid
+        ? Math.max(0, paidAmountOf(invoice) - invoice.refundedAmount - released)
+        : 0,
   };
 }
 
@@ -262,7 +268,7 @@ export class RefundsService {
     return {
       invoiceId,
       currency: invoice.currency,
-      ...refundBalance(invoice),
+      ...refundBalance(invoice, await releasedAmountOf(this.dataSource.manager, invoiceId)),
       items: refunds.map((refund) => toRefundResponse(refund, invoice.currency)),
     };
   }

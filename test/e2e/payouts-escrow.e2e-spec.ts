@@ -162,6 +162,13 @@ describe('Escrow releases and per-source approval thresholds (issue 15, over rea
     });
     const rest = await refund({ invoiceId: invoice.id, amount: 200_000, ofd: ofdFor(800_000) });
     expect(rest.status).toBe(201);
+    // The invoice's refund balance says the same: paid 1 000 000, refunded 200 000, released 700 000.
+    const balance = data(await t.request(`/api/refunds/by-invoice/${invoice.id}`));
+    expect(balance).toMatchObject({
+      paidAmount: 1_000_000,
+      refundedAmount: 200_000,
+      remainingAmount: 100_000,
+    });
     const release = await create(payoutBody({ amount: 200_000, invoiceId: invoice.id }));
     expect(release.status).toBe(409);
     expect(release.body.data.remainingAmount).toBe(100_000);
