@@ -86,7 +86,7 @@ export interface PayoutKyc {
   "status IN ('requested', 'pending_approval', 'approved', 'submitted', 'succeeded', 'failed', 'rejected')",
 )
 @Check('chk_payouts_purpose', "purpose IN ('seller_payout', 'escrow_release', 'refund')")
-@Check('chk_payouts_escrow_invoice', "(purpose = 'escrow_release') = (invoice_id IS NOT NULL)")
+@Check('chk_payouts_escrow_invoice', "purpose <> 'escrow_release' OR invoice_id IS NOT NULL")
 @Unique('uq_payouts_source_reference', ['source', 'reference'])
 @Index('ix_payouts_created_at_id', ['createdAt', 'id'])
 @Index('ix_payouts_source_day', ['source', 'day', 'currency'])
@@ -116,7 +116,8 @@ export class Payout {
   purpose: PayoutPurpose;
 
   /**
-   * The invoice whose money an `escrow_release` pays out (null for other purposes): the releases
+   * The invoice whose money an `escrow_release` pays out (required for one; the API takes it for no
+   * other purpose today): the releases
    * of one invoice never exceed what it captured minus its refunds.
    */
   @Column('uuid', { nullable: true })
