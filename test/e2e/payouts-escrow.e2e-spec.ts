@@ -187,6 +187,39 @@ describe('Escrow releases and per-source approval thresholds (issue 15, over rea
     expect(full.body.data.amount).toBe(1_000_000);
   });
 
+  it('25 concurrent releases and 25 concurrent refunds of one invoice never take more than it captured', async () => {
+    const invoice = await paid(1_000_000);
+    const slice = 150_000;
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        i % 2 === 0
+          ? create(payoutBody({ amount: slice, invoiceId: invoice.id }))
+          : refund({ invoiceId: invoice.id, amount: slice, ofd: ofdFor(slice) }),
+      ),
+    );
+    const releases = answers.filter((_, i) => i % 2 === 0);
+    const refunds = answers.filter((_, i) => i % 2 === 1);
+    for (const r of releases) {
+      expect([201, 409]).toContain(r.status);
+      if (r.status === 409) expect(r.body.message).toBe('ESCROW_RELEASE_EXCEEDS_BALANCE');
+      else expect(data(r).status).toBe('succeeded');
+    }
+    for (const r of refunds) {
+      expect([201, 409]).toContain(r.status);
+      if (r.status === 409)
+        expect(['REFUND_IN_PROGRESS', 'REFUND_EXCEEDS_BALANCE']).toContain(r.body.message);
+      else expect(data(r).status).toBe('succeeded');
+    }
+    const released = releases.filter((r) => r.status === 201).length * slice;
+    const refunded = refunds.filter((r) => r.status === 201).length * slice;
+    expect(released + refunded).toBeLessThanOrEqual(1_000_000);
+    // Six slices fit, and the releases alone could take all six: every one is taken.
+    expect(released + refunded).toBe(6 * slice);
+    const balance = data(await t.request(`/api/refunds/by-invoice/${invoice.id}`));
+    expect(balance.refundedAmount).toBe(refunded);
+    expect(balance.remainingAmount).toBe(1_000_000 - 6 * slice);
+  });
+
   it('the approval threshold is per source: "strict" waits for approval at an amount "marketplace" sends at once', async () => {
     const before = emulator.stats.creditRequests;
     const body = { amount: 5_000_000, purpose: 'seller_payout', destination: { cardToken: 't1' } };
