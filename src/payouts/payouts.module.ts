@@ -7,17 +7,10 @@ import { PayoutsService } from './payouts.service';
 import { BillingModule } from '../billing/billing.module';
 import { InvoicesModule } from '../invoices/invoices.module';
 import { MerchantsModule } from '../merchants/merchants.module';
-import { RefundsModule } from '../refunds/refunds.module';
 
 /** Money out (issue 15): payouts with approval, their outbox events and recovery. */
 @Module({
-  imports: [
-    TypeOrmModule.forFeature([Payout]),
-    BillingModule,
-    InvoicesModule,
-    MerchantsModule,
-    RefundsModule,
-  ],
+  imports: [TypeOrmModule.forFeature([Payout]), BillingModule, InvoicesModule, MerchantsModule],
   controllers: [PayoutsController],
   providers: [PayoutsService],
   exports: [PayoutsService],

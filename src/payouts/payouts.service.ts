@@ -42,7 +42,7 @@ import { InvoiceTransitions } from '../invoices/invoice-transitions.service';
 import { MerchantsService } from '../merchants/merchants.service';
 import { assertNotifyUrl } from '../notifications/notify-url.guard';
 import { enqueuePayoutEvent } from '../notifications/outbox';
-import { RefundsService } from '../refunds/refunds.service';
+import { refundInFlightAmountOf } from '../refunds/refunds-in-flight';
 
 /** What the recovery job concluded of one submitted payout. */
 export interface PayoutRecovery {
@@ -78,7 +78,6 @@ export class PayoutsService {
     private readonly registry: PaymentProviderRegistry,
     private readonly merchants: MerchantsService,
     private readonly transitions: InvoiceTransitions,
-    private readonly refunds: RefundsService,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -522,7 +521,7 @@ export class PayoutsService {
         [`invoice ${invoiceId} is ${invoice.status}; only a paid invoice's money can be released`],
         { invoiceStatus: invoice.status },
       );
-    const refunding = await this.refunds.inFlightAmount(m, invoiceId);
+    const refunding = await refundInFlightAmountOf(m, invoiceId);
     const released = await releasedAmountOf(m, invoiceId);
     const remaining = Math.max(
       0,

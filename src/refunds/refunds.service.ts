@@ -416,15 +416,6 @@ export class RefundsService {
     });
   }
 
-  /**
-   * The amount of the invoice's refund still in flight (pending), 0 when none: escrow releases
-   * count it as refunded, under the invoice's lock the caller holds.
-   */
-  async inFlightAmount(m: EntityManager, invoiceId: string): Promise<number> {
-    const pending = await m.findOneBy(Refund, { invoiceId, status: RefundStatus.Pending });
-    return pending?.amount ?? 0;
-  }
-
   /** Phase two: the provider call, outside any transaction, and its answer applied. */
   private async execute(
     refund: Refund,
