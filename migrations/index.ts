@@ -10,6 +10,7 @@ import { AddMerchantAccountMode1796004428180 } from './1796004428180-AddMerchant
 import { AddInvoiceHolds1796015832210 } from './1796015832210-AddInvoiceHolds';
 import { AddPayouts1796020365401 } from './1796020365401-AddPayouts';
 import { AddInvoiceAmountReceived1796021145548 } from './1796021145548-AddInvoiceAmountReceived';
+import { AddPayoutInvoice1796021945233 } from './1796021945233-AddPayoutInvoice';
 
 /** Every migration in order. `npm run migration:generate -- Name` appends to this list. */
 export const MIGRATIONS: Function[] = [
@@ -25,4 +26,5 @@ export const MIGRATIONS: Function[] = [
   AddInvoiceHolds1796015832210,
   AddPayouts1796020365401,
   AddInvoiceAmountReceived1796021145548,
+  AddPayoutInvoice1796021945233,
 ];

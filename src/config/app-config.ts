@@ -64,9 +64,14 @@ export interface AppConfig {
   refunds: { recoveryIntervalSeconds: number };
   /**
    * Payouts, in minor units: above `approvalThreshold` a payout waits for a person's approval;
-   * one source's payouts of a (UTC) day never exceed `dailyLimit`.
+   * one source's payouts of a (UTC) day never exceed `dailyLimit`. `approvalThresholds` overrides
+   * the threshold per source (PAYOUT_APPROVAL_THRESHOLDS).
    */
-  payouts: { approvalThreshold: number; dailyLimit: number };
+  payouts: {
+    approvalThreshold: number;
+    approvalThresholds: ReadonlyMap<string, number>;
+    dailyLimit: number;
+  };
   callbacks: {
     /** callback_log rows older than this are deleted (CALLBACK_LOG_RETENTION_DAYS). */
     logRetentionDays: number;

@@ -214,6 +214,11 @@ export class EnvironmentVariables {
   @Min(0)
   PAYOUT_APPROVAL_THRESHOLD?: number;
 
+  /** Per-source overrides, `source:amount,…`; checked by parsePayoutApprovalThresholds. */
+  @IsOptional()
+  @IsString()
+  PAYOUT_APPROVAL_THRESHOLDS?: string;
+
   @IsOptional()
   @Transform(toInt)
   @IsInt()

@@ -7,6 +7,7 @@ import { ValidationError, isURL, validateSync } from 'class-validator';
 import { AppConfig } from './app-config';
 import { EnvironmentVariables, LIVE_REQUIRED_VARIABLES } from './env.schema';
 import { ProviderSettings, UpstreamSetting } from './provider-settings';
+import { parsePayoutApprovalThresholds } from './payout-approval-thresholds';
 import { parseTrustProxy } from './trust-proxy';
 import { REGISTERED_PROVIDER_SETTINGS } from '../billing/providers/registered-providers';
 import { EncryptionKey, parseEncryptionKey } from '../common/crypto/encryption-key';
@@ -143,6 +144,10 @@ export function loadConfig(
     .filter((k): k is EncryptionKey => k !== null);
 
   const trustProxy = parseTrustProxy(env.TRUST_PROXY, problems);
+  const approvalThresholds = parsePayoutApprovalThresholds(
+    env.PAYOUT_APPROVAL_THRESHOLDS,
+    problems,
+  );
 
   if (problems.length > 0 || current === null) throw new ConfigError(problems);
 
@@ -197,6 +202,7 @@ export function loadConfig(
     refunds: { recoveryIntervalSeconds: vars.REFUND_RECOVERY_INTERVAL_SECONDS ?? 60 },
     payouts: {
       approvalThreshold: vars.PAYOUT_APPROVAL_THRESHOLD ?? 100_000_000,
+      approvalThresholds,
       dailyLimit: vars.PAYOUT_DAILY_LIMIT ?? 10_000_000_000,
     },
     callbacks: {

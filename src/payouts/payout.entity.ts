@@ -86,9 +86,11 @@ export interface PayoutKyc {
   "status IN ('requested', 'pending_approval', 'approved', 'submitted', 'succeeded', 'failed', 'rejected')",
 )
 @Check('chk_payouts_purpose', "purpose IN ('seller_payout', 'escrow_release', 'refund')")
+@Check('chk_payouts_escrow_invoice', "purpose <> 'escrow_release' OR invoice_id IS NOT NULL")
 @Unique('uq_payouts_source_reference', ['source', 'reference'])
 @Index('ix_payouts_created_at_id', ['createdAt', 'id'])
 @Index('ix_payouts_source_day', ['source', 'day', 'currency'])
+@Index('ix_payouts_invoice', ['invoiceId'], { where: 'invoice_id IS NOT NULL' })
 @Index('ix_payouts_submitted', ['checkAfter'], { where: "status = 'submitted'" })
 export class Payout {
   @PrimaryColumn('uuid')
@@ -112,6 +114,14 @@ export class Payout {
 
   @Column('text')
   purpose: PayoutPurpose;
+
+  /**
+   * The invoice whose money an `escrow_release` pays out (required for one; the API takes it for no
+   * other purpose today): the releases
+   * of one invoice never exceed what it captured minus its refunds.
+   */
+  @Column('uuid', { nullable: true })
+  invoiceId: string | null;
 
   @Column('bigint', { transformer: minorUnitsColumn })
   amount: MinorUnits;

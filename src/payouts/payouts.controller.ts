@@ -37,13 +37,17 @@ export class PayoutsController {
   @ApiOperation({
     summary: 'Pay money out to a card or a wallet',
     description:
-      'Amount in minor units of `currency` (tiyin for UZS). Up to PAYOUT_APPROVAL_THRESHOLD the payout is ' +
+      "Amount in minor units of `currency` (tiyin for UZS). Up to the source's approval threshold " +
+      '(its PAYOUT_APPROVAL_THRESHOLDS entry, else PAYOUT_APPROVAL_THRESHOLD) the payout is ' +
       "sent at once (`submitted`, then `succeeded` or `failed` with the provider's words); above it it waits " +
       'as `pending_approval` for POST …/approve or …/reject. A provider call that ends without a clear answer ' +
       'leaves it `submitted`: the gateway only reads it again (never sends it twice) and tells you by webhook. ' +
       "A `reference` the source used before returns that payout. Over the source's daily limit " +
       '(PAYOUT_DAILY_LIMIT per currency and UTC day) → 409 PAYOUT_DAILY_LIMIT_EXCEEDED with ' +
-      '`remainingAmount`. A provider without `capabilities.payout` → 400 "payouts not supported by <provider>". ' +
+      '`remainingAmount`. An `escrow_release` names its paid invoice (`invoiceId`, same source and business); ' +
+      'past what the invoice captured minus its refunds and earlier releases → 409 ESCROW_RELEASE_EXCEEDS_BALANCE ' +
+      'with `remainingAmount`; an unpaid invoice → 409 ESCROW_INVOICE_NOT_PAID. ' +
+      'A provider without `capabilities.payout` → 400 "payouts not supported by <provider>". ' +
       'Card numbers are kept only masked; a payout that waits for approval must use `cardToken`.\n\n' +
       WEBHOOK_NOTE,
   })

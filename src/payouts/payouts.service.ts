@@ -14,7 +14,14 @@ import {
   toPayoutCsvCells,
   toPayoutResponse,
 } from './payout.mapper';
-import { Payout, PayoutProviderCall, PayoutStatus, StoredPayoutDestination } from './payout.entity';
+import { releasedAmountOf } from './escrow-releases';
+import {
+  Payout,
+  PayoutProviderCall,
+  PayoutPurpose,
+  PayoutStatus,
+  StoredPayoutDestination,
+} from './payout.entity';
 import { applyPayoutTransition } from './payout.state-machine';
 import { PaymentProvider, PayoutOrder, PayoutOutcome } from '../billing/payment-provider.interface';
 import { PaymentProviderRegistry } from '../billing/payment-provider.registry';
@@ -26,11 +33,16 @@ import { ErrorCode } from '../common/errors/error-code';
 import { csvStream } from '../common/http/csv';
 import { toExactInstant } from '../common/http/instant';
 import { BY_CREATED_AT, readAllPages, readPage } from '../common/http/pagination';
+import type { Currency } from '../common/money/currency';
 import { describeMinorUnits } from '../common/money/format';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { paidAmountOf } from '../invoices/invoice-amounts';
+import { InvoiceStatus } from '../invoices/invoice-status.enum';
+import { InvoiceTransitions } from '../invoices/invoice-transitions.service';
 import { MerchantsService } from '../merchants/merchants.service';
 import { assertNotifyUrl } from '../notifications/notify-url.guard';
 import { enqueuePayoutEvent } from '../notifications/outbox';
+import { refundInFlightAmountOf } from '../refunds/refunds-in-flight';
 
 /** What the recovery job concluded of one submitted payout. */
 export interface PayoutRecovery {
@@ -65,6 +77,7 @@ export class PayoutsService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly registry: PaymentProviderRegistry,
     private readonly merchants: MerchantsService,
+    private readonly transitions: InvoiceTransitions,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -97,11 +110,13 @@ export class PayoutsService {
     };
     const problems = provider.payoutProblems?.(order) ?? [];
     if (problems.length > 0) throw new DomainError(ErrorCode.ValidationError, problems);
-    const approvalRequired = dto.amount > this.config.payouts.approvalThreshold;
+    this.checkInvoiceReference(dto);
+    const threshold = this.approvalThresholdOf(dto.source);
+    const approvalRequired = dto.amount > threshold;
     if (approvalRequired && dto.destination.cardPan) {
       // The number would have to wait for the approval somewhere, and it is never stored.
       throw new DomainError(ErrorCode.ValidationError, [
-        `a payout above ${describeMinorUnits(this.config.payouts.approvalThreshold, currency)} waits for approval, ` +
+        `a payout above ${describeMinorUnits(threshold, currency)} waits for approval, ` +
           'and card numbers are never stored: send destination.cardToken instead of cardPan',
       ]);
     }
@@ -139,6 +154,7 @@ export class PayoutsService {
           { remainingAmount: remaining, currency, day },
         );
       }
+      if (dto.invoiceId !== undefined) await this.assertReleasable(m, dto, currency);
       const fields: Payout = {
         id: order.payoutId,
         source: dto.source,
@@ -147,6 +163,7 @@ export class PayoutsService {
         merchantAccountId: account.id,
         reference: dto.reference,
         purpose: dto.purpose,
+        invoiceId: dto.invoiceId ?? null,
         amount: dto.amount,
         currency,
         destination,
@@ -490,6 +507,73 @@ export class PayoutsService {
       this.logger.warn({ payoutId: id, err: error }, 'Payout read after a notice failed');
       return payout.status;
     }
+  }
+
+  /** The source's PAYOUT_APPROVAL_THRESHOLDS entry, else PAYOUT_APPROVAL_THRESHOLD. */
+  private approvalThresholdOf(source: string): number {
+    return (
+      this.config.payouts.approvalThresholds.get(source) ?? this.config.payouts.approvalThreshold
+    );
+  }
+
+  /** `invoiceId` belongs to escrow releases, and every escrow release names one (400 otherwise). */
+  private checkInvoiceReference(dto: CreatePayoutDto): void {
+    const escrow = dto.purpose === PayoutPurpose.EscrowRelease;
+    if (escrow && dto.invoiceId === undefined)
+      throw new DomainError(ErrorCode.ValidationError, [
+        'invoiceId is required for an escrow_release: the paid invoice whose money it releases',
+      ]);
+    if (!escrow && dto.invoiceId !== undefined)
+      throw new DomainError(ErrorCode.ValidationError, [
+        `invoiceId is taken only by an escrow_release payout, not by ${dto.purpose}`,
+      ]);
+  }
+
+  /**
+   * An escrow release's invoice: of the payout's source and business (400 otherwise, the same
+   * answer as for no such invoice, so no other business's invoice is revealed), paid (409), in the
+   * payout's currency (400), and with enough left: what it captured, minus its refunds (settled
+   * or in flight), minus its earlier releases that are not failed or rejected (409 with what
+   * remains). The invoice's row lock serialises this with other releases and with refunds of
+   * the invoice, which take the same lock and count these releases (RefundsService).
+   */
+  private async assertReleasable(
+    m: EntityManager,
+    dto: CreatePayoutDto,
+    currency: Currency,
+  ): Promise<void> {
+    const invoiceId = dto.invoiceId!;
+    const invoice = await this.transitions.lockIfExists(m, invoiceId);
+    if (!invoice || invoice.source !== dto.source || invoice.businessId !== dto.businessId)
+      throw new DomainError(ErrorCode.ValidationError, [
+        `invoiceId ${invoiceId} is not an invoice of source "${dto.source}" and business "${dto.businessId}"`,
+      ]);
+    if (invoice.currency !== currency)
+      throw new DomainError(ErrorCode.ValidationError, [
+        `invoice ${invoiceId} is in ${invoice.currency}; its escrow release must be too`,
+      ]);
+    if (invoice.status !== InvoiceStatus.Paid)
+      throw new DomainError(
+        ErrorCode.EscrowInvoiceNotPaid,
+        [`invoice ${invoiceId} is ${invoice.status}; only a paid invoice's money can be released`],
+        { invoiceStatus: invoice.status },
+      );
+    const refunding = await refundInFlightAmountOf(m, invoiceId);
+    const released = await releasedAmountOf(m, invoiceId);
+    const remaining = Math.max(
+      0,
+      paidAmountOf(invoice) - invoice.refundedAmount - refunding - released,
+    );
+    if (dto.amount > remaining)
+      throw new DomainError(
+        ErrorCode.EscrowReleaseExceedsBalance,
+        [
+          `amount ${dto.amount} exceeds what invoice ${invoiceId} can still release ` +
+            `(${describeMinorUnits(remaining, currency)}: captured ${paidAmountOf(invoice)}, ` +
+            `refunded ${invoice.refundedAmount + refunding}, released ${released})`,
+        ],
+        { remainingAmount: remaining, currency },
+      );
   }
 
   /** The provider, when it can pay out; 400 "payouts not supported by <provider>" otherwise. */

@@ -31,6 +31,7 @@ import { InvoiceTransitions } from '../invoices/invoice-transitions.service';
 import { paidAmountOf } from '../invoices/invoice-amounts';
 import { Invoice } from '../invoices/invoice.entity';
 import { InvoicesService, ofdLineProblems } from '../invoices/invoices.service';
+import { releasedAmountOf } from '../payouts/escrow-releases';
 import { MerchantsService } from '../merchants/merchants.service';
 
 type Failure = { message: string; providerCode: string | null };
@@ -110,14 +111,16 @@ export function assertRefundable(invoice: Pick<Invoice, 'id' | 'status'>): void 
 /**
  * The amount a refund takes: the one asked for, or everything not yet refunded of what was paid
  * (a captured hold: what the capture took); never more than that (REFUND_EXCEEDS_BALANCE, telling
- * what is left).
+ * what is left). Money an escrow release paid (or is paying) out to the seller is not the
+ * merchant's to refund any more: `released` is taken off the balance.
  */
 export function refundAmount(
   invoice: Pick<Invoice, 'amount' | 'refundedAmount' | 'currency'> &
     Partial<Pick<Invoice, 'capturedAmount'>>,
   requested: number | undefined,
+  released = 0,
 ): number {
-  const remaining = paidAmountOf(invoice) - invoice.refundedAmount;
+  const remaining = Math.max(0, paidAmountOf(invoice) - invoice.refundedAmount - released);
   const amount = requested ?? remaining;
   if (amount > remaining) {
     throw new DomainError(
@@ -131,16 +134,22 @@ export function refundAmount(
   return amount;
 }
 
-/** What an invoice was paid, has had refunded, and can still refund. */
+/**
+ * What an invoice was paid, has had refunded, and can still refund (net of what its escrow
+ * releases paid out to the seller, `released`).
+ */
 export function refundBalance(
   invoice: Pick<Invoice, 'status' | 'amount' | 'refundedAmount'> &
     Partial<Pick<Invoice, 'capturedAmount'>>,
+  released = 0,
 ): Pick<InvoiceRefundsDto, 'paidAmount' | 'refundedAmount' | 'remainingAmount'> {
   return {
     paidAmount: wasPaid(invoice.status) ? paidAmountOf(invoice) : 0,
     refundedAmount: invoice.refundedAmount,
     remainingAmount:
-      invoice.status === InvoiceStatus.Paid ? paidAmountOf(invoice) - invoice.refundedAmount : 0,
+      invoice.status === InvoiceStatus.Paid
+        ? Math.max(0, paidAmountOf(invoice) - invoice.refundedAmount - released)
+        : 0,
   };
 }
 
@@ -263,7 +272,7 @@ export class RefundsService {
     return {
       invoiceId,
       currency: invoice.currency,
-      ...refundBalance(invoice),
+      ...refundBalance(invoice, await releasedAmountOf(this.dataSource.manager, invoiceId)),
       items: refunds.map((refund) => toRefundResponse(refund, invoice.currency)),
     };
   }
@@ -413,7 +422,8 @@ export class RefundsService {
           { refundId: pending.id },
         );
       }
-      const amount = refundAmount(invoice, dto.amount);
+      // The invoice's lock (held) orders this with its escrow releases, which count this refund.
+      const amount = refundAmount(invoice, dto.amount, await releasedAmountOf(m, invoice.id));
       const refundId = randomUUID();
       const order: RefundOrder = {
         refundId,

@@ -4,6 +4,7 @@ import {
   MULTICARD_DECLINED_PAYOUT_PAN,
   MulticardEmulator,
 } from '../../src/billing/providers/multicard/sandbox/multicard-emulator.service';
+import { isNumipaySignature, numipaySignature } from '../../src/payouts/numipay-signature';
 import { PayoutsService } from '../../src/payouts/payouts.service';
 import { WebhookDispatcher } from '../../src/notifications/webhook-dispatcher.service';
 import { query } from '../support/database';
@@ -346,6 +347,46 @@ describe('Payouts (payouts.md §7–§8, over real HTTP against the Multicard em
       expect(res.body.message).toBe('PROVIDER_CAPABILITY_UNSUPPORTED');
       expect(res.body.data.details).toEqual([`payouts not supported by ${provider}`]);
     }
+  });
+
+  it("§8.10 Numipay's signature check reproduces the seed's example and our vector; a changed byte or password fails", () => {
+    const seedData = {
+      transaction_id: 'r21nmrtpcmrcava',
+      user_id: '1111222',
+      tracking_id: 'b8f04416-116a-11ed-861d-0242ac120002',
+      status: 'rejected',
+      currency: 'GBP',
+      amount: '200.00',
+      transaction_type: 'withdrawal',
+    };
+    const seedPassword = 'spg_test_companyxxxxQyGAheyMqcHVmp8ZMQtkYcev27sCu7RF';
+    expect(numipaySignature(seedData, seedPassword)).toBe(
+      '5FDDA8F46411C132DCFBEE53C39BA06298CB48BC',
+    );
+    const ours = {
+      transaction_id: 'tx_1',
+      user_id: 'u1',
+      tracking_id: 'PO-1',
+      status: 'successful',
+      currency: 'UZS',
+      amount: '150000.00',
+      transaction_type: 'withdrawal',
+    };
+    expect(numipaySignature(ours, 'SIGPASS')).toBe('FBD77F2A3CE99C1331302F82BC6D30F7144EC6D1');
+    expect(isNumipaySignature(ours, 'SIGPASS', 'fbd77f2a3ce99c1331302f82bc6d30f7144ec6d1')).toBe(
+      true,
+    );
+    expect(
+      isNumipaySignature(
+        { ...ours, amount: '150000.01' },
+        'SIGPASS',
+        'FBD77F2A3CE99C1331302F82BC6D30F7144EC6D1',
+      ),
+    ).toBe(false);
+    expect(isNumipaySignature(ours, 'SIGPASS2', 'FBD77F2A3CE99C1331302F82BC6D30F7144EC6D1')).toBe(
+      false,
+    );
+    expect(isNumipaySignature(ours, 'SIGPASS', 'FBD77F2A')).toBe(false);
   });
 
   it('a duplicate create (same Idempotency-Key, or same reference) → the same payout, one call', async () => {

@@ -7,6 +7,7 @@ import {
   IsObject,
   IsOptional,
   IsString,
+  IsUUID,
   IsUrl,
   Matches,
   Max,
@@ -164,6 +165,18 @@ export class CreatePayoutDto {
   @ApiProperty({ enum: PAYOUT_PURPOSES, example: PayoutPurpose.SellerPayout })
   @IsIn(PAYOUT_PURPOSES)
   purpose: PayoutPurpose;
+
+  @ApiPropertyOptional({
+    format: 'uuid',
+    example: '3f0c6a52-8e1d-4c59-9a57-0b6a8f1d2e44',
+    description:
+      'Required for `escrow_release` (and only taken then): the paid invoice, of the same source and ' +
+      'business, whose money this releases. The releases of one invoice never exceed what it ' +
+      'captured minus its refunds (409 ESCROW_RELEASE_EXCEEDS_BALANCE with `remainingAmount`)',
+  })
+  @IsOptional()
+  @IsUUID('all', { message: '$property must be an invoice id (a UUID)' })
+  invoiceId?: string;
 
   @ApiProperty({
     example: 'payout_2026_0001',

@@ -44,6 +44,14 @@ export class PayoutResponseDto {
   @ApiProperty({ enum: PAYOUT_PURPOSES })
   purpose: PayoutPurpose;
 
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    format: 'uuid',
+    description: 'The invoice whose money an `escrow_release` pays out; null for other purposes',
+  })
+  invoiceId: string | null;
+
   @ApiProperty({ type: 'integer', example: 15000000 })
   amount: number;
 

@@ -68,7 +68,10 @@ export class InvoiceRefundsDto {
   @ApiProperty({ type: 'integer', description: 'Refunded by succeeded refunds' })
   refundedAmount: number;
 
-  @ApiProperty({ type: 'integer', description: 'What can still be refunded' })
+  @ApiProperty({
+    type: 'integer',
+    description: 'What can still be refunded: paid, minus refunded, minus escrow releases',
+  })
   remainingAmount: number;
 
   @ApiProperty({ type: [RefundResponseDto], description: 'Oldest first' })
