@@ -111,7 +111,7 @@ describe('SHKeeper payouts (shkeeper.md §8, §11 cases 14–17, over real HTTP 
     await receiver.close();
   });
 
-  it('§11 case 14/17: a payout below the threshold goes out once through POST /api/v1/{coin}/payout with Basic auth (payout/status read first, never /multipayout), the crypto amount at the instance rate; case 16: the SK4 payout callback settles it succeeded', async () => {
+  it('shkeeper.md §11 case 14/17 and payouts.md §8.6: a payout below the threshold goes out once through POST /api/v1/{coin}/payout with Basic auth (payout/status read first, never /multipayout), the crypto amount at the instance rate; case 16: the SK4 payout callback settles it succeeded', async () => {
     const payout = data(await create(payoutBody()));
     expect(payout.status).toBe('submitted');
     const posts = payoutPosts(payout.id);
@@ -154,7 +154,7 @@ describe('SHKeeper payouts (shkeeper.md §8, §11 cases 14–17, over real HTTP 
     expect(emulator.calls.length).toBe(before);
   });
 
-  it('a timeout on POST /payout → submitted; the recovery job settles it from payout/status, never a second POST', async () => {
+  it('payouts.md §8.7 (IN_PROGRESS → submitted, then SUCCESS → succeeded): a timeout on POST /payout → submitted; the recovery job settles it from payout/status, never a second POST', async () => {
     await control({ payoutDelayMs: PROVIDER_TIMEOUT_MS * 2, payoutResult: 'IN_PROGRESS' });
     const payout = data(await create(payoutBody()));
     expect(payout).toMatchObject({ status: 'submitted', providerRef: null });
@@ -181,7 +181,7 @@ describe('SHKeeper payouts (shkeeper.md §8, §11 cases 14–17, over real HTTP 
     ]);
   });
 
-  it('§11 case 16: payout/status answering FAIL → the payout failed', async () => {
+  it('shkeeper.md §11 case 16 and payouts.md §8.7: payout/status answering FAIL → the payout failed', async () => {
     await control({ payoutResult: 'IN_PROGRESS' });
     const payout = data(await create(payoutBody()));
     expect(payout.status).toBe('submitted');
