@@ -33,7 +33,7 @@ import { ErrorCode } from '../common/errors/error-code';
 import { csvStream } from '../common/http/csv';
 import { toExactInstant } from '../common/http/instant';
 import { BY_CREATED_AT, readAllPages, readPage } from '../common/http/pagination';
-import type { Currency } from '../common/money/currency';
+import { Currency, DEFAULT_CURRENCY } from '../common/money/currency';
 import { describeMinorUnits } from '../common/money/format';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { paidAmountOf } from '../invoices/invoice-amounts';
@@ -111,7 +111,7 @@ export class PayoutsService {
     const problems = provider.payoutProblems?.(order) ?? [];
     if (problems.length > 0) throw new DomainError(ErrorCode.ValidationError, problems);
     this.checkInvoiceReference(dto);
-    const threshold = this.approvalThresholdOf(dto.source);
+    const threshold = this.approvalThresholdOf(dto.source, currency);
     const approvalRequired = dto.amount > threshold;
     if (approvalRequired && dto.destination.cardPan) {
       // The number would have to wait for the approval somewhere, and it is never stored.
@@ -136,7 +136,13 @@ export class PayoutsService {
         `payouts:${dto.source}`,
       ]);
       const existing = await m.findOneBy(Payout, { source: dto.source, reference: dto.reference });
-      if (existing) return { payout: existing, created: false };
+      if (existing) {
+        // The same reference is the same payout only when it asks for the same thing: another
+        // amount, currency, provider or destination under it is refused, never answered with the
+        // first payout as if it were the new one.
+        assertSamePayout(existing, dto, currency);
+        return { payout: existing, created: false };
+      }
       const day = now.toISOString().slice(0, 10);
       const [{ total }] = await m.query<{ total: string }[]>(
         `SELECT COALESCE(sum(amount), 0)::text AS total FROM payouts
@@ -509,8 +515,13 @@ export class PayoutsService {
     }
   }
 
-  /** The source's PAYOUT_APPROVAL_THRESHOLDS entry, else PAYOUT_APPROVAL_THRESHOLD. */
-  private approvalThresholdOf(source: string): number {
+  /**
+   * The source's PAYOUT_APPROVAL_THRESHOLDS entry, else PAYOUT_APPROVAL_THRESHOLD. Both are tiyin:
+   * a payout in another currency always waits for approval (0), since the same number of cents
+   * would be a hundred times as much money.
+   */
+  private approvalThresholdOf(source: string, currency: Currency): number {
+    if (currency !== DEFAULT_CURRENCY) return 0;
     return (
       this.config.payouts.approvalThresholds.get(source) ?? this.config.payouts.approvalThreshold
     );
@@ -667,4 +678,23 @@ export class PayoutsService {
       now,
     );
   }
+}
+
+/** A repeated create under an existing reference asks for that payout (409 otherwise). */
+function assertSamePayout(existing: Payout, dto: CreatePayoutDto, currency: Currency): void {
+  const differs: string[] = [];
+  if (existing.businessId !== dto.businessId) differs.push('businessId');
+  if (existing.provider !== dto.provider) differs.push('provider');
+  if (existing.amount !== dto.amount) differs.push('amount');
+  if (existing.currency !== currency) differs.push('currency');
+  if (existing.purpose !== dto.purpose) differs.push('purpose');
+  if ((existing.invoiceId ?? undefined) !== dto.invoiceId) differs.push('invoiceId');
+  if (differs.length > 0)
+    throw new DomainError(
+      ErrorCode.PayoutReferenceConflict,
+      [
+        `reference ${dto.reference} is payout ${existing.id} already, with another ${differs.join(', ')}`,
+      ],
+      { payoutId: existing.id },
+    );
 }

@@ -317,10 +317,13 @@ describe('Payouts (payouts.md §7–§8, over real HTTP against the Multicard em
   });
 
   it('§8.4 ERROR_UNKNOWN from create is handled like a timeout: submitted, then read', async () => {
-    await control({ fail: { count: 1, status: 400 } });
-    // The injected fault answers ERROR_SANDBOX_FAULT; ERROR_UNKNOWN is the same path by code.
+    // A refusal after which Multicard surely sent nothing fails the payout...
+    await control({ fail: { count: 1, status: 400, code: 'ERROR_CARD_NOT_FOUND' } });
     const declined = data(await create(payoutBody()));
     expect(declined.status).toBe('failed');
+    // ...any other code leaves the outcome unknown (multicard.md: ERROR_DEBIT_UNKNOWN "poll status").
+    await control({ fail: { count: 1, status: 400, code: 'ERROR_DEBIT_UNKNOWN' } });
+    expect(data(await create(payoutBody())).status).toBe('submitted');
     await control({});
     const before = emulator.stats.creditRequests;
     await control({ fail: { count: 1, status: 400, code: 'ERROR_UNKNOWN' } });
@@ -333,9 +336,11 @@ describe('Payouts (payouts.md §7–§8, over real HTTP against the Multicard em
       .recoverPending(new Date(Date.now() + 3600_000));
     // The fault answered before anything was created: Multicard does not know it, so it stays
     // submitted for a person (never sent again).
-    expect(recovered).toEqual([
-      { payoutId: payout.id, provider: 'multicard', outcome: 'not_found', detail: '' },
-    ]);
+    expect(recovered).toEqual(
+      expect.arrayContaining([
+        { payoutId: payout.id, provider: 'multicard', outcome: 'not_found', detail: '' },
+      ]),
+    );
     expect(data(await t.request(`/api/payouts/${payout.id}`)).status).toBe('submitted');
     expect(emulator.stats.creditRequests).toBe(before + 1);
   });
@@ -395,10 +400,17 @@ describe('Payouts (payouts.md §7–§8, over real HTTP against the Multicard em
     const key = `idem_${body.reference as string}`;
     const first = data(await create(body, { 'idempotency-key': key }));
     const replay = data(await create(body, { 'idempotency-key': key }));
-    const sameReference = data(await create({ ...body, amount: 7 }));
+    const sameReference = data(await create(body));
     expect(replay.id).toBe(first.id);
     expect(sameReference.id).toBe(first.id);
     expect(sameReference.amount).toBe(5_000_000);
+    // The reference with another amount is not that payout: refused, naming it.
+    const other = await create({ ...body, amount: 7 });
+    expect(other.status).toBe(409);
+    expect(other.body).toMatchObject({
+      message: 'PAYOUT_REFERENCE_CONFLICT',
+      data: { payoutId: first.id },
+    });
     expect(emulator.stats.creditRequests).toBe(before + 1);
     // Concurrent repeats of one reference: one payout.
     const ref = `po_race_${Date.now()}`;

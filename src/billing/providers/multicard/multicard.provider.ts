@@ -32,6 +32,17 @@ import {
 import { ProviderError } from '../../provider.error';
 
 /** Multicard (multicard.uz): hosted checkout through its REST API; full and partial refunds. */
+/**
+ * The credit refusals after which Multicard surely sent nothing (multicard.md §2: validation, an
+ * unknown or expired card, no funds): anything else is read, never assumed failed.
+ */
+const DEFINITE_CREDIT_REFUSALS = new Set([
+  'ERROR_FIELDS',
+  'ERROR_CARD_NOT_FOUND',
+  'ERROR_CARD_EXPIRED',
+  'ERROR_INSUFFICIENT_FUNDS',
+]);
+
 @Injectable()
 export class MulticardProvider implements PaymentProvider {
   readonly name = 'multicard';
@@ -176,12 +187,19 @@ export class MulticardProvider implements PaymentProvider {
         ),
       );
     } catch (error) {
-      if (error instanceof ProviderError && error.providerCode === 'ERROR_UNKNOWN')
+      // Only a refusal Multicard states surely happened is declined (the payout fails and the app
+      // may send another); any other code (ERROR_UNKNOWN, ERROR_DEBIT_UNKNOWN, ERROR_CALLBACK_TIMEOUT,
+      // one not seen yet) leaves the outcome unknown: the payout stays submitted and is only read.
+      if (
+        error instanceof ProviderError &&
+        error.reason === 'declined' &&
+        !DEFINITE_CREDIT_REFUSALS.has(error.providerCode ?? '')
+      )
         throw new ProviderError(
           'multicard',
           'unavailable',
           error.details.join('; '),
-          'ERROR_UNKNOWN',
+          error.providerCode,
         );
       throw error;
     }
