@@ -6,6 +6,7 @@ import { Credentials } from '../../../merchants/credentials-cipher';
 import { providerFetch } from '../../provider-http';
 import { ProviderStatus } from '../../provider-status';
 import { ProviderError } from '../../provider.error';
+import { guardedLookup, notifyUrlPolicy } from '../../../notifications/notify-url.guard';
 
 /** A SHKeeper JSON reply whose `status` was not "error" (or that has none, as payout/status). */
 export type ShkeeperReply = Record<string, unknown>;
@@ -28,6 +29,15 @@ export class ShkeeperClient {
     private readonly status: ProviderStatus,
   ) {}
 
+  private async assertPublicHost(baseUrl: string): Promise<void> {
+    if (!(await resolvesPublicly(baseUrl, this.config)))
+      throw new ProviderError(
+        SHKEEPER_PROVIDER,
+        'declined',
+        'the instance address is not a public one (live mode calls no internal address)',
+      );
+  }
+
   async call(
     credentials: Credentials,
     method: 'GET' | 'POST',
@@ -41,6 +51,7 @@ export class ShkeeperClient {
         credentials.payoutUsername ?? '',
         credentials.payoutPassword ?? '',
       );
+    await this.assertPublicHost(baseUrlOf(credentials));
     const response = await providerFetch(SHKEEPER_PROVIDER, `${baseUrlOf(credentials)}${path}`, {
       method,
       headers,
@@ -69,6 +80,27 @@ export class ShkeeperClient {
 }
 
 /** The instance root without a trailing slash (shkeeper.md §1: no `/api`). */
+/**
+ * The instance's host, resolved as the webhook sender resolves an app's URL (notify-url.guard):
+ * in live mode a merchant's `baseUrl` whose name resolves only to internal addresses is never
+ * called (the registration check sees only the URL's text). The fetch resolves the name again, so
+ * a DNS answer changed in between is not caught here; the guard narrows that to the moment.
+ */
+function resolvesPublicly(url: string, config: AppConfig): Promise<boolean> {
+  const policy = notifyUrlPolicy(config);
+  if (!policy.strict) return Promise.resolve(true);
+  let host: string;
+  try {
+    host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+  } catch {
+    return Promise.resolve(false);
+  }
+  return new Promise((resolve) =>
+    // Only the guard's refusal counts here; a name that does not resolve fails in the fetch.
+    guardedLookup(policy)(host, {}, (error) => resolve(error?.code !== 'EBLOCKED')),
+  );
+}
+
 export function baseUrlOf(credentials: Credentials): string {
   return (credentials.baseUrl ?? '').trim().replace(/\/+$/, '');
 }
