@@ -10,7 +10,8 @@ const S = PayoutStatus;
 const EXPECTED: Record<PayoutStatus, readonly PayoutStatus[]> = {
   [S.Requested]: [S.PendingApproval, S.Approved],
   [S.PendingApproval]: [S.Approved, S.Rejected],
-  [S.Approved]: [S.Submitted],
+  // failed: a call that never started and cannot (a card number never kept).
+  [S.Approved]: [S.Submitted, S.Failed],
   [S.Submitted]: [S.Succeeded, S.Failed],
   [S.Succeeded]: [],
   [S.Failed]: [],

@@ -9,7 +9,8 @@ import { ErrorCode } from '../common/errors/error-code';
 export const PAYOUT_TRANSITIONS: Record<PayoutStatus, readonly PayoutStatus[]> = {
   [PayoutStatus.Requested]: [PayoutStatus.PendingApproval, PayoutStatus.Approved],
   [PayoutStatus.PendingApproval]: [PayoutStatus.Approved, PayoutStatus.Rejected],
-  [PayoutStatus.Approved]: [PayoutStatus.Submitted],
+  // failed from approved: its call never started and cannot (a card number that was never kept).
+  [PayoutStatus.Approved]: [PayoutStatus.Submitted, PayoutStatus.Failed],
   [PayoutStatus.Submitted]: [PayoutStatus.Succeeded, PayoutStatus.Failed],
   [PayoutStatus.Succeeded]: [],
   [PayoutStatus.Failed]: [],

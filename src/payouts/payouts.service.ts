@@ -48,7 +48,8 @@ import { refundInFlightAmountOf } from '../refunds/refunds-in-flight';
 export interface PayoutRecovery {
   payoutId: string;
   provider: string;
-  outcome: PayoutOutcome['state'] | 'error';
+  /** What the read found, or `sent` / `failed` for an approved payout whose call never started. */
+  outcome: PayoutOutcome['state'] | 'error' | 'sent';
   detail: string;
 }
 
@@ -433,6 +434,57 @@ export class PayoutsService {
    * its next check forward, so instances running the job at once never read the same one.
    */
   async recoverPending(now: Date = this.clock.now()): Promise<PayoutRecovery[]> {
+    const stranded = await this.sendStranded(now);
+    return [...stranded, ...(await this.readSubmitted(now))];
+  }
+
+  /**
+   * Approved payouts whose one call never started: the process ended between the approval's
+   * commit and the call (a live one claims it at once). Past the grace of a provider call they are
+   * sent now, through the same claim (approved → submitted under the row's lock, so a late original
+   * and any number of instances still make one call); one sent right at create to a card number,
+   * which is never kept, cannot be sent and fails with the reason (nothing left the gateway).
+   */
+  private async sendStranded(now: Date): Promise<PayoutRecovery[]> {
+    const before = new Date(now.getTime() - providerCallGraceMs(this.config));
+    const stranded = await this.dataSource.query<{ id: string; provider: string }[]>(
+      `SELECT id, provider FROM payouts WHERE status = 'approved' AND updated_at <= $1
+        ORDER BY updated_at LIMIT ${RECOVERY_BATCH}`,
+      [before],
+    );
+    const results: PayoutRecovery[] = [];
+    for (const { id, provider } of stranded) {
+      const payout = await this.findById(id);
+      const lostCardNumber = payout.destination.type === 'card' && !payout.destination.cardToken;
+      const after = lostCardNumber
+        ? await this.failUnsendable(id)
+        : await this.submit(id, undefined);
+      results.push({
+        payoutId: id,
+        provider,
+        outcome: lostCardNumber ? 'failed' : 'sent',
+        detail: `approved but never sent: now ${after.status}`,
+      });
+    }
+    return results;
+  }
+
+  /** approved → failed: a payout whose card number was never kept cannot be sent any more. */
+  private failUnsendable(id: string): Promise<Payout> {
+    const now = this.clock.now();
+    return this.dataSource.transaction(async (m) => {
+      const payout = await this.lock(m, id);
+      if (payout.status !== PayoutStatus.Approved) return payout;
+      applyPayoutTransition(payout, PayoutStatus.Failed, now);
+      payout.failureMessage =
+        'not sent: the gateway stopped before the call, and the card number is never kept; send it again (a card token can be sent later)';
+      await this.save(m, payout, now);
+      return payout;
+    });
+  }
+
+  /** Submitted payouts past their next check, read at the provider (never sent again). */
+  private async readSubmitted(now: Date): Promise<PayoutRecovery[]> {
     const due = await this.dataSource.query<{ id: string; provider: string }[]>(
       `WITH due AS (
          SELECT id, provider FROM payouts WHERE status = 'submitted' AND check_after <= $1

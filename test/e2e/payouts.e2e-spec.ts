@@ -345,6 +345,44 @@ describe('Payouts (payouts.md §7–§8, over real HTTP against the Multicard em
     expect(emulator.stats.creditRequests).toBe(before + 1);
   });
 
+  it('an approved payout whose call never started (the process stopped after the approval) is sent by the recovery job, once; one whose card number was never kept fails without a call', async () => {
+    const big = 500_000_000;
+    const byToken = data(
+      await create(payoutBody({ amount: big, destination: { cardToken: 'tok_stranded' } })),
+    );
+    const byNumber = data(
+      await create(payoutBody({ amount: big, destination: { cardToken: 'tok_lost' } })),
+    );
+    expect([byToken.status, byNumber.status]).toEqual(['pending_approval', 'pending_approval']);
+    // The approvals committed, then the process stopped before either call (as a crash would
+    // leave them); the second was a card number sent at create, which is never kept.
+    await query(
+      t.databaseUrl,
+      `UPDATE payouts SET status = 'approved', approved_by = 'ops', approved_at = now(),
+              updated_at = now() - interval '1 hour' WHERE id = ANY($1)`,
+      [[byToken.id, byNumber.id]],
+    );
+    await query(
+      t.databaseUrl,
+      `UPDATE payouts SET destination = jsonb_set(destination, '{cardToken}', 'null') WHERE id = $1`,
+      [byNumber.id],
+    );
+    const service = t.app.get(PayoutsService);
+    // Two instances' jobs at once: still one call.
+    const [first, second] = await Promise.all([
+      service.recoverPending(new Date()),
+      service.recoverPending(new Date()),
+    ]);
+    expect([...first, ...second].filter((r) => r.payoutId === byToken.id)).toHaveLength(2);
+    expect(emulator.creditsFor(byToken.id)).toHaveLength(1);
+    expect(data(await t.request(`/api/payouts/${byToken.id}`)).status).toBe('succeeded');
+    expect(emulator.creditsFor(byNumber.id)).toHaveLength(0);
+    expect(data(await t.request(`/api/payouts/${byNumber.id}`))).toMatchObject({
+      status: 'failed',
+      failureMessage: expect.stringContaining('card number is never kept') as unknown,
+    });
+  });
+
   it('§8.9 a payout to a provider without the capability → 400 "payouts not supported by <provider>"', async () => {
     for (const provider of ['click', 'payme', 'uzum', 'octo', 'stripe']) {
       const res = await create(payoutBody({ provider }));
