@@ -393,8 +393,9 @@ describe('Stripe holds: authorize, capture, void, expiry, reconciliation (real H
   it('an unclear capture (Stripe captured, its answers lost) is pending (202) until the recovery job reads Stripe: paid with what Stripe took', async () => {
     const invoice = await authorized();
     const pi = invoice.providerUuid!;
-    // The SDK's first try and both retries (same Idempotency-Key) are answered 500.
-    await control({ loseAnswers: { count: 3 }, loseEvents: true });
+    // Every answer is lost while the capture runs (the SDK's first try and its retry, same
+    // Idempotency-Key): more than it makes, so no other request of the gateway's can use them up.
+    await control({ loseAnswers: { count: 10 }, loseEvents: true });
     let r: Awaited<ReturnType<typeof capture>>;
     try {
       r = await capture(invoice.id, { amount: 10_000_000 });
@@ -430,7 +431,8 @@ describe('Stripe holds: authorize, capture, void, expiry, reconciliation (real H
 
   it('an unclear void (Stripe cancelled, its answers lost) is finished by the recovery job as voided', async () => {
     const invoice = await authorized();
-    await control({ loseAnswers: { count: 3 }, loseEvents: true });
+    // As above: more lost answers than the void's tries, reset right after.
+    await control({ loseAnswers: { count: 10 }, loseEvents: true });
     let r: Awaited<ReturnType<typeof voidHold>>;
     try {
       r = await voidHold(invoice.id);
