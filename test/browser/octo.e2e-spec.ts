@@ -7,7 +7,14 @@ import { accessibilityProblems, launchBrowser, screenshotBoth } from '../support
 import { OCTO_CREDENTIALS } from '../support/octo';
 import { Shop, startShop } from '../support/shop-server';
 import { TestApp, startTestApp } from '../support/test-app';
-import { Receiver, eventually, startReceiver } from '../support/webhook-receiver';
+import {
+  Receiver,
+  SeedReceiver,
+  answerWithSeed,
+  eventually,
+  seedReceiver,
+  startReceiver,
+} from '../support/webhook-receiver';
 import { invoiceBody } from '../factories/invoice.factory';
 import { merchantBody } from '../factories/merchant.factory';
 
@@ -19,10 +26,7 @@ describe("Octo's sandbox pay page in headless Chromium", () => {
   let receiver: Receiver;
   let shop: Shop;
   // The seed's webhook route (test/fixtures/seed/), unchanged, behind the test receiver.
-  let seed: {
-    POST(req: Request): Promise<Response>;
-    orders: Map<string, { paymentStatus: string; paidAt: Date | null }>;
-  };
+  let seed: SeedReceiver;
 
   const create = async (overrides: Record<string, unknown> = {}) => {
     const res = await t.request('/api/invoices', {
@@ -43,23 +47,10 @@ describe("Octo's sandbox pay page in headless Chromium", () => {
 
   beforeAll(async () => {
     process.env.WEBHOOK_SIGNING_SECRET = SECRET;
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    seed = require('../fixtures/seed/webhook-receiver') as typeof seed;
+    seed = seedReceiver();
     browser = await launchBrowser();
     receiver = await startReceiver();
-    receiver.respond = async (delivery) => {
-      const response = await seed.POST(
-        new Request(receiver.url, {
-          method: 'POST',
-          headers: {
-            'content-type': String(delivery.headers['content-type']),
-            'x-payment-signature': String(delivery.headers['x-payment-signature']),
-          },
-          body: delivery.body,
-        }),
-      );
-      return { status: response.status, body: await response.text() };
-    };
+    receiver.respond = (delivery) => answerWithSeed(seed, receiver.url, delivery);
     t = await startTestApp({ WEBHOOK_SIGNING_SECRET: SECRET });
     shop = await startShop(t.baseUrl);
     await t.request('/api/merchants', {
@@ -82,7 +73,7 @@ describe("Octo's sandbox pay page in headless Chromium", () => {
       paidAt: null,
       cardPan: null,
       paymentSystem: null,
-    } as never);
+    });
     const inv = await create({ sourceInvoiceId });
     const page = await browser.newPage();
     await page.goto(inv.checkoutUrl);

@@ -6,7 +6,13 @@ import { MerchantsService } from '../../src/merchants/merchants.service';
 import { forms } from '../support/browser-http';
 import { countEvents, query } from '../support/database';
 import { TestApp, TestResponse, send, startTestApp } from '../support/test-app';
-import { Receiver, eventually, startReceiver } from '../support/webhook-receiver';
+import {
+  Receiver,
+  answerWithSeed,
+  eventually,
+  seedReceiver,
+  startReceiver,
+} from '../support/webhook-receiver';
 import { invoiceBody } from '../factories/invoice.factory';
 import { merchantBody } from '../factories/merchant.factory';
 
@@ -26,11 +32,7 @@ describe('SHKeeper (shkeeper.md §11 conformance, over real HTTP against the SHK
   let receiver: Receiver;
   let account: string;
   let other: string;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const seed = require('../fixtures/seed/webhook-receiver') as {
-    POST(req: Request): Promise<Response>;
-    orders: Map<string, { id: string; paymentStatus: string; paidAt: Date | null }>;
-  };
+  const seed = seedReceiver();
 
   const credentials = (overrides: Record<string, string> = {}) => ({
     baseUrl: `${t.baseUrl}/sandbox/shkeeper`,
@@ -163,15 +165,7 @@ describe('SHKeeper (shkeeper.md §11 conformance, over real HTTP against the SHK
 
   beforeAll(async () => {
     receiver = await startReceiver();
-    receiver.respond = async (delivery) => {
-      const headers = new Headers();
-      for (const [k, v] of Object.entries(delivery.headers))
-        if (typeof v === 'string') headers.set(k, v);
-      const response = await seed.POST(
-        new Request(receiver.url, { method: 'POST', headers, body: delivery.body }),
-      );
-      return { status: response.status, body: await response.text() };
-    };
+    receiver.respond = (delivery) => answerWithSeed(seed, receiver.url, delivery);
     t = await startTestApp({ WEBHOOK_SIGNING_SECRET: SECRET });
     const registered = await register(credentials());
     expect(registered.status).toBe(200);

@@ -8,7 +8,13 @@ import { WebhookDispatcher } from '../../src/notifications/webhook-dispatcher.se
 import { press } from '../support/browser-http';
 import { query } from '../support/database';
 import { TestApp, send, startTestApp } from '../support/test-app';
-import { Receiver, eventually, startReceiver } from '../support/webhook-receiver';
+import {
+  Receiver,
+  answerWithSeed,
+  eventually,
+  seedReceiver,
+  startReceiver,
+} from '../support/webhook-receiver';
 import { invoiceBody, ofdFor } from '../factories/invoice.factory';
 import { SANDBOX_CREDENTIALS, merchantBody } from '../factories/merchant.factory';
 import { paymeId, rpc } from '../support/payme';
@@ -144,26 +150,10 @@ describe('Holds: capture "manual", authorized, capture, void, recovery, reconcil
 
   it("authorizes a manual invoice when the buyer pays, and tells the app with the seed's signed webhook", async () => {
     // The seed's route, unchanged, behind the test receiver.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const seed = require('../fixtures/seed/webhook-receiver') as {
-      POST(req: Request): Promise<Response>;
-      orders: Map<string, { paymentStatus: string }>;
-    };
+    const seed = seedReceiver();
     const sourceInvoiceId = `seed_hold_${Date.now()}`;
     seed.orders.set(sourceInvoiceId, { id: sourceInvoiceId, paymentStatus: 'pending' } as never);
-    receiver.respond = async (delivery) => {
-      const response = await seed.POST(
-        new Request(receiver.url, {
-          method: 'POST',
-          headers: {
-            'content-type': String(delivery.headers['content-type']),
-            'x-payment-signature': String(delivery.headers['x-payment-signature']),
-          },
-          body: delivery.body,
-        }),
-      );
-      return { status: response.status, body: await response.text() };
-    };
+    receiver.respond = (delivery) => answerWithSeed(seed, receiver.url, delivery);
     try {
       const invoice = await authorized({ sourceInvoiceId });
       const [event] = await webhooksOf(invoice.id);

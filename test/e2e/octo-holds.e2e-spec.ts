@@ -6,7 +6,13 @@ import { press } from '../support/browser-http';
 import { countEvents, query } from '../support/database';
 import { OCTO_CREDENTIALS, octoControl, octoNotify, octoRequests } from '../support/octo';
 import { TestApp, startTestApp } from '../support/test-app';
-import { Receiver, eventually, startReceiver } from '../support/webhook-receiver';
+import {
+  Receiver,
+  answerWithSeed,
+  eventually,
+  seedReceiver,
+  startReceiver,
+} from '../support/webhook-receiver';
 import { invoiceBody } from '../factories/invoice.factory';
 import { merchantBody } from '../factories/merchant.factory';
 
@@ -128,26 +134,10 @@ describe('Octo holds: authorize on the Octo page, capture, void, expiry, reconci
     );
 
   it("Authorise on the Octo page → authorized with heldAmount, the seed's receiver takes the webhook; capture part → set_accept with final_amount, paid with capturedAmount, the rest released at Octo", async () => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const seed = require('../fixtures/seed/webhook-receiver') as {
-      POST(req: Request): Promise<Response>;
-      orders: Map<string, { paymentStatus: string }>;
-    };
+    const seed = seedReceiver();
     const sourceInvoiceId = `seed_octo_hold_${Date.now()}`;
     seed.orders.set(sourceInvoiceId, { id: sourceInvoiceId, paymentStatus: 'pending' } as never);
-    receiver.respond = async (delivery) => {
-      const response = await seed.POST(
-        new Request(receiver.url, {
-          method: 'POST',
-          headers: {
-            'content-type': String(delivery.headers['content-type']),
-            'x-payment-signature': String(delivery.headers['x-payment-signature']),
-          },
-          body: delivery.body,
-        }),
-      );
-      return { status: response.status, body: await response.text() };
-    };
+    receiver.respond = (delivery) => answerWithSeed(seed, receiver.url, delivery);
     let invoice: InvoiceView;
     try {
       invoice = await authorized({ sourceInvoiceId });

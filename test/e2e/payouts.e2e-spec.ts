@@ -9,7 +9,13 @@ import { PayoutsService } from '../../src/payouts/payouts.service';
 import { WebhookDispatcher } from '../../src/notifications/webhook-dispatcher.service';
 import { query } from '../support/database';
 import { TestApp, TestResponse, expectEnvelope, send, startTestApp } from '../support/test-app';
-import { Receiver, eventually, startReceiver } from '../support/webhook-receiver';
+import {
+  Receiver,
+  answerWithSeed,
+  eventually,
+  seedReceiver,
+  startReceiver,
+} from '../support/webhook-receiver';
 import { SANDBOX_CREDENTIALS, merchantBody } from '../factories/merchant.factory';
 
 const SECRET = 'test-webhook-signing-secret-0123';
@@ -495,24 +501,12 @@ describe('Payouts (payouts.md §7–§8, over real HTTP against the Multicard em
   });
 
   it("payout webhooks are verified by the seed receiver's verify() and by standardwebhooks", async () => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const seed = require('../fixtures/seed/webhook-receiver') as {
-      POST(req: Request): Promise<Response>;
-    };
+    const seed = seedReceiver();
     const verdicts: number[] = [];
     receiver.respond = async (delivery) => {
-      const response = await seed.POST(
-        new Request(receiver.url, {
-          method: 'POST',
-          headers: {
-            'content-type': String(delivery.headers['content-type']),
-            'x-payment-signature': String(delivery.headers['x-payment-signature']),
-          },
-          body: delivery.body,
-        }),
-      );
-      verdicts.push(response.status);
-      return { status: response.status, body: await response.text() };
+      const answer = await answerWithSeed(seed, receiver.url, delivery);
+      verdicts.push(answer.status);
+      return answer;
     };
     try {
       const payout = data(await create(payoutBody()));

@@ -11,7 +11,13 @@ import { PayoutsService } from '../../src/payouts/payouts.service';
 import { RefundsService } from '../../src/refunds/refunds.service';
 import { query } from '../support/database';
 import { TestApp, TestResponse, expectEnvelope, startTestApp } from '../support/test-app';
-import { Receiver, eventually, startReceiver } from '../support/webhook-receiver';
+import {
+  Receiver,
+  answerWithSeed,
+  eventually,
+  seedReceiver,
+  startReceiver,
+} from '../support/webhook-receiver';
 import { invoiceBody } from '../factories/invoice.factory';
 import { merchantBody } from '../factories/merchant.factory';
 
@@ -386,24 +392,12 @@ describe('SHKeeper payouts (shkeeper.md §8, §11 cases 14–17, over real HTTP 
   });
 
   it("payout webhooks are verified by the seed receiver's verify() and by standardwebhooks", async () => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const seed = require('../fixtures/seed/webhook-receiver') as {
-      POST(req: Request): Promise<Response>;
-    };
+    const seed = seedReceiver();
     const verdicts: number[] = [];
     receiver.respond = async (delivery) => {
-      const response = await seed.POST(
-        new Request(receiver.url, {
-          method: 'POST',
-          headers: {
-            'content-type': String(delivery.headers['content-type']),
-            'x-payment-signature': String(delivery.headers['x-payment-signature']),
-          },
-          body: delivery.body,
-        }),
-      );
-      verdicts.push(response.status);
-      return { status: response.status, body: await response.text() };
+      const answer = await answerWithSeed(seed, receiver.url, delivery);
+      verdicts.push(answer.status);
+      return answer;
     };
     try {
       const payout = data(await create(payoutBody()));

@@ -9,7 +9,13 @@ import { WebhookDispatcher } from '../../src/notifications/webhook-dispatcher.se
 import { press } from '../support/browser-http';
 import { countEvents, query } from '../support/database';
 import { TestApp, send, startTestApp } from '../support/test-app';
-import { Receiver, eventually, startReceiver } from '../support/webhook-receiver';
+import {
+  Receiver,
+  answerWithSeed,
+  eventually,
+  seedReceiver,
+  startReceiver,
+} from '../support/webhook-receiver';
 import { invoiceBody } from '../factories/invoice.factory';
 import { SANDBOX_CREDENTIALS, merchantBody } from '../factories/merchant.factory';
 
@@ -50,11 +56,7 @@ describe('Stripe holds: authorize, capture, void, expiry, reconciliation (real H
   let t: TestApp;
   let receiver: Receiver;
   let accountId: string;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const seed = require('../fixtures/seed/webhook-receiver') as {
-    POST(req: Request): Promise<Response>;
-    orders: Map<string, { id: string; paymentStatus: string; paidAt: Date | null }>;
-  };
+  const seed = seedReceiver();
 
   const create = async (overrides: Record<string, unknown> = {}) => {
     const sourceInvoiceId = `order_${randomUUID()}`;
@@ -185,15 +187,7 @@ describe('Stripe holds: authorize, capture, void, expiry, reconciliation (real H
   beforeAll(async () => {
     receiver = await startReceiver();
     // Every delivery goes through seed 000's route, unchanged.
-    receiver.respond = async (delivery) => {
-      const headers = new Headers();
-      for (const [k, v] of Object.entries(delivery.headers))
-        if (typeof v === 'string') headers.set(k, v);
-      const response = await seed.POST(
-        new Request(receiver.url, { method: 'POST', headers, body: delivery.body }),
-      );
-      return { status: response.status, body: await response.text() };
-    };
+    receiver.respond = (delivery) => answerWithSeed(seed, receiver.url, delivery);
     t = await startTestApp({
       WEBHOOK_SIGNING_SECRET: SECRET,
       WEBHOOK_DISPATCH_INTERVAL_SECONDS: '3600',

@@ -67,3 +67,41 @@ export async function eventually(
     await new Promise((r) => setTimeout(r, 25));
   }
 }
+
+/** An order of the app behind seed 000's receiver (its in-memory table). */
+export interface SeedOrder {
+  id: string;
+  paymentStatus: string;
+  paidAt: Date | null;
+  [field: string]: unknown;
+}
+
+/** Seed 000's drop-in webhook receiver, unchanged, with the app's orders it updates. */
+export interface SeedReceiver {
+  POST(req: Request): Promise<Response>;
+  orders: Map<string, SeedOrder>;
+}
+
+/**
+ * Loads seed 000's receiver. Call it once WEBHOOK_SIGNING_SECRET is set: the receiver reads its
+ * secret when it is loaded.
+ */
+export function seedReceiver(): SeedReceiver {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('../fixtures/seed/webhook-receiver') as SeedReceiver;
+}
+
+/** A delivery handed to seed 000's receiver as the gateway sent it; its answer is the endpoint's. */
+export async function answerWithSeed(
+  seed: SeedReceiver,
+  url: string,
+  delivery: ReceivedDelivery,
+): Promise<{ status: number; body: string }> {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(delivery.headers))
+    if (typeof value === 'string') headers.set(name, value);
+  const response = await seed.POST(
+    new Request(url, { method: 'POST', headers, body: delivery.body }),
+  );
+  return { status: response.status, body: await response.text() };
+}
