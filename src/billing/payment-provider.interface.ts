@@ -95,14 +95,16 @@ export interface RefundReference {
   payment: PaymentReference;
 }
 
-/** Identity data a provider may require for a large payout (e.g. a KYC block above the provider's own threshold). */
+/** Identity data a provider may require for a large payout (payouts.md §2.1), as stored. */
 export interface PayoutKycData {
   lastName: string;
   firstName: string;
   middleName?: string | null;
   passport: string;
   pinfl: string;
+  /** YYYY-MM-DD */
   dob: string;
+  /** YYYY-MM-DD */
   passportExpiryDate: string;
 }
 

@@ -9,6 +9,7 @@ import {
   UpdateDateColumn,
 } from 'typeorm';
 
+import type { PayoutKycData } from '../billing/payment-provider.interface';
 import type { Currency } from '../common/money/currency';
 import { MinorUnits, minorUnitsColumn } from '../common/money/money';
 
@@ -60,19 +61,6 @@ export interface PayoutProviderCall {
   result: string;
   providerStatus: string | null;
   message: string | null;
-}
-
-/** Identity data a provider requires above its own threshold (payouts.md §2.1). */
-export interface PayoutKyc {
-  lastName: string;
-  firstName: string;
-  middleName?: string | null;
-  passport: string;
-  pinfl: string;
-  /** YYYY-MM-DD */
-  dob: string;
-  /** YYYY-MM-DD */
-  passportExpiryDate: string;
 }
 
 /**
@@ -133,7 +121,7 @@ export class Payout {
   destination: StoredPayoutDestination;
 
   @Column('jsonb', { nullable: true })
-  kyc: PayoutKyc | null;
+  kyc: PayoutKycData | null;
 
   /** The device data sent to the provider with the payout. */
   @Column('jsonb', { nullable: true })

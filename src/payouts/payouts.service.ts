@@ -483,6 +483,26 @@ export class PayoutsService {
     });
   }
 
+  /** Reads a payout at its provider and applies what the read says (never sends anything). */
+  private async readAndSettle(
+    payout: Payout,
+  ): Promise<{ outcome: PayoutOutcome; settled: Payout }> {
+    const provider = this.payoutProvider(payout.provider);
+    const ctx = this.merchants.providerContext(
+      await this.merchants.findById(payout.merchantAccountId),
+    );
+    const outcome = await provider.lookupPayout!(
+      {
+        payoutId: payout.id,
+        providerRef: payout.providerRef,
+        crypto: payout.destination.crypto ?? undefined,
+      },
+      ctx,
+    );
+    const settled = await this.settle(payout.id, outcome, { call: 'read', result: outcome.state });
+    return { outcome, settled };
+  }
+
   /** Submitted payouts past their next check, read at the provider (never sent again). */
   private async readSubmitted(now: Date): Promise<PayoutRecovery[]> {
     const due = await this.dataSource.query<{ id: string; provider: string }[]>(
@@ -499,20 +519,7 @@ export class PayoutsService {
     const results: PayoutRecovery[] = [];
     for (const { id, provider: providerName } of due) {
       try {
-        const payout = await this.findById(id);
-        const provider = this.payoutProvider(payout.provider);
-        const ctx = this.merchants.providerContext(
-          await this.merchants.findById(payout.merchantAccountId),
-        );
-        const outcome = await provider.lookupPayout!(
-          {
-            payoutId: payout.id,
-            providerRef: payout.providerRef,
-            crypto: payout.destination.crypto ?? undefined,
-          },
-          ctx,
-        );
-        await this.settle(id, outcome, { call: 'read', result: outcome.state });
+        const { outcome } = await this.readAndSettle(await this.findById(id));
         results.push({
           payoutId: id,
           provider: providerName,
@@ -549,18 +556,8 @@ export class PayoutsService {
     const payout = await this.dataSource.getRepository(Payout).findOneBy({ id });
     if (!payout || payout.merchantAccountId !== merchantAccountId) return null;
     if (payout.status !== PayoutStatus.Submitted) return payout.status;
-    const provider = this.payoutProvider(payout.provider);
-    const ctx = this.merchants.providerContext(await this.merchants.findById(merchantAccountId));
     try {
-      const outcome = await provider.lookupPayout!(
-        {
-          payoutId: payout.id,
-          providerRef: payout.providerRef,
-          crypto: payout.destination.crypto ?? undefined,
-        },
-        ctx,
-      );
-      return (await this.settle(id, outcome, { call: 'read', result: outcome.state })).status;
+      return (await this.readAndSettle(payout)).settled.status;
     } catch (error) {
       this.logger.warn({ payoutId: id, err: error }, 'Payout read after a notice failed');
       return payout.status;

@@ -1,68 +1,12 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsIn, IsOptional } from 'class-validator';
 
-import { CURRENCIES, Currency } from '../../common/money/currency';
-import { IsInstant } from '../../common/http/instant';
-import { PageQueryDto } from '../../common/http/pagination';
+import { MoneyListQueryDto } from '../../merchants/dto/account-list.query.dto';
 import { INVOICE_STATUSES, InvoiceStatus } from '../invoice-status.enum';
-import { EXAMPLE_PROVIDER } from '../../billing/provider-examples';
 
-export class ListInvoicesQueryDto extends PageQueryDto {
-  @ApiPropertyOptional({ example: 'marketplace' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(128)
-  source?: string;
-
-  @ApiPropertyOptional({ example: 'biz_42' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(128)
-  businessId?: string;
-
-  @ApiPropertyOptional({ example: EXAMPLE_PROVIDER })
-  @IsOptional()
-  @IsString()
-  @MaxLength(64)
-  provider?: string;
-
-  @ApiPropertyOptional({
-    enum: CURRENCIES,
-    description: 'Only invoices in this currency (amounts of different currencies are never mixed)',
-  })
-  @IsOptional()
-  @IsIn(CURRENCIES)
-  currency?: Currency;
-
+export class ListInvoicesQueryDto extends MoneyListQueryDto {
   @ApiPropertyOptional({ enum: INVOICE_STATUSES })
   @IsOptional()
   @IsIn(INVOICE_STATUSES)
   status?: InvoiceStatus;
-
-  @ApiPropertyOptional({
-    format: 'date-time',
-    description:
-      'Created at or after (ISO 8601 date or date-time, to the microsecond; no offset = UTC)',
-  })
-  @IsOptional()
-  @IsInstant()
-  createdFrom?: string;
-
-  @ApiPropertyOptional({
-    format: 'date-time',
-    description: 'Created before (ISO 8601 date or date-time, to the microsecond; no offset = UTC)',
-  })
-  @IsOptional()
-  @IsInstant()
-  createdTo?: string;
-
-  @ApiPropertyOptional({
-    enum: ['json', 'csv'],
-    default: 'json',
-    description:
-      'csv: every matching invoice (not one page) streamed as text/csv; `limit` is refused with it',
-  })
-  @IsOptional()
-  @IsIn(['json', 'csv'])
-  format?: 'json' | 'csv';
 }
