@@ -7,6 +7,7 @@ import { HealthService } from './health.service';
 import { ApiEnvelope, ApiErrors } from '../common/http/api-envelope.decorators';
 import { Public } from '../common/auth/route-access.decorators';
 
+// 400: like every route, these refuse a NUL character in the query (rejectNulCharacters).
 @ApiTags('Health')
 @Public()
 @SkipThrottle()
@@ -17,6 +18,7 @@ export class HealthController {
   @Get()
   @ApiOperation({ summary: 'Liveness: version, mode and the providers wired up (no auth)' })
   @ApiEnvelope(HealthResponseDto, { description: 'The service is up' })
+  @ApiErrors(400)
   health(): HealthResponseDto {
     return this.healthService.health();
   }
@@ -24,7 +26,7 @@ export class HealthController {
   @Get('ready')
   @ApiOperation({ summary: 'Readiness: also checks the database (no auth)' })
   @ApiEnvelope(ReadinessResponseDto, { description: 'Ready to serve' })
-  @ApiErrors(503)
+  @ApiErrors(400, 503)
   ready(): Promise<ReadinessResponseDto> {
     return this.healthService.readiness();
   }

@@ -1,9 +1,32 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { OPENAPI_PATH, renderOpenApi } from '../../src/cli/openapi';
+import { projectRoot } from '../../src/common/project-root';
+
+interface RedoclyReport {
+  totals: { errors: number; warnings: number; ignored: number };
+  problems: { ruleId: string; message: string; location: { pointer: string }[] }[];
+}
+
+/** `redocly lint` of a document with the repo's redocly.yaml (recommended rules), as JSON. */
+function redoclyLint(document: unknown): RedoclyReport {
+  const root = projectRoot();
+  const file = join(mkdtempSync(join(tmpdir(), 'redocly-')), 'openapi.json');
+  writeFileSync(file, JSON.stringify(document));
+  const result = spawnSync(
+    join(root, 'node_modules', '.bin', 'redocly'),
+    ['lint', file, '--config', join(root, 'redocly.yaml'), '--format=json'],
+    {
+      encoding: 'utf8',
+      env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_NOTIFICATIONS: 'true' },
+    },
+  );
+  if (result.error) throw result.error;
+  return JSON.parse(result.stdout) as RedoclyReport;
+}
 
 describe('openapi/openapi.json', () => {
   let generated: string;
@@ -49,5 +72,29 @@ describe('openapi/openapi.json', () => {
         }
       }
     }
+  });
+
+  it('passes `redocly lint` with the recommended rules: no error, no warning, nothing ignored', () => {
+    // redocly.yaml selects the recommended rules and turns none off (run `npm run openapi:lint`).
+    const config = readFileSync(join(projectRoot(), 'redocly.yaml'), 'utf8');
+    expect(config).toMatch(/^extends:\n {2}- recommended\n/m);
+    expect(config).not.toMatch(/^rules:/m);
+    const report = redoclyLint(JSON.parse(generated));
+    const problems = report.problems.map(
+      (p) => `${p.ruleId} at ${p.location[0]?.pointer}: ${p.message}`,
+    );
+    expect(problems).toEqual([]);
+    expect(report.totals).toEqual({ errors: 0, warnings: 0, ignored: 0 });
+    // The lint does report problems (so the lines above can fail): one without its license.
+    const unlicensed = JSON.parse(generated);
+    delete unlicensed.info.license;
+    expect(redoclyLint(unlicensed).problems.map((p) => p.ruleId)).toEqual(['info-license']);
+  });
+
+  it('declares routes that take no key with an explicit empty security requirement', () => {
+    const spec = JSON.parse(generated);
+    expect(spec.paths['/health'].get.security).toEqual([]);
+    expect(spec.paths['/health/ready'].get.security).toEqual([]);
+    expect(spec.paths['/api/invoices'].post.security).toEqual([{ 'api-key': [] }]);
   });
 });

@@ -7,7 +7,12 @@ import { EXAMPLE_PROVIDER } from '../../billing/provider-examples';
 import { CURRENCIES, Currency } from '../../common/money/currency';
 
 export class CardDto {
-  @ApiProperty({ example: '860030******5959', description: 'Masked card number' })
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: '860030******5959',
+    description: 'Masked card number',
+  })
   pan: string | null;
 
   @ApiProperty({ type: String, nullable: true, example: 'uzcard' })

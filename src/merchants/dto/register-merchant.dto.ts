@@ -75,7 +75,12 @@ export class RegisterMerchantDto {
   @IsCredentialMap()
   credentials: Record<string, string>;
 
-  @ApiPropertyOptional({ example: 'Sandbox merchant', nullable: true, maxLength: 200 })
+  @ApiPropertyOptional({
+    type: String,
+    example: 'Sandbox merchant',
+    nullable: true,
+    maxLength: 200,
+  })
   @IsOptional()
   @IsString()
   @MaxLength(200)
