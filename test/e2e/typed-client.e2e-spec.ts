@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 
 import { press } from '../support/browser-http';
-import { TEST_API_KEY, TestApp, startTestApp } from '../support/test-app';
+import { TEST_API_KEY, TestApp, send, startTestApp } from '../support/test-app';
 import { Receiver, eventually, startReceiver } from '../support/webhook-receiver';
 import { ofdFor } from '../factories/invoice.factory';
 import { SANDBOX_CREDENTIALS } from '../factories/merchant.factory';
@@ -125,5 +125,20 @@ describe('The typed client drives a whole payment', () => {
     const refused = await wrongKey.invoices.get({ path: { id: randomUUID() } });
     expect(refused.response.status).toBe(401);
     expect(refused.error).toMatchObject({ status: false, code: 401, message: 'UNAUTHORIZED' });
+  });
+
+  it("is pointed at the gateway the live spec names: /docs-json's server defaults to PUBLIC_URL", async () => {
+    const spec = (await send(t.baseUrl, '/docs-json', { headers: { 'x-api-key': '' } })).body;
+    expect(spec.servers).toEqual([
+      expect.objectContaining({
+        url: '{publicUrl}',
+        variables: { publicUrl: expect.objectContaining({ default: t.config.publicUrl }) },
+      }),
+    ]);
+    const health = await createPaymentClient({
+      baseUrl: spec.servers[0].variables.publicUrl.default,
+      apiKey: '',
+    }).health.health();
+    expect(health.data?.data).toMatchObject({ status: 'ok', mode: 'sandbox' });
   });
 });
