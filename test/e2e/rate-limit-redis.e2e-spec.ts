@@ -2,6 +2,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import { Redis } from 'ioredis';
+
 import { createTestDatabase } from '../support/database';
 import { GatewayProcess, startGateway } from '../support/gateway-process';
 import { TestRedis, startRedis } from '../support/redis-server';
@@ -57,7 +59,7 @@ describe('One rate limit across three gateway processes (REDIS_URL)', () => {
   });
 
   afterAll(async () => {
-    await Promise.all(gateways.map((g) => g.stop()));
+    await Promise.all(gateways.filter((g) => g.child.exitCode === null).map((g) => g.stop()));
     await redis?.remove();
   });
 
@@ -115,6 +117,19 @@ describe('One rate limit across three gateway processes (REDIS_URL)', () => {
     for (const gateway of gateways) {
       expect(lines(gateway, UNREACHABLE)).toBe(1);
       expect(lines(gateway, REACHABLE_AGAIN)).toBe(1);
+    }
+  });
+
+  it('closes its Redis connection when stopped', async () => {
+    const inspector = new Redis(redis.url);
+    try {
+      const clients = async (): Promise<number> =>
+        ((await inspector.call('CLIENT', 'LIST')) as string).trim().split('\n').length;
+      expect(await clients()).toBe(1 + gateways.length);
+      expect(await Promise.all(gateways.map((g) => g.stop()))).toEqual([0, 0, 0]);
+      expect(await clients()).toBe(1);
+    } finally {
+      inspector.disconnect();
     }
   });
 });
