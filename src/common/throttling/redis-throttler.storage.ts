@@ -45,7 +45,9 @@ interface HitCommand {
  * is disconnected) must not stop payments: the hit is counted in this process's own window
  * instead, so the limit still holds per process (a fleet of N allows up to N times the limit
  * until Redis is back), never unlimited. One warning when the store becomes unreachable, one line
- * when it is back; `failures` and `reachable` are there for the metrics.
+ * when it is back; `failures` and `reachable` are there for the metrics. A hit that timed out
+ * may still be counted by Redis when it answers late: the client is then counted twice for it,
+ * never less than once.
  */
 export class RedisThrottlerStorage
   implements ThrottlerStorage, OnModuleInit, OnApplicationShutdown
