@@ -4,7 +4,9 @@
 #     answers GET /health;
 #  2. the Dockerfile's steps without Docker: production dependencies only (npm ci --omit=dev) in a separate folder with dist/ and package.json, the image's CMD
 #     (migrations, then the app) in live mode against the PostgreSQL of step 1, and the
-#     image's HEALTHCHECK command.
+#     image's HEALTHCHECK command, with REDIS_URL set as docker-compose.yml sets it (a
+#     redis-server of its own, installed by scripts/ensure-redis.sh): the rate limiter's counts
+#     must land in Redis.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -37,11 +39,16 @@ cp package.json package-lock.json "$WORK/image/"
 (cd "$WORK/image" && npm ci --omit=dev --no-audit --no-fund --loglevel=error >/dev/null)
 cp -r dist "$WORK/image/dist"
 IMAGE_PORT=$(free_port)
+REDIS_PORT=$(free_port)
+mkdir -p "$WORK/redis"
+redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$WORK/redis" --save '' --appendonly no \
+  >"$WORK/redis.log" 2>&1 &
+PIDS+=($!)
 (
   cd "$WORK/image"
   export GATEWAY_MODE=live PORT=$IMAGE_PORT DATABASE_MIGRATE_ON_START=false LOG_LEVEL=warn \
     DATABASE_URL="postgres://postgres:postgres@127.0.0.1:$PG_PORT/payment_service" \
-    PUBLIC_URL="https://pay.example.uz" \
+    PUBLIC_URL="https://pay.example.uz" REDIS_URL="redis://127.0.0.1:$REDIS_PORT" \
     SERVICE_API_KEY="ci-smoke-service-api-key-0123" \
     WEBHOOK_SIGNING_SECRET="ci-smoke-webhook-signing-secret" \
     CREDENTIALS_ENCRYPTION_KEY="$(node -e "console.log(require('crypto').randomBytes(32).toString('hex'))")"
@@ -51,4 +58,8 @@ PIDS+=($!)
 if ! wait_for "http://127.0.0.1:$IMAGE_PORT/health/ready" 60; then cat "$WORK/image.log"; exit 1; fi
 (cd "$WORK/image" && PORT=$IMAGE_PORT node dist/src/cli/healthcheck.js)
 curl -fsS "http://127.0.0.1:$IMAGE_PORT/health" | grep -q '"mode":"live"'
-echo "smoke 2: production bundle migrated, started in live mode, HEALTHCHECK passed"
+curl -fsS -H 'x-api-key: ci-smoke-service-api-key-0123' "http://127.0.0.1:$IMAGE_PORT/api/invoices?limit=1" >/dev/null
+if [ -z "$(redis-cli -p "$REDIS_PORT" --scan --pattern 'payment-service:throttle:*')" ]; then
+  echo "smoke 2: the rate limiter did not count in Redis"; cat "$WORK/image.log"; exit 1
+fi
+echo "smoke 2: production bundle migrated, started in live mode, HEALTHCHECK passed, rate limit counted in Redis"

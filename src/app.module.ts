@@ -19,6 +19,7 @@ import {
   DEFAULT_THROTTLER,
 } from './common/throttling/client-throttler.guard';
 import { FixedWindowThrottlerStorage } from './common/throttling/fixed-window-throttler.storage';
+import { RedisThrottlerStorage } from './common/throttling/redis-throttler.storage';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
@@ -49,7 +50,10 @@ export class AppModule {
         ScheduleModule.forRoot(),
         ThrottlerModule.forRoot({
           throttlers: [{ name: DEFAULT_THROTTLER, ttl: 60_000, limit: config.rateLimitPerMinute }],
-          storage: new FixedWindowThrottlerStorage(),
+          // One count for every instance through Redis when there is one; else per process.
+          storage: config.redisUrl
+            ? new RedisThrottlerStorage(config.redisUrl)
+            : new FixedWindowThrottlerStorage(),
         }),
         DatabaseModule,
         BillingModule.forRoot(providers),

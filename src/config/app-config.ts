@@ -56,6 +56,11 @@ export interface AppConfig {
   credentialsEncryption: { current: EncryptionKey; previous: EncryptionKey[] };
   database: DatabaseConfig;
   rateLimitPerMinute: number;
+  /**
+   * REDIS_URL: the throttler's counts are shared by every instance through this Redis; null:
+   * each process counts its own (FixedWindowThrottlerStorage).
+   */
+  redisUrl: string | null;
   bodyLimitBytes: number;
   /** Whose X-Forwarded-For names the client (TRUST_PROXY): nobody, a hop count, or proxy ranges. */
   trustProxy: TrustProxy;

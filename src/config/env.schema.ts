@@ -144,6 +144,14 @@ export class EnvironmentVariables {
   @Max(50 * 1024 * 1024)
   BODY_LIMIT_BYTES?: number;
 
+  /** The rate limiter's shared store (redis:// or rediss://); unset: counts per process. */
+  @IsOptional()
+  @IsUrl(
+    { require_tld: false, protocols: ['redis', 'rediss'], require_protocol: true },
+    { message: 'REDIS_URL must be a redis:// or rediss:// URL' },
+  )
+  REDIS_URL?: string;
+
   /** A proxy hop count or a list of proxy IPs/CIDRs; checked by parseTrustProxy (trust-proxy.ts). */
   @IsOptional()
   @IsString()

@@ -119,6 +119,23 @@ describe('loadConfig', () => {
   });
 });
 
+describe("loadConfig: the rate limiter's Redis", () => {
+  it('counts per process unless REDIS_URL is set, and takes redis:// and rediss:// URLs', () => {
+    expect(loadConfig({}).redisUrl).toBeNull();
+    for (const url of ['redis://redis:6379', 'rediss://:secret@cache.example.uz:6380/2']) {
+      expect(loadConfig({ REDIS_URL: url }).redisUrl).toBe(url);
+    }
+  });
+
+  it('refuses another kind of URL', () => {
+    for (const url of ['http://redis:6379', 'redis']) {
+      expect(problems({ REDIS_URL: url })).toEqual([
+        'REDIS_URL: REDIS_URL must be a redis:// or rediss:// URL',
+      ]);
+    }
+  });
+});
+
 describe('loadConfig: database timeouts', () => {
   it('bounds every wait on the database by default', () => {
     expect(loadConfig({}).database).toMatchObject({

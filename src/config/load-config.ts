@@ -192,6 +192,7 @@ export function loadConfig(
       },
     },
     rateLimitPerMinute: vars.RATE_LIMIT_PER_MINUTE ?? 120,
+    redisUrl: vars.REDIS_URL ?? null,
     bodyLimitBytes: vars.BODY_LIMIT_BYTES ?? 1024 * 1024,
     trustProxy,
     logLevel: vars.LOG_LEVEL ?? 'info',
