@@ -16,6 +16,7 @@ import { InvoiceStatus, InvoiceStatusReason, settlesOrder } from '../invoices/in
 import {
   InvoicePatch,
   InvoiceTransitions,
+  isSecondPaymentOfOrder,
   lockOrderSql,
   orderLocked,
   paidByAnotherCondition,
@@ -376,6 +377,23 @@ export class CallbackSupport {
    * rows) and takes the order's lock a payment or refund of it needs (lockOrderSql): two round
    * trips where five were made.
    */
+  /**
+   * Runs a callback's database work in one transaction. Two invoices of one order paid at the same
+   * instant through two providers: each found the order unpaid, the first to commit wins, and the
+   * one-payment-per-order index refuses the other's payment (isSecondPaymentOfOrder). Nothing of
+   * that attempt is kept; it runs once more from the start, when the handler's own checks find the
+   * order paid and answer in its protocol's words (Click's "already paid", Payme's "cannot
+   * perform") rather than with a server error.
+   */
+  async transaction<T>(work: (m: EntityManager) => Promise<T>): Promise<T> {
+    try {
+      return await this.dataSource.transaction(work);
+    } catch (error) {
+      if (!isSecondPaymentOfOrder(error)) throw error;
+      return this.dataSource.transaction(work);
+    }
+  }
+
   async withLockedTransaction<T>(
     provider: string,
     providerTxnId: string,
@@ -387,7 +405,7 @@ export class CallbackSupport {
       facts: { orderPaid: boolean },
     ) => Promise<T>,
   ): Promise<{ result: T; invoiceId: string } | null> {
-    return this.dataSource.transaction(async (m) => {
+    return this.transaction(async (m) => {
       const invoice = await this.transitions.lockWhoseIdIs(
         m,
         'provider_transaction',

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager, In } from 'typeorm';
+import { EntityManager, In, QueryFailedError } from 'typeorm';
 import { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
 
 import {
@@ -48,6 +48,20 @@ export function paidByAnotherCondition(
   return `EXISTS (SELECT 1 FROM invoices
                    WHERE source = ${source} AND business_id = ${businessId} AND source_invoice_id = ${order}
                      AND id <> ${id} AND status IN (${ORDER_SETTLING_STATUSES_SQL}))`;
+}
+
+/**
+ * The one-payment-per-order index (`uq_invoices_paid_per_order`) refused a payment: another
+ * invoice of the order committed its payment while this transaction waited for the order's lock,
+ * after this one had checked the order unpaid.
+ */
+export function isSecondPaymentOfOrder(error: unknown): boolean {
+  // TypeORM wraps the driver's error; the payment path's prepared statements throw pg's own.
+  const cause = (error instanceof QueryFailedError ? error.driverError : error) as {
+    code?: unknown;
+    constraint?: unknown;
+  } | null;
+  return cause?.code === '23505' && cause.constraint === 'uq_invoices_paid_per_order';
 }
 
 const PAID_BY_ANOTHER: PreparedStatement = {

@@ -369,10 +369,12 @@ describe('Drill: a fleet of three gateway processes on one PostgreSQL and one Re
       loadSeconds: Math.round(loadMs / 1000),
       requests: exchanges.length,
       requestsByStatus: byStatus(exchanges),
-      // Not asserted: two invoices of one order paid at the same moment through two providers
-      // are kept from both being paid by uq_invoices_paid_per_order, but the loser's callback is
-      // answered 500 / a Payme system error (then "already paid" on the provider's retry).
+      // Two invoices of one order paid at the same moment through two providers: the loser is
+      // answered "already paid" in its protocol, never a 500 or Payme's system error.
       serverErrorsByKind: countBy(exchanges.filter((e) => e.status >= 500).map((e) => e.kind)),
+      paymeSystemErrors: exchanges.filter(
+        (e) => (e.response?.body as { error?: { code?: number } } | null)?.error?.code === -32400,
+      ).length,
       orders: clients,
       invoices: invoices.length,
       paid: count('paid'),
@@ -401,6 +403,8 @@ describe('Drill: a fleet of three gateway processes on one PostgreSQL and one Re
     expect(loadMs).toBeGreaterThanOrEqual(LOAD_MS);
     expect(figures.paid + figures.refunded).toBeGreaterThan(0);
     expect(figures.refunded).toBeGreaterThan(0);
+    expect(figures.serverErrorsByKind).toEqual({});
+    expect(figures.paymeSystemErrors).toBe(0);
     expect(ordersPaidTwice).toEqual([]);
     expect(invoicesPaidTwice).toEqual([]);
     expect(dead).toEqual([]);

@@ -105,7 +105,7 @@ export class ClickCallbacksService implements ProviderCallbackHandler {
     if (request.action !== CLICK_PREPARE && request.action !== CLICK_COMPLETE)
       return echo(ClickError.ActionNotFound);
 
-    const decision = await this.support.dataSource.transaction(async (m) => {
+    const decision = await this.support.transaction(async (m) => {
       // 4. The order (our invoice id in merchant_trans_id, of this account).
       const invoice = await this.support.lockInvoice(
         m,

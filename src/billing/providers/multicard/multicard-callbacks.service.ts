@@ -129,7 +129,7 @@ export class MulticardCallbacksService implements ProviderCallbackHandler {
     authenticated = true;
     if (storeId !== caller.credentials.storeId) return refuse('Unknown store', 'store_mismatch');
 
-    return this.support.dataSource.transaction(async (m) => {
+    return this.support.transaction(async (m) => {
       const invoice = await this.support.lockInvoice(m, invoiceRef, caller.account.id);
       if (!invoice) return refuse('Invoice not found', 'invoice_not_found');
       const known = await this.support.lockTransaction(m, PROVIDER, uuid);
@@ -206,7 +206,7 @@ export class MulticardCallbacksService implements ProviderCallbackHandler {
       confirmed = verdict === 'confirmed';
     }
 
-    return this.support.dataSource.transaction(async (m) => {
+    return this.support.transaction(async (m) => {
       const invoice = await this.support.lockInvoice(m, invoiceRef, caller.account.id);
       if (!invoice) return answer(200, 'invoice_not_found');
       if (Number(amount) !== invoice.amount) return answer(200, 'amount_mismatch', invoice.id);

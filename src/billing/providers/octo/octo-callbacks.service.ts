@@ -124,9 +124,7 @@ export class OctoCallbacksService implements ProviderCallbackHandler {
 
     // Step 4: the invoice of the signed UUID; the unsigned shop_transaction_id must agree.
     const uuid = fields.octo_payment_UUID;
-    const found = await this.support.dataSource.transaction((m) =>
-      this.findInvoice(m, caller, fields),
-    );
+    const found = await this.support.transaction((m) => this.findInvoice(m, caller, fields));
     if (!found) return reply(404, { error: 'payment not found' }, 'payment_not_found');
 
     const status = fields.status;
@@ -178,7 +176,7 @@ export class OctoCallbacksService implements ProviderCallbackHandler {
     if (!confirmed) return ok('status_not_confirmed', found.id);
 
     // Step 7: one transaction; step 8: a repeat finds the transaction and changes nothing.
-    return this.support.dataSource.transaction(async (m) => {
+    return this.support.transaction(async (m) => {
       const invoice = await this.findInvoice(m, caller, fields);
       if (!invoice) return reply(404, { error: 'payment not found' }, 'payment_not_found');
       const known = await this.support.lockTransaction(m, PROVIDER, uuid);
@@ -238,7 +236,7 @@ export class OctoCallbacksService implements ProviderCallbackHandler {
     authenticated: boolean,
     confirmedHold: boolean,
   ): Promise<CallbackReply> {
-    return this.support.dataSource.transaction(async (m) => {
+    return this.support.transaction(async (m) => {
       const invoice = await this.findInvoice(m, caller, fields);
       if (!invoice)
         return {
@@ -312,7 +310,7 @@ export class OctoCallbacksService implements ProviderCallbackHandler {
     if (released === 'unavailable')
       return answer(500, { error: 'status read failed, retry later' }, 'status_read_failed');
     if (!released) return answer(200, { status: 'ok' }, 'status_not_confirmed');
-    return this.support.dataSource.transaction(async (m) => {
+    return this.support.transaction(async (m) => {
       const invoice = await this.findInvoice(m, caller, fields);
       if (!invoice)
         return {

@@ -235,7 +235,7 @@ export class PaymeCallbacksService implements ProviderCallbackHandler {
   }
 
   private checkPerform(params: Record<string, unknown>, caller: CallbackAccount): Promise<Outcome> {
-    return this.support.dataSource.transaction(async (m) => {
+    return this.support.transaction(async (m) => {
       const found = await this.payableInvoice(m, params, caller);
       if ('outcome' in found) return found.outcome;
       const { invoice } = found;
@@ -271,7 +271,7 @@ export class PaymeCallbacksService implements ProviderCallbackHandler {
     caller: CallbackAccount,
     ownerFirst: boolean,
   ): Promise<Outcome | typeof RESTART> {
-    return this.support.dataSource.transaction(async (m) => {
+    return this.support.transaction(async (m) => {
       const first = ownerFirst
         ? null
         : await this.support.lockInvoiceFindingOwner(

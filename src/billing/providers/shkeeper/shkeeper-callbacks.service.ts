@@ -162,7 +162,7 @@ export class ShkeeperCallbacksService implements ProviderCallbackHandler {
       );
       return accepted(status ? `payout_${status}` : 'unknown_payout', null);
     }
-    return this.support.dataSource.transaction(async (m) => {
+    return this.support.transaction(async (m) => {
       const invoice = await this.support.lockInvoice(m, callback.externalId, caller.account.id);
       if (!invoice) {
         this.logger.warn(

@@ -200,7 +200,7 @@ export class StripeCallbacksService implements ProviderCallbackHandler {
       reading.kind === 'session'
         ? reading.session.client_reference_id
         : (reading.pi.metadata?.invoice_id ?? null);
-    return this.support.dataSource.transaction(async (m) => {
+    return this.support.transaction(async (m) => {
       const invoice = await this.support.lockInvoice(m, invoiceRef, caller.account.id);
       if (!invoice) return reply(200, 'invoice_not_found', null, true);
       const ok = (outcome: string | null) => reply(200, outcome, invoice.id, true);

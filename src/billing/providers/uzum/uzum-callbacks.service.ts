@@ -200,7 +200,7 @@ export class UzumCallbacksService implements ProviderCallbackHandler {
     caller: CallbackAccount,
   ): Promise<{ body: Record<string, unknown>; invoiceId: string }> {
     const orderId = this.orderId(body);
-    return this.support.dataSource.transaction(async (m) => {
+    return this.support.transaction(async (m) => {
       const invoice = await this.payableInvoice(m, orderId, caller);
       return {
         body: { timestamp: this.clock.nowMs(), status: 'OK', data: data(invoice.id) },
@@ -216,7 +216,7 @@ export class UzumCallbacksService implements ProviderCallbackHandler {
     const transId = this.transId(body);
     const orderId = this.orderId(body);
     if (!Number.isSafeInteger(body.amount)) throw new UzumRefusal(UzumError.MissingParameter);
-    return this.support.dataSource.transaction(async (m) => {
+    return this.support.transaction(async (m) => {
       if (await this.support.findTransaction(PROVIDER, transId, m))
         throw new UzumRefusal(UzumError.TransactionExists);
       const invoice = await this.payableInvoice(m, orderId, caller);
