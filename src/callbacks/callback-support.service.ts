@@ -382,8 +382,8 @@ export class CallbackSupport {
    * instant through two providers: each found the order unpaid, the first to commit wins, and the
    * one-payment-per-order index refuses the other's payment (isSecondPaymentOfOrder). Nothing of
    * that attempt is kept; it runs once more from the start, when the handler's own checks find the
-   * order paid and answer in its protocol's words (Click's "already paid", Payme's "cannot
-   * perform") rather than with a server error.
+   * order paid and answer in its protocol's words ("already paid", "cannot perform") rather than
+   * with a server error.
    */
   async transaction<T>(work: (m: EntityManager) => Promise<T>): Promise<T> {
     try {
