@@ -95,7 +95,7 @@ export class AdminPages {
   }
 
   async stuck(session: AdminSession, query: Form): Promise<string> {
-    return renderStuck(session, await this.webhooks.stuck(), flash(query));
+    return renderStuck(session, await this.webhooks.stuck(null), flash(query));
   }
 
   async reconciliationRuns(session: AdminSession, query: Form): Promise<string> {
@@ -118,7 +118,9 @@ export class AdminPages {
     if (UUID.test(id)) {
       try {
         outcome =
-          (await this.webhooks.retry(id)).status === 'delivered' ? 'delivered' : 'undelivered';
+          (await this.webhooks.retry(id, null)).status === 'delivered'
+            ? 'delivered'
+            : 'undelivered';
       } catch (error) {
         if (!(error instanceof DomainError)) throw error;
       }

@@ -34,8 +34,15 @@ export const CurrentCaller = createParamDecorator((_data: unknown, context: Exec
   return caller;
 });
 
-/** The one source a caller's reads and actions are restricted to; null for staff (every source). */
-export function sourceScope(caller: Caller): string | null {
+/**
+ * The one source whose objects a read or action may touch; null: every source (staff, and the
+ * gateway's own jobs). An object of another source is answered as unknown (404), never as
+ * forbidden, so that a key cannot probe which ids exist.
+ */
+export type SourceScope = string | null;
+
+/** The scope of a caller's reads and actions by id. */
+export function sourceScope(caller: Caller): SourceScope {
   return caller.kind === 'source' ? caller.source : null;
 }
 

@@ -43,7 +43,7 @@ export class ErrorEnvelopeDto {
 const ERROR_DESCRIPTIONS: Record<number, string> = {
   400: 'Validation error: see data.details',
   401: 'Missing or invalid x-api-key',
-  403: 'Forbidden',
+  403: 'Forbidden: the API key acts for another source, or the route takes the staff key only',
   404: 'Not found',
   409: 'Conflict with the current state',
   413: 'Body too large',
