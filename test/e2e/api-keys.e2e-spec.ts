@@ -3,11 +3,13 @@ import { createHash, randomUUID } from 'node:crypto';
 import { query } from '../support/database';
 import { press } from '../support/browser-http';
 import { payInvoice } from '../support/payments';
-import { TestApp, TestResponse, expectEnvelope, startTestApp } from '../support/test-app';
+import { TestApp, TestResponse, expectEnvelope, send, startTestApp } from '../support/test-app';
 import { Receiver, eventually, startReceiver } from '../support/webhook-receiver';
 import { invoiceBody, ofdFor } from '../factories/invoice.factory';
 import { SANDBOX_CREDENTIALS, merchantBody } from '../factories/merchant.factory';
 
+const ADMIN_PASSWORD = 'api-keys-admin-password-7';
+const FORM = 'application/x-www-form-urlencoded';
 /** PAYOUT_APPROVAL_THRESHOLD of these tests. */
 const THRESHOLD = 100_000_000;
 const KYC = {
@@ -91,6 +93,7 @@ describe('Per-source API keys (issue 16 point 1, over real HTTP)', () => {
     t = await startTestApp({
       PAYOUT_APPROVAL_THRESHOLD: String(THRESHOLD),
       REFUND_RECOVERY_INTERVAL_SECONDS: '3600',
+      ADMIN_PASSWORD,
     });
     for (const source of ['marketplace', 'other'])
       for (const provider of ['multicard', 'click']) {
@@ -440,6 +443,80 @@ describe('Per-source API keys (issue 16 point 1, over real HTTP)', () => {
         [created.id],
       );
       return row.last_used_at !== null;
+    });
+  });
+
+  describe('the admin page', () => {
+    const browse = (method: string, path: string, cookie: string, form?: Record<string, string>) =>
+      send(t.baseUrl, path, {
+        method,
+        headers: { 'x-api-key': '', cookie, ...(form ? { 'content-type': FORM } : {}) },
+        body: form ? new URLSearchParams(form).toString() : undefined,
+        redirect: 'manual',
+      });
+    const csrfOf = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)?.[1] ?? '';
+
+    async function logIn(): Promise<string> {
+      const page = await browse('GET', '/admin/login', '');
+      const nonce = /ps_admin_login=([^;]+)/.exec(page.headers.get('set-cookie') ?? '')?.[1];
+      const login = await browse('POST', '/admin/login', `ps_admin_login=${nonce}`, {
+        password: ADMIN_PASSWORD,
+        _csrf: csrfOf(page.text),
+      });
+      return /ps_admin=[^;]+/.exec(login.headers.get('set-cookie') ?? '')?.[0] ?? '';
+    }
+
+    it('lists keys without secrets, creates one showing its secret once, and revokes it', async () => {
+      const cookie = await logIn();
+      const page = await browse('GET', '/admin/api-keys', cookie);
+      expect(page.status).toBe(200);
+      expect(page.headers.get('cache-control')).toBe('no-store');
+      expect(page.text).toContain('data-testid="api-keys"');
+      expect(page.text).not.toContain(marketplaceKey);
+      expect(page.text).toContain(marketplaceKey.slice(0, 13));
+
+      // Without the form's CSRF token nothing is created.
+      const forged = await browse('POST', '/admin/api-keys', cookie, {
+        source: 'marketplace',
+        name: 'forged',
+      });
+      expect(forged.status).toBe(403);
+
+      const created = await browse('POST', '/admin/api-keys', cookie, {
+        _csrf: csrfOf(page.text),
+        source: 'marketplace',
+        name: 'from the admin',
+      });
+      expect(created.status).toBe(200);
+      expect(created.headers.get('cache-control')).toBe('no-store');
+      const secret = /data-testid="new-key-secret">([^<]+)</.exec(created.text)?.[1] ?? '';
+      expect(secret).toMatch(/^psk_test_[0-9A-Za-z]{43}$/);
+      expect((await as(secret, '/api/invoices?limit=1')).status).toBe(200);
+      const again = await browse('GET', '/admin/api-keys', cookie);
+      expect(again.text).toContain('from the admin');
+      expect(again.text).not.toContain(secret);
+
+      const invalid = await browse('POST', '/admin/api-keys', cookie, {
+        _csrf: csrfOf(page.text),
+        source: 'not a source!',
+        name: 'x',
+      });
+      expect(invalid.status).toBe(303);
+      expect(invalid.headers.get('location')).toBe('/admin/api-keys?flash=key-refused');
+
+      const [row] = await query<{ id: string }>(
+        t.databaseUrl,
+        `SELECT id FROM api_keys WHERE name = 'from the admin'`,
+      );
+      const revoked = await browse('POST', `/admin/api-keys/${row.id}/revoke`, cookie, {
+        _csrf: csrfOf(page.text),
+      });
+      expect(revoked.status).toBe(303);
+      expect(revoked.headers.get('location')).toBe('/admin/api-keys?flash=key-revoked');
+      refused(await as(secret, '/api/invoices?limit=1'), 401, 'UNAUTHORIZED');
+      const after = await browse('GET', '/admin/api-keys?flash=key-revoked', cookie);
+      expect(after.text).toContain('API key revoked');
+      expect(after.text).not.toContain(`revoke-${row.id}`);
     });
   });
 });
