@@ -101,10 +101,10 @@ export function ApiEnvelope<T>(
 }
 
 /**
- * Documentation only (Swagger, like the other `Api*` decorators): the routes take the service key
- * in `x-api-key`, and may answer 401 and 429. It enforces nothing: ApiKeyGuard, a global guard,
- * requires the key on every route not marked `@Public()` or `@ProviderCallback()`, with or
- * without this decorator.
+ * Documentation only (Swagger, like the other `Api*` decorators): the routes take an API key (the
+ * staff key or a source key) in `x-api-key`, and may answer 401 and 429. It enforces nothing:
+ * ApiKeyGuard, a global guard, requires a key on every route not marked `@Public()` or
+ * `@ProviderCallback()`, with or without this decorator (and `@StaffOnly()` the staff key).
  */
 export function ApiServiceKey(): ClassDecorator & MethodDecorator {
   return applyDecorators(ApiSecurity(API_KEY_SECURITY), ApiErrors(401, 429));
