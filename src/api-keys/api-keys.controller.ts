@@ -21,6 +21,7 @@ import { ApiEnvelope, ApiErrors, ApiServiceKey } from '../common/http/api-envelo
 export class ApiKeysController {
   constructor(private readonly keys: ApiKeysService) {}
 
+  /** Not `@Idempotent()` on purpose: the stored answer would keep the secret in the database. */
   @Post()
   @ApiOperation({
     summary: 'Create an API key bound to one source (staff key only)',
