@@ -18,6 +18,18 @@ import {
 
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const DURATION = Number(process.env.BENCH_SECONDS ?? 20);
+/** `BENCH_KEY=source`: the load uses a source API key (a cached hash lookup) instead of staff's. */
+const KEY_KIND = process.env.BENCH_KEY === 'source' ? 'source' : 'staff';
+
+/** A source key for `marketplace`, created with the staff key. */
+async function createSourceKey(gatewayUrl: string): Promise<string> {
+  const response = await fetch(`${gatewayUrl}/api/api-keys`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': BENCH_API_KEY },
+    body: JSON.stringify({ source: 'marketplace', name: 'bench' }),
+  });
+  return ((await response.json()) as { data: { secret: string } }).data.secret;
+}
 
 export async function benchInvoices(): Promise<void> {
   const pg = await benchPostgres();
@@ -41,13 +53,14 @@ export async function benchInvoices(): Promise<void> {
       merchantId: '5678',
       secretKey: 'bench-secret',
     });
+    const apiKey = KEY_KIND === 'source' ? await createSourceKey(gateway.url) : BENCH_API_KEY;
     let gatewayResult;
     try {
       gatewayResult = await load('gateway', {
         url: `${gateway.url}/api/invoices`,
         connections: CONNECTIONS,
         durationSeconds: DURATION,
-        headers: { 'x-api-key': BENCH_API_KEY },
+        headers: { 'x-api-key': apiKey },
         body,
         cpu: cpuMeter(gateway.child.pid as number, pg.pid()),
       });
@@ -64,7 +77,7 @@ export async function benchInvoices(): Promise<void> {
     const summary = [
       `# invoices benchmark (${new Date().toISOString()})`,
       '',
-      `POST /api/invoices (click), ${CONNECTIONS} connections, ${DURATION} s each, Node ${process.version}.`,
+      `POST /api/invoices (click), ${CONNECTIONS} connections, ${DURATION} s each, Node ${process.version}, ${KEY_KIND} API key.`,
       '',
       resultsTable([gatewayResult, baselineResult]),
       '',
@@ -76,6 +89,7 @@ export async function benchInvoices(): Promise<void> {
       {
         connections: CONNECTIONS,
         durationSeconds: DURATION,
+        apiKey: KEY_KIND,
         gateway: gatewayResult,
         baseline: baselineResult,
         ratio,

@@ -4,6 +4,7 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { ThrottlerModule } from '@nestjs/throttler';
 
 import { AdminModule } from './admin/admin.module';
+import { ApiKeysModule } from './api-keys/api-keys.module';
 import { BillingModule } from './billing/billing.module';
 import { CallbacksModule } from './callbacks/callbacks.module';
 import { CheckoutModule } from './checkout/checkout.module';
@@ -58,6 +59,7 @@ export class AppModule {
         DatabaseModule,
         BillingModule.forRoot(providers),
         IdempotencyModule,
+        ApiKeysModule,
         HealthModule,
         MerchantsModule,
         InvoicesModule,

@@ -13,6 +13,9 @@ import {
   renderStuck,
 } from './admin.pages';
 import { AdminService } from './admin.service';
+import { renderApiKeys } from './admin-api-keys.page';
+import { ApiKeysService } from '../api-keys/api-keys.service';
+import { IDENTIFIER_PATTERN } from '../merchants/dto/register-merchant.dto';
 import { PaymentProviderRegistry } from '../billing/payment-provider.registry';
 import { DomainError } from '../common/errors/domain.error';
 import { WebhooksService } from '../notifications/webhooks.service';
@@ -35,6 +38,9 @@ const FLASH: Record<string, string> = {
   busy: 'A reconciliation run is already going on.',
   'payout-approved': 'Payout approved and sent (see its status).',
   'payout-rejected': 'Payout rejected: nothing was sent.',
+  'key-revoked': 'API key revoked: it is refused from now on.',
+  'key-refused':
+    'No key created: the source must be 1-128 letters, digits and _ . : @ - (starting with a letter or digit), and the name 1-200 characters.',
   'payout-refused':
     'That payout could not be decided: it is no longer awaiting approval, or a name (and a reason) is missing.',
 };
@@ -62,7 +68,35 @@ export class AdminPages {
     private readonly reconciliation: ReconciliationService,
     private readonly registry: PaymentProviderRegistry,
     private readonly payoutsService: PayoutsService,
+    private readonly apiKeys: ApiKeysService,
   ) {}
+
+  async apiKeysPage(session: AdminSession, query: Form): Promise<string> {
+    return renderApiKeys(session, await this.apiKeys.list(), flash(query));
+  }
+
+  /**
+   * Creates a key from the form and answers with the page showing its secret (once), or null when
+   * the form is invalid (the controller then redirects with a notice).
+   */
+  async createApiKey(session: AdminSession, form: Form): Promise<string | null> {
+    const source = form.source?.trim() ?? '';
+    const name = form.name?.trim() ?? '';
+    if (!IDENTIFIER_PATTERN.test(source) || name === '' || name.length > 200) return null;
+    const created = await this.apiKeys.create(source, name);
+    return renderApiKeys(session, await this.apiKeys.list(), null, created);
+  }
+
+  async revokeApiKey(id: string): Promise<string> {
+    if (UUID.test(id)) {
+      try {
+        await this.apiKeys.revoke(id);
+      } catch (error) {
+        if (!(error instanceof DomainError)) throw error;
+      }
+    }
+    return '/admin/api-keys?flash=key-revoked';
+  }
 
   async overview(session: AdminSession): Promise<string> {
     return renderOverview(session, await this.webhooks.jobs());
@@ -95,7 +129,7 @@ export class AdminPages {
   }
 
   async stuck(session: AdminSession, query: Form): Promise<string> {
-    return renderStuck(session, await this.webhooks.stuck(), flash(query));
+    return renderStuck(session, await this.webhooks.stuck(null), flash(query));
   }
 
   async reconciliationRuns(session: AdminSession, query: Form): Promise<string> {
@@ -118,7 +152,9 @@ export class AdminPages {
     if (UUID.test(id)) {
       try {
         outcome =
-          (await this.webhooks.retry(id)).status === 'delivered' ? 'delivered' : 'undelivered';
+          (await this.webhooks.retry(id, null)).status === 'delivered'
+            ? 'delivered'
+            : 'undelivered';
       } catch (error) {
         if (!(error instanceof DomainError)) throw error;
       }

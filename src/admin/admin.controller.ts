@@ -3,6 +3,7 @@ import {
   Controller,
   Get,
   Header,
+  HttpCode,
   Param,
   Post,
   Query,
@@ -165,6 +166,33 @@ export class AdminController {
   @RedirectAfterPost()
   async rejectPayout(@Param('id') id: string, @Body() form: Form): Promise<{ url: string }> {
     return { url: await this.pages.decidePayout(id, 'reject', form ?? {}) };
+  }
+
+  @Get('api-keys')
+  @StaffHtmlPage()
+  apiKeys(@CurrentAdminSession() session: AdminSession, @Query() query: Form): Promise<string> {
+    return this.pages.apiKeysPage(session, query);
+  }
+
+  /** Answers the page itself (not a redirect) when created: it shows the secret, once. */
+  @Post('api-keys')
+  @HttpCode(200)
+  @StaffHtmlPage()
+  async createApiKey(
+    @CurrentAdminSession() session: AdminSession,
+    @Body() form: Form,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<string> {
+    const page = await this.pages.createApiKey(session, form ?? {});
+    if (page === null)
+      void reply.status(303).header('location', '/admin/api-keys?flash=key-refused');
+    return page ?? '';
+  }
+
+  @Post('api-keys/:id/revoke')
+  @RedirectAfterPost()
+  async revokeApiKey(@Param('id') id: string): Promise<{ url: string }> {
+    return { url: await this.pages.revokeApiKey(id) };
   }
 
   @Post('reconciliation/run')

@@ -15,9 +15,10 @@ const NAV: [string, string][] = [
   ['/admin/stuck', 'Stuck notifications'],
   ['/admin/reconciliation', 'Reconciliation'],
   ['/admin/payouts', 'Payouts'],
+  ['/admin/api-keys', 'API keys'],
 ];
 
-const e = escapeHtml;
+export const e = escapeHtml;
 
 /** Any value of a database row as text. */
 function text(value: unknown): string {
@@ -26,7 +27,7 @@ function text(value: unknown): string {
   return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
-function when(value: unknown): string {
+export function when(value: unknown): string {
   if (!value) return '—';
   const date = value instanceof Date ? value : new Date(text(value));
   return Number.isNaN(date.getTime())
@@ -42,7 +43,12 @@ function money(minorUnits: unknown, currency: string): string {
   return e(formatMoney(Number(minorUnits), currency));
 }
 
-function table(caption: string, headers: string[], rows: string[][], testId: string): string {
+export function table(
+  caption: string,
+  headers: string[],
+  rows: string[][],
+  testId: string,
+): string {
   if (rows.length === 0)
     return `<p class="muted" data-testid="${e(testId)}-empty">${e(caption)}: none.</p>`;
   return `<div class="scroll"><table data-testid="${e(testId)}"><caption class="muted" style="text-align:left">${e(caption)}</caption>
@@ -51,7 +57,7 @@ function table(caption: string, headers: string[], rows: string[][], testId: str
 }
 
 /** A POST button with the session's CSRF token. */
-function action(
+export function action(
   session: AdminSession,
   path: string,
   label: string,
@@ -67,7 +73,7 @@ function action(
     )}<button type="submit"${testId ? ` data-testid="${e(testId)}"` : ''}>${e(label)}</button></form>`;
 }
 
-function layout(
+export function layout(
   session: AdminSession,
   title: string,
   body: string,
@@ -383,7 +389,7 @@ export function renderReconciliation(
 }
 
 /** A form posting `fields` the staff fill in, with the session's CSRF token. */
-function formWith(
+export function formWith(
   session: AdminSession,
   path: string,
   label: string,

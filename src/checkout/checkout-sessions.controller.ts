@@ -7,6 +7,7 @@ import {
   CheckoutSessionIdParamsDto,
   CreateCheckoutSessionDto,
 } from './dto/checkout-session.dto';
+import { Caller, CurrentCaller, assertActsFor, sourceScope } from '../common/auth/caller';
 import { ApiEnvelope, ApiErrors, ApiServiceKey } from '../common/http/api-envelope.decorators';
 import { Idempotent } from '../common/idempotency/idempotency.hooks';
 
@@ -28,8 +29,12 @@ export class CheckoutSessionsController {
       'CHECKOUT_SESSION_TTL_MINUTES.',
   })
   @ApiEnvelope(CheckoutSessionDto, { status: 201, description: 'The session' })
-  @ApiErrors(400, 413, 415, 422)
-  create(@Body() body: CreateCheckoutSessionDto): Promise<CheckoutSessionDto> {
+  @ApiErrors(400, 403, 413, 415, 422)
+  create(
+    @Body() body: CreateCheckoutSessionDto,
+    @CurrentCaller() caller: Caller,
+  ): Promise<CheckoutSessionDto> {
+    assertActsFor(caller, body.source);
     return this.sessions.create(body);
   }
 
@@ -37,7 +42,10 @@ export class CheckoutSessionsController {
   @ApiOperation({ summary: 'A checkout session: its status and the invoice the buyer chose' })
   @ApiEnvelope(CheckoutSessionDto, { description: 'The session' })
   @ApiErrors(400, 404)
-  get(@Param() params: CheckoutSessionIdParamsDto): Promise<CheckoutSessionDto> {
-    return this.sessions.get(params.id);
+  get(
+    @Param() params: CheckoutSessionIdParamsDto,
+    @CurrentCaller() caller: Caller,
+  ): Promise<CheckoutSessionDto> {
+    return this.sessions.get(params.id, sourceScope(caller));
   }
 }

@@ -11,6 +11,7 @@ import {
   CheckoutSessionStatus,
   CreateCheckoutSessionDto,
 } from './dto/checkout-session.dto';
+import { SourceScope } from '../common/auth/caller';
 import { PaymentProvider } from '../billing/payment-provider.interface';
 import { PaymentProviderRegistry } from '../billing/payment-provider.registry';
 import { Clock } from '../common/clock';
@@ -108,8 +109,8 @@ export class CheckoutSessionsService {
     return this.toResponse(session, null);
   }
 
-  async get(id: string): Promise<CheckoutSessionDto> {
-    const session = await this.find(id);
+  async get(id: string, scope: SourceScope): Promise<CheckoutSessionDto> {
+    const session = await this.find(id, scope);
     return this.toResponse(session, await this.invoiceOf(session));
   }
 
@@ -192,8 +193,12 @@ export class CheckoutSessionsService {
       .map((provider) => ({ provider: provider.name, displayName: provider.displayName }));
   }
 
-  private async find(id: string): Promise<CheckoutSession> {
-    const session = await this.dataSource.manager.findOneBy(CheckoutSession, { id });
+  /** The session; 404 when unknown, or of another source than `scope` (as if unknown). */
+  private async find(id: string, scope: SourceScope = null): Promise<CheckoutSession> {
+    const session = await this.dataSource.manager.findOneBy(
+      CheckoutSession,
+      scope === null ? { id } : { id, source: scope },
+    );
     if (!session)
       throw new DomainError(ErrorCode.CheckoutSessionNotFound, [
         `checkout session ${id} does not exist`,

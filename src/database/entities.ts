@@ -1,3 +1,4 @@
+import { ApiKey } from '../api-keys/api-key.entity';
 import { CheckoutSession } from '../checkout/checkout-session.entity';
 import { CallbackLogEntry } from '../callbacks/callback-log.entity';
 import { ProviderTransaction } from '../callbacks/provider-transaction.entity';
@@ -25,4 +26,5 @@ export const ENTITIES = [
   ReconciliationRun,
   CheckoutSession,
   Payout,
+  ApiKey,
 ];

@@ -23,6 +23,7 @@ const OWNERS: Record<string, { entities: string[]; folders: string[] }> = {
   checkout_sessions: { entities: ['CheckoutSession'], folders: ['src/checkout/'] },
   reconciliation_runs: { entities: ['ReconciliationRun'], folders: ['src/reconciliation/'] },
   idempotency_keys: { entities: ['IdempotencyKey'], folders: ['src/common/idempotency/'] },
+  api_keys: { entities: ['ApiKey'], folders: ['src/api-keys/'] },
 };
 
 /** The one list of every entity (for the data source and the schema check), not a use of them. */

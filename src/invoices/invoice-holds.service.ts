@@ -12,6 +12,7 @@ import {
   PaymentProvider,
   ProviderContext,
 } from '../billing/payment-provider.interface';
+import { SourceScope } from '../common/auth/caller';
 import { PaymentProviderRegistry } from '../billing/payment-provider.registry';
 import { loadPaymentReference } from '../billing/payment-reference';
 import { providerCallGraceMs } from '../billing/provider-http';
@@ -128,13 +129,13 @@ export class InvoiceHoldsService {
   ) {}
 
   /** authorized → paid, `amount` (default: all held) taken and the rest released. */
-  capture(id: string, amount: number | undefined): Promise<HoldActionAnswer> {
-    return this.act(id, 'capture', amount);
+  capture(id: string, amount: number | undefined, scope: SourceScope): Promise<HoldActionAnswer> {
+    return this.act(id, 'capture', amount, scope);
   }
 
   /** authorized → cancelled (reason `voided`), the hold released. */
-  void(id: string): Promise<HoldActionAnswer> {
-    return this.act(id, 'void', undefined);
+  void(id: string, scope: SourceScope): Promise<HoldActionAnswer> {
+    return this.act(id, 'void', undefined, scope);
   }
 
   /**
@@ -164,8 +165,12 @@ export class InvoiceHoldsService {
     id: string,
     kind: HoldActionKind,
     requested: number | undefined,
+    scope: SourceScope,
   ): Promise<HoldActionAnswer> {
-    const found = await this.dataSource.manager.findOneBy(Invoice, { id });
+    const found = await this.dataSource.manager.findOneBy(
+      Invoice,
+      scope === null ? { id } : { id, source: scope },
+    );
     if (!found) throw new DomainError(ErrorCode.InvoiceNotFound, [`invoice ${id} does not exist`]);
     const provider = this.registry.get(found.provider);
     const implemented = kind === 'capture' ? 'captureHold' in provider : 'voidHold' in provider;

@@ -20,6 +20,13 @@ import { ListInvoicesQueryDto } from './dto/list-invoices.query.dto';
 import { INVOICE_CSV_COLUMNS } from './invoice.mapper';
 import { InvoiceHoldsService } from './invoice-holds.service';
 import { InvoicesService } from './invoices.service';
+import {
+  Caller,
+  CurrentCaller,
+  assertActsFor,
+  scopedFilter,
+  sourceScope,
+} from '../common/auth/caller';
 import { Idempotent } from '../common/idempotency/idempotency.hooks';
 import { ApiEnvelope, ApiErrors, ApiServiceKey } from '../common/http/api-envelope.decorators';
 import { EXAMPLE_PROVIDER } from '../billing/provider-examples';
@@ -49,11 +56,13 @@ export class InvoicesController {
     status: 200,
     description: 'The open invoice of this order (a retry)',
   })
-  @ApiErrors(400, 404, 409, 413, 415, 422, 502)
+  @ApiErrors(400, 403, 404, 409, 413, 415, 422, 502)
   async create(
     @Body() body: CreateInvoiceDto,
     @Res({ passthrough: true }) reply: FastifyReply,
+    @CurrentCaller() caller: Caller,
   ): Promise<CreatedInvoiceDto> {
+    assertActsFor(caller, body.source);
     const invoice = await this.invoices.create(body);
     void reply.status(invoice.created ? 201 : 200);
     return invoice;
@@ -63,8 +72,11 @@ export class InvoicesController {
   @ApiOperation({ summary: 'An invoice by id (poll it on the return page)' })
   @ApiEnvelope(InvoiceResponseDto, { description: 'The invoice' })
   @ApiErrors(400, 404)
-  get(@Param() params: InvoiceIdParamsDto): Promise<InvoiceResponseDto> {
-    return this.invoices.get(params.id);
+  get(
+    @Param() params: InvoiceIdParamsDto,
+    @CurrentCaller() caller: Caller,
+  ): Promise<InvoiceResponseDto> {
+    return this.invoices.get(params.id, sourceScope(caller));
   }
 
   @Get()
@@ -97,9 +109,12 @@ export class InvoicesController {
       },
     },
   })
-  @ApiErrors(400)
-  list(@Query() query: ListInvoicesQueryDto): Promise<InvoicesPageDto | StreamableFile> {
-    return this.invoices.list(query);
+  @ApiErrors(400, 403)
+  list(
+    @Query() query: ListInvoicesQueryDto,
+    @CurrentCaller() caller: Caller,
+  ): Promise<InvoicesPageDto | StreamableFile> {
+    return this.invoices.list(scopedFilter(caller, query));
   }
 
   @Post(':id/cancel')
@@ -110,8 +125,11 @@ export class InvoicesController {
   })
   @ApiEnvelope(InvoiceResponseDto, { description: 'The cancelled invoice' })
   @ApiErrors(400, 404, 409, 502)
-  cancel(@Param() params: InvoiceIdParamsDto): Promise<InvoiceResponseDto> {
-    return this.invoices.cancel(params.id);
+  cancel(
+    @Param() params: InvoiceIdParamsDto,
+    @CurrentCaller() caller: Caller,
+  ): Promise<InvoiceResponseDto> {
+    return this.invoices.cancel(params.id, sourceScope(caller));
   }
 
   @Post(':id/capture')
@@ -137,8 +155,9 @@ export class InvoicesController {
     @Param() params: InvoiceIdParamsDto,
     @Body() body: CaptureInvoiceDto,
     @Res({ passthrough: true }) reply: FastifyReply,
+    @CurrentCaller() caller: Caller,
   ): Promise<InvoiceResponseDto> {
-    const answer = await this.holds.capture(params.id, body?.amount);
+    const answer = await this.holds.capture(params.id, body?.amount, sourceScope(caller));
     void reply.status(answer.settled ? 200 : 202);
     return answer.invoice;
   }
@@ -162,8 +181,9 @@ export class InvoicesController {
   async void(
     @Param() params: InvoiceIdParamsDto,
     @Res({ passthrough: true }) reply: FastifyReply,
+    @CurrentCaller() caller: Caller,
   ): Promise<InvoiceResponseDto> {
-    const answer = await this.holds.void(params.id);
+    const answer = await this.holds.void(params.id, sourceScope(caller));
     void reply.status(answer.settled ? 200 : 202);
     return answer.invoice;
   }

@@ -38,6 +38,7 @@ import { DEFAULT_CURRENCY } from '../common/money/currency';
 import { csvStream } from '../common/http/csv';
 import { toExactInstant } from '../common/http/instant';
 import { BY_CREATED_AT, readAllPages, readPage } from '../common/http/pagination';
+import { SourceScope } from '../common/auth/caller';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { MerchantAccount } from '../merchants/merchant-account.entity';
 import { MerchantsService } from '../merchants/merchants.service';
@@ -259,12 +260,13 @@ export class InvoicesService {
     return { ...toInvoiceResponse(invoice), created: true };
   }
 
-  async get(id: string): Promise<InvoiceResponseDto> {
-    return toInvoiceResponse(await this.findById(id));
+  async get(id: string, scope: SourceScope): Promise<InvoiceResponseDto> {
+    return toInvoiceResponse(await this.findById(id, scope));
   }
 
-  async findById(id: string): Promise<Invoice> {
-    const invoice = await this.invoices.findOneBy({ id });
+  /** The invoice; 404 when unknown, or of another source than `scope` (as if unknown). */
+  async findById(id: string, scope: SourceScope = null): Promise<Invoice> {
+    const invoice = await this.invoices.findOneBy(scope === null ? { id } : { id, source: scope });
     if (!invoice)
       throw new DomainError(ErrorCode.InvoiceNotFound, [`invoice ${id} does not exist`]);
     return invoice;
@@ -311,8 +313,8 @@ export class InvoicesService {
   }
 
   /** The invoice, or null when there is none (the admin's dossier, checkout sessions). */
-  findOne(id: string): Promise<Invoice | null> {
-    return this.invoices.findOneBy({ id });
+  findOne(id: string, scope: SourceScope = null): Promise<Invoice | null> {
+    return this.invoices.findOneBy(scope === null ? { id } : { id, source: scope });
   }
 
   /**
@@ -376,8 +378,8 @@ export class InvoicesService {
    * pending → cancelled (the provider's side annulled first where it keeps one); cancelling a
    * cancelled invoice changes nothing; a paid, refunded or failed one cannot be cancelled.
    */
-  async cancel(id: string): Promise<InvoiceResponseDto> {
-    const invoice = await this.findById(id);
+  async cancel(id: string, scope: SourceScope): Promise<InvoiceResponseDto> {
+    const invoice = await this.findById(id, scope);
     assertCancellable(invoice);
     if (invoice.status === InvoiceStatus.Cancelled) return toInvoiceResponse(invoice);
 

@@ -8,6 +8,7 @@ import { MerchantsPageDto, RegisteredMerchantDto } from './dto/merchant-response
 import { RegisterMerchantDto } from './dto/register-merchant.dto';
 import { SupportedProvidersResponseDto } from './dto/supported-providers-response.dto';
 import { MerchantsService } from './merchants.service';
+import { Caller, CurrentCaller, assertActsFor, scopedFilter } from '../common/auth/caller';
 import { ApiEnvelope, ApiErrors, ApiServiceKey } from '../common/http/api-envelope.decorators';
 
 @ApiTags('Merchants')
@@ -32,8 +33,12 @@ export class MerchantsController {
       "`data.callbackUrls` are the URLs to paste into the provider's cabinet.",
   })
   @ApiEnvelope(RegisteredMerchantDto, { description: 'The merchant account (created or updated)' })
-  @ApiErrors(400, 413, 415)
-  register(@Body() body: RegisterMerchantDto): Promise<RegisteredMerchantDto> {
+  @ApiErrors(400, 403, 413, 415)
+  register(
+    @Body() body: RegisterMerchantDto,
+    @CurrentCaller() caller: Caller,
+  ): Promise<RegisteredMerchantDto> {
+    assertActsFor(caller, body.source);
     return this.merchants.register(body);
   }
 
@@ -42,16 +47,23 @@ export class MerchantsController {
     summary: 'The providers a business has registered and activated (render one pay button each)',
   })
   @ApiEnvelope(BusinessProvidersResponseDto, { description: 'Active providers; empty when none' })
-  @ApiErrors(400)
-  providersOfBusiness(@Param() params: BusinessParamsDto): Promise<BusinessProvidersResponseDto> {
+  @ApiErrors(400, 403)
+  providersOfBusiness(
+    @Param() params: BusinessParamsDto,
+    @CurrentCaller() caller: Caller,
+  ): Promise<BusinessProvidersResponseDto> {
+    assertActsFor(caller, params.source);
     return this.merchants.listForBusiness(params.source, params.businessId);
   }
 
   @Get()
   @ApiOperation({ summary: 'Every merchant account, newest first (staff view, cursor-paginated)' })
   @ApiEnvelope(MerchantsPageDto, { description: 'One page of merchant accounts' })
-  @ApiErrors(400)
-  list(@Query() query: ListMerchantsQueryDto): Promise<MerchantsPageDto> {
-    return this.merchants.list(query);
+  @ApiErrors(400, 403)
+  list(
+    @Query() query: ListMerchantsQueryDto,
+    @CurrentCaller() caller: Caller,
+  ): Promise<MerchantsPageDto> {
+    return this.merchants.list(scopedFilter(caller, query));
   }
 }

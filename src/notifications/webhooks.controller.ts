@@ -10,6 +10,8 @@ import {
   WebhookEventsPageDto,
 } from './dto/webhook-event-response.dto';
 import { WebhooksService } from './webhooks.service';
+import { Caller, CurrentCaller, sourceScope } from '../common/auth/caller';
+import { StaffOnly } from '../common/auth/route-access.decorators';
 import { ApiEnvelope, ApiErrors, ApiServiceKey } from '../common/http/api-envelope.decorators';
 
 @ApiTags('Webhooks')
@@ -24,8 +26,11 @@ export class WebhooksController {
   })
   @ApiEnvelope(WebhookEventsPageDto, { description: 'One page of events' })
   @ApiErrors(400)
-  list(@Query() query: ListWebhookEventsQueryDto): Promise<WebhookEventsPageDto> {
-    return this.webhooks.list(query);
+  list(
+    @Query() query: ListWebhookEventsQueryDto,
+    @CurrentCaller() caller: Caller,
+  ): Promise<WebhookEventsPageDto> {
+    return this.webhooks.list(query, sourceScope(caller));
   }
 
   @Get('webhooks/stuck')
@@ -33,16 +38,19 @@ export class WebhooksController {
     summary: 'Invoices whose notifications are not delivered yet (notify_delivered = false)',
   })
   @ApiEnvelope(StuckInvoicesDto, { description: 'Oldest first' })
-  stuck(): Promise<StuckInvoicesDto> {
-    return this.webhooks.stuck();
+  stuck(@CurrentCaller() caller: Caller): Promise<StuckInvoicesDto> {
+    return this.webhooks.stuck(sourceScope(caller));
   }
 
   @Get('webhooks/:id')
   @ApiOperation({ summary: 'One webhook event with every delivery attempt' })
   @ApiEnvelope(WebhookEventDetailDto, { description: 'The event and its attempts' })
   @ApiErrors(400, 404)
-  get(@Param() params: WebhookEventIdParamsDto): Promise<WebhookEventDetailDto> {
-    return this.webhooks.get(params.id);
+  get(
+    @Param() params: WebhookEventIdParamsDto,
+    @CurrentCaller() caller: Caller,
+  ): Promise<WebhookEventDetailDto> {
+    return this.webhooks.get(params.id, sourceScope(caller));
   }
 
   @Post('webhooks/:id/retry')
@@ -50,14 +58,19 @@ export class WebhooksController {
   @ApiOperation({ summary: 'Attempt a delivery now (revives a dead event)' })
   @ApiEnvelope(WebhookEventDetailDto, { description: 'The event after the attempt' })
   @ApiErrors(400, 404, 409)
-  retry(@Param() params: WebhookEventIdParamsDto): Promise<WebhookEventDetailDto> {
-    return this.webhooks.retry(params.id);
+  retry(
+    @Param() params: WebhookEventIdParamsDto,
+    @CurrentCaller() caller: Caller,
+  ): Promise<WebhookEventDetailDto> {
+    return this.webhooks.retry(params.id, sourceScope(caller));
   }
 
   @Get('admin/jobs')
+  @StaffOnly()
+  @ApiErrors(403)
   @ApiOperation({
     summary:
-      'The job queue: pending, in flight, dead, oldest due; dispatcher state; scheduled jobs',
+      'The job queue: pending, in flight, dead, oldest due; dispatcher state; scheduled jobs (staff key only)',
   })
   @ApiEnvelope(JobsStatusDto, { description: 'Queue and scheduler status' })
   jobs(): Promise<JobsStatusDto> {

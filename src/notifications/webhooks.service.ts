@@ -15,6 +15,7 @@ import { WebhookAttempt } from './webhook-attempt.entity';
 import { WebhookDispatcher } from './webhook-dispatcher.service';
 import { WebhookEvent, WebhookEventStatus } from './webhook-event.entity';
 import { canTransitionWebhookEvent } from './webhook-event.state-machine';
+import { SourceScope } from '../common/auth/caller';
 import { Clock } from '../common/clock';
 import { DomainError } from '../common/errors/domain.error';
 import { ErrorCode } from '../common/errors/error-code';
@@ -51,8 +52,9 @@ export class WebhooksService {
     private readonly clock: Clock,
   ) {}
 
-  async list(query: ListWebhookEventsQueryDto): Promise<WebhookEventsPageDto> {
+  async list(query: ListWebhookEventsQueryDto, scope: SourceScope): Promise<WebhookEventsPageDto> {
     const qb = this.dataSource.getRepository(WebhookEvent).createQueryBuilder('e');
+    if (scope !== null) qb.andWhere('e.source = :scope', { scope });
     if (query.invoiceId) qb.andWhere('e.invoice_id = :invoiceId', { invoiceId: query.invoiceId });
     if (query.status) qb.andWhere('e.status = :status', { status: query.status });
     if (query.createdFrom)
@@ -66,8 +68,11 @@ export class WebhooksService {
     return readPage(qb, query, BY_CREATED_AT, toEventDto);
   }
 
-  async get(id: string): Promise<WebhookEventDetailDto> {
-    const event = await this.dataSource.getRepository(WebhookEvent).findOneBy({ id });
+  /** The event and its attempts; 404 when unknown, or of another source than `scope`. */
+  async get(id: string, scope: SourceScope): Promise<WebhookEventDetailDto> {
+    const event = await this.dataSource
+      .getRepository(WebhookEvent)
+      .findOneBy(scope === null ? { id } : { id, source: scope });
     if (!event)
       throw new DomainError(ErrorCode.WebhookEventNotFound, [`webhook event ${id} does not exist`]);
     const attempts = await this.dataSource
@@ -94,11 +99,11 @@ export class WebhooksService {
    * pending is fine: the order's events go out oldest first. The order's newer events are locked
    * while deciding, so a dispatcher cannot start one of them between the check and the revival.
    */
-  async retry(id: string): Promise<WebhookEventDetailDto> {
+  async retry(id: string, scope: SourceScope): Promise<WebhookEventDetailDto> {
     const now = this.clock.now();
     await this.dataSource.transaction(async (m) => {
       const event = await m.findOne(WebhookEvent, {
-        where: { id },
+        where: scope === null ? { id } : { id, source: scope },
         lock: { mode: 'pessimistic_write' },
       });
       if (!event)
@@ -137,7 +142,7 @@ export class WebhooksService {
       );
     });
     await this.dispatcher.deliverNow(id);
-    return this.get(id);
+    return this.get(id, scope);
   }
 
   private async assertNewestOfOrder(
@@ -242,7 +247,8 @@ export class WebhooksService {
     return { total, events };
   }
 
-  async stuck(limit = 100): Promise<StuckInvoicesDto> {
+  /** Invoices with undelivered events, oldest first; of `scope`'s source only when given. */
+  async stuck(scope: SourceScope, limit = 100): Promise<StuckInvoicesDto> {
     const rows = await this.dataSource.query<
       {
         invoice_id: string;
@@ -269,10 +275,11 @@ export class WebhooksService {
               (array_agg(e.last_error ORDER BY e.updated_at DESC))[1] AS last_error
          FROM ${invoiceDeliverySql.awaitingDelivery} i
          JOIN webhook_events e ON e.invoice_id = i.id AND e.status IN ('pending', 'dead')
+        WHERE $2::text IS NULL OR i.source = $2
         GROUP BY i.id, i.source, i.business_id, i.source_invoice_id, i.provider, i.status, i.notify_url
         ORDER BY min(e.created_at)
         LIMIT $1`,
-      [limit],
+      [limit, scope],
     );
     return {
       items: rows.map((r) => ({

@@ -17,6 +17,14 @@ import { PayoutIdParamsDto } from './dto/payout-id.params.dto';
 import { PayoutResponseDto, PayoutsPageDto } from './dto/payout-response.dto';
 import { PAYOUT_CSV_COLUMNS } from './payout.mapper';
 import { PayoutsService } from './payouts.service';
+import {
+  Caller,
+  CurrentCaller,
+  assertActsFor,
+  scopedFilter,
+  sourceScope,
+} from '../common/auth/caller';
+import { StaffOnly } from '../common/auth/route-access.decorators';
 import { Idempotent } from '../common/idempotency/idempotency.hooks';
 import { ApiEnvelope, ApiErrors, ApiServiceKey } from '../common/http/api-envelope.decorators';
 
@@ -52,8 +60,13 @@ export class PayoutsController {
       WEBHOOK_NOTE,
   })
   @ApiEnvelope(PayoutResponseDto, { status: 201, description: 'The payout' })
-  @ApiErrors(400, 404, 409, 413, 415, 422)
-  create(@Body() body: CreatePayoutDto, @Ip() ip: string): Promise<PayoutResponseDto> {
+  @ApiErrors(400, 403, 404, 409, 413, 415, 422)
+  create(
+    @Body() body: CreatePayoutDto,
+    @Ip() ip: string,
+    @CurrentCaller() caller: Caller,
+  ): Promise<PayoutResponseDto> {
+    assertActsFor(caller, body.source);
     return this.payouts.create(body, ip ?? null);
   }
 
@@ -69,29 +82,36 @@ export class PayoutsController {
     description: 'One page of payouts (JSON), or every matching payout (CSV)',
     otherContent: { 'text/csv': { schema: { type: 'string' } } },
   })
-  @ApiErrors(400)
-  list(@Query() query: ListPayoutsQueryDto): Promise<PayoutsPageDto | StreamableFile> {
-    return this.payouts.list(query);
+  @ApiErrors(400, 403)
+  list(
+    @Query() query: ListPayoutsQueryDto,
+    @CurrentCaller() caller: Caller,
+  ): Promise<PayoutsPageDto | StreamableFile> {
+    return this.payouts.list(scopedFilter(caller, query));
   }
 
   @Get(':id')
   @ApiOperation({ summary: 'A payout by id', description: WEBHOOK_NOTE })
   @ApiEnvelope(PayoutResponseDto, { description: 'The payout' })
   @ApiErrors(400, 404)
-  get(@Param() params: PayoutIdParamsDto): Promise<PayoutResponseDto> {
-    return this.payouts.get(params.id);
+  get(
+    @Param() params: PayoutIdParamsDto,
+    @CurrentCaller() caller: Caller,
+  ): Promise<PayoutResponseDto> {
+    return this.payouts.get(params.id, sourceScope(caller));
   }
 
   @Post(':id/approve')
+  @StaffOnly()
   @HttpCode(200)
   @ApiOperation({
-    summary: 'Approve a payout waiting for approval; it is then sent (once)',
+    summary: 'Approve a payout waiting for approval; it is then sent (once) (staff key only)',
     description:
       'Records `approvedBy`. Approving a payout already approved, sent or settled returns it unchanged ' +
       '(no second call); a rejected one answers 409.',
   })
   @ApiEnvelope(PayoutResponseDto, { description: 'The payout' })
-  @ApiErrors(400, 404, 409)
+  @ApiErrors(400, 403, 404, 409)
   approve(
     @Param() params: PayoutIdParamsDto,
     @Body() body: ApprovePayoutDto,
@@ -100,13 +120,15 @@ export class PayoutsController {
   }
 
   @Post(':id/reject')
+  @StaffOnly()
   @HttpCode(200)
   @ApiOperation({
-    summary: 'Reject a payout waiting for approval (with a reason); nothing is sent',
+    summary:
+      'Reject a payout waiting for approval (with a reason); nothing is sent (staff key only)',
     description: 'Rejecting a rejected payout returns it unchanged; any other state answers 409.',
   })
   @ApiEnvelope(PayoutResponseDto, { description: 'The payout' })
-  @ApiErrors(400, 404, 409)
+  @ApiErrors(400, 403, 404, 409)
   reject(
     @Param() params: PayoutIdParamsDto,
     @Body() body: RejectPayoutDto,

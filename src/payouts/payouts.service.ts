@@ -23,6 +23,7 @@ import {
   StoredPayoutDestination,
 } from './payout.entity';
 import { applyPayoutTransition } from './payout.state-machine';
+import { SourceScope } from '../common/auth/caller';
 import { PaymentProvider, PayoutOrder, PayoutOutcome } from '../billing/payment-provider.interface';
 import { PaymentProviderRegistry } from '../billing/payment-provider.registry';
 import { providerCallGraceMs } from '../billing/provider-http';
@@ -220,12 +221,15 @@ export class PayoutsService {
     return toPayoutResponse(created ? payout : await this.findById(payout.id));
   }
 
-  async get(id: string): Promise<PayoutResponseDto> {
-    return toPayoutResponse(await this.findById(id));
+  async get(id: string, scope: SourceScope): Promise<PayoutResponseDto> {
+    return toPayoutResponse(await this.findById(id, scope));
   }
 
-  async findById(id: string): Promise<Payout> {
-    const payout = await this.dataSource.getRepository(Payout).findOneBy({ id });
+  /** The payout; 404 when unknown, or of another source than `scope` (as if unknown). */
+  async findById(id: string, scope: SourceScope = null): Promise<Payout> {
+    const payout = await this.dataSource
+      .getRepository(Payout)
+      .findOneBy(scope === null ? { id } : { id, source: scope });
     if (!payout) throw new DomainError(ErrorCode.PayoutNotFound, [`payout ${id} not found`]);
     return payout;
   }

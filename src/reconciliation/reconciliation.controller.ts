@@ -8,19 +8,22 @@ import {
   toRunResponse,
 } from './dto/reconciliation-run.dto';
 import { ReconciliationService } from './reconciliation.service';
+import { StaffOnly } from '../common/auth/route-access.decorators';
 import { DomainError } from '../common/errors/domain.error';
 import { ErrorCode } from '../common/errors/error-code';
 import { ApiEnvelope, ApiErrors, ApiServiceKey } from '../common/http/api-envelope.decorators';
 
 @ApiTags('Reconciliation')
 @ApiServiceKey()
+@StaffOnly()
+@ApiErrors(403)
 @Controller('api/reconciliation')
 export class ReconciliationController {
   constructor(private readonly reconciliation: ReconciliationService) {}
 
   @Post('run')
   @ApiOperation({
-    summary: 'Run reconciliation now (it also runs on RECONCILIATION_CRON)',
+    summary: 'Run reconciliation now (it also runs on RECONCILIATION_CRON) (staff key only)',
     description: '409 RECONCILIATION_IN_PROGRESS while a run is going on any instance.',
   })
   @ApiEnvelope(ReconciliationRunDto, { status: 201, description: "The run's report" })
@@ -35,7 +38,7 @@ export class ReconciliationController {
   }
 
   @Get('runs')
-  @ApiOperation({ summary: 'Reports of past runs, newest first' })
+  @ApiOperation({ summary: 'Reports of past runs, newest first (staff key only)' })
   @ApiEnvelope(ReconciliationRunsPageDto, { description: 'One page of run reports' })
   @ApiErrors(400)
   runs(@Query() query: ListRunsQueryDto): Promise<ReconciliationRunsPageDto> {

@@ -5,6 +5,7 @@ import { CreateRefundDto } from './dto/create-refund.dto';
 import { RefundIdParamsDto, RefundInvoiceIdParamsDto } from './dto/refund-id.params.dto';
 import { InvoiceRefundsDto, RefundResponseDto } from './dto/refund-response.dto';
 import { RefundsService } from './refunds.service';
+import { Caller, CurrentCaller, sourceScope } from '../common/auth/caller';
 import { Idempotent } from '../common/idempotency/idempotency.hooks';
 import { IDEMPOTENCY_KEY_HEADER } from '../common/idempotency/idempotency.guard';
 import { ApiEnvelope, ApiErrors, ApiServiceKey } from '../common/http/api-envelope.decorators';
@@ -34,23 +35,30 @@ export class RefundsController {
   create(
     @Body() body: CreateRefundDto,
     @Headers(IDEMPOTENCY_KEY_HEADER) idempotencyKey: string | undefined,
+    @CurrentCaller() caller: Caller,
   ): Promise<RefundResponseDto> {
-    return this.refunds.create(body, idempotencyKey);
+    return this.refunds.create(body, idempotencyKey, sourceScope(caller));
   }
 
   @Get('by-invoice/:invoiceId')
   @ApiOperation({ summary: "An invoice's refunds and its refunded and remaining amounts" })
   @ApiEnvelope(InvoiceRefundsDto, { description: 'The refunds, oldest first' })
   @ApiErrors(400, 404)
-  byInvoice(@Param() params: RefundInvoiceIdParamsDto): Promise<InvoiceRefundsDto> {
-    return this.refunds.listByInvoice(params.invoiceId);
+  byInvoice(
+    @Param() params: RefundInvoiceIdParamsDto,
+    @CurrentCaller() caller: Caller,
+  ): Promise<InvoiceRefundsDto> {
+    return this.refunds.listByInvoice(params.invoiceId, sourceScope(caller));
   }
 
   @Get(':id')
   @ApiOperation({ summary: 'A refund by id' })
   @ApiEnvelope(RefundResponseDto, { description: 'The refund' })
   @ApiErrors(400, 404)
-  get(@Param() params: RefundIdParamsDto): Promise<RefundResponseDto> {
-    return this.refunds.get(params.id);
+  get(
+    @Param() params: RefundIdParamsDto,
+    @CurrentCaller() caller: Caller,
+  ): Promise<RefundResponseDto> {
+    return this.refunds.get(params.id, sourceScope(caller));
   }
 }

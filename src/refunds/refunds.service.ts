@@ -16,6 +16,7 @@ import {
   ProviderContext,
   RefundOrder,
 } from '../billing/payment-provider.interface';
+import { SourceScope } from '../common/auth/caller';
 import { PaymentProviderRegistry } from '../billing/payment-provider.registry';
 import { loadPaymentReference } from '../billing/payment-reference';
 import { providerCallGraceMs } from '../billing/provider-http';
@@ -200,8 +201,12 @@ export class RefundsService {
    * the refund row keeps the key: a retry returns that refund, whatever became of the
    * Idempotency-Key store's copy of the answer, and never asks the provider a second time.
    */
-  async create(dto: CreateRefundDto, headerKey?: string): Promise<RefundResponseDto> {
-    const invoice = await this.invoices.findById(dto.invoiceId);
+  async create(
+    dto: CreateRefundDto,
+    headerKey: string | undefined,
+    scope: SourceScope,
+  ): Promise<RefundResponseDto> {
+    const invoice = await this.invoices.findById(dto.invoiceId, scope);
     const provider = this.registry.get(invoice.provider);
     if (!provider.refund || provider.capabilities.refund === 'none') {
       throw new DomainError(ErrorCode.ProviderCapabilityUnsupported, [
@@ -232,11 +237,14 @@ export class RefundsService {
     return toRefundResponse(await this.execute(refund, order, provider, ctx), invoice.currency);
   }
 
-  async get(id: string): Promise<RefundResponseDto> {
+  /** The refund; 404 when unknown or, for a `scope`, when its invoice is of another source. */
+  async get(id: string, scope: SourceScope): Promise<RefundResponseDto> {
     const refund = await this.dataSource.manager.findOneBy(Refund, { id });
-    if (!refund) throw new DomainError(ErrorCode.RefundNotFound, [`refund ${id} does not exist`]);
-    // The currency is the invoice's, read through its owner (Invoices), not joined here.
-    const invoice = await this.invoices.findById(refund.invoiceId);
+    // The currency (and the source) is the invoice's, read through its owner (Invoices), not
+    // joined here.
+    const invoice = refund && (await this.invoices.findOne(refund.invoiceId, scope));
+    if (!refund || !invoice)
+      throw new DomainError(ErrorCode.RefundNotFound, [`refund ${id} does not exist`]);
     return toRefundResponse(refund, invoice.currency);
   }
 
@@ -266,8 +274,8 @@ export class RefundsService {
     });
   }
 
-  async listByInvoice(invoiceId: string): Promise<InvoiceRefundsDto> {
-    const invoice = await this.invoices.findById(invoiceId);
+  async listByInvoice(invoiceId: string, scope: SourceScope): Promise<InvoiceRefundsDto> {
+    const invoice = await this.invoices.findById(invoiceId, scope);
     const refunds = await this.ofInvoice(invoiceId);
     return {
       invoiceId,

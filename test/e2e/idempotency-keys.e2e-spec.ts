@@ -15,9 +15,9 @@ describe('Idempotency-Key storage', () => {
   it('keeps keys at least 24 hours and forgets older ones', async () => {
     await query(
       t.databaseUrl,
-      `INSERT INTO idempotency_keys (scope, key, request_hash, state, created_at)
-       VALUES ('POST /x', 'old', 'h', 'completed', now() - interval '25 hours'),
-              ('POST /x', 'recent', 'h', 'completed', now() - interval '23 hours')`,
+      `INSERT INTO idempotency_keys (caller, scope, key, request_hash, state, created_at)
+       VALUES ('staff', 'POST /x', 'old', 'h', 'completed', now() - interval '25 hours'),
+              ('staff', 'POST /x', 'recent', 'h', 'completed', now() - interval '23 hours')`,
     );
     await expect(t.app.get(IdempotencyService).purgeExpired()).resolves.toBe(1);
     expect(
@@ -27,30 +27,50 @@ describe('Idempotency-Key storage', () => {
 
   it('takes over a key whose first request died mid-flight, but not a live one', async () => {
     const keys = t.app.get(IdempotencyService);
-    await expect(keys.claim('POST /y', 'k1', 'hash')).resolves.toMatchObject({ kind: 'new' });
-    await expect(keys.claim('POST /y', 'k1', 'hash')).rejects.toThrow('still being processed');
+    await expect(keys.claim('staff', 'POST /y', 'k1', 'hash')).resolves.toMatchObject({
+      kind: 'new',
+    });
+    await expect(keys.claim('staff', 'POST /y', 'k1', 'hash')).rejects.toThrow(
+      'still being processed',
+    );
     await query(
       t.databaseUrl,
       `UPDATE idempotency_keys SET created_at = now() - interval '1 hour' WHERE key = 'k1'`,
     );
-    await expect(keys.claim('POST /y', 'k1', 'hash')).resolves.toMatchObject({ kind: 'new' });
+    await expect(keys.claim('staff', 'POST /y', 'k1', 'hash')).resolves.toMatchObject({
+      kind: 'new',
+    });
   });
 
   it("releases only its own claim: a late release after a takeover leaves the taker's claim", async () => {
     const keys = t.app.get(IdempotencyService);
-    const first = await keys.claim('POST /z', 'k2', 'hash');
+    const first = await keys.claim('staff', 'POST /z', 'k2', 'hash');
     if (first.kind !== 'new') throw new Error('expected a new claim');
     await query(
       t.databaseUrl,
       `UPDATE idempotency_keys SET created_at = now() - interval '1 hour' WHERE key = 'k2'`,
     );
-    const taken = await keys.claim('POST /z', 'k2', 'hash');
+    const taken = await keys.claim('staff', 'POST /z', 'k2', 'hash');
     expect(taken).toMatchObject({ kind: 'new' });
-    await keys.release({ scope: 'POST /z', key: 'k2', claimedAt: first.claimedAt });
-    await expect(keys.claim('POST /z', 'k2', 'hash')).rejects.toThrow('still being processed');
+    await keys.release({
+      caller: 'staff',
+      scope: 'POST /z',
+      key: 'k2',
+      claimedAt: first.claimedAt,
+    });
+    await expect(keys.claim('staff', 'POST /z', 'k2', 'hash')).rejects.toThrow(
+      'still being processed',
+    );
     if (taken.kind !== 'new') throw new Error('expected a new claim');
-    await keys.release({ scope: 'POST /z', key: 'k2', claimedAt: taken.claimedAt });
-    await expect(keys.claim('POST /z', 'k2', 'hash')).resolves.toMatchObject({ kind: 'new' });
+    await keys.release({
+      caller: 'staff',
+      scope: 'POST /z',
+      key: 'k2',
+      claimedAt: taken.claimedAt,
+    });
+    await expect(keys.claim('staff', 'POST /z', 'k2', 'hash')).resolves.toMatchObject({
+      kind: 'new',
+    });
   });
 
   it('stores a keyed fingerprint of the body, never a plain hash a card number could be guessed back from', async () => {
@@ -67,7 +87,7 @@ describe('Idempotency-Key storage', () => {
     expect(fingerprint).toMatch(/^[0-9a-f]{64}$/);
     expect(keys.fingerprint({ ...body })).toBe(fingerprint);
     expect(keys.fingerprint({ ...body, cardPan: '8600301234565958' })).not.toBe(fingerprint);
-    await keys.claim('POST /api/refunds', 'fingerprint-2', fingerprint);
+    await keys.claim('staff', 'POST /api/refunds', 'fingerprint-2', fingerprint);
     const [row] = await query<{ request_hash: string }>(
       t.databaseUrl,
       `SELECT request_hash FROM idempotency_keys WHERE key = 'fingerprint-2'`,

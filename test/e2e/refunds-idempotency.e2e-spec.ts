@@ -181,7 +181,7 @@ describe('Refund idempotency on the refund row (real HTTP, real PostgreSQL, sand
     const ids = new Set<string>();
     for (let round = 0; round < 2; round++) {
       const results = await Promise.allSettled(
-        Array.from({ length: 8 }, () => service.create({ ...dto })),
+        Array.from({ length: 8 }, () => service.create({ ...dto }, undefined, null)),
       );
       for (const r of results) ids.add(r.status === 'fulfilled' ? r.value.id : String(r.reason));
     }

@@ -22,3 +22,14 @@ export const ProviderCallback = (): ClassDecorator & MethodDecorator =>
     SetMetadata<string, RouteAccess>(ROUTE_ACCESS, 'provider-callback'),
     SkipThrottle(),
   );
+
+/** Metadata key of `@StaffOnly()`; read by the API-key guard. */
+export const STAFF_ONLY = 'staffOnly';
+
+/**
+ * Only the staff key (SERVICE_API_KEY) may call this route; a source key gets 403 FORBIDDEN.
+ * For what acts across sources or judges an app's own requests (reconciliation, jobs, key
+ * management, payout approval: an app must not approve its own payouts).
+ */
+export const StaffOnly = (): ClassDecorator & MethodDecorator =>
+  SetMetadata<string, boolean>(STAFF_ONLY, true);

@@ -43,7 +43,7 @@ export class ErrorEnvelopeDto {
 const ERROR_DESCRIPTIONS: Record<number, string> = {
   400: 'Validation error: see data.details',
   401: 'Missing or invalid x-api-key',
-  403: 'Forbidden',
+  403: 'Forbidden: the API key acts for another source, or the route takes the staff key only',
   404: 'Not found',
   409: 'Conflict with the current state',
   413: 'Body too large',
@@ -101,10 +101,10 @@ export function ApiEnvelope<T>(
 }
 
 /**
- * Documentation only (Swagger, like the other `Api*` decorators): the routes take the service key
- * in `x-api-key`, and may answer 401 and 429. It enforces nothing: ApiKeyGuard, a global guard,
- * requires the key on every route not marked `@Public()` or `@ProviderCallback()`, with or
- * without this decorator.
+ * Documentation only (Swagger, like the other `Api*` decorators): the routes take an API key (the
+ * staff key or a source key) in `x-api-key`, and may answer 401 and 429. It enforces nothing:
+ * ApiKeyGuard, a global guard, requires a key on every route not marked `@Public()` or
+ * `@ProviderCallback()`, with or without this decorator (and `@StaffOnly()` the staff key).
  */
 export function ApiServiceKey(): ClassDecorator & MethodDecorator {
   return applyDecorators(ApiSecurity(API_KEY_SECURITY), ApiErrors(401, 429));

@@ -29,7 +29,18 @@ export function buildOpenApiDocument(
       publicUrl: { default: config.publicUrl, description: "The gateway's PUBLIC_URL" },
     })
     .addApiKey(
-      { type: 'apiKey', in: 'header', name: API_KEY_HEADER, description: 'SERVICE_API_KEY' },
+      {
+        type: 'apiKey',
+        in: 'header',
+        name: API_KEY_HEADER,
+        description:
+          'Two kinds of key. The staff key (SERVICE_API_KEY) acts for every source and may call every ' +
+          'route. A source key (`psk_live_…` in live mode, `psk_test_…` in sandbox; created by staff ' +
+          'with POST /api/api-keys, shown once) acts for its one source: a body, path or filter naming ' +
+          'another source → 403 FORBIDDEN; an id of another source’s object → 404, as if unknown; ' +
+          'lists without a `source` filter hold its own source’s rows only; routes marked "staff key ' +
+          'only" → 403. Unknown or revoked keys → 401.',
+      },
       API_KEY_SECURITY,
     )
     .build();

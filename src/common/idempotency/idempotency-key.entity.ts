@@ -10,6 +10,13 @@ export enum IdempotencyKeyState {
 @Check('chk_idempotency_keys_state', "state IN ('in_progress', 'completed')")
 @Index('ix_idempotency_keys_created_at', ['createdAt'])
 export class IdempotencyKey {
+  /**
+   * Whose key: a source API key's id, or `staff` for SERVICE_API_KEY. Two API keys sending the
+   * same Idempotency-Key are two keys, so neither ever sees the other's answer.
+   */
+  @PrimaryColumn('text')
+  caller: string;
+
   /** The route, e.g. `POST /api/invoices`: the same key on two routes is two keys. */
   @PrimaryColumn('text')
   scope: string;

@@ -2,6 +2,7 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 import { HeldKey, IdempotencyService } from './idempotency.service';
+import { Caller, callerOf } from '../auth/caller';
 import { DomainError } from '../errors/domain.error';
 import { ErrorCode } from '../errors/error-code';
 
@@ -61,7 +62,8 @@ export class IdempotencyGuard implements CanActivate {
       ]);
     }
     const scope = `${request.method} ${request.routeOptions.url ?? request.url}`;
-    const outcome = await this.keys.claim(scope, key, this.keys.fingerprint(request.body));
+    const caller = idempotencyCaller(callerOf(request));
+    const outcome = await this.keys.claim(caller, scope, key, this.keys.fingerprint(request.body));
     if (outcome.kind === 'replay') {
       // The stored bytes, sent as they are (a string: no serialization, no envelope hook). The
       // handler must not run: `false` stops it, and the exception Nest raises for it finds the
@@ -74,9 +76,17 @@ export class IdempotencyGuard implements CanActivate {
         .send(outcome.responseBody);
       return false;
     }
-    claimed.set(request, { scope, key, claimedAt: outcome.claimedAt });
+    claimed.set(request, { caller, scope, key, claimedAt: outcome.claimedAt });
     return true;
   }
+}
+
+/**
+ * Whose keys a request's key is among: its API key's id, or `staff` for SERVICE_API_KEY (and for
+ * a route without a key, which has only the one caller anyone may be).
+ */
+export function idempotencyCaller(caller: Caller | undefined): string {
+  return caller?.kind === 'source' ? caller.keyId : 'staff';
 }
 
 function keyOf(request: FastifyRequest, bodyField: string | null): unknown {

@@ -21,7 +21,7 @@ class KeysInMemory {
     return JSON.stringify(body);
   }
 
-  claim(scope: string, key: string, hash: string): Promise<IdempotencyClaim> {
+  claim(_caller: string, scope: string, key: string, hash: string): Promise<IdempotencyClaim> {
     this.calls.push(`claim ${scope} ${key}`);
     const done = this.stored.get(`${scope} ${key}`);
     if (done && done.hash === hash) {
@@ -36,7 +36,7 @@ class KeysInMemory {
     return Promise.resolve({ kind: 'new', claimedAt: '2026-01-01T00:00:00.000Z' });
   }
 
-  complete(scope: string, key: string, status: number, body: string): Promise<void> {
+  complete({ scope, key }: HeldKey, status: number, body: string): Promise<void> {
     this.calls.push(`complete ${scope} ${key} ${status}`);
     this.held.delete(`${scope} ${key}`);
     const entry = this.stored.get(`${scope} ${key}`);

@@ -64,7 +64,7 @@ export function registerIdempotency(fastify: FastifyInstance, keys: IdempotencyS
     if (!held) return payload;
     if (reply.statusCode < 400 && typeof payload === 'string') {
       try {
-        await keys.complete(held.scope, held.key, reply.statusCode, payload);
+        await keys.complete(held, reply.statusCode, payload);
         return payload;
       } catch (error) {
         // Not stored: free the key (so a retry runs again) and answer with the error instead.

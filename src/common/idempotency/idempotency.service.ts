@@ -13,6 +13,8 @@ import { ErrorCode } from '../errors/error-code';
 
 /** A key this request holds, until its answer is stored or the key is released. */
 export interface HeldKey {
+  /** Whose key (idempotencyCaller): an API key's id, or `staff`. */
+  caller: string;
   scope: string;
   key: string;
   /**
@@ -77,11 +79,16 @@ export class IdempotencyService implements OnModuleDestroy {
     return this.config.providers.timeoutMs * 3 + 30_000;
   }
 
-  async claim(scope: string, key: string, requestHash: string): Promise<IdempotencyClaim> {
+  async claim(
+    caller: string,
+    scope: string,
+    key: string,
+    requestHash: string,
+  ): Promise<IdempotencyClaim> {
     const inserted = await this.dataSource.query<unknown[]>(
-      `INSERT INTO idempotency_keys (scope, key, request_hash, state)
-       VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING created_at::text AS claimed_at`,
-      [scope, key, requestHash, IdempotencyKeyState.InProgress],
+      `INSERT INTO idempotency_keys (caller, scope, key, request_hash, state)
+       VALUES ($5, $1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING created_at::text AS claimed_at`,
+      [scope, key, requestHash, IdempotencyKeyState.InProgress, caller],
     );
     if (inserted.length === 1) return { kind: 'new', claimedAt: claimedAt(inserted[0]) };
 
@@ -96,10 +103,10 @@ export class IdempotencyService implements OnModuleDestroy {
     >(
       `SELECT request_hash, state, response_status, response_body,
               (extract(epoch FROM now() - created_at) * 1000)::float8 AS age_ms
-         FROM idempotency_keys WHERE scope = $1 AND key = $2`,
-      [scope, key],
+         FROM idempotency_keys WHERE scope = $1 AND key = $2 AND caller = $3`,
+      [scope, key, caller],
     );
-    if (!existing) return this.claim(scope, key, requestHash); // released meanwhile: try again
+    if (!existing) return this.claim(caller, scope, key, requestHash); // released meanwhile: try again
     if (existing.request_hash !== requestHash) {
       throw new DomainError(ErrorCode.IdempotencyKeyReused, [
         'this Idempotency-Key was used with a different request body; use a new key for a new request',
@@ -119,9 +126,10 @@ export class IdempotencyService implements OnModuleDestroy {
         `WITH taken AS (
            UPDATE idempotency_keys SET created_at = now()
             WHERE scope = $1 AND key = $2 AND state = $3 AND created_at < now() - make_interval(secs => $4)
+              AND caller = $5
             RETURNING created_at::text AS claimed_at
          ) SELECT claimed_at FROM taken`,
-        [scope, key, IdempotencyKeyState.InProgress, this.abandonAfterMs / 1000],
+        [scope, key, IdempotencyKeyState.InProgress, this.abandonAfterMs / 1000, caller],
       );
       if (taken.length === 1) return { kind: 'new', claimedAt: claimedAt(taken[0]) };
     }
@@ -130,16 +138,18 @@ export class IdempotencyService implements OnModuleDestroy {
     ]);
   }
 
-  async complete(
-    scope: string,
-    key: string,
-    responseStatus: number,
-    responseBody: string,
-  ): Promise<void> {
+  async complete(held: HeldKey, responseStatus: number, responseBody: string): Promise<void> {
     await this.dataSource.query(
       `UPDATE idempotency_keys SET state = $3, response_status = $4, response_body = $5, completed_at = now()
-        WHERE scope = $1 AND key = $2`,
-      [scope, key, IdempotencyKeyState.Completed, responseStatus, responseBody],
+        WHERE scope = $1 AND key = $2 AND caller = $6`,
+      [
+        held.scope,
+        held.key,
+        IdempotencyKeyState.Completed,
+        responseStatus,
+        responseBody,
+        held.caller,
+      ],
     );
   }
 
@@ -154,7 +164,7 @@ export class IdempotencyService implements OnModuleDestroy {
       await this.deleteClaim(held);
     } catch (error) {
       if (!isDatabaseUnavailable(error) || this.unreleased.size >= MAX_UNRELEASED) throw error;
-      this.unreleased.set(`${held.scope}\n${held.key}`, held);
+      this.unreleased.set(`${held.caller}\n${held.scope}\n${held.key}`, held);
       this.logger.warn(
         { scope: held.scope },
         'Idempotency key not released yet: database unavailable',
@@ -166,8 +176,8 @@ export class IdempotencyService implements OnModuleDestroy {
   private async deleteClaim(held: HeldKey): Promise<void> {
     await this.dataSource.query(
       `DELETE FROM idempotency_keys
-        WHERE scope = $1 AND key = $2 AND state = $3 AND created_at = $4::timestamptz`,
-      [held.scope, held.key, IdempotencyKeyState.InProgress, held.claimedAt],
+        WHERE scope = $1 AND key = $2 AND state = $3 AND created_at = $4::timestamptz AND caller = $5`,
+      [held.scope, held.key, IdempotencyKeyState.InProgress, held.claimedAt, held.caller],
     );
   }
 

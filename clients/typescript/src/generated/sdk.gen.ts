@@ -2,7 +2,7 @@
 
 import type { Client, Options as Options2, TDataShape } from './client';
 import { client } from './client.gen';
-import type { CheckoutSessionsControllerCreateData, CheckoutSessionsControllerCreateErrors, CheckoutSessionsControllerCreateResponses, CheckoutSessionsControllerGetData, CheckoutSessionsControllerGetErrors, CheckoutSessionsControllerGetResponses, HealthControllerHealthData, HealthControllerHealthErrors, HealthControllerHealthResponses, HealthControllerReadyData, HealthControllerReadyErrors, HealthControllerReadyResponses, InvoicesControllerCancelData, InvoicesControllerCancelErrors, InvoicesControllerCancelResponses, InvoicesControllerCaptureData, InvoicesControllerCaptureErrors, InvoicesControllerCaptureResponses, InvoicesControllerCreateData, InvoicesControllerCreateErrors, InvoicesControllerCreateResponses, InvoicesControllerGetData, InvoicesControllerGetErrors, InvoicesControllerGetResponses, InvoicesControllerListData, InvoicesControllerListErrors, InvoicesControllerListResponses, InvoicesControllerVoidData, InvoicesControllerVoidErrors, InvoicesControllerVoidResponses, MerchantsControllerListData, MerchantsControllerListErrors, MerchantsControllerListResponses, MerchantsControllerProvidersOfBusinessData, MerchantsControllerProvidersOfBusinessErrors, MerchantsControllerProvidersOfBusinessResponses, MerchantsControllerRegisterData, MerchantsControllerRegisterErrors, MerchantsControllerRegisterResponses, MerchantsControllerSupportedData, MerchantsControllerSupportedErrors, MerchantsControllerSupportedResponses, PayoutsControllerApproveData, PayoutsControllerApproveErrors, PayoutsControllerApproveResponses, PayoutsControllerCreateData, PayoutsControllerCreateErrors, PayoutsControllerCreateResponses, PayoutsControllerGetData, PayoutsControllerGetErrors, PayoutsControllerGetResponses, PayoutsControllerListData, PayoutsControllerListErrors, PayoutsControllerListResponses, PayoutsControllerRejectData, PayoutsControllerRejectErrors, PayoutsControllerRejectResponses, ReconciliationControllerRunData, ReconciliationControllerRunErrors, ReconciliationControllerRunResponses, ReconciliationControllerRunsData, ReconciliationControllerRunsErrors, ReconciliationControllerRunsResponses, RefundsControllerByInvoiceData, RefundsControllerByInvoiceErrors, RefundsControllerByInvoiceResponses, RefundsControllerCreateData, RefundsControllerCreateErrors, RefundsControllerCreateResponses, RefundsControllerGetData, RefundsControllerGetErrors, RefundsControllerGetResponses, WebhooksControllerGetData, WebhooksControllerGetErrors, WebhooksControllerGetResponses, WebhooksControllerJobsData, WebhooksControllerJobsErrors, WebhooksControllerJobsResponses, WebhooksControllerListData, WebhooksControllerListErrors, WebhooksControllerListResponses, WebhooksControllerRetryData, WebhooksControllerRetryErrors, WebhooksControllerRetryResponses, WebhooksControllerStuckData, WebhooksControllerStuckErrors, WebhooksControllerStuckResponses } from './types.gen';
+import type { ApiKeysControllerCreateData, ApiKeysControllerCreateErrors, ApiKeysControllerCreateResponses, ApiKeysControllerListData, ApiKeysControllerListErrors, ApiKeysControllerListResponses, ApiKeysControllerRevokeData, ApiKeysControllerRevokeErrors, ApiKeysControllerRevokeResponses, CheckoutSessionsControllerCreateData, CheckoutSessionsControllerCreateErrors, CheckoutSessionsControllerCreateResponses, CheckoutSessionsControllerGetData, CheckoutSessionsControllerGetErrors, CheckoutSessionsControllerGetResponses, HealthControllerHealthData, HealthControllerHealthErrors, HealthControllerHealthResponses, HealthControllerReadyData, HealthControllerReadyErrors, HealthControllerReadyResponses, InvoicesControllerCancelData, InvoicesControllerCancelErrors, InvoicesControllerCancelResponses, InvoicesControllerCaptureData, InvoicesControllerCaptureErrors, InvoicesControllerCaptureResponses, InvoicesControllerCreateData, InvoicesControllerCreateErrors, InvoicesControllerCreateResponses, InvoicesControllerGetData, InvoicesControllerGetErrors, InvoicesControllerGetResponses, InvoicesControllerListData, InvoicesControllerListErrors, InvoicesControllerListResponses, InvoicesControllerVoidData, InvoicesControllerVoidErrors, InvoicesControllerVoidResponses, MerchantsControllerListData, MerchantsControllerListErrors, MerchantsControllerListResponses, MerchantsControllerProvidersOfBusinessData, MerchantsControllerProvidersOfBusinessErrors, MerchantsControllerProvidersOfBusinessResponses, MerchantsControllerRegisterData, MerchantsControllerRegisterErrors, MerchantsControllerRegisterResponses, MerchantsControllerSupportedData, MerchantsControllerSupportedErrors, MerchantsControllerSupportedResponses, PayoutsControllerApproveData, PayoutsControllerApproveErrors, PayoutsControllerApproveResponses, PayoutsControllerCreateData, PayoutsControllerCreateErrors, PayoutsControllerCreateResponses, PayoutsControllerGetData, PayoutsControllerGetErrors, PayoutsControllerGetResponses, PayoutsControllerListData, PayoutsControllerListErrors, PayoutsControllerListResponses, PayoutsControllerRejectData, PayoutsControllerRejectErrors, PayoutsControllerRejectResponses, ReconciliationControllerRunData, ReconciliationControllerRunErrors, ReconciliationControllerRunResponses, ReconciliationControllerRunsData, ReconciliationControllerRunsErrors, ReconciliationControllerRunsResponses, RefundsControllerByInvoiceData, RefundsControllerByInvoiceErrors, RefundsControllerByInvoiceResponses, RefundsControllerCreateData, RefundsControllerCreateErrors, RefundsControllerCreateResponses, RefundsControllerGetData, RefundsControllerGetErrors, RefundsControllerGetResponses, WebhooksControllerGetData, WebhooksControllerGetErrors, WebhooksControllerGetResponses, WebhooksControllerJobsData, WebhooksControllerJobsErrors, WebhooksControllerJobsResponses, WebhooksControllerListData, WebhooksControllerListErrors, WebhooksControllerListResponses, WebhooksControllerRetryData, WebhooksControllerRetryErrors, WebhooksControllerRetryResponses, WebhooksControllerStuckData, WebhooksControllerStuckErrors, WebhooksControllerStuckResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -43,6 +43,49 @@ class HeyApiRegistry<T> {
     
     set(value: T, key?: string): void {
         this.instances.set(key ?? this.defaultKey, value);
+    }
+}
+
+export class ApiKeys extends HeyApiClient {
+    /**
+     * Every API key, newest first, revoked ones too (staff key only)
+     */
+    public list<ThrowOnError extends boolean = false>(options?: Options<ApiKeysControllerListData, ThrowOnError>) {
+        return (options?.client ?? this.client).get<ApiKeysControllerListResponses, ApiKeysControllerListErrors, ThrowOnError>({
+            security: [{ name: 'x-api-key', type: 'apiKey' }],
+            url: '/api/api-keys',
+            ...options
+        });
+    }
+    
+    /**
+     * Create an API key bound to one source (staff key only)
+     *
+     * The key acts for `source` only: its objects, its lists; another source → 403, another source's object id → 404; staff-only routes → 403. The `secret` is in this answer only (stored as a SHA-256 hash); it starts `psk_live_` (live mode) or `psk_test_` (sandbox).
+     */
+    public create<ThrowOnError extends boolean = false>(options: Options<ApiKeysControllerCreateData, ThrowOnError>) {
+        return (options.client ?? this.client).post<ApiKeysControllerCreateResponses, ApiKeysControllerCreateErrors, ThrowOnError>({
+            security: [{ name: 'x-api-key', type: 'apiKey' }],
+            url: '/api/api-keys',
+            ...options,
+            headers: {
+                'Content-Type': 'application/json',
+                ...options.headers
+            }
+        });
+    }
+    
+    /**
+     * Revoke an API key (staff key only)
+     *
+     * Idempotent: revoking a revoked key returns it unchanged. This instance refuses the key (401) at once; other instances within 10 seconds (their lookup cache).
+     */
+    public revoke<ThrowOnError extends boolean = false>(options: Options<ApiKeysControllerRevokeData, ThrowOnError>) {
+        return (options.client ?? this.client).delete<ApiKeysControllerRevokeResponses, ApiKeysControllerRevokeErrors, ThrowOnError>({
+            security: [{ name: 'x-api-key', type: 'apiKey' }],
+            url: '/api/api-keys/{id}',
+            ...options
+        });
     }
 }
 
@@ -248,7 +291,7 @@ export class Webhooks extends HeyApiClient {
     }
     
     /**
-     * The job queue: pending, in flight, dead, oldest due; dispatcher state; scheduled jobs
+     * The job queue: pending, in flight, dead, oldest due; dispatcher state; scheduled jobs (staff key only)
      */
     public jobs<ThrowOnError extends boolean = false>(options?: Options<WebhooksControllerJobsData, ThrowOnError>) {
         return (options?.client ?? this.client).get<WebhooksControllerJobsResponses, WebhooksControllerJobsErrors, ThrowOnError>({
@@ -347,7 +390,7 @@ export class Payouts extends HeyApiClient {
     }
     
     /**
-     * Approve a payout waiting for approval; it is then sent (once)
+     * Approve a payout waiting for approval; it is then sent (once) (staff key only)
      *
      * Records `approvedBy`. Approving a payout already approved, sent or settled returns it unchanged (no second call); a rejected one answers 409.
      */
@@ -364,7 +407,7 @@ export class Payouts extends HeyApiClient {
     }
     
     /**
-     * Reject a payout waiting for approval (with a reason); nothing is sent
+     * Reject a payout waiting for approval (with a reason); nothing is sent (staff key only)
      *
      * Rejecting a rejected payout returns it unchanged; any other state answers 409.
      */
@@ -383,7 +426,7 @@ export class Payouts extends HeyApiClient {
 
 export class Reconciliation extends HeyApiClient {
     /**
-     * Run reconciliation now (it also runs on RECONCILIATION_CRON)
+     * Run reconciliation now (it also runs on RECONCILIATION_CRON) (staff key only)
      *
      * 409 RECONCILIATION_IN_PROGRESS while a run is going on any instance.
      */
@@ -396,7 +439,7 @@ export class Reconciliation extends HeyApiClient {
     }
     
     /**
-     * Reports of past runs, newest first
+     * Reports of past runs, newest first (staff key only)
      */
     public runs<ThrowOnError extends boolean = false>(options?: Options<ReconciliationControllerRunsData, ThrowOnError>) {
         return (options?.client ?? this.client).get<ReconciliationControllerRunsResponses, ReconciliationControllerRunsErrors, ThrowOnError>({
@@ -446,6 +489,11 @@ export class PaymentServiceSdk extends HeyApiClient {
     }) {
         super(args);
         PaymentServiceSdk.__registry.set(this, args?.key);
+    }
+    
+    private _apiKeys?: ApiKeys;
+    get apiKeys(): ApiKeys {
+        return this._apiKeys ??= new ApiKeys({ client: this.client });
     }
     
     private _health?: Health;

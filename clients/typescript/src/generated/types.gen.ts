@@ -4,22 +4,6 @@ export type ClientOptions = {
     baseUrl: `${string}://{publicUrl}` | (string & {});
 };
 
-export type ProviderHealthDto = {
-    name: string;
-    displayName: string;
-    /**
-     * `degraded`: this process saw three calls in a row to the provider fail (no answer, timeout, 5xx) in the last five minutes; `disabled`: PROVIDERS_DISABLED
-     */
-    status: 'up' | 'degraded' | 'disabled';
-};
-
-export type HealthResponseDto = {
-    status: 'ok';
-    version: string;
-    mode: 'sandbox' | 'live';
-    providers: Array<ProviderHealthDto>;
-};
-
 export type ErrorDataDto = {
     details: Array<string>;
     /**
@@ -39,6 +23,70 @@ export type ErrorEnvelopeDto = {
      */
     message: string;
     data: ErrorDataDto;
+};
+
+export type CreatedApiKeyDto = {
+    id: string;
+    source: string;
+    name: string;
+    /**
+     * The visible start of the secret
+     */
+    prefix: string;
+    createdAt: string;
+    /**
+     * Last request with this key, to about a minute
+     */
+    lastUsedAt: string | null;
+    revokedAt: string | null;
+    /**
+     * The secret, for `x-api-key`. Shown in this answer only: it is stored as a hash and can never be read again
+     */
+    secret: string;
+};
+
+export type CreateApiKeyDto = {
+    /**
+     * The source the key acts for (and only it)
+     */
+    source: string;
+    name: string;
+};
+
+export type ApiKeyDto = {
+    id: string;
+    source: string;
+    name: string;
+    /**
+     * The visible start of the secret
+     */
+    prefix: string;
+    createdAt: string;
+    /**
+     * Last request with this key, to about a minute
+     */
+    lastUsedAt: string | null;
+    revokedAt: string | null;
+};
+
+export type ApiKeysListDto = {
+    items: Array<ApiKeyDto>;
+};
+
+export type ProviderHealthDto = {
+    name: string;
+    displayName: string;
+    /**
+     * `degraded`: this process saw three calls in a row to the provider fail (no answer, timeout, 5xx) in the last five minutes; `disabled`: PROVIDERS_DISABLED
+     */
+    status: 'up' | 'degraded' | 'disabled';
+};
+
+export type HealthResponseDto = {
+    status: 'ok';
+    version: string;
+    mode: 'sandbox' | 'live';
+    providers: Array<ProviderHealthDto>;
 };
 
 export type ReadinessResponseDto = {
@@ -875,6 +923,142 @@ export type CreateCheckoutSessionDto = {
     ofd?: Array<OfdItemDto>;
 };
 
+export type ApiKeysControllerListData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/api-keys';
+};
+
+export type ApiKeysControllerListErrors = {
+    /**
+     * Missing or invalid x-api-key
+     */
+    401: ErrorEnvelopeDto;
+    /**
+     * Forbidden: the API key acts for another source, or the route takes the staff key only
+     */
+    403: ErrorEnvelopeDto;
+    /**
+     * Rate limited: retry after the Retry-After header
+     */
+    429: ErrorEnvelopeDto;
+};
+
+export type ApiKeysControllerListError = ApiKeysControllerListErrors[keyof ApiKeysControllerListErrors];
+
+export type ApiKeysControllerListResponses = {
+    /**
+     * The keys (never their secrets)
+     */
+    200: {
+        status: boolean;
+        code: number;
+        message: string;
+        data: ApiKeysListDto;
+    };
+};
+
+export type ApiKeysControllerListResponse = ApiKeysControllerListResponses[keyof ApiKeysControllerListResponses];
+
+export type ApiKeysControllerCreateData = {
+    body: CreateApiKeyDto;
+    path?: never;
+    query?: never;
+    url: '/api/api-keys';
+};
+
+export type ApiKeysControllerCreateErrors = {
+    /**
+     * Validation error: see data.details
+     */
+    400: ErrorEnvelopeDto;
+    /**
+     * Missing or invalid x-api-key
+     */
+    401: ErrorEnvelopeDto;
+    /**
+     * Forbidden: the API key acts for another source, or the route takes the staff key only
+     */
+    403: ErrorEnvelopeDto;
+    /**
+     * Body too large
+     */
+    413: ErrorEnvelopeDto;
+    /**
+     * Unsupported content type (send application/json)
+     */
+    415: ErrorEnvelopeDto;
+    /**
+     * Rate limited: retry after the Retry-After header
+     */
+    429: ErrorEnvelopeDto;
+};
+
+export type ApiKeysControllerCreateError = ApiKeysControllerCreateErrors[keyof ApiKeysControllerCreateErrors];
+
+export type ApiKeysControllerCreateResponses = {
+    /**
+     * The key, with its secret (once)
+     */
+    201: {
+        status: boolean;
+        code: number;
+        message: string;
+        data: CreatedApiKeyDto;
+    };
+};
+
+export type ApiKeysControllerCreateResponse = ApiKeysControllerCreateResponses[keyof ApiKeysControllerCreateResponses];
+
+export type ApiKeysControllerRevokeData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/api/api-keys/{id}';
+};
+
+export type ApiKeysControllerRevokeErrors = {
+    /**
+     * Validation error: see data.details
+     */
+    400: ErrorEnvelopeDto;
+    /**
+     * Missing or invalid x-api-key
+     */
+    401: ErrorEnvelopeDto;
+    /**
+     * Forbidden: the API key acts for another source, or the route takes the staff key only
+     */
+    403: ErrorEnvelopeDto;
+    /**
+     * Not found
+     */
+    404: ErrorEnvelopeDto;
+    /**
+     * Rate limited: retry after the Retry-After header
+     */
+    429: ErrorEnvelopeDto;
+};
+
+export type ApiKeysControllerRevokeError = ApiKeysControllerRevokeErrors[keyof ApiKeysControllerRevokeErrors];
+
+export type ApiKeysControllerRevokeResponses = {
+    /**
+     * The revoked key
+     */
+    200: {
+        status: boolean;
+        code: number;
+        message: string;
+        data: ApiKeyDto;
+    };
+};
+
+export type ApiKeysControllerRevokeResponse = ApiKeysControllerRevokeResponses[keyof ApiKeysControllerRevokeResponses];
+
 export type HealthControllerHealthData = {
     body?: never;
     path?: never;
@@ -1000,6 +1184,10 @@ export type MerchantsControllerListErrors = {
      */
     401: ErrorEnvelopeDto;
     /**
+     * Forbidden: the API key acts for another source, or the route takes the staff key only
+     */
+    403: ErrorEnvelopeDto;
+    /**
      * Rate limited: retry after the Retry-After header
      */
     429: ErrorEnvelopeDto;
@@ -1037,6 +1225,10 @@ export type MerchantsControllerRegisterErrors = {
      * Missing or invalid x-api-key
      */
     401: ErrorEnvelopeDto;
+    /**
+     * Forbidden: the API key acts for another source, or the route takes the staff key only
+     */
+    403: ErrorEnvelopeDto;
     /**
      * Body too large
      */
@@ -1086,6 +1278,10 @@ export type MerchantsControllerProvidersOfBusinessErrors = {
      * Missing or invalid x-api-key
      */
     401: ErrorEnvelopeDto;
+    /**
+     * Forbidden: the API key acts for another source, or the route takes the staff key only
+     */
+    403: ErrorEnvelopeDto;
     /**
      * Rate limited: retry after the Retry-After header
      */
@@ -1151,6 +1347,10 @@ export type InvoicesControllerListErrors = {
      */
     401: ErrorEnvelopeDto;
     /**
+     * Forbidden: the API key acts for another source, or the route takes the staff key only
+     */
+    403: ErrorEnvelopeDto;
+    /**
      * Rate limited: retry after the Retry-After header
      */
     429: ErrorEnvelopeDto;
@@ -1194,6 +1394,10 @@ export type InvoicesControllerCreateErrors = {
      * Missing or invalid x-api-key
      */
     401: ErrorEnvelopeDto;
+    /**
+     * Forbidden: the API key acts for another source, or the route takes the staff key only
+     */
+    403: ErrorEnvelopeDto;
     /**
      * Not found
      */
@@ -1688,6 +1892,10 @@ export type WebhooksControllerJobsErrors = {
      */
     401: ErrorEnvelopeDto;
     /**
+     * Forbidden: the API key acts for another source, or the route takes the staff key only
+     */
+    403: ErrorEnvelopeDto;
+    /**
      * Rate limited: retry after the Retry-After header
      */
     429: ErrorEnvelopeDto;
@@ -1905,6 +2113,10 @@ export type PayoutsControllerListErrors = {
      */
     401: ErrorEnvelopeDto;
     /**
+     * Forbidden: the API key acts for another source, or the route takes the staff key only
+     */
+    403: ErrorEnvelopeDto;
+    /**
      * Rate limited: retry after the Retry-After header
      */
     429: ErrorEnvelopeDto;
@@ -1948,6 +2160,10 @@ export type PayoutsControllerCreateErrors = {
      * Missing or invalid x-api-key
      */
     401: ErrorEnvelopeDto;
+    /**
+     * Forbidden: the API key acts for another source, or the route takes the staff key only
+     */
+    403: ErrorEnvelopeDto;
     /**
      * Not found
      */
@@ -2053,6 +2269,10 @@ export type PayoutsControllerApproveErrors = {
      */
     401: ErrorEnvelopeDto;
     /**
+     * Forbidden: the API key acts for another source, or the route takes the staff key only
+     */
+    403: ErrorEnvelopeDto;
+    /**
      * Not found
      */
     404: ErrorEnvelopeDto;
@@ -2101,6 +2321,10 @@ export type PayoutsControllerRejectErrors = {
      */
     401: ErrorEnvelopeDto;
     /**
+     * Forbidden: the API key acts for another source, or the route takes the staff key only
+     */
+    403: ErrorEnvelopeDto;
+    /**
      * Not found
      */
     404: ErrorEnvelopeDto;
@@ -2142,6 +2366,10 @@ export type ReconciliationControllerRunErrors = {
      * Missing or invalid x-api-key
      */
     401: ErrorEnvelopeDto;
+    /**
+     * Forbidden: the API key acts for another source, or the route takes the staff key only
+     */
+    403: ErrorEnvelopeDto;
     /**
      * Conflict with the current state
      */
@@ -2191,6 +2419,10 @@ export type ReconciliationControllerRunsErrors = {
      */
     401: ErrorEnvelopeDto;
     /**
+     * Forbidden: the API key acts for another source, or the route takes the staff key only
+     */
+    403: ErrorEnvelopeDto;
+    /**
      * Rate limited: retry after the Retry-After header
      */
     429: ErrorEnvelopeDto;
@@ -2234,6 +2466,10 @@ export type CheckoutSessionsControllerCreateErrors = {
      * Missing or invalid x-api-key
      */
     401: ErrorEnvelopeDto;
+    /**
+     * Forbidden: the API key acts for another source, or the route takes the staff key only
+     */
+    403: ErrorEnvelopeDto;
     /**
      * Body too large
      */
