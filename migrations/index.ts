@@ -11,6 +11,7 @@ import { AddInvoiceHolds1796015832210 } from './1796015832210-AddInvoiceHolds';
 import { AddPayouts1796020365401 } from './1796020365401-AddPayouts';
 import { AddInvoiceAmountReceived1796021145548 } from './1796021145548-AddInvoiceAmountReceived';
 import { AddPayoutInvoice1796021945233 } from './1796021945233-AddPayoutInvoice';
+import { AddInvoiceStatsIndex1796026134772 } from './1796026134772-AddInvoiceStatsIndex';
 
 /** Every migration in order. `npm run migration:generate -- Name` appends to this list. */
 export const MIGRATIONS: Function[] = [
@@ -27,4 +28,5 @@ export const MIGRATIONS: Function[] = [
   AddPayouts1796020365401,
   AddInvoiceAmountReceived1796021145548,
   AddPayoutInvoice1796021945233,
+  AddInvoiceStatsIndex1796026134772,
 ];
