@@ -13,8 +13,11 @@ import {
   renderStuck,
 } from './admin.pages';
 import { AdminService } from './admin.service';
+import { lastDays } from './admin-charts';
 import { PaymentProviderRegistry } from '../billing/payment-provider.registry';
+import { Clock } from '../common/clock';
 import { DomainError } from '../common/errors/domain.error';
+import { InvoiceStatsService } from '../invoices/invoice-stats.service';
 import { WebhooksService } from '../notifications/webhooks.service';
 import { PayoutsService } from '../payouts/payouts.service';
 import { ReconciliationService } from '../reconciliation/reconciliation.service';
@@ -39,6 +42,9 @@ const FLASH: Record<string, string> = {
     'That payout could not be decided: it is no longer awaiting approval, or a name (and a reason) is missing.',
 };
 
+/** How many days the overview's charts cover. */
+const OVERVIEW_DAYS = 30;
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Only a path of the admin itself (never another site) is a place to go back to. */
@@ -62,10 +68,20 @@ export class AdminPages {
     private readonly reconciliation: ReconciliationService,
     private readonly registry: PaymentProviderRegistry,
     private readonly payoutsService: PayoutsService,
+    private readonly invoiceStats: InvoiceStatsService,
+    private readonly clock: Clock,
   ) {}
 
+  /** The charts of the last OVERVIEW_DAYS UTC days (today included) and the job queue. */
   async overview(session: AdminSession): Promise<string> {
-    return renderOverview(session, await this.webhooks.jobs());
+    const now = this.clock.now();
+    const days = lastDays(now, OVERVIEW_DAYS);
+    const [stats, jobs, oldestPendingSince] = await Promise.all([
+      this.invoiceStats.stats({ createdFrom: `${days[0]}T00:00:00Z`, groupBy: 'day' }),
+      this.webhooks.jobs(),
+      this.webhooks.oldestPendingSince(),
+    ]);
+    return renderOverview(session, jobs, { now, days, stats, oldestPendingSince });
   }
 
   async merchants(session: AdminSession, query: Form): Promise<string> {
