@@ -147,7 +147,7 @@ export class InvoicesRepository {
   /**
    * Counts and sums of the invoices matching `filter` per currency alone, per status, per
    * provider and (when asked) per day and provider, each also per currency, in one statement
-   * (GROUPING SETS: one pass over the rows). Served by ix_invoices_stats: (source, created_at)
+   * (one pass over the rows, then GROUPING SETS over the groups it made). Served by ix_invoices_stats: (source, created_at)
    * holding every column read here, so PostgreSQL can answer from the index alone.
    */
   async stats(filter: InvoiceStatsFilter): Promise<InvoiceStatsRow[]> {
@@ -171,28 +171,38 @@ export class InvoicesRepository {
       params.push(filter.createdTo);
       where.push(`i.created_at < $${params.length}::timestamptz`);
     }
-    const day = `(i.created_at AT TIME ZONE 'UTC')::date`;
-    const sets = ['(i.currency)', '(i.currency, i.status)', '(i.currency, i.provider)'];
-    if (filter.byDay) sets.push(`(i.currency, i.provider, ${day})`);
-    // GROUPING may name only grouped expressions: without days, the day's bit is set by hand.
+    // First every row once into its finest group (currency, status, provider[, day]): one hash
+    // table that PostgreSQL can fill in parallel. Then the few resulting groups into each
+    // grouping set; counts and sums add up exactly across groups of one currency.
+    const day = filter.byDay ? `, (i.created_at AT TIME ZONE 'UTC')::date` : '';
+    const sets = ['(g.currency)', '(g.currency, g.status)', '(g.currency, g.provider)'];
+    if (filter.byDay) sets.push('(g.currency, g.provider, g.day)');
+    // GROUPING may name only grouped columns: without days, the day's bit is set by hand.
     const grouping = filter.byDay
-      ? `GROUPING(i.status, i.provider, ${day})`
-      : 'GROUPING(i.status, i.provider) * 2 + 1';
-    const paid = `i.status IN ('paid', 'refunded')`;
+      ? 'GROUPING(g.status, g.provider, g.day)'
+      : 'GROUPING(g.status, g.provider) * 2 + 1';
+    const paid = `g.status IN ('paid', 'refunded')`;
     return this.dataSource.query<InvoiceStatsRow[]>(
       `SELECT (${grouping})::int AS grouping_set,
-              i.currency, i.status, i.provider,
-              ${filter.byDay ? `to_char(${day}, 'YYYY-MM-DD')` : 'NULL'} AS day,
-              count(*)::text AS count,
-              sum(i.amount)::text AS amount,
-              count(*) FILTER (WHERE ${paid})::text AS paid_count,
-              COALESCE(sum(${paidAmountSql('i')}) FILTER (WHERE ${paid}), 0)::text AS paid_amount,
-              count(*) FILTER (WHERE i.refunded_amount > 0)::text AS refunded_count,
-              sum(i.refunded_amount)::text AS refunded_amount
-         FROM invoices i
-        ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+              g.currency, g.status, g.provider,
+              ${filter.byDay ? `to_char(g.day, 'YYYY-MM-DD')` : 'NULL'} AS day,
+              sum(g.count)::text AS count,
+              sum(g.amount)::text AS amount,
+              COALESCE(sum(g.count) FILTER (WHERE ${paid}), 0)::text AS paid_count,
+              COALESCE(sum(g.paid_amount) FILTER (WHERE ${paid}), 0)::text AS paid_amount,
+              sum(g.refunded_count)::text AS refunded_count,
+              sum(g.refunded_amount)::text AS refunded_amount
+         FROM (SELECT i.currency, i.status, i.provider${day ? `${day} AS day` : ''},
+                      count(*) AS count,
+                      sum(i.amount) AS amount,
+                      sum(${paidAmountSql('i')}) AS paid_amount,
+                      count(*) FILTER (WHERE i.refunded_amount > 0) AS refunded_count,
+                      sum(i.refunded_amount) AS refunded_amount
+                 FROM invoices i
+                ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+                GROUP BY i.currency, i.status, i.provider${day}) g
         GROUP BY GROUPING SETS (${sets.join(', ')})
-        ORDER BY grouping_set, ${filter.byDay ? `${day}, ` : ''}i.status COLLATE "C", i.provider COLLATE "C", i.currency COLLATE "C"`,
+        ORDER BY grouping_set, ${filter.byDay ? 'g.day, ' : ''}g.status COLLATE "C", g.provider COLLATE "C", g.currency COLLATE "C"`,
       params,
     );
   }
