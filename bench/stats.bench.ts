@@ -6,6 +6,8 @@
  * each query's EXPLAIN (ANALYZE, BUFFERS) plan: whether PostgreSQL answered from the covering
  * index alone (Index Only Scan on ix_invoices_stats) and how many table rows it still fetched.
  */
+import { cpus, loadavg } from 'node:os';
+
 import autocannon from 'autocannon';
 import { Client, Pool } from 'pg';
 import type { DataSource } from 'typeorm';
@@ -247,8 +249,14 @@ export async function benchStats(): Promise<void> {
       await stopProcess(gateway.child);
     }
 
+    // A shared machine's figures say little: the load beside them says how quiet it was.
+    const load = `load average ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' / ')} on ${cpus().length} cores at the end`;
     const summary = [
       `# stats benchmark (${new Date().toISOString()})`,
+      '',
+      `${load}.`,
       '',
       `GET /api/invoices/stats over ${ROWS} invoices (seeded in ${(seedMs / 1000).toFixed(1)} s, ` +
         `then VACUUM ANALYZE), ${CONNECTIONS} connections, ${DURATION} s per target, ` +
@@ -279,6 +287,7 @@ export async function benchStats(): Promise<void> {
       'stats',
       {
         rows: ROWS,
+        load,
         seedSeconds: seedMs / 1000,
         connections: CONNECTIONS,
         durationSeconds: DURATION,
