@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 
 import { paidAmountSql } from './invoice-amounts';
-import { ORDER_SETTLING_STATUSES_SQL } from './invoice-status.enum';
+import { ORDER_SETTLING_STATUSES_SQL, WAS_PAID_STATUSES_SQL } from './invoice-status.enum';
 import { Invoice } from './invoice.entity';
 import { PreparedStatement, runPrepared } from '../database/prepared-statement';
 
@@ -147,8 +147,9 @@ export class InvoicesRepository {
   /**
    * Counts and sums of the invoices matching `filter` per currency alone, per status, per
    * provider and (when asked) per day and provider, each also per currency, in one statement
-   * (one pass over the rows, then GROUPING SETS over the groups it made). Served by ix_invoices_stats: (source, created_at)
-   * holding every column read here, so PostgreSQL can answer from the index alone.
+   * (one pass over the rows, then GROUPING SETS over the groups it made). Served by
+   * ix_invoices_stats: (source, created_at) holding every column read here, so PostgreSQL can
+   * answer from the index alone.
    */
   async stats(filter: InvoiceStatsFilter): Promise<InvoiceStatsRow[]> {
     const params: unknown[] = [];
@@ -181,7 +182,7 @@ export class InvoicesRepository {
     const grouping = filter.byDay
       ? 'GROUPING(g.status, g.provider, g.day)'
       : 'GROUPING(g.status, g.provider) * 2 + 1';
-    const paid = `g.status IN ('paid', 'refunded')`;
+    const paid = `g.status IN (${WAS_PAID_STATUSES_SQL})`;
     return this.dataSource.query<InvoiceStatsRow[]>(
       `SELECT (${grouping})::int AS grouping_set,
               g.currency, g.status, g.provider,
