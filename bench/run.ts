@@ -2,6 +2,7 @@
 import { benchCallbacks } from './callbacks.bench';
 import { benchEnvelope } from './envelope.bench';
 import { benchInvoices } from './invoices.bench';
+import { benchStats } from './stats.bench';
 import { benchWebhooks } from './webhooks.bench';
 
 const BENCHMARKS: Record<string, () => Promise<void>> = {
@@ -9,6 +10,7 @@ const BENCHMARKS: Record<string, () => Promise<void>> = {
   callbacks: benchCallbacks,
   webhooks: benchWebhooks,
   envelope: benchEnvelope,
+  stats: benchStats,
 };
 
 async function main(): Promise<void> {

@@ -12,6 +12,7 @@ import { AddPayouts1796020365401 } from './1796020365401-AddPayouts';
 import { AddInvoiceAmountReceived1796021145548 } from './1796021145548-AddInvoiceAmountReceived';
 import { AddPayoutInvoice1796021945233 } from './1796021945233-AddPayoutInvoice';
 import { AddApiKeys1796025959483 } from './1796025959483-AddApiKeys';
+import { AddInvoiceStatsIndex1796026134772 } from './1796026134772-AddInvoiceStatsIndex';
 
 /** Every migration in order. `npm run migration:generate -- Name` appends to this list. */
 export const MIGRATIONS: Function[] = [
@@ -29,4 +30,5 @@ export const MIGRATIONS: Function[] = [
   AddInvoiceAmountReceived1796021145548,
   AddPayoutInvoice1796021945233,
   AddApiKeys1796025959483,
+  AddInvoiceStatsIndex1796026134772,
 ];

@@ -16,8 +16,11 @@ import { AdminService } from './admin.service';
 import { renderApiKeys } from './admin-api-keys.page';
 import { ApiKeysService } from '../api-keys/api-keys.service';
 import { IDENTIFIER_PATTERN } from '../merchants/dto/register-merchant.dto';
+import { lastDays } from './admin-charts';
 import { PaymentProviderRegistry } from '../billing/payment-provider.registry';
+import { Clock } from '../common/clock';
 import { DomainError } from '../common/errors/domain.error';
+import { InvoiceStatsService } from '../invoices/invoice-stats.service';
 import { WebhooksService } from '../notifications/webhooks.service';
 import { PayoutsService } from '../payouts/payouts.service';
 import { ReconciliationService } from '../reconciliation/reconciliation.service';
@@ -45,6 +48,9 @@ const FLASH: Record<string, string> = {
     'That payout could not be decided: it is no longer awaiting approval, or a name (and a reason) is missing.',
 };
 
+/** How many days the overview's charts cover. */
+const OVERVIEW_DAYS = 30;
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Only a path of the admin itself (never another site) is a place to go back to. */
@@ -69,6 +75,8 @@ export class AdminPages {
     private readonly registry: PaymentProviderRegistry,
     private readonly payoutsService: PayoutsService,
     private readonly apiKeys: ApiKeysService,
+    private readonly invoiceStats: InvoiceStatsService,
+    private readonly clock: Clock,
   ) {}
 
   async apiKeysPage(session: AdminSession, query: Form): Promise<string> {
@@ -98,8 +106,16 @@ export class AdminPages {
     return '/admin/api-keys?flash=key-revoked';
   }
 
+  /** The charts of the last OVERVIEW_DAYS UTC days (today included) and the job queue. */
   async overview(session: AdminSession): Promise<string> {
-    return renderOverview(session, await this.webhooks.jobs());
+    const now = this.clock.now();
+    const days = lastDays(now, OVERVIEW_DAYS);
+    const [stats, jobs, oldestPendingSince] = await Promise.all([
+      this.invoiceStats.stats({ createdFrom: `${days[0]}T00:00:00Z`, groupBy: 'day' }),
+      this.webhooks.jobs(),
+      this.webhooks.oldestPendingSince(),
+    ]);
+    return renderOverview(session, jobs, { now, days, stats, oldestPendingSince });
   }
 
   async merchants(session: AdminSession, query: Form): Promise<string> {

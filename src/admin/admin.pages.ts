@@ -1,6 +1,8 @@
 import { AdminSession } from './admin-auth.service';
+import { conversionChart, paidVolumeCharts, webhookHealthChart } from './admin-charts';
 import { InvoiceDossier, Row } from './admin.service';
 import { escapeHtml, htmlPage } from '../common/http/html';
+import { InvoiceStatsDto } from '../invoices/dto/invoice-stats.dto';
 import { formatMoney } from '../common/money/format';
 import { Invoice } from '../invoices/invoice.entity';
 import { MerchantAccount } from '../merchants/merchant-account.entity';
@@ -115,25 +117,44 @@ export function renderAdminDisabled(): string {
   });
 }
 
-export function renderOverview(session: AdminSession, jobs: JobsStatusDto): string {
+/** What the overview's charts show: invoice statistics of `days` (groupBy=day). */
+export interface OverviewCharts {
+  now: Date;
+  days: string[];
+  stats: InvoiceStatsDto;
+  oldestPendingSince: Date | null;
+}
+
+export function renderOverview(
+  session: AdminSession,
+  jobs: JobsStatusDto,
+  charts: OverviewCharts,
+): string {
   const w = jobs.webhooks;
   return layout(
     session,
     'Overview',
-    table(
-      'Webhook queue',
-      ['Pending', 'In flight', 'Dead', 'Delivered', 'Oldest due'],
-      [
+    `<h2>Paid volume per provider per day</h2>
+${paidVolumeCharts(charts.stats.byDay ?? [], charts.days)}
+<h2>Conversion per provider</h2>
+${conversionChart(charts.stats, charts.days.length)}
+<h2>Webhook delivery</h2>
+${webhookHealthChart(w, charts.oldestPendingSince, charts.now)}
+` +
+      table(
+        'Webhook queue',
+        ['Pending', 'In flight', 'Dead', 'Delivered', 'Oldest due'],
         [
-          String(w.pending),
-          String(w.inFlight),
-          String(w.dead),
-          String(w.delivered),
-          when(w.oldestDueAt),
+          [
+            String(w.pending),
+            String(w.inFlight),
+            String(w.dead),
+            String(w.delivered),
+            when(w.oldestDueAt),
+          ],
         ],
-      ],
-      'jobs',
-    ) +
+        'jobs',
+      ) +
       `<h2>Dispatcher</h2><pre data-testid="dispatcher">${e(JSON.stringify(jobs.dispatcher, null, 2))}</pre>
 <h2>Scheduled jobs</h2><ul>${jobs.scheduledJobs.map((j) => `<li>${e(j)}</li>`).join('')}</ul>`,
   );

@@ -14,3 +14,11 @@ export function paidAmountOf(
   const received = invoice.amountReceived;
   return received === undefined || received === null ? taken : Math.min(taken, received);
 }
+
+/**
+ * paidAmountOf in SQL over an invoices row (`alias.` prefixed columns): LEAST skips a null
+ * amount_received, as paidAmountOf does.
+ */
+export function paidAmountSql(alias: string): string {
+  return `LEAST(COALESCE(${alias}.captured_amount, ${alias}.amount), ${alias}.amount_received)`;
+}

@@ -17,6 +17,9 @@ export function wasPaid(status: InvoiceStatus): boolean {
   return status === InvoiceStatus.Paid || status === InvoiceStatus.Refunded;
 }
 
+/** The statuses wasPaid holds, for SQL (`status IN (…)`). */
+export const WAS_PAID_STATUSES_SQL = "'paid', 'refunded'";
+
 /**
  * The order's payment is made: the invoice is paid, or was and has been refunded since, or its
  * money is held for capture. An order with such an invoice takes no other payment.

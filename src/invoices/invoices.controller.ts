@@ -16,9 +16,12 @@ import { CaptureInvoiceDto } from './dto/capture-invoice.dto';
 import { CreateInvoiceDto } from './dto/create-invoice.dto';
 import { InvoiceIdParamsDto } from './dto/invoice-id.params.dto';
 import { CreatedInvoiceDto, InvoiceResponseDto, InvoicesPageDto } from './dto/invoice-response.dto';
+import { InvoiceStatsDto } from './dto/invoice-stats.dto';
+import { InvoiceStatsQueryDto } from './dto/invoice-stats.query.dto';
 import { ListInvoicesQueryDto } from './dto/list-invoices.query.dto';
 import { INVOICE_CSV_COLUMNS } from './invoice.mapper';
 import { InvoiceHoldsService } from './invoice-holds.service';
+import { InvoiceStatsService } from './invoice-stats.service';
 import { InvoicesService } from './invoices.service';
 import {
   Caller,
@@ -38,6 +41,7 @@ export class InvoicesController {
   constructor(
     private readonly invoices: InvoicesService,
     private readonly holds: InvoiceHoldsService,
+    private readonly statistics: InvoiceStatsService,
   ) {}
 
   @Post()
@@ -66,6 +70,26 @@ export class InvoicesController {
     const invoice = await this.invoices.create(body);
     void reply.status(invoice.created ? 201 : 200);
     return invoice;
+  }
+
+  @Get('stats')
+  @ApiOperation({
+    summary: 'Counts and sums of the invoices matching the filters, per status, provider and day',
+    description:
+      "The list's filters (no paging). Every group is per currency too: amounts are in the minor " +
+      'units of their `currency` and never added across currencies. `amount` is what the invoices ' +
+      'asked; `paidAmount` what their payments took (the captured part of a hold, at most what ' +
+      'the provider reports received), over the `paidCount` invoices paid (status `paid` or ' +
+      '`refunded`); `refundedAmount` what was refunded, over the `refundedCount` invoices with a ' +
+      'refund. `groupBy=day` adds `byDay`, per UTC creation day, provider and currency.',
+  })
+  @ApiEnvelope(InvoiceStatsDto, { description: 'The statistics' })
+  @ApiErrors(400, 403)
+  stats(
+    @Query() query: InvoiceStatsQueryDto,
+    @CurrentCaller() caller: Caller,
+  ): Promise<InvoiceStatsDto> {
+    return this.statistics.stats(scopedFilter(caller, query));
   }
 
   @Get(':id')

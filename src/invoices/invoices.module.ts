@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 
 import { InvoiceExpiryService } from './invoice-expiry.service';
 import { InvoiceHoldsService } from './invoice-holds.service';
+import { InvoiceStatsService } from './invoice-stats.service';
 import { InvoiceTransitions } from './invoice-transitions.service';
 import { InvoiceOrder } from './invoice-order.entity';
 import { Invoice } from './invoice.entity';
@@ -20,10 +21,17 @@ import { MerchantsModule } from '../merchants/merchants.module';
     InvoicesRepository,
     InvoicesService,
     InvoiceHoldsService,
+    InvoiceStatsService,
     InvoiceTransitions,
     InvoiceExpiryService,
     SupersededCheckouts,
   ],
-  exports: [InvoicesService, InvoiceHoldsService, InvoiceTransitions, InvoiceExpiryService],
+  exports: [
+    InvoicesService,
+    InvoiceHoldsService,
+    InvoiceStatsService,
+    InvoiceTransitions,
+    InvoiceExpiryService,
+  ],
 })
 export class InvoicesModule {}

@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 
-import { ORDER_SETTLING_STATUSES_SQL } from './invoice-status.enum';
+import { paidAmountSql } from './invoice-amounts';
+import { ORDER_SETTLING_STATUSES_SQL, WAS_PAID_STATUSES_SQL } from './invoice-status.enum';
 import { Invoice } from './invoice.entity';
 import { PreparedStatement, runPrepared } from '../database/prepared-statement';
 
@@ -89,6 +90,43 @@ export interface InsertedInvoice {
   updated_at: Date;
 }
 
+/** Which invoices statistics cover (the list's filters; instants exact, as toExactInstant gives). */
+export interface InvoiceStatsFilter {
+  source?: string;
+  businessId?: string;
+  provider?: string;
+  status?: string;
+  currency?: string;
+  createdFrom?: string;
+  createdTo?: string;
+  /** Also group per UTC creation day and provider. */
+  byDay: boolean;
+}
+
+/** One group of invoiceStats: the keys it is grouped by (the others null) and its figures. */
+export interface InvoiceStatsRow {
+  /** GROUPING(status, provider, day): which keys the row is not grouped by, as bits. */
+  grouping_set: number;
+  currency: string;
+  status: string | null;
+  provider: string | null;
+  day: string | null;
+  count: string;
+  amount: string;
+  paid_count: string;
+  paid_amount: string;
+  refunded_count: string;
+  refunded_amount: string;
+}
+
+/** GROUPING(status, provider, day) of each grouping set (a set bit: not grouped by that key). */
+export const STATS_GROUPING = {
+  totals: 0b111,
+  byStatus: 0b011,
+  byProvider: 0b101,
+  byDay: 0b100,
+} as const;
+
 /** The invoices table's hand-written statements (the hot path's group-commit insert). */
 @Injectable()
 export class InvoicesRepository {
@@ -104,5 +142,69 @@ export class InvoicesRepository {
     ]);
     const byId = new Map(inserted.map((row) => [row.id, row]));
     return invoices.map((invoice) => byId.get(invoice.id));
+  }
+
+  /**
+   * Counts and sums of the invoices matching `filter` per currency alone, per status, per
+   * provider and (when asked) per day and provider, each also per currency, in one statement
+   * (one pass over the rows, then GROUPING SETS over the groups it made). Served by
+   * ix_invoices_stats: (source, created_at) holding every column read here, so PostgreSQL can
+   * answer from the index alone.
+   */
+  async stats(filter: InvoiceStatsFilter): Promise<InvoiceStatsRow[]> {
+    const params: unknown[] = [];
+    const where: string[] = [];
+    const equal = (column: string, value: string | undefined) => {
+      if (value === undefined) return;
+      params.push(value);
+      where.push(`i.${column} = $${params.length}`);
+    };
+    equal('source', filter.source);
+    equal('business_id', filter.businessId);
+    equal('provider', filter.provider);
+    equal('status', filter.status);
+    equal('currency', filter.currency);
+    if (filter.createdFrom !== undefined) {
+      params.push(filter.createdFrom);
+      where.push(`i.created_at >= $${params.length}::timestamptz`);
+    }
+    if (filter.createdTo !== undefined) {
+      params.push(filter.createdTo);
+      where.push(`i.created_at < $${params.length}::timestamptz`);
+    }
+    // First every row once into its finest group (currency, status, provider[, day]): one hash
+    // table that PostgreSQL can fill in parallel. Then the few resulting groups into each
+    // grouping set; counts and sums add up exactly across groups of one currency.
+    const day = filter.byDay ? `, (i.created_at AT TIME ZONE 'UTC')::date` : '';
+    const sets = ['(g.currency)', '(g.currency, g.status)', '(g.currency, g.provider)'];
+    if (filter.byDay) sets.push('(g.currency, g.provider, g.day)');
+    // GROUPING may name only grouped columns: without days, the day's bit is set by hand.
+    const grouping = filter.byDay
+      ? 'GROUPING(g.status, g.provider, g.day)'
+      : 'GROUPING(g.status, g.provider) * 2 + 1';
+    const paid = `g.status IN (${WAS_PAID_STATUSES_SQL})`;
+    return this.dataSource.query<InvoiceStatsRow[]>(
+      `SELECT (${grouping})::int AS grouping_set,
+              g.currency, g.status, g.provider,
+              ${filter.byDay ? `to_char(g.day, 'YYYY-MM-DD')` : 'NULL'} AS day,
+              sum(g.count)::text AS count,
+              sum(g.amount)::text AS amount,
+              COALESCE(sum(g.count) FILTER (WHERE ${paid}), 0)::text AS paid_count,
+              COALESCE(sum(g.paid_amount) FILTER (WHERE ${paid}), 0)::text AS paid_amount,
+              sum(g.refunded_count)::text AS refunded_count,
+              sum(g.refunded_amount)::text AS refunded_amount
+         FROM (SELECT i.currency, i.status, i.provider${day ? `${day} AS day` : ''},
+                      count(*) AS count,
+                      sum(i.amount) AS amount,
+                      sum(${paidAmountSql('i')}) AS paid_amount,
+                      count(*) FILTER (WHERE i.refunded_amount > 0) AS refunded_count,
+                      sum(i.refunded_amount) AS refunded_amount
+                 FROM invoices i
+                ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+                GROUP BY i.currency, i.status, i.provider${day}) g
+        GROUP BY GROUPING SETS (${sets.join(', ')})
+        ORDER BY grouping_set, ${filter.byDay ? 'g.day, ' : ''}g.status COLLATE "C", g.provider COLLATE "C", g.currency COLLATE "C"`,
+      params,
+    );
   }
 }

@@ -334,4 +334,15 @@ export class WebhooksService {
       ].sort(),
     };
   }
+
+  /**
+   * When the oldest event still awaiting delivery was written (null: none is pending): how long
+   * an app has been waiting to hear of a change, whatever its retry schedule.
+   */
+  async oldestPendingSince(): Promise<Date | null> {
+    const [row] = await this.dataSource.query<{ since: Date | null }[]>(
+      `SELECT min(created_at) AS since FROM webhook_events WHERE status = 'pending'`,
+    );
+    return row.since;
+  }
 }

@@ -175,7 +175,7 @@ describe('Per-source API keys (issue 16 point 1, over real HTTP)', () => {
     expect(stored).not.toContain(secret.slice('psk_test_'.length));
   });
 
-  it("refuses a source key (403) where a body, path or filter names another source's merchants, invoices, sessions, payouts", async () => {
+  it("refuses a source key (403) where a body, path or filter names another source's merchants, invoices, stats, sessions, payouts", async () => {
     const key = marketplaceKey;
     const refusals = [
       await post(key, '/api/merchants', merchantBody({ source: 'other', businessId: 'biz_9' })),
@@ -187,6 +187,7 @@ describe('Per-source API keys (issue 16 point 1, over real HTTP)', () => {
       await post(key, '/api/checkout-sessions', sessionBody({ source: 'other' })),
       await post(key, '/api/payouts', payoutBody({ source: 'other' })),
       await as(key, '/api/payouts?source=other'),
+      await as(key, '/api/invoices/stats?source=other'),
     ];
     for (const res of refusals) refused(res, 403, 'FORBIDDEN');
     // Nothing was written for `other` by the refused calls.
@@ -303,6 +304,25 @@ describe('Per-source API keys (issue 16 point 1, over real HTTP)', () => {
       id: string;
     }[];
     expect(otherEvents.map((e) => e.id)).toContain(foreign.event);
+    // Statistics count the caller's own invoices only.
+    const counted = async (key: string) =>
+      ((await as(key, '/api/invoices/stats')).body.data.totals as { count: number }[]).reduce(
+        (sum, group) => sum + group.count,
+        0,
+      );
+    const inDatabase = async (source: string) =>
+      Number(
+        (
+          await query<{ n: string }>(
+            t.databaseUrl,
+            'SELECT count(*) AS n FROM invoices WHERE source = $1',
+            [source],
+          )
+        )[0].n,
+      );
+    expect(await counted(marketplaceKey)).toBe(await inDatabase('marketplace'));
+    expect(await counted(otherKey)).toBe(await inDatabase('other'));
+    expect(await counted(otherKey)).toBeLessThan(await counted(t.config.serviceApiKey));
     // Staff sees both.
     expect(await sources('/api/invoices?limit=100', t.config.serviceApiKey)).toEqual(
       new Set(['marketplace', 'other']),

@@ -369,6 +369,144 @@ export type CreateInvoiceDto = {
     ofd?: Array<OfdItemDto>;
 };
 
+export type InvoiceStatsFiguresDto = {
+    currency: 'UZS' | 'USD' | 'EUR';
+    /**
+     * Invoices
+     */
+    count: number;
+    /**
+     * What the invoices asked: the sum of their `amount`, in minor units of `currency`
+     */
+    amount: number;
+    /**
+     * Invoices whose payment was taken: status `paid`, or `refunded` since
+     */
+    paidCount: number;
+    /**
+     * The money those payments took (minor units): the captured part of a held payment (not what was held), and never more than the provider reports received (a crypto payment accepted a little short); otherwise the invoice's amount. Refunds are not subtracted
+     */
+    paidAmount: number;
+    /**
+     * Invoices with a refund (part or all of the payment returned)
+     */
+    refundedCount: number;
+    /**
+     * Refunded so far (minor units): the sum of the invoices’ `refundedAmount`
+     */
+    refundedAmount: number;
+};
+
+export type InvoiceStatusStatsDto = {
+    currency: 'UZS' | 'USD' | 'EUR';
+    /**
+     * Invoices
+     */
+    count: number;
+    /**
+     * What the invoices asked: the sum of their `amount`, in minor units of `currency`
+     */
+    amount: number;
+    /**
+     * Invoices whose payment was taken: status `paid`, or `refunded` since
+     */
+    paidCount: number;
+    /**
+     * The money those payments took (minor units): the captured part of a held payment (not what was held), and never more than the provider reports received (a crypto payment accepted a little short); otherwise the invoice's amount. Refunds are not subtracted
+     */
+    paidAmount: number;
+    /**
+     * Invoices with a refund (part or all of the payment returned)
+     */
+    refundedCount: number;
+    /**
+     * Refunded so far (minor units): the sum of the invoices’ `refundedAmount`
+     */
+    refundedAmount: number;
+    status: 'creating' | 'pending' | 'authorized' | 'paid' | 'cancelled' | 'failed' | 'refunded';
+};
+
+export type InvoiceProviderStatsDto = {
+    currency: 'UZS' | 'USD' | 'EUR';
+    /**
+     * Invoices
+     */
+    count: number;
+    /**
+     * What the invoices asked: the sum of their `amount`, in minor units of `currency`
+     */
+    amount: number;
+    /**
+     * Invoices whose payment was taken: status `paid`, or `refunded` since
+     */
+    paidCount: number;
+    /**
+     * The money those payments took (minor units): the captured part of a held payment (not what was held), and never more than the provider reports received (a crypto payment accepted a little short); otherwise the invoice's amount. Refunds are not subtracted
+     */
+    paidAmount: number;
+    /**
+     * Invoices with a refund (part or all of the payment returned)
+     */
+    refundedCount: number;
+    /**
+     * Refunded so far (minor units): the sum of the invoices’ `refundedAmount`
+     */
+    refundedAmount: number;
+    provider: string;
+};
+
+export type InvoiceDayStatsDto = {
+    currency: 'UZS' | 'USD' | 'EUR';
+    /**
+     * Invoices
+     */
+    count: number;
+    /**
+     * What the invoices asked: the sum of their `amount`, in minor units of `currency`
+     */
+    amount: number;
+    /**
+     * Invoices whose payment was taken: status `paid`, or `refunded` since
+     */
+    paidCount: number;
+    /**
+     * The money those payments took (minor units): the captured part of a held payment (not what was held), and never more than the provider reports received (a crypto payment accepted a little short); otherwise the invoice's amount. Refunds are not subtracted
+     */
+    paidAmount: number;
+    /**
+     * Invoices with a refund (part or all of the payment returned)
+     */
+    refundedCount: number;
+    /**
+     * Refunded so far (minor units): the sum of the invoices’ `refundedAmount`
+     */
+    refundedAmount: number;
+    /**
+     * UTC day of creation
+     */
+    day: string;
+    provider: string;
+};
+
+export type InvoiceStatsDto = {
+    /**
+     * Per currency, ordered by currency
+     */
+    totals: Array<InvoiceStatsFiguresDto>;
+    /**
+     * Per status and currency, ordered so
+     */
+    byStatus: Array<InvoiceStatusStatsDto>;
+    /**
+     * Per provider and currency, ordered so (conversion: `paidCount / count`)
+     */
+    byProvider: Array<InvoiceProviderStatsDto>;
+    /**
+     * With `groupBy=day` only: per UTC creation day, provider and currency, ordered so; days without invoices are absent
+     */
+    byDay?: Array<InvoiceDayStatsDto>;
+};
+
 export type InvoiceResponseDto = {
     id: string;
     source: string;
@@ -1452,6 +1590,69 @@ export type InvoicesControllerCreateResponses = {
 };
 
 export type InvoicesControllerCreateResponse = InvoicesControllerCreateResponses[keyof InvoicesControllerCreateResponses];
+
+export type InvoicesControllerStatsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        source?: string;
+        businessId?: string;
+        provider?: string;
+        /**
+         * Only those in this currency (amounts of different currencies are never mixed)
+         */
+        currency?: 'UZS' | 'USD' | 'EUR';
+        /**
+         * Created at or after (ISO 8601 date or date-time, to the microsecond; no offset = UTC)
+         */
+        createdFrom?: string;
+        /**
+         * Created before (ISO 8601 date or date-time, to the microsecond; no offset = UTC)
+         */
+        createdTo?: string;
+        status?: 'creating' | 'pending' | 'authorized' | 'paid' | 'cancelled' | 'failed' | 'refunded';
+        /**
+         * `day`: also `byDay`, the figures per UTC creation day, provider and currency (a day without invoices is absent)
+         */
+        groupBy?: 'day';
+    };
+    url: '/api/invoices/stats';
+};
+
+export type InvoicesControllerStatsErrors = {
+    /**
+     * Validation error: see data.details
+     */
+    400: ErrorEnvelopeDto;
+    /**
+     * Missing or invalid x-api-key
+     */
+    401: ErrorEnvelopeDto;
+    /**
+     * Forbidden: the API key acts for another source, or the route takes the staff key only
+     */
+    403: ErrorEnvelopeDto;
+    /**
+     * Rate limited: retry after the Retry-After header
+     */
+    429: ErrorEnvelopeDto;
+};
+
+export type InvoicesControllerStatsError = InvoicesControllerStatsErrors[keyof InvoicesControllerStatsErrors];
+
+export type InvoicesControllerStatsResponses = {
+    /**
+     * The statistics
+     */
+    200: {
+        status: boolean;
+        code: number;
+        message: string;
+        data: InvoiceStatsDto;
+    };
+};
+
+export type InvoicesControllerStatsResponse = InvoicesControllerStatsResponses[keyof InvoicesControllerStatsResponses];
 
 export type InvoicesControllerGetData = {
     body?: never;

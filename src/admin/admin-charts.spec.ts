@@ -1,0 +1,52 @@
+import { age, conversionChart, lastDays, paidVolumeCharts } from './admin-charts';
+import { InvoiceDayStatsDto } from '../invoices/dto/invoice-stats.dto';
+
+const figures = { count: 1, amount: 0, paidCount: 1, refundedCount: 0, refundedAmount: 0 };
+
+describe('admin overview charts', () => {
+  it('lastDays: the UTC days ending today, oldest first', () => {
+    expect(lastDays(new Date('2026-03-01T23:59:59Z'), 3)).toEqual([
+      '2026-02-27',
+      '2026-02-28',
+      '2026-03-01',
+    ]);
+  });
+
+  it.each([
+    [0, '0 min'],
+    [59 * 60_000, '59 min'],
+    [125 * 60_000, '2 h 5 min'],
+    [(3 * 24 + 1) * 3_600_000, '3 d 1 h'],
+  ])('age of %i ms is %s', (ms, text) => {
+    const now = new Date('2026-03-01T12:00:00Z');
+    expect(age(new Date(now.getTime() - ms), now)).toBe(text);
+  });
+
+  it('one chart per currency: amounts of different currencies never share a scale or a sum', () => {
+    const day = '2026-03-01';
+    const groups: InvoiceDayStatsDto[] = [
+      { day, provider: 'p1', currency: 'UZS', paidAmount: 100000, ...figures },
+      { day, provider: 'p1', currency: 'USD', paidAmount: 1500, ...figures },
+    ];
+    const html = paidVolumeCharts(groups, [day]);
+    expect(html).toContain('data-testid="chart-paid-UZS"');
+    expect(html).toContain('data-testid="chart-paid-USD"');
+    expect(html).not.toContain('1015.00');
+    expect(html.indexOf('chart-paid-UZS')).toBeLessThan(html.indexOf('chart-paid-USD'));
+  });
+
+  it('escapes what comes from the database', () => {
+    const html = conversionChart(
+      {
+        totals: [],
+        byStatus: [],
+        byProvider: [
+          { provider: '<script>x</script>', currency: 'UZS', ...figures, amount: 1, paidAmount: 1 },
+        ],
+      },
+      30,
+    );
+    expect(html).not.toContain('<script>');
+    expect(html).toContain('&lt;script&gt;');
+  });
+});
