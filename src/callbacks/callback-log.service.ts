@@ -63,8 +63,9 @@ export function loggedRequest(request: unknown, authenticated: boolean): unknown
 
 /**
  * A callback's result as the metrics count it: `accepted`; `bad_signature` when it was refused
- * and the caller did not prove to be the provider (signature, key or password wrong, account unknown); `refused`
- * when it did and the protocol still said no (unknown order, wrong amount, already paid...).
+ * and the caller did not prove to be the provider (signature, key or password wrong, account
+ * unknown); `refused` when it did and the protocol still said no (unknown order, wrong amount,
+ * already paid...).
  */
 export function callbackResult(
   result: Pick<CallbackReply, 'outcome' | 'authenticated'>,
