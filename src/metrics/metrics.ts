@@ -39,6 +39,21 @@ export class Metrics {
   constructor(readonly registry: Registry) {
     const registers = [registry];
     collectDefaultMetrics({ register: registry });
+    // First: read before the scrape's own queries (the gauges below) take a connection.
+    const pool = (): PoolUse | null => this.poolUse?.() ?? null;
+    new Gauge({
+      name: 'db_pool_connections',
+      help: "The database pool's connections (total, idle) and the requests waiting for one.",
+      labelNames: ['state'],
+      registers,
+      collect() {
+        const use = pool();
+        if (!use) return;
+        this.set({ state: 'total' }, use.total);
+        this.set({ state: 'idle' }, use.idle);
+        this.set({ state: 'waiting' }, use.waiting);
+      },
+    });
     this.httpRequestDuration = new Histogram({
       name: 'http_request_duration_seconds',
       help: 'API requests by method, route pattern (unmatched: no route) and status code.',
@@ -121,20 +136,6 @@ export class Metrics {
       help: 'Refunds by provider and outcome (succeeded, failed; pending: the answer was unclear, counted again when settled).',
       labelNames: ['provider', 'outcome'],
       registers,
-    });
-    const pool = (): PoolUse | null => this.poolUse?.() ?? null;
-    new Gauge({
-      name: 'db_pool_connections',
-      help: "The database pool's connections (total, idle) and the requests waiting for one.",
-      labelNames: ['state'],
-      registers,
-      collect() {
-        const use = pool();
-        if (!use) return;
-        this.set({ state: 'total' }, use.total);
-        this.set({ state: 'idle' }, use.idle);
-        this.set({ state: 'waiting' }, use.waiting);
-      },
     });
     this.rateLimitRejections = new Counter({
       name: 'rate_limit_rejections_total',

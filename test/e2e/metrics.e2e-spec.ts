@@ -125,6 +125,8 @@ describe('Prometheus metrics on their own port (issue 16, point 3)', () => {
         .samples.map((s) => s.labels.state)
         .sort(),
     ).toEqual(['idle', 'total', 'waiting']);
+    // Quiet: nobody waits for a connection (the scrape's own query included).
+    expect(sampleSum(families, 'db_pool_connections', { state: 'waiting' })).toBe(0);
     expect(sampleSum(families, 'webhook_oldest_pending_event_age_seconds')).toBe(0);
     expect(sampleSum(families, 'rate_limit_store_up')).toBe(1);
 
