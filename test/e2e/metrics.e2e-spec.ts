@@ -17,7 +17,7 @@ import { TestApp, send, startTestApp } from '../support/test-app';
 import { Receiver, eventually, startReceiver } from '../support/webhook-receiver';
 import { freePort } from '../setup/global-setup';
 import { invoiceBody } from '../factories/invoice.factory';
-import { merchantBody } from '../factories/merchant.factory';
+import { SANDBOX_CREDENTIALS, merchantBody } from '../factories/merchant.factory';
 
 const RATE_LIMIT_PER_MINUTE = 200;
 const PENDING_MINUTES = 15;
@@ -170,6 +170,15 @@ describe('Prometheus metrics on their own port (issue 16, point 3)', () => {
       'not-the-secret',
     );
     expect(forged.body.error).toBe(-1);
+    // A genuine Prepare (signed right) the protocol refuses: no such order.
+    const unknownOrder = await postClick(
+      t,
+      clickAccount,
+      prepareCall('00000000-0000-4000-8000-000000000000', '10000.00'),
+      SANDBOX_CREDENTIALS.click.secretKey,
+    );
+    expect(unknownOrder.body.error).toBeLessThan(0);
+    expect(unknownOrder.body.error).not.toBe(-1);
     // A Multicard payment whose callback is lost, found by a reconciliation run.
     await t.request('/sandbox/multicard/_control', {
       method: 'POST',
@@ -242,7 +251,9 @@ describe('Prometheus metrics on their own port (issue 16, point 3)', () => {
     expect(
       delta(after, 'provider_callbacks_total', { provider: 'click', result: 'bad_signature' }),
     ).toBe(1);
-    expect(delta(after, 'provider_callbacks_total', { result: 'refused' })).toBe(0);
+    expect(delta(after, 'provider_callbacks_total', { provider: 'click', result: 'refused' })).toBe(
+      1,
+    );
     expect(delta(after, 'provider_callbacks_total', { provider: 'multicard' })).toBe(0);
     // Webhooks: attempts and deliveries are the delivery log's; none dead, none pending.
     expect(delta(after, 'webhook_delivery_attempts_total')).toBe(
