@@ -97,6 +97,8 @@ describe('Prometheus metrics on their own port (issue 16, point 3)', () => {
       METRICS_PORT: String(port),
       RATE_LIMIT_PER_MINUTE: String(RATE_LIMIT_PER_MINUTE),
       RECONCILIATION_PENDING_MINUTES: String(PENDING_MINUTES),
+      // A failed delivery is tried again an hour later: within the suite it stays pending.
+      WEBHOOK_RETRY_SCHEDULE: '0,3600',
     });
     await t.request('/api/merchants', { method: 'POST', json: merchantBody() });
     clickAccount = (
@@ -345,5 +347,56 @@ describe('Prometheus metrics on their own port (issue 16, point 3)', () => {
         name,
         shown: queried.some((q) => q === name || q.startsWith(`${name}_`)),
       }).toEqual({ name, shown: true });
+  });
+
+  it('a webhook the app refuses: retrying, with the oldest pending age; one it answers 410: dead', async () => {
+    const before = await scrape();
+    const delta = (after: Map<string, MetricFamily>, name: string, labels = {}): number =>
+      sampleSum(after, name, labels) - sampleSum(before, name, labels);
+    const refusing = new Map<string, number>();
+    /** An invoice cancelled by the app, whose webhook the receiver answers with `status`. */
+    const cancelledInvoice = async (status: number): Promise<string> => {
+      const created = await t.request('/api/invoices', {
+        method: 'POST',
+        json: invoiceBody({ provider: 'click', notifyUrl: receiver.url }),
+      });
+      const id = created.body.data.id as string;
+      refusing.set(id, status);
+      expect((await t.request(`/api/invoices/${id}/cancel`, { method: 'POST' })).status).toBe(200);
+      return id;
+    };
+    receiver.respond = (delivery) =>
+      Promise.resolve({
+        status: refusing.get((JSON.parse(delivery.body) as { id: string }).id) ?? 200,
+      });
+    try {
+      const retried = await cancelledInvoice(500);
+      const gone = await cancelledInvoice(410);
+      await eventually(
+        async () =>
+          (await dbCount(
+            `SELECT count(*) AS n FROM webhook_events
+              WHERE (invoice_id = $1 AND status = 'pending' AND last_status = 500)
+                 OR (invoice_id = $2 AND status = 'dead')`,
+            [retried, gone],
+          )) === 2,
+      );
+    } finally {
+      receiver.respond = () => Promise.resolve({ status: 200, body: '{"ok":true}' });
+    }
+    const after = await scrape();
+    expect(delta(after, 'webhook_delivery_attempts_total')).toBe(2);
+    expect(delta(after, 'webhook_deliveries_total', { result: 'retrying' })).toBe(1);
+    expect(delta(after, 'webhook_deliveries_total', { result: 'dead' })).toBe(1);
+    expect(delta(after, 'webhook_deliveries_total', { result: 'delivered' })).toBe(0);
+    expect(delta(after, 'webhook_events_dead_total')).toBe(1);
+    const age = sampleSum(after, 'webhook_oldest_pending_event_age_seconds');
+    const [{ oldest }] = await query<{ oldest: number }>(
+      t.databaseUrl,
+      `SELECT extract(epoch FROM now() - min(created_at))::float8 AS oldest
+         FROM webhook_events WHERE status = 'pending'`,
+    );
+    expect(age).toBeGreaterThan(0);
+    expect(age).toBeLessThanOrEqual(oldest);
   });
 });

@@ -12,11 +12,11 @@ latency_seconds_sum 0.3
 latency_seconds_count 2
 # HELP age_seconds Age.
 # TYPE age_seconds gauge
-age_seconds NaN
+age_seconds Nan
 `;
 
 describe('parsePrometheusText (strict, for the metrics tests)', () => {
-  it('reads families, types, help, labels with escapes and special values', () => {
+  it('reads families, types, help, labels with escapes and special values (Nan as prom-client writes it)', () => {
     const families = parsePrometheusText(VALID);
     expect([...families.keys()]).toEqual(['requests_total', 'latency_seconds', 'age_seconds']);
     expect(families.get('requests_total')).toMatchObject({ type: 'counter', help: 'Requests.' });

@@ -32,10 +32,11 @@ function sampleNamesOf(family: string, type: MetricType): string[] {
   return [family];
 }
 
+/** A value as Prometheus reads it (Go's ParseFloat: NaN and Inf in any case; prom-client writes `Nan`). */
 function parseValue(text: string, line: number): number {
-  if (text === 'NaN') return NaN;
-  if (text === '+Inf') return Infinity;
-  if (text === '-Inf') return -Infinity;
+  if (/^nan$/i.test(text)) return NaN;
+  if (/^\+?inf$/i.test(text)) return Infinity;
+  if (/^-inf$/i.test(text)) return -Infinity;
   if (!/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(text))
     throw new Error(`line ${line}: "${text}" is not a sample value`);
   return Number(text);
