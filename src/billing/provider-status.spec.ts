@@ -1,6 +1,6 @@
-import { ProviderStatus } from './provider-status';
 import { Registry } from 'prom-client';
 
+import { ProviderStatus } from './provider-status';
 import { Clock } from '../common/clock';
 import { Metrics } from '../metrics/metrics';
 
