@@ -232,6 +232,8 @@ export async function startBenchGateway(
       SERVICE_API_KEY: BENCH_API_KEY,
       RATE_LIMIT_PER_MINUTE: '1000000',
       LOG_LEVEL: 'info',
+      // Scrapeable, on a free port: several gateways may run at once.
+      METRICS_PORT: '0',
     },
     `http://127.0.0.1:${port}/health`,
   );

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Smoke checks CI runs after the tests, on the built app (npm run build must have run):
 #  1. the built gateway starts in sandbox mode with its embedded PostgreSQL on a free port and
-#     answers GET /health;
+#     answers GET /health, and GET /metrics on its METRICS_PORT;
 #  2. the Dockerfile's steps without Docker: production dependencies only (npm ci --omit=dev) in a separate folder with dist/ and package.json, the image's CMD
 #     (migrations, then the app) in live mode against the PostgreSQL of step 1, and the
 #     image's HEALTHCHECK command, with REDIS_URL set as docker-compose.yml sets it (a
@@ -26,12 +26,15 @@ trap cleanup EXIT
 APP_PORT=$(free_port)
 PG_PORT=$(free_port)
 echo "smoke 1: built app (sandbox, embedded PostgreSQL) on port $APP_PORT"
+METRICS_PORT_1=$(free_port)
 PORT=$APP_PORT EMBEDDED_POSTGRES_DIR="$WORK/postgres" EMBEDDED_POSTGRES_PORT=$PG_PORT LOG_LEVEL=warn \
-  node dist/src/main.js >"$WORK/sandbox.log" 2>&1 &
+  METRICS_PORT=$METRICS_PORT_1 node dist/src/main.js >"$WORK/sandbox.log" 2>&1 &
 PIDS+=($!)
 if ! wait_for "http://127.0.0.1:$APP_PORT/health" 60; then cat "$WORK/sandbox.log"; exit 1; fi
 curl -fsS "http://127.0.0.1:$APP_PORT/health" | grep -q '"status":"ok"'
 echo "smoke 1: GET /health answered"
+curl -fsS "http://127.0.0.1:$METRICS_PORT_1/metrics" | grep -q '^# TYPE invoices_created_total counter$'
+echo "smoke 1: GET /metrics answered on METRICS_PORT"
 
 echo "smoke 2: Dockerfile steps without Docker"
 mkdir -p "$WORK/image"
@@ -46,7 +49,8 @@ redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$WORK/redis" --save ''
 PIDS+=($!)
 (
   cd "$WORK/image"
-  export GATEWAY_MODE=live PORT=$IMAGE_PORT DATABASE_MIGRATE_ON_START=false LOG_LEVEL=warn \
+  # METRICS_PORT 0: the default 9464 may be taken on a CI machine (smoke 1 uses another).
+  export GATEWAY_MODE=live PORT=$IMAGE_PORT DATABASE_MIGRATE_ON_START=false LOG_LEVEL=warn METRICS_PORT=0 \
     DATABASE_URL="postgres://postgres:postgres@127.0.0.1:$PG_PORT/payment_service" \
     PUBLIC_URL="https://pay.example.uz" REDIS_URL="redis://127.0.0.1:$REDIS_PORT" \
     SERVICE_API_KEY="ci-smoke-service-api-key-0123" \

@@ -28,6 +28,7 @@ import { HealthModule } from './health/health.module';
 import { InvoicesModule } from './invoices/invoices.module';
 import { JobsModule } from './jobs/jobs.module';
 import { MerchantsModule } from './merchants/merchants.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { NotificationsModule } from './notifications/notifications.module';
 import { PagesModule } from './pages/pages.module';
 import { PayoutsModule } from './payouts/payouts.module';
@@ -57,6 +58,7 @@ export class AppModule {
             : new FixedWindowThrottlerStorage(),
         }),
         DatabaseModule,
+        MetricsModule,
         BillingModule.forRoot(providers),
         IdempotencyModule,
         ApiKeysModule,

@@ -2,6 +2,7 @@ import { createApp } from './app.factory';
 import { AppConfig } from './config/app-config';
 import { ConfigError, loadConfigFromProcess } from './config/load-config';
 import { prepareDatabase, runMigrations } from './database/prepare-database';
+import { MetricsServer } from './metrics/metrics-server.service';
 
 function printStartupNotes(config: AppConfig): void {
   if (config.mode !== 'sandbox' || config.developmentDefaults.length === 0) return;
@@ -52,6 +53,11 @@ async function bootstrap(): Promise<void> {
     `[payment-service] listening on ${config.host}:${port} ` +
       `(mode ${config.mode}, docs at ${config.publicUrl}/docs)\n`,
   );
+  const metricsPort = app.get(MetricsServer).port();
+  if (metricsPort !== null)
+    process.stdout.write(
+      `[payment-service] metrics at http://${config.metrics.host}:${metricsPort}/metrics\n`,
+    );
 }
 
 void bootstrap();

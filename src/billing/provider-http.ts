@@ -38,10 +38,12 @@ export async function providerFetch(
     headers?: Record<string, string>;
     body?: unknown;
     timeoutMs: number;
-    /** Told whether the provider answered (any status below 500) or not. */
+    /** Told whether the provider answered (any status below 500) or not, and how long it took. */
     observer?: ProviderStatus;
   },
 ): Promise<ProviderHttpResponse> {
+  const started = performance.now();
+  const seconds = (): number => (performance.now() - started) / 1000;
   let response: Response;
   try {
     response = await fetch(url, {
@@ -56,7 +58,7 @@ export async function providerFetch(
       redirect: 'error',
     });
   } catch (error) {
-    init.observer?.record(provider, false);
+    init.observer?.record(provider, false, seconds());
     const timedOut = error instanceof DOMException && error.name === 'TimeoutError';
     throw new ProviderError(
       provider,
@@ -65,6 +67,6 @@ export async function providerFetch(
     );
   }
   const text = await response.text().catch(() => '');
-  init.observer?.record(provider, response.status < 500);
+  init.observer?.record(provider, response.status < 500, seconds());
   return { status: response.status, body: parseJsonOrNull(text) };
 }

@@ -1,10 +1,13 @@
+import { Registry } from 'prom-client';
+
 import { ProviderStatus } from './provider-status';
 import { Clock } from '../common/clock';
+import { Metrics } from '../metrics/metrics';
 
 describe('ProviderStatus', () => {
   it('is degraded after three failed calls in a row, up again after a success or five quiet minutes', () => {
     const clock = new Clock();
-    const status = new ProviderStatus(clock);
+    const status = new ProviderStatus(clock, new Metrics(new Registry()));
     expect(status.status('provider-a')).toBe('up');
     status.record('provider-a', false);
     status.record('provider-a', false);

@@ -9,6 +9,7 @@ import { FixedWindowRateLimiter } from '../common/http/rate-limiter';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { PreparedStatement, runPrepared } from '../database/prepared-statement';
 import { StatementBatcher } from '../database/statement-batcher';
+import { Metrics } from '../metrics/metrics';
 
 const SECRET_KEY = /sign|password|secret|token|authorization|^key$/i;
 
@@ -58,6 +59,19 @@ export function loggedRequest(request: unknown, authenticated: boolean): unknown
   // Never end on half a surrogate pair (jsonb refuses a lone surrogate).
   if (/[\ud800-\udbff]$/.test(excerpt)) excerpt = excerpt.slice(0, -1);
   return { excerpt, bytes };
+}
+
+/**
+ * A callback's result as the metrics count it: `accepted`; `bad_signature` when it was refused
+ * and the caller did not prove to be the provider (signature, key or password wrong, account
+ * unknown); `refused` when it did and the protocol still said no (unknown order, wrong amount,
+ * already paid...).
+ */
+export function callbackResult(
+  result: Pick<CallbackReply, 'outcome' | 'authenticated'>,
+): 'accepted' | 'refused' | 'bad_signature' {
+  if (result.outcome === null) return 'accepted';
+  return result.authenticated ? 'refused' : 'bad_signature';
 }
 
 /** One callback_log row as the batched INSERT reads it (jsonb_to_recordset), secrets removed. */
@@ -127,6 +141,7 @@ export class CallbackLog {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly metrics: Metrics,
   ) {
     this.rows = new StatementBatcher((rows) => this.insertRows(rows), {
       concurrency: Math.min(
@@ -163,6 +178,7 @@ export class CallbackLog {
     },
     result: CallbackReply,
   ): Promise<string> {
+    this.metrics.providerCallbacks.inc({ provider: call.provider, result: callbackResult(result) });
     if (result.authenticated || this.withinFailureBudget(call.provider, call.clientIp)) {
       await this.record({
         provider: call.provider,

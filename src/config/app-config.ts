@@ -95,6 +95,11 @@ export interface AppConfig {
   merchantCacheTtlSeconds: number;
   providers: ProvidersConfig;
   webhooks: WebhooksConfig;
+  /**
+   * The Prometheus `/metrics` listener, apart from the API: null port means none (METRICS_PORT
+   * `off`), 0 any free port.
+   */
+  metrics: { port: number | null; host: string };
   /** Names of variables that fell back to a sandbox development default. */
   developmentDefaults: string[];
 }

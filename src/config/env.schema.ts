@@ -294,6 +294,17 @@ export class EnvironmentVariables {
   @IsOptional()
   @IsString()
   WEBHOOK_ALLOWED_HOSTS?: string;
+
+  /** The Prometheus scrape port: a port number, 0 for any free one, or `off`. */
+  @IsOptional()
+  @Matches(/^\s*(\d{1,5}|off)\s*$/i, {
+    message: 'METRICS_PORT must be a port number (0 for any free port) or off',
+  })
+  METRICS_PORT?: string;
+
+  @IsOptional()
+  @IsString()
+  METRICS_HOST?: string;
 }
 
 /** Variables live mode cannot run without (issue: "naming each missing variable"). */

@@ -170,6 +170,20 @@ describe("loadConfig: the providers' own settings", () => {
     ),
   );
 
+  it('serves metrics on 127.0.0.1:9464 by default; METRICS_PORT takes a port, 0 or off', () => {
+    expect(loadConfig({}).metrics).toEqual({ port: 9464, host: '127.0.0.1' });
+    expect(loadConfig({ METRICS_PORT: '9100', METRICS_HOST: '0.0.0.0' }).metrics).toEqual({
+      port: 9100,
+      host: '0.0.0.0',
+    });
+    expect(loadConfig({ METRICS_PORT: '0' }).metrics.port).toBe(0);
+    expect(loadConfig({ METRICS_PORT: 'OFF' }).metrics.port).toBeNull();
+    expect(problems({ METRICS_PORT: 'public' })).toEqual([
+      'METRICS_PORT: METRICS_PORT must be a port number (0 for any free port) or off',
+    ]);
+    expect(problems({ METRICS_PORT: '70000' })).toEqual(['METRICS_PORT must be at most 65535']);
+  });
+
   it('reads every upstream a registered provider declares', () => {
     expect(upstreams.length).toBeGreaterThan(0);
   });

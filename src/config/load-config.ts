@@ -144,6 +144,7 @@ export function loadConfig(
     .filter((k): k is EncryptionKey => k !== null);
 
   const trustProxy = parseTrustProxy(env.TRUST_PROXY, problems);
+  const metricsPort = parseMetricsPort(vars.METRICS_PORT, problems);
   const approvalThresholds = parsePayoutApprovalThresholds(
     env.PAYOUT_APPROVAL_THRESHOLDS,
     problems,
@@ -240,8 +241,26 @@ export function loadConfig(
         .filter(Boolean),
       upstreams,
     },
+    metrics: { port: metricsPort, host: vars.METRICS_HOST?.trim() || '127.0.0.1' },
     developmentDefaults,
   };
+}
+
+/** Prometheus' registered default port for a Node exporter's own metrics. */
+const DEFAULT_METRICS_PORT = 9464;
+
+/** METRICS_PORT: a port (0: any free one), `off` (null), or unset (the default). */
+function parseMetricsPort(text: string | undefined, problems: string[]): number | null {
+  if (text === undefined) return DEFAULT_METRICS_PORT;
+  const value = text.trim().toLowerCase();
+  if (value === 'off') return null;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port > 65535) {
+    // The schema's pattern has already named a malformed value; this is a number out of range.
+    if (/^\d+$/.test(value)) problems.push('METRICS_PORT must be at most 65535');
+    return null;
+  }
+  return port;
 }
 
 /** Reads `.env` from the working directory (if any) under the real environment, then validates. */

@@ -15,6 +15,8 @@ import { MinorUnits, assertMinorUnits } from '../common/money/money';
 import { DomainError } from '../common/errors/domain.error';
 import { ErrorCode } from '../common/errors/error-code';
 import { EntityRows } from '../database/entity-rows';
+import { countOnCommit } from '../metrics/committed-counts';
+import { Metrics } from '../metrics/metrics';
 import { PreparedStatement, queryPrepared } from '../database/prepared-statement';
 import { updateAndEnqueueInvoiceEvent } from '../notifications/outbox';
 
@@ -115,7 +117,10 @@ type Announcement = 'none' | 'event' | 'payment';
  */
 @Injectable()
 export class InvoiceTransitions {
-  constructor(private readonly clock: Clock) {}
+  constructor(
+    private readonly clock: Clock,
+    private readonly metrics: Metrics,
+  ) {}
 
   /** Reads the invoice with a row lock (SELECT … FOR UPDATE) inside the caller's transaction. */
   async lock(manager: EntityManager, id: string): Promise<Invoice> {
@@ -394,6 +399,18 @@ export class InvoiceTransitions {
     return row.paid;
   }
 
+  /** Every paid and cancelled invoice passes here once, counted when its transaction commits. */
+  private countStatusChange(
+    manager: EntityManager,
+    invoice: Invoice,
+    status: InvoiceStatus | undefined,
+  ): void {
+    const labels = { provider: invoice.provider };
+    if (status === InvoiceStatus.Paid) countOnCommit(manager, this.metrics.invoicesPaid, labels);
+    if (status === InvoiceStatus.Cancelled)
+      countOnCommit(manager, this.metrics.invoicesCancelled, labels);
+  }
+
   private async persist(
     manager: EntityManager,
     invoice: Invoice,
@@ -414,6 +431,7 @@ export class InvoiceTransitions {
       );
       invoice.version = row.version;
       invoice.updatedAt = row.updated_at;
+      this.countStatusChange(manager, invoice, changes.status);
       return [];
     }
     // The change and its event in one round trip. The row is locked by this transaction, so the
@@ -429,6 +447,7 @@ export class InvoiceTransitions {
         announce === 'payment' ? { supersedeSiblings: true, lockBeside: lockPendingSiblings } : {},
       );
       invoice.updatedAt = written.updatedAt;
+      this.countStatusChange(manager, invoice, changes.status);
       return written.lockedBeside;
     } catch (error) {
       invoice.version = previousVersion;

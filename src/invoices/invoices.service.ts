@@ -43,6 +43,7 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { MerchantAccount } from '../merchants/merchant-account.entity';
 import { MerchantsService } from '../merchants/merchants.service';
 import { StatementBatcher } from '../database/statement-batcher';
+import { Metrics } from '../metrics/metrics';
 import { assertNotifyUrl } from '../notifications/notify-url.guard';
 
 /** Invoices read per query of a CSV export: one batch is what the export holds in memory. */
@@ -213,6 +214,7 @@ export class InvoicesService {
     private readonly transitions: InvoiceTransitions,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly metrics: Metrics,
   ) {
     this.newInvoices = new StatementBatcher((invoices) => this.repository.insertNew(invoices), {
       concurrency: Math.min(
@@ -450,6 +452,8 @@ export class InvoicesService {
       const invoice = this.newInvoice(dto, account, draft, local);
       const inserted = await this.newInvoices.submit(invoice);
       if (inserted) {
+        // Autocommitted (insertNew): the invoice exists from here on.
+        this.metrics.invoicesCreated.inc({ provider: invoice.provider });
         invoice.createdAt = inserted.created_at;
         invoice.updatedAt = inserted.updated_at;
         return { kind: 'new', invoice };

@@ -22,6 +22,7 @@ import { webhookHeaders } from './webhook-signer';
 import { Clock } from '../common/clock';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { invoiceDeliverySql } from '../invoices/invoice-delivery.sql';
+import { Metrics } from '../metrics/metrics';
 
 interface ClaimedEvent {
   id: string;
@@ -91,6 +92,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly clock: Clock,
+    private readonly metrics: Metrics,
   ) {
     this.sender = new WebhookSender(
       config.webhooks.timeoutMs,
@@ -105,6 +107,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
   }
 
   async onApplicationBootstrap(): Promise<void> {
+    this.metrics.measureOldestPendingWebhookEvent(() => this.oldestPendingEventAgeSeconds());
     await this.listen();
     void this.wake();
   }
@@ -240,6 +243,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
    * stay leased, to be delivered again after its lease: at least once, never lost.
    */
   private async record(outcomes: Outcome[]): Promise<void> {
+    this.metrics.webhookDeliveryAttempts.inc(outcomes.length);
     for (const { result } of outcomes) {
       if (isDelivered(result)) this.state.delivered++;
       else this.state.failed++;
@@ -329,7 +333,9 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
     ];
     // One statement, so one round trip, and atomic like a transaction. Its parts all read the
     // snapshot from before it, so the invoices' check counts this batch's deliveries explicitly.
-    await this.dataSource.query(
+    const [written] = await this.dataSource.query<
+      { delivered: number; dead: number; retrying: number }[]
+    >(
       `WITH updated_events AS (
          -- The machine decided r.status from the claimed status; it is written only over that status.
          -- An event superseded while in flight stays superseded (never retried), with its outcome.
@@ -339,7 +345,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
            FROM jsonb_to_recordset($1::jsonb)
              AS r(id uuid, status text, next_attempt_at timestamptz, last_status int, last_error text, delivered_at timestamptz)
           WHERE w.id = r.id
-         RETURNING w.id
+         RETURNING w.id, w.status
        ), inserted_attempts AS (
          INSERT INTO webhook_attempts (event_id, n, started_at, duration_ms, response_status, response_snippet, error)
          SELECT event_id, n, started_at, duration_ms, response_status, response_snippet, error
@@ -355,9 +361,39 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
          )}
        )
        SELECT (SELECT count(*) FROM updated_events) AS events, (SELECT count(*) FROM inserted_attempts) AS attempts,
-              (SELECT count(*) FROM flagged_invoices) AS invoices`,
+              (SELECT count(*) FROM flagged_invoices) AS invoices,
+              (SELECT count(*) FILTER (WHERE status = '${WebhookEventStatus.Delivered}') FROM updated_events)::int AS delivered,
+              (SELECT count(*) FILTER (WHERE status = '${WebhookEventStatus.Dead}') FROM updated_events)::int AS dead,
+              (SELECT count(*) FILTER (WHERE status = '${DISPATCHABLE}') FROM updated_events)::int AS retrying`,
       [JSON.stringify(events), JSON.stringify(attempts), deliveredInvoices, deliveredIds],
     );
+    // What became of the events, as written (an event superseded in flight is none of these).
+    this.metrics.webhookDeliveries.inc({ result: 'delivered' }, written.delivered);
+    this.metrics.webhookDeliveries.inc({ result: 'retrying' }, written.retrying);
+    this.metrics.webhookDeliveries.inc({ result: 'dead' }, written.dead);
+    this.metrics.webhookEventsDead.inc(written.dead);
+  }
+
+  /**
+   * Seconds since the oldest event still pending (undelivered, not dead) was written, 0 when none
+   * is; null when the database cannot say (the scrape still answers). The pending events are
+   * the due index's (`ix_webhook_events_due`, partial on them): the read is as small as the
+   * backlog.
+   */
+  private async oldestPendingEventAgeSeconds(): Promise<number | null> {
+    try {
+      const [row] = await this.dataSource.query<{ age: number | null }[]>(
+        `SELECT extract(epoch FROM now() - min(created_at))::float8 AS age
+           FROM webhook_events WHERE status = '${DISPATCHABLE}'`,
+      );
+      return Math.max(0, row.age ?? 0);
+    } catch (error) {
+      this.logger.warn(
+        { err: error },
+        'Could not read the oldest pending webhook event for the metrics',
+      );
+      return null;
+    }
   }
 
   /** Attempts one event now (the manual retry); it must have been made due by the caller. */

@@ -22,6 +22,7 @@ import { InvoiceStatus } from '../invoices/invoice-status.enum';
 import { Invoice } from '../invoices/invoice.entity';
 import { InvoicesService } from '../invoices/invoices.service';
 import { MerchantsService } from '../merchants/merchants.service';
+import { Metrics } from '../metrics/metrics';
 import { WebhooksService } from '../notifications/webhooks.service';
 import { PayoutsService } from '../payouts/payouts.service';
 import { RefundStatus } from '../refunds/refund.entity';
@@ -61,6 +62,7 @@ export class ReconciliationService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly invoices: InvoicesService,
     private readonly webhooks: WebhooksService,
+    private readonly metrics: Metrics,
   ) {}
 
   /** Runs once now; null when another run (on any instance) holds the lock. */
@@ -174,6 +176,13 @@ export class ReconciliationService {
       ].slice(0, MAX_FINDINGS_LISTED),
     });
     await this.dataSource.manager.insert(ReconciliationRun, run);
+    // Every finding, not only those the report lists; `unchanged` is a check, not a finding.
+    for (const finding of findings)
+      if (finding.outcome !== 'unchanged' && finding.provider !== null)
+        this.metrics.reconciliationFindings.inc({
+          provider: finding.provider,
+          finding: finding.outcome,
+        });
     this.logger.log(
       {
         runId: run.id,

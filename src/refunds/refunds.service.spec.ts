@@ -1,3 +1,5 @@
+import { Registry } from 'prom-client';
+
 import { RefundStatus } from './refund.entity';
 import {
   RefundsService,
@@ -16,6 +18,7 @@ import { ProviderError } from '../billing/provider.error';
 import { Clock } from '../common/clock';
 import { DomainError } from '../common/errors/domain.error';
 import { ErrorCode } from '../common/errors/error-code';
+import { Metrics } from '../metrics/metrics';
 import { AppConfig } from '../config/app-config';
 import { InvoiceStatus } from '../invoices/invoice-status.enum';
 import { InvoiceTransitions } from '../invoices/invoice-transitions.service';
@@ -263,6 +266,7 @@ describe('RefundsService.create: what is refused before anything is recorded', (
       { findById: () => Promise.resolve(invoice) } as unknown as InvoicesService,
       new Clock(),
       {} as AppConfig,
+      new Metrics(new Registry()),
     );
   const dto = (extra: Partial<CreateRefundDto> = {}) =>
     Object.assign(new CreateRefundDto(), { invoiceId: invoice.id, amount: 1000, ...extra });

@@ -26,6 +26,8 @@ import { describeMinorUnits } from '../common/money/format';
 import { canonicalJson } from '../common/idempotency/canonical-json';
 import { DomainError } from '../common/errors/domain.error';
 import { ErrorCode } from '../common/errors/error-code';
+import { countOnCommit } from '../metrics/committed-counts';
+import { Metrics } from '../metrics/metrics';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { InvoiceStatus, wasPaid } from '../invoices/invoice-status.enum';
 import { InvoiceTransitions } from '../invoices/invoice-transitions.service';
@@ -194,6 +196,7 @@ export class RefundsService {
     private readonly invoices: InvoicesService,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly metrics: Metrics,
   ) {}
 
   /**
@@ -485,6 +488,7 @@ export class RefundsService {
           { refundId: refund.id, err: error },
           'Refund outcome unknown; the recovery job will ask the provider',
         );
+        this.metrics.refunds.inc({ provider: refund.provider, outcome: RefundStatus.Pending });
         return refund;
       }
       return this.settle(refund.id, RefundStatus.Failed, failure);
@@ -508,6 +512,7 @@ export class RefundsService {
       });
       if (refund.status !== RefundStatus.Pending) return refund;
       applyRefundTransition(refund, to, at, failure);
+      countOnCommit(m, this.metrics.refunds, { provider: refund.provider, outcome: to });
       await m.update(
         Refund,
         { id },

@@ -24,7 +24,14 @@ function assertBuilt(): void {
 
 /** The environment a spawned gateway sees: nothing from this process but PATH and HOME. */
 function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
-  return { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'warn', ...env };
+  // METRICS_PORT 0: each process scrapeable on a free port, none on another's (the default 9464).
+  return {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    LOG_LEVEL: 'warn',
+    METRICS_PORT: '0',
+    ...env,
+  };
 }
 
 /** Starts the built gateway (`node dist/src/main.js`) and resolves once it listens. */

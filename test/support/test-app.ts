@@ -49,6 +49,8 @@ export async function startTestApp(
       DATABASE_URL: url,
       PORT: String(port),
       PUBLIC_URL: baseUrl,
+      // Many apps run in one jest process: none listens for scrapes unless its test asks.
+      METRICS_PORT: 'off',
       ...env,
     },
     options.providers?.map((plugin) => plugin.settings),

@@ -1,6 +1,7 @@
 import { Controller, ExecutionContext, Get, Post } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { SkipThrottle, Throttle } from '@nestjs/throttler';
+import { Registry } from 'prom-client';
 
 import { ClientThrottlerGuard } from './client-throttler.guard';
 import { FixedWindowThrottlerStorage } from './fixed-window-throttler.storage';
@@ -9,6 +10,7 @@ import { ServiceApiKey } from '../auth/service-api-key';
 import { AppConfig } from '../../config/app-config';
 import { DomainError } from '../errors/domain.error';
 import { ErrorCode } from '../errors/error-code';
+import { Metrics } from '../../metrics/metrics';
 
 const KEY = 'the-service-key-0123456789abcdef';
 const LIMIT = 3;
@@ -57,6 +59,7 @@ describe('ClientThrottlerGuard', () => {
       new FixedWindowThrottlerStorage(),
       new Reflector(),
       new ServiceApiKey({ serviceApiKey: KEY } as AppConfig),
+      new Metrics(new Registry()),
     );
     await guard.onModuleInit();
   });

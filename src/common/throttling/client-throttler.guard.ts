@@ -16,6 +16,7 @@ import { ServiceApiKey } from '../auth/service-api-key';
 import { DomainError } from '../errors/domain.error';
 import { ErrorCode } from '../errors/error-code';
 import { clientSubject } from '../http/client-subject';
+import { Metrics } from '../../metrics/metrics';
 
 /**
  * Global guard (APP_GUARD, the first one, so that a client over its limit gets 429 whatever its
@@ -52,6 +53,7 @@ export class ClientThrottlerGuard extends ThrottlerGuard {
     @InjectThrottlerStorage() storage: ThrottlerStorage,
     reflector: Reflector,
     private readonly serviceApiKey: ServiceApiKey,
+    private readonly metrics: Metrics,
   ) {
     super(options, storage, reflector);
   }
@@ -104,6 +106,7 @@ export class ClientThrottlerGuard extends ThrottlerGuard {
       'x-ratelimit-reset': count.timeToExpire,
     });
     if (count.isBlocked) {
+      this.metrics.rateLimitRejections.inc();
       void reply.header('retry-after', count.timeToBlockExpire);
       throw new DomainError(ErrorCode.RateLimited, [
         'Too many requests; retry after the time in the Retry-After header',

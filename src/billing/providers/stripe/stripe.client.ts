@@ -73,13 +73,15 @@ export class StripeClients {
 
   /** One SDK call, its failure mapped to our errors (§12) and its reachability recorded. */
   async call<T>(secretKey: string, work: (stripe: Stripe) => Promise<T>): Promise<T> {
+    const started = performance.now();
+    const seconds = (): number => (performance.now() - started) / 1000;
     try {
       const result = await work(this.client(secretKey));
-      this.status.record('stripe', true);
+      this.status.record('stripe', true, seconds());
       return result;
     } catch (error) {
       const mapped = stripeFailure(error);
-      this.status.record('stripe', mapped.reason === 'declined');
+      this.status.record('stripe', mapped.reason === 'declined', seconds());
       throw mapped;
     }
   }

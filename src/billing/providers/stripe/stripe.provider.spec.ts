@@ -10,6 +10,7 @@ import { Clock } from '../../../common/clock';
 import { DomainError } from '../../../common/errors/domain.error';
 import { ErrorCode } from '../../../common/errors/error-code';
 import { AppConfig } from '../../../config/app-config';
+import { Metrics } from '../../../metrics/metrics';
 import { TestApp, startTestApp } from '../../../../test/support/test-app';
 import { SANDBOX_CREDENTIALS, merchantBody } from '../../../../test/factories/merchant.factory';
 import { CheckoutInvoice, PaymentReference, RefundOrder } from '../../payment-provider.interface';
@@ -100,7 +101,11 @@ describe('StripeProvider', () => {
         }
       : t.config;
     const clock = options.clock ?? t.app.get<Clock>(Clock);
-    return new StripeProvider(new StripeClients(config, new ProviderStatus(clock)), clock, config);
+    return new StripeProvider(
+      new StripeClients(config, new ProviderStatus(clock, t.app.get(Metrics))),
+      clock,
+      config,
+    );
   };
   /** The emulator's record of the API requests with this Idempotency-Key. */
   const requestsKeyed = (key: string) => emulator.requests.filter((r) => r.idempotencyKey === key);
