@@ -29,6 +29,7 @@ import { InvoicesModule } from './invoices/invoices.module';
 import { JobsModule } from './jobs/jobs.module';
 import { MerchantsModule } from './merchants/merchants.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { Metrics } from './metrics/metrics';
 import { NotificationsModule } from './notifications/notifications.module';
 import { PagesModule } from './pages/pages.module';
 import { PayoutsModule } from './payouts/payouts.module';
@@ -50,12 +51,17 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         ScheduleModule.forRoot(),
-        ThrottlerModule.forRoot({
-          throttlers: [{ name: DEFAULT_THROTTLER, ttl: 60_000, limit: config.rateLimitPerMinute }],
-          // One count for every instance through Redis when there is one; else per process.
-          storage: config.redisUrl
-            ? new RedisThrottlerStorage(config.redisUrl)
-            : new FixedWindowThrottlerStorage(),
+        ThrottlerModule.forRootAsync({
+          inject: [Metrics],
+          useFactory: (metrics: Metrics) => ({
+            throttlers: [
+              { name: DEFAULT_THROTTLER, ttl: 60_000, limit: config.rateLimitPerMinute },
+            ],
+            // One count for every instance through Redis when there is one; else per process.
+            storage: config.redisUrl
+              ? new RedisThrottlerStorage(config.redisUrl, metrics)
+              : new FixedWindowThrottlerStorage(),
+          }),
         }),
         DatabaseModule,
         MetricsModule,

@@ -155,9 +155,14 @@ export class Metrics {
     this.rateLimitStoreUp.set(1);
   }
 
-  /** For the throttler's storage: its store answered (true) or failed a check (false). */
-  rateLimitStore(up: boolean): void {
-    if (!up) this.rateLimitStoreFailures.inc();
+  /** For the throttler's shared store: a check it could not answer (counted locally instead). */
+  rateLimitStoreFailed(): void {
+    this.rateLimitStoreFailures.inc();
+    this.rateLimitStoreUp.set(0);
+  }
+
+  /** For the throttler's shared store: it answers again (true) or cannot be reached (false). */
+  rateLimitStoreReachable(up: boolean): void {
     this.rateLimitStoreUp.set(up ? 1 : 0);
   }
 

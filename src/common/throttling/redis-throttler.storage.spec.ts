@@ -1,7 +1,9 @@
 import { Logger } from '@nestjs/common';
 import { Redis } from 'ioredis';
+import { Registry } from 'prom-client';
 
 import { REDIS_KEY_PREFIX, RedisThrottlerStorage } from './redis-throttler.storage';
+import { Metrics } from '../../metrics/metrics';
 import { TestRedis, startRedis } from '../../../test/support/redis-server';
 import { freePort } from '../../../test/setup/global-setup';
 import { eventually } from '../../../test/support/webhook-receiver';
@@ -18,8 +20,8 @@ describe('RedisThrottlerStorage (against a real redis-server)', () => {
   let redis: TestRedis;
   let inspector: Redis;
   const storages: RedisThrottlerStorage[] = [];
-  const storage = async (): Promise<RedisThrottlerStorage> => {
-    const created = new RedisThrottlerStorage(redis.url);
+  const storage = async (metrics?: Metrics): Promise<RedisThrottlerStorage> => {
+    const created = new RedisThrottlerStorage(redis.url, metrics);
     storages.push(created);
     await created.onModuleInit();
     return created;
@@ -99,8 +101,11 @@ describe('RedisThrottlerStorage (against a real redis-server)', () => {
     expect(await inspector.pttl(REDIS_KEY_PREFIX + name)).toBeGreaterThan(0);
   });
 
-  it('with Redis stopped counts in the process (still limited), warns once, and says once when it is back', async () => {
-    const store = await storage();
+  it('with Redis stopped counts in the process (still limited), warns once, and says once when it is back; the metrics follow', async () => {
+    const metrics = new Metrics(new Registry());
+    const metric = async (name: string): Promise<number> =>
+      (await metrics.registry.getSingleMetric(name)!.get()).values[0].value;
+    const store = await storage(metrics);
     await store.increment(freshKey(), MINUTE, 3);
     expect(store.reachable).toBe(true);
     await redis.stop();
@@ -115,6 +120,8 @@ describe('RedisThrottlerStorage (against a real redis-server)', () => {
     ]);
     expect(store.reachable).toBe(false);
     expect(store.failures).toBe(4);
+    expect(await metric('rate_limit_store_failures_total')).toBe(4);
+    expect(await metric('rate_limit_store_up')).toBe(0);
     const unreachable = warn.mock.calls.filter(([, text]) =>
       String(text).startsWith('Rate-limit store unreachable'),
     );
@@ -129,6 +136,8 @@ describe('RedisThrottlerStorage (against a real redis-server)', () => {
     // Counted in Redis again: a fresh server's first hit.
     expect(await store.increment(name, MINUTE, 3)).toMatchObject({ totalHits: 1 });
     expect(store.failures).toBe(4);
+    expect(await metric('rate_limit_store_failures_total')).toBe(4);
+    expect(await metric('rate_limit_store_up')).toBe(1);
   });
 
   it('starts with Redis down (the app still starts), counts in the process, and warns once', async () => {

@@ -3,6 +3,7 @@ import type { ThrottlerStorage } from '@nestjs/throttler';
 import { Redis } from 'ioredis';
 
 import { FixedWindowThrottlerStorage } from './fixed-window-throttler.storage';
+import type { Metrics } from '../../metrics/metrics';
 
 /** What the throttler's storage answers for a hit (its record type is not exported at the root). */
 type ThrottlerStorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>;
@@ -58,7 +59,11 @@ export class RedisThrottlerStorage
   private failureCount = 0;
   private isReachable = true;
 
-  constructor(url: string) {
+  /** `health`: told of every check the store could not answer and of its reachability (metrics). */
+  constructor(
+    url: string,
+    private readonly health?: Pick<Metrics, 'rateLimitStoreFailed' | 'rateLimitStoreReachable'>,
+  ) {
     this.redis = new Redis(url, {
       commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
       connectTimeout: 2_000,
@@ -101,6 +106,7 @@ export class RedisThrottlerStorage
       answer = await this.redis.throttleHit(REDIS_KEY_PREFIX + key, ttl);
     } catch (error) {
       this.failureCount++;
+      this.health?.rateLimitStoreFailed();
       this.markUnreachable(error);
       return this.local.increment(key, ttl, limit);
     }
@@ -126,6 +132,7 @@ export class RedisThrottlerStorage
   private markUnreachable(error: unknown): void {
     if (!this.isReachable) return;
     this.isReachable = false;
+    this.health?.rateLimitStoreReachable(false);
     this.logger.warn(
       { reason: error instanceof Error ? error.message : String(error) },
       'Rate-limit store unreachable: each process counts its own requests until it is back',
@@ -135,6 +142,7 @@ export class RedisThrottlerStorage
   private markReachable(): void {
     if (this.isReachable) return;
     this.isReachable = true;
+    this.health?.rateLimitStoreReachable(true);
     this.logger.log('Rate-limit store reachable again: the counts are shared again');
   }
 }
