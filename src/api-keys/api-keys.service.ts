@@ -72,6 +72,10 @@ export class ApiKeysService implements SourceKeyLookup {
     return key;
   }
 
+  recognised(secret: string): boolean {
+    return this.live.get(secretHash(secret)) !== undefined;
+  }
+
   async find(secret: string): Promise<SourceKey | null> {
     const hash = secretHash(secret);
     let key = this.live.get(hash);

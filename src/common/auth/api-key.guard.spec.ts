@@ -24,6 +24,10 @@ class SourceKeysInMemory extends SourceKeyLookup {
     this.lookups += 1;
     return Promise.resolve(this.keys.get(secret) ?? null);
   }
+
+  recognised(secret: string): boolean {
+    return this.keys.has(secret);
+  }
 }
 
 @Controller('api/things')

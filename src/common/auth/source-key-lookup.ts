@@ -11,4 +11,10 @@ export interface SourceKey {
  */
 export abstract class SourceKeyLookup {
   abstract find(secret: string): Promise<SourceKey | null>;
+
+  /**
+   * Whether `secret` is a live key this instance found lately (its cache; no database): what the
+   * rate limiter asks, before the guard looks the key up, to count the call in the app's budget.
+   */
+  abstract recognised(secret: string): boolean;
 }

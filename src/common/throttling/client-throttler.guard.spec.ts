@@ -11,9 +11,25 @@ import { AppConfig } from '../../config/app-config';
 import { DomainError } from '../errors/domain.error';
 import { ErrorCode } from '../errors/error-code';
 import { Metrics } from '../../metrics/metrics';
+import { SourceKey, SourceKeyLookup } from '../auth/source-key-lookup';
 
 const KEY = 'the-service-key-0123456789abcdef';
 const LIMIT = 3;
+const SOURCE_KEY = 'psk_test_a-live-source-key';
+
+/** A lookup whose cache holds SOURCE_KEY (recognised without the database). */
+class RecognisedSourceKey extends SourceKeyLookup {
+  find(secret: string): Promise<SourceKey | null> {
+    return Promise.resolve(
+      secret === SOURCE_KEY ? { keyId: 'key-1', source: 'marketplace' } : null,
+    );
+  }
+
+  recognised(secret: string): boolean {
+    return secret === SOURCE_KEY;
+  }
+}
+const sourceKeys = new RecognisedSourceKey();
 
 @Controller('api/things')
 class ThingsController {
@@ -59,6 +75,7 @@ describe('ClientThrottlerGuard', () => {
       new FixedWindowThrottlerStorage(),
       new Reflector(),
       new ServiceApiKey({ serviceApiKey: KEY } as AppConfig),
+      sourceKeys,
       new Metrics(new Registry()),
     );
     await guard.onModuleInit();
@@ -116,6 +133,13 @@ describe('ClientThrottlerGuard', () => {
     expect(refused.headers['retry-after']).toBeGreaterThan(0);
     expect(refused.headers['retry-after']).toBeLessThanOrEqual(60);
     expect(refused.headers['x-ratelimit-remaining']).toBe(0);
+  });
+
+  it('counts a source key this instance knows live in the key budget, not the anonymous one', async () => {
+    for (let i = 0; i < LIMIT; i++) await call(ThingsController, 'list', { key: 'guess' });
+    expect((await call(ThingsController, 'list', { key: 'guess' })).allowed).toBe(false);
+    const app = await call(ThingsController, 'list', { key: SOURCE_KEY });
+    expect(app).toMatchObject({ allowed: true, headers: { 'x-ratelimit-remaining': LIMIT - 1 } });
   });
 
   it('keeps two budgets per client: the right key in one, no key, a wrong key and pages in the other', async () => {

@@ -12,7 +12,8 @@ import { THROTTLER_LIMIT } from '@nestjs/throttler/dist/throttler.constants';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 import { routeAccess } from '../auth/route-access';
-import { ServiceApiKey } from '../auth/service-api-key';
+import { API_KEY_HEADER, ServiceApiKey } from '../auth/service-api-key';
+import { SourceKeyLookup } from '../auth/source-key-lookup';
 import { DomainError } from '../errors/domain.error';
 import { ErrorCode } from '../errors/error-code';
 import { clientSubject } from '../http/client-subject';
@@ -22,8 +23,9 @@ import { Metrics } from '../../metrics/metrics';
  * Global guard (APP_GUARD, the first one, so that a client over its limit gets 429 whatever its
  * key): @nestjs/throttler's guard, counting per client across routes rather
  * than per route. A client is its IP as TRUST_PROXY decides (an IPv6 /64, clientSubject). Each
- * client has two budgets of RATE_LIMIT_PER_MINUTE: calls that need the service key and present
- * it count in one; everything else (no key, a wrong key, pages) in the other. Guessing keys is
+ * client has two budgets of RATE_LIMIT_PER_MINUTE: calls that need an API key and present a live
+ * one (the staff key, or a source key this instance has found live) count in one; everything else
+ * (no key, a wrong key, pages) in the other. Guessing keys is
  * limited, and a stranger at the same address (a NAT, a shared proxy) cannot spend the app's
  * budget; counting the app's calls per client rather than for the key as a whole keeps each of
  * its servers a budget of its own. A route with its own `@Throttle` limit counts per client in
@@ -53,6 +55,7 @@ export class ClientThrottlerGuard extends ThrottlerGuard {
     @InjectThrottlerStorage() storage: ThrottlerStorage,
     reflector: Reflector,
     private readonly serviceApiKey: ServiceApiKey,
+    private readonly sourceKeys: SourceKeyLookup,
     private readonly metrics: Metrics,
   ) {
     super(options, storage, reflector);
@@ -77,10 +80,22 @@ export class ClientThrottlerGuard extends ThrottlerGuard {
     if (ownLimit !== undefined) {
       return `${name} ${request.method} ${request.routeOptions.url ?? request.url} ${client}`;
     }
-    const withKey =
-      routeAccess(this.reflector, context) === 'service-api' &&
-      this.serviceApiKey.presentedBy(request) === 'valid';
-    return budgetKey(name, withKey ? 'key' : 'anonymous', client);
+    return budgetKey(name, this.presentsLiveKey(context, request) ? 'key' : 'anonymous', client);
+  }
+
+  /**
+   * A keyed route called with the staff key, or with a source key this instance has recently
+   * found live (SourceKeyLookup.recognised: its cache, no database; a key's first call in a while
+   * is counted as anonymous, the guard then looks it up).
+   */
+  private presentsLiveKey(context: ExecutionContext, request: FastifyRequest): boolean {
+    if (routeAccess(this.reflector, context) !== 'service-api') return false;
+    const presented = this.serviceApiKey.presentedBy(request);
+    if (presented === 'valid') return true;
+    return (
+      presented === 'invalid' &&
+      this.sourceKeys.recognised(request.headers[API_KEY_HEADER] as string)
+    );
   }
 
   /**
