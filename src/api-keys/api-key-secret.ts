@@ -25,6 +25,16 @@ export function newSecret(mode: 'sandbox' | 'live'): string {
   return `${secretPrefix(mode)}${random}`;
 }
 
+/** Whether `secret` has the shape of a secret this gateway's mode issues (prefix, 43 base62). */
+export function isSecretOfMode(secret: string, mode: 'sandbox' | 'live'): boolean {
+  const prefix = secretPrefix(mode);
+  return (
+    secret.length === prefix.length + SECRET_LENGTH &&
+    secret.startsWith(prefix) &&
+    /^[0-9A-Za-z]+$/.test(secret.slice(prefix.length))
+  );
+}
+
 /** The visible start of a secret, kept to recognise it (e.g. `psk_test_AbCd`). */
 export function visiblePrefix(secret: string): string {
   return secret.slice(0, secret.indexOf('_', 4) + 1 + VISIBLE_CHARACTERS);

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, Param, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Header, Param, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 
 import { ApiKeysService } from './api-keys.service';
@@ -32,6 +32,8 @@ export class ApiKeysController {
   })
   @ApiEnvelope(CreatedApiKeyDto, { status: 201, description: 'The key, with its secret (once)' })
   @ApiErrors(400, 413, 415)
+  // The answer holds a secret: no cache (a proxy's, the client library's) may keep it.
+  @Header('cache-control', 'no-store')
   async create(@Body() body: CreateApiKeyDto): Promise<CreatedApiKeyDto> {
     const { key, secret } = await this.keys.create(body.source, body.name);
     return { ...toApiKeyDto(key), secret };

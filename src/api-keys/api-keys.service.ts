@@ -4,7 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 
 import { ApiKey } from './api-key.entity';
-import { newSecret, secretHash, visiblePrefix } from './api-key-secret';
+import { isSecretOfMode, newSecret, secretHash, visiblePrefix } from './api-key-secret';
 import { SourceKey, SourceKeyLookup } from '../common/auth/source-key-lookup';
 import { DomainError } from '../common/errors/domain.error';
 import { ErrorCode } from '../common/errors/error-code';
@@ -30,6 +30,8 @@ export class ApiKeysService implements SourceKeyLookup {
   private readonly logger = new Logger(ApiKeysService.name);
   /** Live keys by hash. Unknown keys are not cached: wrong keys are bounded by the rate limit. */
   private readonly live = new TtlCache<string, SourceKey>(API_KEY_CACHE_TTL_MS);
+  /** Revokes started or finished on this instance: a lookup racing one is not cached. */
+  private revocations = 0;
   /** When this instance last wrote each key's last_used_at (ms since epoch). */
   private readonly lastUseWritten = new Map<string, number>();
 
@@ -60,6 +62,7 @@ export class ApiKeysService implements SourceKeyLookup {
 
   /** Revokes a key (idempotent: a revoked key is returned as it is); 404 for an unknown id. */
   async revoke(id: string): Promise<ApiKey> {
+    this.revocations += 1;
     await this.dataSource.manager
       .createQueryBuilder()
       .update(ApiKey)
@@ -69,6 +72,7 @@ export class ApiKeysService implements SourceKeyLookup {
     const key = await this.dataSource.manager.findOneBy(ApiKey, { id });
     if (!key) throw new DomainError(ErrorCode.NotFound, [`API key ${id} not found`]);
     this.live.delete(key.hash);
+    this.revocations += 1;
     return key;
   }
 
@@ -77,16 +81,22 @@ export class ApiKeysService implements SourceKeyLookup {
   }
 
   async find(secret: string): Promise<SourceKey | null> {
+    // Not a key of this gateway's mode (a psk_test_ key on a live gateway, or any other string):
+    // refused without a database query.
+    if (!isSecretOfMode(secret, this.config.mode)) return null;
     const hash = secretHash(secret);
     let key = this.live.get(hash);
     if (!key) {
+      const revocationsBefore = this.revocations;
       const row = await this.dataSource.manager.findOne(ApiKey, {
         select: { id: true, source: true, revokedAt: true },
         where: { hash },
       });
       if (!row || row.revokedAt !== null) return null;
       key = { keyId: row.id, source: row.source };
-      this.live.set(hash, key);
+      // A revoke on this instance while the row was read may have read it live: then it is not
+      // cached (the next request reads it again), so "refused at once here" holds.
+      if (this.revocations === revocationsBefore) this.live.set(hash, key);
     }
     this.noteUse(key.keyId);
     return key;

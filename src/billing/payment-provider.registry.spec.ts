@@ -1,4 +1,6 @@
+import { Global, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
+import { Registry } from 'prom-client';
 
 import { BillingModule } from './billing.module';
 import { PAYMENT_PROVIDERS } from './billing.tokens';
@@ -9,6 +11,15 @@ import { DomainError } from '../common/errors/domain.error';
 import { APP_CONFIG } from '../config/app-config';
 import { ConfigModule } from '../config/config.module';
 import { loadConfig } from '../config/load-config';
+import { Metrics } from '../metrics/metrics';
+
+/** The series the billing module counts on, without the app's /metrics listener. */
+@Global()
+@Module({
+  providers: [{ provide: Metrics, useFactory: () => new Metrics(new Registry()) }],
+  exports: [Metrics],
+})
+class SeriesOnlyModule {}
 
 const fake = (name: string): PaymentProvider => ({
   name,
@@ -22,7 +33,11 @@ const fake = (name: string): PaymentProvider => ({
 describe('PaymentProviderRegistry', () => {
   it('registers every plugin of the list through the multi-provider token, in its order', async () => {
     const moduleRef = await Test.createTestingModule({
-      imports: [ConfigModule.forRoot(loadConfig({})), BillingModule.forRoot(REGISTERED_PROVIDERS)],
+      imports: [
+        ConfigModule.forRoot(loadConfig({})),
+        SeriesOnlyModule,
+        BillingModule.forRoot(REGISTERED_PROVIDERS),
+      ],
     }).compile();
     await moduleRef.init();
     const registry = moduleRef.get(PaymentProviderRegistry);

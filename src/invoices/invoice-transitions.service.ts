@@ -166,6 +166,24 @@ export class InvoiceTransitions {
   }
 
   /**
+   * Locks the invoice when it is one of this source's business's; null (and nothing locked) for an
+   * unknown id or another's invoice.
+   */
+  lockOfBusiness(
+    manager: EntityManager,
+    id: string,
+    source: string,
+    businessId: string,
+  ): Promise<Invoice | null> {
+    return this.lockWhoseIdIs(
+      manager,
+      'id_of_business',
+      'SELECT id FROM invoices WHERE id = $1 AND source = $2 AND business_id = $3',
+      [id, source, businessId],
+    );
+  }
+
+  /**
    * Locks the invoice whose id the caller's scalar subquery `idOf` selects from its own tables
    * (parameters from $1), null when it selects none. `name` names the prepared statement.
    */

@@ -607,8 +607,9 @@ export class PayoutsService {
     currency: Currency,
   ): Promise<void> {
     const invoiceId = dto.invoiceId!;
-    const invoice = await this.transitions.lockIfExists(m, invoiceId);
-    if (!invoice || invoice.source !== dto.source || invoice.businessId !== dto.businessId)
+    // Locked only when it is this business's: another source's invoice is never locked by us.
+    const invoice = await this.transitions.lockOfBusiness(m, invoiceId, dto.source, dto.businessId);
+    if (!invoice)
       throw new DomainError(ErrorCode.ValidationError, [
         `invoiceId ${invoiceId} is not an invoice of source "${dto.source}" and business "${dto.businessId}"`,
       ]);

@@ -153,6 +153,13 @@ describe('Per-source API keys (issue 16 point 1, over real HTTP)', () => {
       revokedAt: null,
     });
 
+    // The answer holding the secret may be kept by no cache.
+    const answer = await t.request('/api/api-keys', {
+      method: 'POST',
+      json: { source: 'marketplace', name: 'cache check' },
+    });
+    expect(answer.headers.get('cache-control')).toBe('no-store');
+
     const listed = await t.request('/api/api-keys');
     expect(listed.status).toBe(200);
     expect(listed.text).not.toContain(secret);

@@ -335,6 +335,17 @@ describe('Holds: capture "manual", authorized, capture, void, recovery, reconcil
     expect(v2.text).toBe(v1.text);
   });
 
+  it("an Idempotency-Key used for one invoice and then another is another request (422): the second hold is not answered with the first one's void", async () => {
+    const first = await authorized();
+    const second = await authorized();
+    const key = `void-two-${first.id}`;
+    expect((await voidHold(first.id, key)).status).toBe(200);
+    const reused = await voidHold(second.id, key);
+    expect(reused.status).toBe(422);
+    expect(reused.headers.get('idempotent-replayed')).toBeNull();
+    expect(await get(second.id)).toMatchObject({ status: 'authorized' });
+  });
+
   it('the provider expires the hold: reconciliation finds it, cancelled (hold_expired) with its webhook', async () => {
     const invoice = await authorized();
     emulator.expireHold(invoice.providerUuid!);

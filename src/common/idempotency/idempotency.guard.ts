@@ -63,7 +63,12 @@ export class IdempotencyGuard implements CanActivate {
     }
     const scope = `${request.method} ${request.routeOptions.url ?? request.url}`;
     const caller = idempotencyCaller(callerOf(request));
-    const outcome = await this.keys.claim(caller, scope, key, this.keys.fingerprint(request.body));
+    const outcome = await this.keys.claim(
+      caller,
+      scope,
+      key,
+      this.keys.fingerprint(requestOf(request)),
+    );
     if (outcome.kind === 'replay') {
       // The stored bytes, sent as they are (a string: no serialization, no envelope hook). The
       // handler must not run: `false` stops it, and the exception Nest raises for it finds the
@@ -86,7 +91,19 @@ export class IdempotencyGuard implements CanActivate {
  * a route without a key, which has only the one caller anyone may be).
  */
 export function idempotencyCaller(caller: Caller | undefined): string {
-  return caller?.kind === 'source' ? caller.keyId : 'staff';
+  if (!caller) return 'anonymous';
+  return caller.kind === 'source' ? caller.keyId : 'staff';
+}
+
+/**
+ * What "the same request" compares: the body, and on a route whose path names an object (capture
+ * or void of invoice X) the path's parameters too, so that a key used for X and then for Y is
+ * "another request" (422), never X's answer replayed for Y.
+ */
+function requestOf(request: FastifyRequest): unknown {
+  const params = request.params as Record<string, unknown> | undefined;
+  if (!params || Object.keys(params).length === 0) return request.body;
+  return { params, body: request.body ?? null };
 }
 
 function keyOf(request: FastifyRequest, bodyField: string | null): unknown {
