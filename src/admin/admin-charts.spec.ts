@@ -1,4 +1,5 @@
 import { age, conversionChart, lastDays, paidVolumeCharts } from './admin-charts';
+import { Currency } from '../common/money/currency';
 import { InvoiceDayStatsDto } from '../invoices/dto/invoice-stats.dto';
 
 const figures = { count: 1, amount: 0, paidCount: 1, refundedCount: 0, refundedAmount: 0 };
@@ -48,5 +49,26 @@ describe('admin overview charts', () => {
     );
     expect(html).not.toContain('<script>');
     expect(html).toContain('&lt;script&gt;');
+  });
+
+  it('a currency from the database cannot break out of an SVG or HTML attribute', () => {
+    // Not a currency the gateway knows: a row written by something else.
+    const currency = 'X"><script>alert(1)</script><b a="' as Currency;
+    const html = paidVolumeCharts(
+      [{ day: '2026-03-01', provider: 'p1', currency, paidAmount: 100, ...figures }],
+      ['2026-03-01'],
+    );
+    expect(html).not.toContain('<script>');
+    // Every attribute value is one quoted string without a raw quote or angle bracket in it.
+    const tags = html.match(/<[a-z][^>]*>/g) ?? [];
+    for (const tag of tags) {
+      const rest = tag.replace(/\s[a-zA-Z][a-zA-Z0-9-]*="[^"<>]*"/g, '');
+      expect(rest).toMatch(/^<[a-z][a-z0-9]*\/?>$/);
+    }
+    expect(html).toContain('&quot;&gt;&lt;script&gt;');
+    // The chart's accessible name still points at its own title and description.
+    const labelledBy = /aria-labelledby="([^"]*)"/.exec(html)![1].split(' ');
+    expect(labelledBy).toHaveLength(2);
+    for (const id of labelledBy) expect(html).toContain(`id="${id}"`);
   });
 });

@@ -38,9 +38,18 @@ function dataTable(summary: string, headers: string[], rows: string[][], testId:
 <tbody>${rows.map((r) => `<tr>${r.map((c, i) => (i === 0 ? `<th scope="row">${e(c)}</th>` : `<td>${e(c)}</td>`)).join('')}</tr>`).join('')}</tbody></table></div></details>`;
 }
 
+/**
+ * A currency code as part of an element id: the code itself when it is a plain ISO code (so the
+ * ids pages and tests know stay as they are), otherwise its UTF-8 bytes in hex. An id has to be one
+ * token without spaces (aria-labelledby lists ids separated by spaces), whatever a row holds.
+ */
+function idPart(code: string): string {
+  return /^[A-Z]{3}$/.test(code) ? code : `x${Buffer.from(code, 'utf8').toString('hex')}`;
+}
+
 function svgOpen(id: string, width: number, height: number, title: string, desc: string): string {
-  return `<svg role="img" aria-labelledby="${id}-title ${id}-desc" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" style="max-width:100%;height:auto" data-testid="${id}" font-family="system-ui, sans-serif" font-size="12">
-<title id="${id}-title">${e(title)}</title><desc id="${id}-desc">${e(desc)}</desc>`;
+  return `<svg role="img" aria-labelledby="${e(`${id}-title ${id}-desc`)}" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" style="max-width:100%;height:auto" data-testid="${e(id)}" font-family="system-ui, sans-serif" font-size="12">
+<title id="${e(`${id}-title`)}">${e(title)}</title><desc id="${e(`${id}-desc`)}">${e(desc)}</desc>`;
 }
 
 function legend(providers: string[]): string {
@@ -71,7 +80,7 @@ function paidVolumeChart(currency: string, all: InvoiceDayStatsDto[], days: stri
     groups.find((g) => g.day === day && g.provider === provider)?.paidAmount ?? 0;
   const dayTotal = (day: string) => providers.reduce((sum, p) => sum + amountOf(day, p), 0);
   const max = Math.max(...days.map(dayTotal));
-  const id = `chart-paid-${currency}`;
+  const id = `chart-paid-${idPart(currency)}`;
   const [width, height, left, top, bottom] = [760, 240, 96, 12, 28];
   const plotWidth = width - left - 8;
   const plotHeight = height - top - bottom;
@@ -95,7 +104,7 @@ function paidVolumeChart(currency: string, all: InvoiceDayStatsDto[], days: stri
         const y1 = y(base + amount);
         const y0 = y(base);
         base += amount;
-        return `<rect class="bar" data-day="${day}" data-provider="${e(provider)}" data-amount="${amount}" x="${(left + d * slot + 2).toFixed(1)}" y="${y1.toFixed(1)}" width="${barWidth.toFixed(1)}" height="${Math.max(1, y0 - y1).toFixed(1)}" fill="${PALETTE[p % PALETTE.length]}"><title>${e(`${day} · ${provider}: ${formatMoney(amount, currency)}`)}</title></rect>`;
+        return `<rect class="bar" data-day="${e(day)}" data-provider="${e(provider)}" data-amount="${amount}" x="${(left + d * slot + 2).toFixed(1)}" y="${y1.toFixed(1)}" width="${barWidth.toFixed(1)}" height="${Math.max(1, y0 - y1).toFixed(1)}" fill="${PALETTE[p % PALETTE.length]}"><title>${e(`${day} · ${provider}: ${formatMoney(amount, currency)}`)}</title></rect>`;
       });
     })
     .join('');
