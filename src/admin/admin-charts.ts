@@ -5,7 +5,7 @@
  * opens.
  */
 import { escapeHtml } from '../common/http/html';
-import { formatMoney } from '../common/money/format';
+import { formatMoneyExact } from '../common/money/format';
 import { InvoiceDayStatsDto, InvoiceStatsDto } from '../invoices/dto/invoice-stats.dto';
 import { JobsStatusDto } from '../notifications/dto/webhook-event-response.dto';
 
@@ -38,9 +38,18 @@ function dataTable(summary: string, headers: string[], rows: string[][], testId:
 <tbody>${rows.map((r) => `<tr>${r.map((c, i) => (i === 0 ? `<th scope="row">${e(c)}</th>` : `<td>${e(c)}</td>`)).join('')}</tr>`).join('')}</tbody></table></div></details>`;
 }
 
+/**
+ * A currency code as part of an element id: the code itself when it is a plain ISO code (so the
+ * ids pages and tests know stay as they are), otherwise its UTF-8 bytes in hex. An id has to be one
+ * token without spaces (aria-labelledby lists ids separated by spaces), whatever a row holds.
+ */
+function idPart(code: string): string {
+  return /^[A-Z]{3}$/.test(code) ? code : `x${Buffer.from(code, 'utf8').toString('hex')}`;
+}
+
 function svgOpen(id: string, width: number, height: number, title: string, desc: string): string {
-  return `<svg role="img" aria-labelledby="${id}-title ${id}-desc" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" style="max-width:100%;height:auto" data-testid="${id}" font-family="system-ui, sans-serif" font-size="12">
-<title id="${id}-title">${e(title)}</title><desc id="${id}-desc">${e(desc)}</desc>`;
+  return `<svg role="img" aria-labelledby="${e(`${id}-title ${id}-desc`)}" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" style="max-width:100%;height:auto" data-testid="${e(id)}" font-family="system-ui, sans-serif" font-size="12">
+<title id="${e(`${id}-title`)}">${e(title)}</title><desc id="${e(`${id}-desc`)}">${e(desc)}</desc>`;
 }
 
 function legend(providers: string[]): string {
@@ -57,45 +66,52 @@ function legend(providers: string[]): string {
  * (amounts are never added across currencies). Days are the invoices' UTC creation days.
  */
 export function paidVolumeCharts(byDay: InvoiceDayStatsDto[], days: string[]): string {
-  const paid = byDay.filter((g) => g.paidAmount > 0 && days.includes(g.day));
+  const paid = byDay.filter((g) => BigInt(g.paidAmount) > 0n && days.includes(g.day));
   if (paid.length === 0)
     return `<p class="muted" data-testid="paid-volume-empty">No paid invoices created in the last ${days.length} days.</p>`;
   const currencies = [...new Set(paid.map((g) => g.currency))].sort(currencyOrder);
   return currencies.map((currency) => paidVolumeChart(currency, paid, days)).join('\n');
 }
 
+/**
+ * One currency's chart. Sums are exact (bigint: a sum can pass 2^53); only positions on the
+ * drawing go through Number, where a rounding far below a pixel does not matter, and every
+ * figure a reader sees is formatted from the exact sum.
+ */
 function paidVolumeChart(currency: string, all: InvoiceDayStatsDto[], days: string[]): string {
   const groups = all.filter((g) => g.currency === currency);
   const providers = [...new Set(groups.map((g) => g.provider))].sort();
-  const amountOf = (day: string, provider: string) =>
-    groups.find((g) => g.day === day && g.provider === provider)?.paidAmount ?? 0;
-  const dayTotal = (day: string) => providers.reduce((sum, p) => sum + amountOf(day, p), 0);
-  const max = Math.max(...days.map(dayTotal));
-  const id = `chart-paid-${currency}`;
+  const amountOf = (day: string, provider: string): bigint =>
+    BigInt(groups.find((g) => g.day === day && g.provider === provider)?.paidAmount ?? 0);
+  const dayTotal = (day: string) => providers.reduce((sum, p) => sum + amountOf(day, p), 0n);
+  const max = days.map(dayTotal).reduce((a, b) => (b > a ? b : a), 0n);
+  const money = (amount: bigint) => formatMoneyExact(amount, currency);
+  const id = `chart-paid-${idPart(currency)}`;
   const [width, height, left, top, bottom] = [760, 240, 96, 12, 28];
   const plotWidth = width - left - 8;
   const plotHeight = height - top - bottom;
   const slot = plotWidth / days.length;
   const barWidth = Math.max(2, slot - 4);
-  const y = (amount: number) => top + plotHeight - (amount / max) * plotHeight;
+  const y = (amount: bigint) => top + plotHeight - (Number(amount) / Number(max)) * plotHeight;
 
-  const grid = [0, 0.5, 1]
-    .map((share) => {
-      const at = y(max * share);
+  // Lines at none, half and all of the highest day (half rounded down to a minor unit).
+  const grid = [0n, max / 2n, max]
+    .map((amount) => {
+      const at = y(amount);
       return `<line x1="${left}" x2="${width - 8}" y1="${at.toFixed(1)}" y2="${at.toFixed(1)}" stroke="${GRID}"/>
-<text x="${left - 6}" y="${(at + 4).toFixed(1)}" text-anchor="end" fill="${INK}">${e(formatMoney(Math.round(max * share), currency))}</text>`;
+<text x="${left - 6}" y="${(at + 4).toFixed(1)}" text-anchor="end" fill="${INK}">${e(money(amount))}</text>`;
     })
     .join('');
   const bars = days
     .flatMap((day, d) => {
-      let base = 0;
+      let base = 0n;
       return providers.map((provider, p) => {
         const amount = amountOf(day, provider);
-        if (amount === 0) return '';
+        if (amount === 0n) return '';
         const y1 = y(base + amount);
         const y0 = y(base);
         base += amount;
-        return `<rect class="bar" data-day="${day}" data-provider="${e(provider)}" data-amount="${amount}" x="${(left + d * slot + 2).toFixed(1)}" y="${y1.toFixed(1)}" width="${barWidth.toFixed(1)}" height="${Math.max(1, y0 - y1).toFixed(1)}" fill="${PALETTE[p % PALETTE.length]}"><title>${e(`${day} · ${provider}: ${formatMoney(amount, currency)}`)}</title></rect>`;
+        return `<rect class="bar" data-day="${e(day)}" data-provider="${e(provider)}" data-amount="${amount}" x="${(left + d * slot + 2).toFixed(1)}" y="${y1.toFixed(1)}" width="${barWidth.toFixed(1)}" height="${Math.max(1, y0 - y1).toFixed(1)}" fill="${PALETTE[p % PALETTE.length]}"><title>${e(`${day} · ${provider}: ${money(amount)}`)}</title></rect>`;
       });
     })
     .join('');
@@ -106,16 +122,12 @@ function paidVolumeChart(currency: string, all: InvoiceDayStatsDto[], days: stri
         : '',
     )
     .join('');
-  const total = days.reduce((sum, day) => sum + dayTotal(day), 0);
+  const total = days.reduce((sum, day) => sum + dayTotal(day), 0n);
   const title = `Paid volume in ${currency} per provider per day, last ${days.length} days`;
-  const desc = `${formatMoney(total, currency)} paid in all, by ${providers.join(', ')}; days are the UTC days the invoices were created. The table below holds every figure.`;
+  const desc = `${money(total)} paid in all, by ${providers.join(', ')}; days are the UTC days the invoices were created. The table below holds every figure.`;
   const rows = days
-    .filter((day) => dayTotal(day) > 0)
-    .map((day) => [
-      day,
-      ...providers.map((p) => formatMoney(amountOf(day, p), currency)),
-      formatMoney(dayTotal(day), currency),
-    ]);
+    .filter((day) => dayTotal(day) > 0n)
+    .map((day) => [day, ...providers.map((p) => money(amountOf(day, p))), money(dayTotal(day))]);
   return `<figure style="margin:1rem 0" data-testid="paid-volume-${e(currency)}">
 <figcaption><h3>${e(currency)}</h3>${legend(providers)}</figcaption>
 ${svgOpen(id, width, height, title, desc)}${grid}${bars}${labels}</svg>

@@ -17,22 +17,31 @@ import {
 } from './invoices.repository';
 import { toExactInstant } from '../common/http/instant';
 import { Currency } from '../common/money/currency';
-import { assertMinorUnits } from '../common/money/money';
+/** A count PostgreSQL answered as text, as a number (a count of rows is far below 2^53). */
+function count(text: string): number {
+  const value = Number(text);
+  if (!Number.isSafeInteger(value)) throw new RangeError(`count ${text} is not a safe integer`);
+  return value;
+}
 
-/** A count or sum PostgreSQL answered as exact text, as a number (refused past 2^53). */
-function whole(text: string, what: string): number {
-  return assertMinorUnits(Number(text), what);
+/**
+ * A sum PostgreSQL answered as exact text (`numeric`: sum(bigint) does not overflow), passed on
+ * as that text: a sum can pass 2^53, which neither a number here nor one in JSON holds exactly.
+ */
+function sum(text: string): string {
+  if (!/^(0|[1-9][0-9]*)$/.test(text)) throw new RangeError(`sum ${text} is not whole minor units`);
+  return text;
 }
 
 function figures(row: InvoiceStatsRow): InvoiceStatsFiguresDto {
   return {
     currency: row.currency as Currency,
-    count: whole(row.count, 'count'),
-    amount: whole(row.amount, 'amount'),
-    paidCount: whole(row.paid_count, 'paidCount'),
-    paidAmount: whole(row.paid_amount, 'paidAmount'),
-    refundedCount: whole(row.refunded_count, 'refundedCount'),
-    refundedAmount: whole(row.refunded_amount, 'refundedAmount'),
+    count: count(row.count),
+    amount: sum(row.amount),
+    paidCount: count(row.paid_count),
+    paidAmount: sum(row.paid_amount),
+    refundedCount: count(row.refunded_count),
+    refundedAmount: sum(row.refunded_amount),
   };
 }
 

@@ -21,6 +21,24 @@ export function formatMoney(amount: MinorUnits, currency: string): string {
   return `${toMajorUnitString(amount, currency)} ${CURRENCY_LABEL[currency]}`;
 }
 
+/**
+ * formatMoney for a sum that may pass 2^53 (statistics add up many amounts): `amount` is exact
+ * minor units as a bigint or a string of decimal digits, as the statistics answer them. The text
+ * is the same as formatMoney's for the same amount; no digit is lost to floating point.
+ */
+export function formatMoneyExact(amount: bigint | string, currency: string): string {
+  if (typeof amount === 'string' && !/^-?\d+$/.test(amount))
+    throw new RangeError('amount must be a string of decimal digits (minor units)');
+  const minor = BigInt(amount);
+  if (!isCurrency(currency)) return `${minor} (minor units) ${currency}`;
+  const exponent = CURRENCY_EXPONENT[currency];
+  const digits = (minor < 0n ? -minor : minor).toString().padStart(exponent + 1, '0');
+  const whole = digits.slice(0, digits.length - exponent);
+  const fraction = digits.slice(digits.length - exponent);
+  const major = `${minor < 0n ? '-' : ''}${whole}${exponent > 0 ? `.${fraction}` : ''}`;
+  return `${major} ${CURRENCY_LABEL[currency]}`;
+}
+
 /** Minor-unit names for messages that quote exact amounts ("7500 tiyin", "1000 USD cents"). */
 const MINOR_UNIT_NAME: Record<Currency, string> = {
   UZS: 'tiyin',

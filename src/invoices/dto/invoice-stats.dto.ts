@@ -4,9 +4,18 @@ import { EXAMPLE_PROVIDER } from '../../billing/provider-examples';
 import { CURRENCIES, Currency } from '../../common/money/currency';
 import { INVOICE_STATUSES, InvoiceStatus } from '../invoice-status.enum';
 
+/** A sum of minor units: decimal digits, no sign, no leading zero. */
+const SUM_PATTERN = '^(0|[1-9][0-9]*)$';
+
+/** Said of every sum, in the spec and the README: why it is not a number like `amount` elsewhere. */
+const SUM_NOTE =
+  'A string of decimal digits: a sum can pass 2^53 (the largest integer a JSON number carries exactly), so sums are strings; parse it with BigInt or a decimal type';
+
 /**
  * The figures of one group of invoices, all in one currency: amounts of different currencies are
- * never added (each is in its own currency's minor units).
+ * never added (each is in its own currency's minor units). Counts are integers; sums are exact
+ * strings of digits (an invoice's amount may be up to 2^53 - 1, so two of them already add up past
+ * what a JSON number holds exactly).
  */
 export class InvoiceStatsFiguresDto {
   @ApiProperty({ enum: CURRENCIES, example: 'UZS' })
@@ -16,11 +25,12 @@ export class InvoiceStatsFiguresDto {
   count: number;
 
   @ApiProperty({
-    type: 'integer',
-    example: 1800000,
-    description: 'What the invoices asked: the sum of their `amount`, in minor units of `currency`',
+    type: 'string',
+    pattern: SUM_PATTERN,
+    example: '1800000',
+    description: `What the invoices asked: the sum of their \`amount\`, in minor units of \`currency\`. ${SUM_NOTE}`,
   })
-  amount: number;
+  amount: string;
 
   @ApiProperty({
     type: 'integer',
@@ -30,14 +40,15 @@ export class InvoiceStatsFiguresDto {
   paidCount: number;
 
   @ApiProperty({
-    type: 'integer',
-    example: 1350000,
+    type: 'string',
+    pattern: SUM_PATTERN,
+    example: '1350000',
     description:
       'The money those payments took (minor units): the captured part of a held payment (not what ' +
       'was held), and never more than the provider reports received (a crypto payment accepted a ' +
-      "little short); otherwise the invoice's amount. Refunds are not subtracted",
+      `little short); otherwise the invoice's amount. Refunds are not subtracted. ${SUM_NOTE}`,
   })
-  paidAmount: number;
+  paidAmount: string;
 
   @ApiProperty({
     type: 'integer',
@@ -47,11 +58,12 @@ export class InvoiceStatsFiguresDto {
   refundedCount: number;
 
   @ApiProperty({
-    type: 'integer',
-    example: 150000,
-    description: 'Refunded so far (minor units): the sum of the invoices’ `refundedAmount`',
+    type: 'string',
+    pattern: SUM_PATTERN,
+    example: '150000',
+    description: `Refunded so far (minor units): the sum of the invoices’ \`refundedAmount\`. ${SUM_NOTE}`,
   })
-  refundedAmount: number;
+  refundedAmount: string;
 }
 
 export class InvoiceStatusStatsDto extends InvoiceStatsFiguresDto {

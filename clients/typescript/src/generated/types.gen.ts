@@ -376,25 +376,25 @@ export type InvoiceStatsFiguresDto = {
      */
     count: number;
     /**
-     * What the invoices asked: the sum of their `amount`, in minor units of `currency`
+     * What the invoices asked: the sum of their `amount`, in minor units of `currency`. A string of decimal digits: a sum can pass 2^53 (the largest integer a JSON number carries exactly), so sums are strings; parse it with BigInt or a decimal type
      */
-    amount: number;
+    amount: string;
     /**
      * Invoices whose payment was taken: status `paid`, or `refunded` since
      */
     paidCount: number;
     /**
-     * The money those payments took (minor units): the captured part of a held payment (not what was held), and never more than the provider reports received (a crypto payment accepted a little short); otherwise the invoice's amount. Refunds are not subtracted
+     * The money those payments took (minor units): the captured part of a held payment (not what was held), and never more than the provider reports received (a crypto payment accepted a little short); otherwise the invoice's amount. Refunds are not subtracted. A string of decimal digits: a sum can pass 2^53 (the largest integer a JSON number carries exactly), so sums are strings; parse it with BigInt or a decimal type
      */
-    paidAmount: number;
+    paidAmount: string;
     /**
      * Invoices with a refund (part or all of the payment returned)
      */
     refundedCount: number;
     /**
-     * Refunded so far (minor units): the sum of the invoices’ `refundedAmount`
+     * Refunded so far (minor units): the sum of the invoices’ `refundedAmount`. A string of decimal digits: a sum can pass 2^53 (the largest integer a JSON number carries exactly), so sums are strings; parse it with BigInt or a decimal type
      */
-    refundedAmount: number;
+    refundedAmount: string;
 };
 
 export type InvoiceStatusStatsDto = {
@@ -404,25 +404,25 @@ export type InvoiceStatusStatsDto = {
      */
     count: number;
     /**
-     * What the invoices asked: the sum of their `amount`, in minor units of `currency`
+     * What the invoices asked: the sum of their `amount`, in minor units of `currency`. A string of decimal digits: a sum can pass 2^53 (the largest integer a JSON number carries exactly), so sums are strings; parse it with BigInt or a decimal type
      */
-    amount: number;
+    amount: string;
     /**
      * Invoices whose payment was taken: status `paid`, or `refunded` since
      */
     paidCount: number;
     /**
-     * The money those payments took (minor units): the captured part of a held payment (not what was held), and never more than the provider reports received (a crypto payment accepted a little short); otherwise the invoice's amount. Refunds are not subtracted
+     * The money those payments took (minor units): the captured part of a held payment (not what was held), and never more than the provider reports received (a crypto payment accepted a little short); otherwise the invoice's amount. Refunds are not subtracted. A string of decimal digits: a sum can pass 2^53 (the largest integer a JSON number carries exactly), so sums are strings; parse it with BigInt or a decimal type
      */
-    paidAmount: number;
+    paidAmount: string;
     /**
      * Invoices with a refund (part or all of the payment returned)
      */
     refundedCount: number;
     /**
-     * Refunded so far (minor units): the sum of the invoices’ `refundedAmount`
+     * Refunded so far (minor units): the sum of the invoices’ `refundedAmount`. A string of decimal digits: a sum can pass 2^53 (the largest integer a JSON number carries exactly), so sums are strings; parse it with BigInt or a decimal type
      */
-    refundedAmount: number;
+    refundedAmount: string;
     status: 'creating' | 'pending' | 'authorized' | 'paid' | 'cancelled' | 'failed' | 'refunded';
 };
 
@@ -433,25 +433,25 @@ export type InvoiceProviderStatsDto = {
      */
     count: number;
     /**
-     * What the invoices asked: the sum of their `amount`, in minor units of `currency`
+     * What the invoices asked: the sum of their `amount`, in minor units of `currency`. A string of decimal digits: a sum can pass 2^53 (the largest integer a JSON number carries exactly), so sums are strings; parse it with BigInt or a decimal type
      */
-    amount: number;
+    amount: string;
     /**
      * Invoices whose payment was taken: status `paid`, or `refunded` since
      */
     paidCount: number;
     /**
-     * The money those payments took (minor units): the captured part of a held payment (not what was held), and never more than the provider reports received (a crypto payment accepted a little short); otherwise the invoice's amount. Refunds are not subtracted
+     * The money those payments took (minor units): the captured part of a held payment (not what was held), and never more than the provider reports received (a crypto payment accepted a little short); otherwise the invoice's amount. Refunds are not subtracted. A string of decimal digits: a sum can pass 2^53 (the largest integer a JSON number carries exactly), so sums are strings; parse it with BigInt or a decimal type
      */
-    paidAmount: number;
+    paidAmount: string;
     /**
      * Invoices with a refund (part or all of the payment returned)
      */
     refundedCount: number;
     /**
-     * Refunded so far (minor units): the sum of the invoices’ `refundedAmount`
+     * Refunded so far (minor units): the sum of the invoices’ `refundedAmount`. A string of decimal digits: a sum can pass 2^53 (the largest integer a JSON number carries exactly), so sums are strings; parse it with BigInt or a decimal type
      */
-    refundedAmount: number;
+    refundedAmount: string;
     provider: string;
 };
 
@@ -462,25 +462,25 @@ export type InvoiceDayStatsDto = {
      */
     count: number;
     /**
-     * What the invoices asked: the sum of their `amount`, in minor units of `currency`
+     * What the invoices asked: the sum of their `amount`, in minor units of `currency`. A string of decimal digits: a sum can pass 2^53 (the largest integer a JSON number carries exactly), so sums are strings; parse it with BigInt or a decimal type
      */
-    amount: number;
+    amount: string;
     /**
      * Invoices whose payment was taken: status `paid`, or `refunded` since
      */
     paidCount: number;
     /**
-     * The money those payments took (minor units): the captured part of a held payment (not what was held), and never more than the provider reports received (a crypto payment accepted a little short); otherwise the invoice's amount. Refunds are not subtracted
+     * The money those payments took (minor units): the captured part of a held payment (not what was held), and never more than the provider reports received (a crypto payment accepted a little short); otherwise the invoice's amount. Refunds are not subtracted. A string of decimal digits: a sum can pass 2^53 (the largest integer a JSON number carries exactly), so sums are strings; parse it with BigInt or a decimal type
      */
-    paidAmount: number;
+    paidAmount: string;
     /**
      * Invoices with a refund (part or all of the payment returned)
      */
     refundedCount: number;
     /**
-     * Refunded so far (minor units): the sum of the invoices’ `refundedAmount`
+     * Refunded so far (minor units): the sum of the invoices’ `refundedAmount`. A string of decimal digits: a sum can pass 2^53 (the largest integer a JSON number carries exactly), so sums are strings; parse it with BigInt or a decimal type
      */
-    refundedAmount: number;
+    refundedAmount: string;
     /**
      * UTC day of creation
      */
