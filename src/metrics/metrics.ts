@@ -81,7 +81,7 @@ export class Metrics {
     });
     this.providerCallbacks = new Counter({
       name: 'provider_callbacks_total',
-      help: 'Provider callbacks answered, by provider and result (accepted, refused, bad_signature: not authenticated).',
+      help: 'Provider callbacks, by provider and result (accepted, refused, bad_signature: not authenticated; error: the handler failed, no protocol answer).',
       labelNames: ['provider', 'result'],
       registers,
     });
@@ -144,7 +144,7 @@ export class Metrics {
     });
     this.rateLimitStoreFailures = new Counter({
       name: 'rate_limit_store_failures_total',
-      help: "Rate-limit checks the limiter's shared store could not answer (the request was let through).",
+      help: "Rate-limit checks the limiter's shared store could not answer (the hit was counted in this process's own window instead, which may still refuse it).",
       registers,
     });
     this.rateLimitStoreUp = new Gauge({
