@@ -38,6 +38,9 @@ export class Metrics {
 
   constructor(readonly registry: Registry) {
     const registers = [registry];
+    // Never stopped: prom-client 15 returns no handle, and registry.clear() only forgets the
+    // series (its event-loop delay monitor and GC observer keep running). One app per process in
+    // production; a test process running many apps keeps one pair per app until it exits.
     collectDefaultMetrics({ register: registry });
     // First: read before the scrape's own queries (the gauges below) take a connection.
     const pool = (): PoolUse | null => this.poolUse?.() ?? null;
