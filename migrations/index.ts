@@ -13,6 +13,7 @@ import { AddInvoiceAmountReceived1796021145548 } from './1796021145548-AddInvoic
 import { AddPayoutInvoice1796021945233 } from './1796021945233-AddPayoutInvoice';
 import { AddApiKeys1796025959483 } from './1796025959483-AddApiKeys';
 import { AddInvoiceStatsIndex1796026134772 } from './1796026134772-AddInvoiceStatsIndex';
+import { AddWebhookEventsPendingCreatedAtIndex1796028435184 } from './1796028435184-AddWebhookEventsPendingCreatedAtIndex';
 
 /** Every migration in order. `npm run migration:generate -- Name` appends to this list. */
 export const MIGRATIONS: Function[] = [
@@ -31,4 +32,5 @@ export const MIGRATIONS: Function[] = [
   AddPayoutInvoice1796021945233,
   AddApiKeys1796025959483,
   AddInvoiceStatsIndex1796026134772,
+  AddWebhookEventsPendingCreatedAtIndex1796028435184,
 ];

@@ -6,7 +6,9 @@
 #     (migrations, then the app) in live mode against the PostgreSQL of step 1, and the
 #     image's HEALTHCHECK command, with REDIS_URL set as docker-compose.yml sets it (a
 #     redis-server of its own, installed by scripts/ensure-redis.sh): the rate limiter's counts
-#     must land in Redis.
+#     must land in Redis; and with docker-compose.yml's METRICS_HOST: /metrics must answer on
+#     this machine's own network address, as a Prometheus in another container reaches it (a
+#     listener on 127.0.0.1 would refuse it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -42,15 +44,22 @@ cp package.json package-lock.json "$WORK/image/"
 (cd "$WORK/image" && npm ci --omit=dev --no-audit --no-fund --loglevel=error >/dev/null)
 cp -r dist "$WORK/image/dist"
 IMAGE_PORT=$(free_port)
+IMAGE_METRICS_PORT=$(free_port)
 REDIS_PORT=$(free_port)
+COMPOSE_METRICS_HOST=$(sed -n 's/^ *METRICS_HOST: *//p' docker-compose.yml | head -n 1)
+if [ -z "$COMPOSE_METRICS_HOST" ]; then
+  echo "smoke 2: docker-compose.yml sets no METRICS_HOST: /metrics listens on 127.0.0.1 in each container, out of Prometheus's reach"
+  exit 1
+fi
 mkdir -p "$WORK/redis"
 redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$WORK/redis" --save '' --appendonly no \
   >"$WORK/redis.log" 2>&1 &
 PIDS+=($!)
 (
   cd "$WORK/image"
-  # METRICS_PORT 0: the default 9464 may be taken on a CI machine (smoke 1 uses another).
-  export GATEWAY_MODE=live PORT=$IMAGE_PORT DATABASE_MIGRATE_ON_START=false LOG_LEVEL=warn METRICS_PORT=0 \
+  # A free METRICS_PORT: the default 9464 may be taken on a CI machine (smoke 1 uses another).
+  export GATEWAY_MODE=live PORT=$IMAGE_PORT DATABASE_MIGRATE_ON_START=false LOG_LEVEL=warn \
+    METRICS_PORT=$IMAGE_METRICS_PORT METRICS_HOST="$COMPOSE_METRICS_HOST" \
     DATABASE_URL="postgres://postgres:postgres@127.0.0.1:$PG_PORT/payment_service" \
     PUBLIC_URL="https://pay.example.uz" REDIS_URL="redis://127.0.0.1:$REDIS_PORT" \
     SERVICE_API_KEY="ci-smoke-service-api-key-0123" \
@@ -66,4 +75,10 @@ curl -fsS -H 'x-api-key: ci-smoke-service-api-key-0123' "http://127.0.0.1:$IMAGE
 if [ -z "$(redis-cli -p "$REDIS_PORT" --scan --pattern 'payment-service:throttle:*')" ]; then
   echo "smoke 2: the rate limiter did not count in Redis"; cat "$WORK/image.log"; exit 1
 fi
-echo "smoke 2: production bundle migrated, started in live mode, HEALTHCHECK passed, rate limit counted in Redis"
+# The address another container would use: the first non-loopback IPv4 one (else loopback).
+OWN_ADDRESS=$(hostname -I 2>/dev/null | tr ' ' '\n' | grep -v ':' | head -n 1 || true)
+if ! curl -fsS "http://${OWN_ADDRESS:-127.0.0.1}:$IMAGE_METRICS_PORT/metrics" | grep -q '^# TYPE invoices_created_total counter$'; then
+  echo "smoke 2: /metrics did not answer on ${OWN_ADDRESS:-127.0.0.1}:$IMAGE_METRICS_PORT with METRICS_HOST=$COMPOSE_METRICS_HOST"
+  cat "$WORK/image.log"; exit 1
+fi
+echo "smoke 2: production bundle migrated, started in live mode, HEALTHCHECK passed, rate limit counted in Redis, /metrics reachable from the network"

@@ -4,12 +4,13 @@ import { SkipThrottle } from '@nestjs/throttler';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 import { CallbackLog } from './callback-log.service';
-import { takesRoute } from './provider-callback-handler';
+import { ProviderCallbackReply, takesRoute } from './provider-callback-handler';
 import { ProviderCallbackHandlers } from './provider-callback-handlers';
 import { ProviderCallback } from '../common/auth/route-access.decorators';
 import { callbackRawBody } from '../common/http/body-parsers';
 import { DomainError } from '../common/errors/domain.error';
 import { ErrorCode } from '../common/errors/error-code';
+import { Metrics } from '../metrics/metrics';
 
 /**
  * Every provider's callback URLs: `/api/callbacks/<provider>/<merchantAccountId>` and
@@ -27,6 +28,7 @@ export class ProviderCallbacksController {
   constructor(
     private readonly handlers: ProviderCallbackHandlers,
     private readonly log: CallbackLog,
+    private readonly metrics: Metrics,
   ) {}
 
   @All()
@@ -65,14 +67,22 @@ export class ProviderCallbacksController {
     const handler = this.handlers.find(provider);
     if (!handler || !takesRoute(handler.routes, action, request.method))
       throw new DomainError(ErrorCode.NotFound, [`Cannot ${request.method} ${request.url}`]);
-    const result = await handler.handle({
-      merchantAccountRef: accountRef,
-      action,
-      httpMethod: request.method,
-      headers: request.headers,
-      body,
-      rawBody: callbackRawBody(request),
-    });
+    let result: ProviderCallbackReply;
+    try {
+      result = await handler.handle({
+        merchantAccountRef: accountRef,
+        action,
+        httpMethod: request.method,
+        headers: request.headers,
+        body,
+        rawBody: callbackRawBody(request),
+      });
+    } catch (error) {
+      // No protocol answer: the exception filter answers (a 500 when unexpected), and CallbackLog,
+      // which counts the answered ones, is never reached. Counted here so the failures show.
+      this.metrics.providerCallbacks.inc({ provider: handler.provider, result: 'error' });
+      throw error;
+    }
     return this.log.answer(
       reply,
       {

@@ -38,6 +38,9 @@ export class Metrics {
 
   constructor(readonly registry: Registry) {
     const registers = [registry];
+    // Never stopped: prom-client 15 returns no handle, and registry.clear() only forgets the
+    // series (its event-loop delay monitor and GC observer keep running). One app per process in
+    // production; a test process running many apps keeps one pair per app until it exits.
     collectDefaultMetrics({ register: registry });
     // First: read before the scrape's own queries (the gauges below) take a connection.
     const pool = (): PoolUse | null => this.poolUse?.() ?? null;
@@ -81,7 +84,7 @@ export class Metrics {
     });
     this.providerCallbacks = new Counter({
       name: 'provider_callbacks_total',
-      help: 'Provider callbacks answered, by provider and result (accepted, refused, bad_signature: not authenticated).',
+      help: 'Provider callbacks, by provider and result (accepted, refused, bad_signature: not authenticated; error: the handler failed, no protocol answer).',
       labelNames: ['provider', 'result'],
       registers,
     });
@@ -144,7 +147,7 @@ export class Metrics {
     });
     this.rateLimitStoreFailures = new Counter({
       name: 'rate_limit_store_failures_total',
-      help: "Rate-limit checks the limiter's shared store could not answer (the request was let through).",
+      help: "Rate-limit checks the limiter's shared store could not answer (the hit was counted in this process's own window instead, which may still refuse it).",
       registers,
     });
     this.rateLimitStoreUp = new Gauge({

@@ -9,6 +9,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 
+import { OLDEST_PENDING_EVENT_SQL, OldestPendingEventRow } from './oldest-pending-event.sql';
 import { WEBHOOK_EVENTS_CHANNEL } from './outbox';
 import { nextAttemptDelayMs, parseRetryAfter } from './retry-schedule';
 import { WebhookEventStatus } from './webhook-event.entity';
@@ -52,6 +53,9 @@ export interface DispatcherState {
 const BATCH = 100;
 /** Written into the SQL as a literal, as the partial due index's predicate spells it. */
 const DISPATCHABLE = WEBHOOK_EVENT_DISPATCHABLE;
+
+/** How long a metrics scrape waits for the oldest pending event before reporting it unknown. */
+const OLDEST_PENDING_READ_TIMEOUT_MS = 1_000;
 
 /** A 2xx answer: the receiver has the event. */
 function isDelivered(result: DeliveryResult): boolean {
@@ -376,23 +380,36 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
 
   /**
    * Seconds since the oldest event still pending (undelivered, not dead) was written, 0 when none
-   * is; null when the database cannot say (the scrape still answers). The pending events are
-   * the due index's (`ix_webhook_events_due`, partial on them): the read is as small as the
-   * backlog.
+   * is; null when the database cannot say within OLDEST_PENDING_READ_TIMEOUT_MS (the scrape still
+   * answers, this gauge NaN). One entry of `ix_webhook_events_pending_created_at`, whatever the
+   * backlog. Bounded twice: statement_timeout ends the query in the database (a lock wait
+   * included), the timer also covers waiting for a pool connection; Prometheus gives up on a
+   * scrape after 10 s by default, the pool's own statement_timeout is 15 s.
    */
   private async oldestPendingEventAgeSeconds(): Promise<number | null> {
-    try {
-      const [row] = await this.dataSource.query<{ age: number | null }[]>(
-        `SELECT extract(epoch FROM now() - min(created_at))::float8 AS age
-           FROM webhook_events WHERE status = '${DISPATCHABLE}'`,
-      );
+    const read = this.dataSource.transaction(async (manager) => {
+      await manager.query(`SET LOCAL statement_timeout = ${OLDEST_PENDING_READ_TIMEOUT_MS}`);
+      const [row] = await manager.query<OldestPendingEventRow[]>(OLDEST_PENDING_EVENT_SQL);
       return Math.max(0, row.age ?? 0);
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`no answer within ${OLDEST_PENDING_READ_TIMEOUT_MS} ms`)),
+        OLDEST_PENDING_READ_TIMEOUT_MS,
+      );
+    });
+    try {
+      // A read that loses the race still ends (its statement_timeout); its failure is ignored.
+      return await Promise.race([read, late]);
     } catch (error) {
       this.logger.warn(
         { err: error },
         'Could not read the oldest pending webhook event for the metrics',
       );
       return null;
+    } finally {
+      clearTimeout(timer);
     }
   }
 

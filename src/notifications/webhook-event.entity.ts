@@ -43,6 +43,8 @@ export enum WebhookEventStatus {
   where: "status <> 'delivered'",
 })
 @Index('ix_webhook_events_due', ['nextAttemptAt'], { where: "status = 'pending'" })
+// The oldest pending event (metrics scrape, admin overview): min(created_at) is the first entry.
+@Index('ix_webhook_events_pending_created_at', ['createdAt'], { where: "status = 'pending'" })
 @Index('ix_webhook_events_created_at_id', ['createdAt', 'id'])
 export class WebhookEvent {
   @PrimaryColumn('uuid')

@@ -11,6 +11,7 @@ import {
   WebhookEventDto,
   WebhookEventsPageDto,
 } from './dto/webhook-event-response.dto';
+import { OLDEST_PENDING_EVENT_SQL, OldestPendingEventRow } from './oldest-pending-event.sql';
 import { WebhookAttempt } from './webhook-attempt.entity';
 import { WebhookDispatcher } from './webhook-dispatcher.service';
 import { WebhookEvent, WebhookEventStatus } from './webhook-event.entity';
@@ -340,9 +341,7 @@ export class WebhooksService {
    * an app has been waiting to hear of a change, whatever its retry schedule.
    */
   async oldestPendingSince(): Promise<Date | null> {
-    const [row] = await this.dataSource.query<{ since: Date | null }[]>(
-      `SELECT min(created_at) AS since FROM webhook_events WHERE status = 'pending'`,
-    );
+    const [row] = await this.dataSource.query<OldestPendingEventRow[]>(OLDEST_PENDING_EVENT_SQL);
     return row.since;
   }
 }

@@ -349,6 +349,51 @@ describe('Prometheus metrics on their own port (issue 16, point 3)', () => {
       }).toEqual({ name, shown: true });
   });
 
+  it('a callback that ends in a 500 (its handler threw) is counted as error', async () => {
+    const before = await scrape();
+    const created = await t.request('/api/invoices', {
+      method: 'POST',
+      json: invoiceBody({ provider: 'click', amount: 1_000_000, notifyUrl: receiver.url }),
+    });
+    expect(created.status).toBe(201);
+    // The database refuses the Prepare's write: the handler throws, the client gets a 500.
+    await query(
+      t.databaseUrl,
+      `CREATE FUNCTION refuse_provider_transaction() RETURNS trigger LANGUAGE plpgsql
+         AS $$ BEGIN RAISE EXCEPTION 'refused by the test'; END $$`,
+    );
+    await query(
+      t.databaseUrl,
+      `CREATE TRIGGER refuse_provider_transaction BEFORE INSERT ON provider_transactions
+         FOR EACH ROW EXECUTE FUNCTION refuse_provider_transaction()`,
+    );
+    try {
+      const prepared = await postClick(
+        t,
+        clickAccount,
+        prepareCall(created.body.data.id as string, '10000.00'),
+        SANDBOX_CREDENTIALS.click.secretKey,
+      );
+      expect(prepared.status).toBe(500);
+    } finally {
+      await query(
+        t.databaseUrl,
+        'DROP TRIGGER refuse_provider_transaction ON provider_transactions',
+      );
+      await query(t.databaseUrl, 'DROP FUNCTION refuse_provider_transaction()');
+    }
+    const after = await scrape();
+    const delta = (result: string): number =>
+      sampleSum(after, 'provider_callbacks_total', { provider: 'click', result }) -
+      sampleSum(before, 'provider_callbacks_total', { provider: 'click', result });
+    expect({
+      error: delta('error'),
+      accepted: delta('accepted'),
+      refused: delta('refused'),
+      badSignature: delta('bad_signature'),
+    }).toEqual({ error: 1, accepted: 0, refused: 0, badSignature: 0 });
+  });
+
   it('a webhook the app refuses: retrying, with the oldest pending age; one it answers 410: dead', async () => {
     const before = await scrape();
     const delta = (after: Map<string, MetricFamily>, name: string, labels = {}): number =>
