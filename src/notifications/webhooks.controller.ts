@@ -10,7 +10,7 @@ import {
   WebhookEventsPageDto,
 } from './dto/webhook-event-response.dto';
 import { WebhooksService } from './webhooks.service';
-import { Caller, CurrentCaller, sourceScope } from '../common/auth/caller';
+import { Caller, CurrentCaller, scopedFilter, sourceScope } from '../common/auth/caller';
 import { StaffOnly } from '../common/auth/route-access.decorators';
 import { ApiEnvelope, ApiErrors, ApiServiceKey } from '../common/http/api-envelope.decorators';
 
@@ -25,12 +25,12 @@ export class WebhooksController {
     summary: 'The delivery log: webhook events, newest first (filter, cursor-paginate)',
   })
   @ApiEnvelope(WebhookEventsPageDto, { description: 'One page of events' })
-  @ApiErrors(400)
+  @ApiErrors(400, 403)
   list(
     @Query() query: ListWebhookEventsQueryDto,
     @CurrentCaller() caller: Caller,
   ): Promise<WebhookEventsPageDto> {
-    return this.webhooks.list(query, sourceScope(caller));
+    return this.webhooks.list(scopedFilter(caller, query));
   }
 
   @Get('webhooks/stuck')

@@ -53,9 +53,10 @@ export class WebhooksService {
     private readonly clock: Clock,
   ) {}
 
-  async list(query: ListWebhookEventsQueryDto, scope: SourceScope): Promise<WebhookEventsPageDto> {
+  /** The events matching the filters; `query.source` is already the caller's own (scopedFilter). */
+  async list(query: ListWebhookEventsQueryDto): Promise<WebhookEventsPageDto> {
     const qb = this.dataSource.getRepository(WebhookEvent).createQueryBuilder('e');
-    if (scope !== null) qb.andWhere('e.source = :scope', { scope });
+    if (query.source !== undefined) qb.andWhere('e.source = :source', { source: query.source });
     if (query.invoiceId) qb.andWhere('e.invoice_id = :invoiceId', { invoiceId: query.invoiceId });
     if (query.status) qb.andWhere('e.status = :status', { status: query.status });
     if (query.createdFrom)

@@ -182,7 +182,7 @@ describe('Per-source API keys (issue 16 point 1, over real HTTP)', () => {
     expect(stored).not.toContain(secret.slice('psk_test_'.length));
   });
 
-  it("refuses a source key (403) where a body, path or filter names another source's merchants, invoices, stats, sessions, payouts", async () => {
+  it("refuses a source key (403) where a body, path or filter names another source's merchants, invoices, stats, webhooks, sessions, payouts", async () => {
     const key = marketplaceKey;
     const refusals = [
       await post(key, '/api/merchants', merchantBody({ source: 'other', businessId: 'biz_9' })),
@@ -195,6 +195,7 @@ describe('Per-source API keys (issue 16 point 1, over real HTTP)', () => {
       await post(key, '/api/payouts', payoutBody({ source: 'other' })),
       await as(key, '/api/payouts?source=other'),
       await as(key, '/api/invoices/stats?source=other'),
+      await as(key, '/api/webhooks?source=other'),
     ];
     for (const res of refusals) refused(res, 403, 'FORBIDDEN');
     // Nothing was written for `other` by the refused calls.
@@ -311,6 +312,10 @@ describe('Per-source API keys (issue 16 point 1, over real HTTP)', () => {
       id: string;
     }[];
     expect(otherEvents.map((e) => e.id)).toContain(foreign.event);
+    // Staff filters the delivery log by source.
+    const staffOther = (await t.request('/api/webhooks?source=other&limit=100')).body.data
+      .items as { id: string }[];
+    expect(staffOther.map((e) => e.id).sort()).toEqual(otherEvents.map((e) => e.id).sort());
     // Statistics count the caller's own invoices only.
     const counted = async (key: string) =>
       ((await as(key, '/api/invoices/stats')).body.data.totals as { count: number }[]).reduce(

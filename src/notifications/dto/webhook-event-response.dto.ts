@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsUUID } from 'class-validator';
+import { IsIn, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
 
 import { IsInstant } from '../../common/http/instant';
 import { PageQueryDto } from '../../common/http/pagination';
@@ -101,6 +101,15 @@ export class WebhookEventsPageDto {
 }
 
 export class ListWebhookEventsQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({
+    example: 'marketplace',
+    description: "The events of this source's invoices and payouts (a source key: its own only)",
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(128)
+  source?: string;
+
   @ApiPropertyOptional({ format: 'uuid' })
   @IsOptional()
   @IsUUID('all')

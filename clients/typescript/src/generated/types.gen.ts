@@ -1909,6 +1909,10 @@ export type WebhooksControllerListData = {
          * The `nextCursor` of the previous page (any other value is a 400)
          */
         cursor?: string;
+        /**
+         * The events of this source's invoices and payouts (a source key: its own only)
+         */
+        source?: string;
         invoiceId?: string;
         status?: 'pending' | 'delivered' | 'dead' | 'superseded';
         /**
@@ -1932,6 +1936,10 @@ export type WebhooksControllerListErrors = {
      * Missing or invalid x-api-key
      */
     401: ErrorEnvelopeDto;
+    /**
+     * Forbidden: the API key acts for another source, or the route takes the staff key only
+     */
+    403: ErrorEnvelopeDto;
     /**
      * Rate limited: retry after the Retry-After header
      */
