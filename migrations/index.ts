@@ -14,6 +14,7 @@ import { AddPayoutInvoice1796021945233 } from './1796021945233-AddPayoutInvoice'
 import { AddApiKeys1796025959483 } from './1796025959483-AddApiKeys';
 import { AddInvoiceStatsIndex1796026134772 } from './1796026134772-AddInvoiceStatsIndex';
 import { AddWebhookEventsPendingCreatedAtIndex1796028435184 } from './1796028435184-AddWebhookEventsPendingCreatedAtIndex';
+import { ScopeRefundIdempotencyKeys1796029707443 } from './1796029707443-ScopeRefundIdempotencyKeys';
 
 /** Every migration in order. `npm run migration:generate -- Name` appends to this list. */
 export const MIGRATIONS: Function[] = [
@@ -33,4 +34,5 @@ export const MIGRATIONS: Function[] = [
   AddApiKeys1796025959483,
   AddInvoiceStatsIndex1796026134772,
   AddWebhookEventsPendingCreatedAtIndex1796028435184,
+  ScopeRefundIdempotencyKeys1796029707443,
 ];

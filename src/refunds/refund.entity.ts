@@ -36,7 +36,11 @@ export const REFUND_STATUSES = Object.values(RefundStatus);
   unique: true,
   where: "status = 'pending'",
 })
-@Unique('uq_refunds_invoice_idempotency_key', ['invoiceId', 'idempotencyKey'])
+@Unique('uq_refunds_invoice_caller_idempotency_key', [
+  'invoiceId',
+  'idempotencyCaller',
+  'idempotencyKey',
+])
 @Index('ix_refunds_invoice', ['invoiceId', 'createdAt'])
 @Index('ix_refunds_pending', ['checkAfter'], { where: "status = 'pending'" })
 export class Refund {
@@ -75,10 +79,14 @@ export class Refund {
 
   /**
    * The Idempotency-Key (header or `idempotencyKey`) the refund was asked for with, unique per
-   * invoice: a retry finds this refund here even when the Idempotency-Key store lost the answer.
+   * invoice and API key: a retry finds this refund here even when the Idempotency-Key store lost the answer.
    */
   @Column('text', { nullable: true })
   idempotencyKey: string | null;
+
+  /** Whose Idempotency-Key it is (idempotencyCaller: a source key's id, or `staff`). */
+  @Column('text', { nullable: true })
+  idempotencyCaller: string | null;
 
   /** Fingerprint of the request that made the refund (see refundRequestHash): a reused key with
    * another request is refused. */

@@ -37,7 +37,7 @@ export class RefundsController {
     @Headers(IDEMPOTENCY_KEY_HEADER) idempotencyKey: string | undefined,
     @CurrentCaller() caller: Caller,
   ): Promise<RefundResponseDto> {
-    return this.refunds.create(body, idempotencyKey, sourceScope(caller));
+    return this.refunds.create(body, idempotencyKey, caller);
   }
 
   @Get('by-invoice/:invoiceId')

@@ -1,3 +1,4 @@
+import { STAFF } from '../common/auth/caller';
 import { Registry } from 'prom-client';
 
 import { RefundStatus } from './refund.entity';
@@ -272,7 +273,7 @@ describe('RefundsService.create: what is refused before anything is recorded', (
     Object.assign(new CreateRefundDto(), { invoiceId: invoice.id, amount: 1000, ...extra });
 
   it('a provider whose refunds are made in its own cabinet: PROVIDER_CAPABILITY_UNSUPPORTED', async () => {
-    const error = await rejectionOf(service(provider(undefined)).create(dto(), undefined, null));
+    const error = await rejectionOf(service(provider(undefined)).create(dto(), undefined, STAFF));
     expect(error.code).toBe(ErrorCode.ProviderCapabilityUnsupported);
     expect(error.details[0]).toContain("made in Acme Pay's merchant cabinet");
   });
@@ -284,7 +285,7 @@ describe('RefundsService.create: what is refused before anything is recorded', (
       { qty: 3, price: 100, total: 301, mxik: 'm', package_code: 'p', name: 'off' },
     ];
     const error = await rejectionOf(
-      service(provider(refund)).create(dto({ ofd }), undefined, null),
+      service(provider(refund)).create(dto({ ofd }), undefined, STAFF),
     );
     expect(error.code).toBe(ErrorCode.ValidationError);
     expect(error.details).toEqual(['ofd.1.total must equal qty × price (3 × 100 = 300)']);

@@ -16,7 +16,7 @@ import {
   ProviderContext,
   RefundOrder,
 } from '../billing/payment-provider.interface';
-import { SourceScope } from '../common/auth/caller';
+import { Caller, SourceScope, sourceScope } from '../common/auth/caller';
 import { PaymentProviderRegistry } from '../billing/payment-provider.registry';
 import { loadPaymentReference } from '../billing/payment-reference';
 import { providerCallGraceMs } from '../billing/provider-http';
@@ -24,6 +24,7 @@ import { ProviderError } from '../billing/provider.error';
 import { Clock } from '../common/clock';
 import { describeMinorUnits } from '../common/money/format';
 import { canonicalJson } from '../common/idempotency/canonical-json';
+import { idempotencyCaller } from '../common/idempotency/idempotency.guard';
 import { DomainError } from '../common/errors/domain.error';
 import { ErrorCode } from '../common/errors/error-code';
 import { countOnCommit } from '../metrics/committed-counts';
@@ -207,9 +208,9 @@ export class RefundsService {
   async create(
     dto: CreateRefundDto,
     headerKey: string | undefined,
-    scope: SourceScope,
+    caller: Caller,
   ): Promise<RefundResponseDto> {
-    const invoice = await this.invoices.findById(dto.invoiceId, scope);
+    const invoice = await this.invoices.findById(dto.invoiceId, sourceScope(caller));
     const provider = this.registry.get(invoice.provider);
     if (!provider.refund || provider.capabilities.refund === 'none') {
       throw new DomainError(ErrorCode.ProviderCapabilityUnsupported, [
@@ -224,7 +225,13 @@ export class RefundsService {
     const ctx = this.merchants.providerContext(
       await this.merchants.findById(invoice.merchantAccountId),
     );
-    const recorded = await this.record(dto, dto.idempotencyKey ?? headerKey ?? null, provider, ctx);
+    const key = dto.idempotencyKey ?? headerKey ?? null;
+    const recorded = await this.record(
+      dto,
+      key === null ? null : { key, caller: idempotencyCaller(caller) },
+      provider,
+      ctx,
+    );
     if ('earlier' in recorded)
       return toRefundResponse(await this.retried(recorded.earlier, dto), invoice.currency);
     const { refund, order } = recorded;
@@ -411,14 +418,18 @@ export class RefundsService {
    */
   private record(
     dto: CreateRefundDto,
-    idempotencyKey: string | null,
+    idempotency: { key: string; caller: string } | null,
     provider: PaymentProvider,
     ctx: ProviderContext,
   ): Promise<{ refund: Refund; order: RefundOrder } | { earlier: Refund }> {
     return this.dataSource.transaction(async (m) => {
       const invoice = await this.transitions.lock(m, dto.invoiceId);
-      if (idempotencyKey !== null) {
-        const earlier = await m.findOneBy(Refund, { invoiceId: invoice.id, idempotencyKey });
+      if (idempotency !== null) {
+        const earlier = await m.findOneBy(Refund, {
+          invoiceId: invoice.id,
+          idempotencyCaller: idempotency.caller,
+          idempotencyKey: idempotency.key,
+        });
         if (earlier) return { earlier };
       }
       assertRefundable(invoice);
@@ -462,8 +473,9 @@ export class RefundsService {
         ofd: dto.ofd ?? null,
         failureMessage: null,
         providerCode: null,
-        idempotencyKey,
-        requestHash: idempotencyKey === null ? null : refundRequestHash(dto),
+        idempotencyKey: idempotency?.key ?? null,
+        idempotencyCaller: idempotency?.caller ?? null,
+        requestHash: idempotency === null ? null : refundRequestHash(dto),
         checkAfter: new Date(now.getTime() + providerCallGraceMs(this.config)),
         completedAt: null,
       });

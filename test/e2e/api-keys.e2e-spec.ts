@@ -445,6 +445,32 @@ describe('Per-source API keys (issue 16 point 1, over real HTTP)', () => {
     expect(new Set(rows.map((r) => r.caller)).size).toBe(3);
   });
 
+  it("does not answer a source key's refund with staff's refund of the same invoice under the same idempotencyKey", async () => {
+    const paid = await payInvoice(t, 'multicard', { notifyUrl: receiver.url });
+    const refund = (key: string, left: number) =>
+      post(key, '/api/refunds', {
+        invoiceId: paid.id,
+        amount: 1000,
+        ofd: ofdFor(left),
+        idempotencyKey: 'refund-key-shared',
+      });
+    const byStaff = await refund(t.config.serviceApiKey, 99_000);
+    expect(byStaff.status).toBe(201);
+    const bySource = await refund(marketplaceKey, 98_000);
+    expect(bySource.status).toBe(201);
+    expect(bySource.body.data.id).not.toBe(byStaff.body.data.id);
+    // Each key's retry still finds its own refund.
+    const again = await refund(marketplaceKey, 98_000);
+    expect(again.body.data.id).toBe(bySource.body.data.id);
+    const rows = await query<{ idempotency_caller: string }>(
+      t.databaseUrl,
+      `SELECT idempotency_caller FROM refunds WHERE invoice_id = $1 ORDER BY created_at`,
+      [paid.id],
+    );
+    expect(rows.map((r) => r.idempotency_caller)).toEqual(['staff', expect.any(String)]);
+    expect(rows[1].idempotency_caller).not.toBe('staff');
+  });
+
   it('refuses a revoked key (401) on its next request; revoking again returns it unchanged', async () => {
     const created = await createKey('marketplace', 'to revoke');
     const secret = created.secret as string;

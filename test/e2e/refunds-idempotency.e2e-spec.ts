@@ -1,3 +1,4 @@
+import { STAFF } from '../../src/common/auth/caller';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -181,7 +182,7 @@ describe('Refund idempotency on the refund row (real HTTP, real PostgreSQL, sand
     const ids = new Set<string>();
     for (let round = 0; round < 2; round++) {
       const results = await Promise.allSettled(
-        Array.from({ length: 8 }, () => service.create({ ...dto }, undefined, null)),
+        Array.from({ length: 8 }, () => service.create({ ...dto }, undefined, STAFF)),
       );
       for (const r of results) ids.add(r.status === 'fulfilled' ? r.value.id : String(r.reason));
     }
