@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 
+import { MIGRATIONS } from '../../migrations';
 import { dataSourceOptions } from '../../src/database/data-source-options';
 import { runMigrations } from '../../src/database/prepare-database';
 import { query } from '../support/database';
@@ -16,6 +17,21 @@ const INSERT_INVOICE = `INSERT INTO invoices (id, merchant_account_id, source, b
     capture_mode)
   VALUES (gen_random_uuid(), $1, 'stats_migration', 'b1', $2, $3, 100000, 'UZS', $4, 0,
     'https://shop.example/hook', now() + interval '1 day', 1, 'automatic')`;
+
+/** This migration and the ones after it, as runMigrations names what it runs. */
+const FROM_STATS_INDEX = MIGRATIONS.slice(
+  MIGRATIONS.findIndex((migration) => migration.name === 'AddInvoiceStatsIndex1796026134772'),
+).map((migration) => migration.name);
+
+/** Back to the database before this migration: the later ones undone first, then it. */
+async function undoStatsIndexMigration(url: string): Promise<void> {
+  const dataSource = await new DataSource(dataSourceOptions(url, 1)).initialize();
+  try {
+    for (let i = 0; i < FROM_STATS_INDEX.length; i++) await dataSource.undoLastMigration();
+  } finally {
+    await dataSource.destroy();
+  }
+}
 
 async function connect(url: string): Promise<Client> {
   const client = new Client({ connectionString: url });
@@ -53,13 +69,7 @@ describe('Migration AddInvoiceStatsIndex on a table in use', () => {
       ['payme', 'cancelled'],
     ])
       await query(url, INSERT_INVOICE, [account, provider, `order_${randomUUID()}`, status]);
-    // Back to the database before this migration (it is the last one).
-    const dataSource = await new DataSource(dataSourceOptions(url, 1)).initialize();
-    try {
-      await dataSource.undoLastMigration();
-    } finally {
-      await dataSource.destroy();
-    }
+    await undoStatsIndexMigration(url);
     const index = await query(url, `SELECT 1 FROM pg_class WHERE relname = 'ix_invoices_stats'`);
     expect(index).toEqual([]);
   });
@@ -138,12 +148,7 @@ describe('Migration AddInvoiceStatsIndex on a table in use', () => {
   });
 
   it('can run again after a build that failed halfway (no transaction rolled it back)', async () => {
-    const dataSource = await new DataSource(dataSourceOptions(url, 1)).initialize();
-    try {
-      await dataSource.undoLastMigration();
-    } finally {
-      await dataSource.destroy();
-    }
+    await undoStatsIndexMigration(url);
     // What a concurrent build that failed leaves behind: the statistics object, and an index by
     // that name marked invalid (here a unique one that failed on the duplicate sources).
     await query(
@@ -154,7 +159,7 @@ describe('Migration AddInvoiceStatsIndex on a table in use', () => {
       query(url, `CREATE UNIQUE INDEX CONCURRENTLY "ix_invoices_stats" ON "invoices" ("source")`),
     ).rejects.toThrow(/could not create unique index/);
 
-    await expect(runMigrations(url)).resolves.toEqual(['AddInvoiceStatsIndex1796026134772']);
+    await expect(runMigrations(url)).resolves.toEqual(FROM_STATS_INDEX);
     const indexes = await query<{ valid: boolean; definition: string }>(
       url,
       `SELECT i.indisvalid AS valid, pg_get_indexdef(i.indexrelid) AS definition
