@@ -3,10 +3,10 @@ import { Reflector } from '@nestjs/core';
 
 import { ADMIN_ACCESS } from '../../src/admin/admin-access.decorators';
 import { mountedRoutes } from '../support/nest-routes';
-import { TestApp, send, startTestApp } from '../support/test-app';
+import { TestApp, startTestApp } from '../support/test-app';
+import { adminCall, adminSession } from '../support/admin-session';
 
 const PASSWORD = 'admin-routes-password-7';
-const FORM = 'application/x-www-form-urlencoded';
 
 interface AdminRoute {
   method: string;
@@ -47,24 +47,10 @@ describe('Admin routes: every one needs a session and every form post its CSRF t
   afterAll(() => t.close());
 
   const call = (method: string, path: string, cookie = '', form?: Record<string, string>) =>
-    send(t.baseUrl, path, {
-      method,
-      headers: { 'x-api-key': '', cookie, ...(form ? { 'content-type': FORM } : {}) },
-      body: form ? new URLSearchParams(form).toString() : undefined,
-      redirect: 'manual',
-    });
+    adminCall(t.baseUrl, method, path, cookie, form);
 
   /** A session cookie, logged in as a browser does. */
-  async function logIn(): Promise<string> {
-    const page = await call('GET', '/admin/login');
-    const nonce = /ps_admin_login=([^;]+)/.exec(page.headers.get('set-cookie') ?? '')?.[1];
-    const csrf = /name="_csrf" value="([^"]+)"/.exec(page.text)?.[1] ?? '';
-    const login = await call('POST', '/admin/login', `ps_admin_login=${nonce}`, {
-      password: PASSWORD,
-      _csrf: csrf,
-    });
-    return /ps_admin=[^;]+/.exec(login.headers.get('set-cookie') ?? '')?.[0] ?? '';
-  }
+  const logIn = () => adminSession(t.baseUrl, PASSWORD);
 
   it('finds the admin routes, and only the login page and the login form opt out', () => {
     // A floor, so that a broken walk cannot pass the checks below by finding nothing.

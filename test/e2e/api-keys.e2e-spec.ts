@@ -3,13 +3,13 @@ import { createHash, randomUUID } from 'node:crypto';
 import { query } from '../support/database';
 import { press } from '../support/browser-http';
 import { payInvoice } from '../support/payments';
-import { TestApp, TestResponse, expectEnvelope, send, startTestApp } from '../support/test-app';
+import { TestApp, TestResponse, expectEnvelope, startTestApp } from '../support/test-app';
 import { Receiver, eventually, startReceiver } from '../support/webhook-receiver';
 import { invoiceBody, ofdFor } from '../factories/invoice.factory';
 import { SANDBOX_CREDENTIALS, merchantBody } from '../factories/merchant.factory';
+import { adminCall, adminSession, csrfOf } from '../support/admin-session';
 
 const ADMIN_PASSWORD = 'api-keys-admin-password-7';
-const FORM = 'application/x-www-form-urlencoded';
 /** PAYOUT_APPROVAL_THRESHOLD of these tests. */
 const THRESHOLD = 100_000_000;
 const KYC = {
@@ -506,23 +506,8 @@ describe('Per-source API keys (issue 16 point 1, over real HTTP)', () => {
 
   describe('the admin page', () => {
     const browse = (method: string, path: string, cookie: string, form?: Record<string, string>) =>
-      send(t.baseUrl, path, {
-        method,
-        headers: { 'x-api-key': '', cookie, ...(form ? { 'content-type': FORM } : {}) },
-        body: form ? new URLSearchParams(form).toString() : undefined,
-        redirect: 'manual',
-      });
-    const csrfOf = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)?.[1] ?? '';
-
-    async function logIn(): Promise<string> {
-      const page = await browse('GET', '/admin/login', '');
-      const nonce = /ps_admin_login=([^;]+)/.exec(page.headers.get('set-cookie') ?? '')?.[1];
-      const login = await browse('POST', '/admin/login', `ps_admin_login=${nonce}`, {
-        password: ADMIN_PASSWORD,
-        _csrf: csrfOf(page.text),
-      });
-      return /ps_admin=[^;]+/.exec(login.headers.get('set-cookie') ?? '')?.[0] ?? '';
-    }
+      adminCall(t.baseUrl, method, path, cookie, form);
+    const logIn = () => adminSession(t.baseUrl, ADMIN_PASSWORD);
 
     it('lists keys without secrets, creates one showing its secret once, and revokes it', async () => {
       const cookie = await logIn();

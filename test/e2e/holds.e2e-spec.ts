@@ -20,6 +20,7 @@ import { SANDBOX_CREDENTIALS, merchantBody } from '../factories/merchant.factory
 import { paymeId, rpc } from '../support/payme';
 import { exampleHoldPlugin } from '../fixtures/providers/example/example.plugin';
 import { ExampleEmulator } from '../fixtures/providers/example/sandbox/example-emulator.service';
+import { adminCall, adminSession } from '../support/admin-session';
 
 const SECRET = 'test-webhook-signing-secret-0123';
 const CREDENTIALS = { shopId: 'shop-1', secret: 'example-secret-0123456789' };
@@ -503,25 +504,9 @@ describe('Holds: capture "manual", authorized, capture, void, recovery, reconcil
   });
 
   it('the admin shows a held invoice and what its capture took', async () => {
-    const call = (method: string, path: string, cookie = '', form?: Record<string, string>) =>
-      send(t.baseUrl, path, {
-        method,
-        headers: {
-          'x-api-key': '',
-          cookie,
-          ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
-        },
-        body: form ? new URLSearchParams(form).toString() : undefined,
-        redirect: 'manual',
-      });
-    const page = await call('GET', '/admin/login');
-    const nonce = /ps_admin_login=([^;]+)/.exec(page.headers.get('set-cookie') ?? '')?.[1];
-    const csrf = /name="_csrf" value="([^"]+)"/.exec(page.text)?.[1] ?? '';
-    const login = await call('POST', '/admin/login', `ps_admin_login=${nonce}`, {
-      password: 'sandbox-admin-password',
-      _csrf: csrf,
-    });
-    const cookie = /ps_admin=[^;]+/.exec(login.headers.get('set-cookie') ?? '')?.[0] ?? '';
+    const call = (method: string, path: string, cookie: string) =>
+      adminCall(t.baseUrl, method, path, cookie);
+    const cookie = await adminSession(t.baseUrl, 'sandbox-admin-password');
     const invoice = await authorized();
     const held = await call('GET', `/admin/invoices/${invoice.id}`, cookie);
     expect(held.status).toBe(200);

@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 
 import { query } from '../support/database';
 import { payInvoice } from '../support/payments';
-import { TestApp, expectEnvelope, send, startTestApp } from '../support/test-app';
+import { TestApp, expectEnvelope, startTestApp } from '../support/test-app';
 import { merchantBody } from '../factories/merchant.factory';
+import { adminCall, adminSession } from '../support/admin-session';
 
 /** One invoice row as the test writes it (the figures depend only on these columns). */
 interface Seeded {
@@ -540,27 +541,9 @@ describe('GET /api/invoices/stats: sums past 2^53', () => {
   });
 
   it('the admin overview, which adds up every source, still opens and shows the exact sum', async () => {
-    const call = (method: string, path: string, cookie = '', form?: Record<string, string>) =>
-      send(t.baseUrl, path, {
-        method,
-        headers: {
-          'x-api-key': '',
-          cookie,
-          ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
-        },
-        body: form ? new URLSearchParams(form).toString() : undefined,
-        redirect: 'manual',
-      });
-    const page = await call('GET', '/admin/login');
-    const nonce = /ps_admin_login=([^;]+)/.exec(page.headers.get('set-cookie') ?? '')?.[1];
-    const csrf = /name="_csrf" value="([^"]+)"/.exec(page.text)?.[1] ?? '';
-    const login = await call('POST', '/admin/login', `ps_admin_login=${nonce}`, {
-      password: PASSWORD,
-      _csrf: csrf,
-    });
-    const session = /ps_admin=[^;]+/.exec(login.headers.get('set-cookie') ?? '')?.[0] ?? '';
+    const session = await adminSession(t.baseUrl, PASSWORD);
     expect(session).not.toBe('');
-    const overview = await call('GET', '/admin', session);
+    const overview = await adminCall(t.baseUrl, 'GET', '/admin', session);
     expect(overview.status).toBe(200);
     // 18 014 398 509 481 982 tiyin, to the tiyin (a float would end in ...80 or ...84).
     expect(overview.text).toContain('180143985094819.82');

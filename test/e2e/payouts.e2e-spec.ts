@@ -8,7 +8,7 @@ import { isNumipaySignature, numipaySignature } from '../../src/payouts/numipay-
 import { PayoutsService } from '../../src/payouts/payouts.service';
 import { WebhookDispatcher } from '../../src/notifications/webhook-dispatcher.service';
 import { query } from '../support/database';
-import { TestApp, TestResponse, expectEnvelope, send, startTestApp } from '../support/test-app';
+import { TestApp, TestResponse, expectEnvelope, startTestApp } from '../support/test-app';
 import {
   Receiver,
   answerWithSeed,
@@ -17,10 +17,10 @@ import {
   startReceiver,
 } from '../support/webhook-receiver';
 import { SANDBOX_CREDENTIALS, merchantBody } from '../factories/merchant.factory';
+import { adminCall, adminSession, csrfOf } from '../support/admin-session';
 
 const SECRET = 'test-webhook-signing-secret-0123';
 const ADMIN_PASSWORD = 'payouts-admin-password-7';
-const FORM = 'application/x-www-form-urlencoded';
 const PROVIDER_TIMEOUT_MS = 1000;
 /** PAYOUT_APPROVAL_THRESHOLD: 1 000 000 so'm. */
 const THRESHOLD = 100_000_000;
@@ -591,24 +591,11 @@ describe('Payouts (payouts.md §7–§8, over real HTTP against the Multicard em
 
   describe('admin pages', () => {
     const call = (method: string, path: string, cookie: string, form?: Record<string, string>) =>
-      send(t.baseUrl, path, {
-        method,
-        headers: { 'x-api-key': '', cookie, ...(form ? { 'content-type': FORM } : {}) },
-        body: form ? new URLSearchParams(form).toString() : undefined,
-        redirect: 'manual',
-      });
+      adminCall(t.baseUrl, method, path, cookie, form);
     async function logIn(): Promise<{ cookie: string; csrf: string }> {
-      const page = await call('GET', '/admin/login', '');
-      const nonce = /ps_admin_login=([^;]+)/.exec(page.headers.get('set-cookie') ?? '')?.[1];
-      const loginCsrf = /name="_csrf" value="([^"]+)"/.exec(page.text)?.[1] ?? '';
-      const login = await call('POST', '/admin/login', `ps_admin_login=${nonce}`, {
-        password: ADMIN_PASSWORD,
-        _csrf: loginCsrf,
-      });
-      const cookie = /ps_admin=[^;]+/.exec(login.headers.get('set-cookie') ?? '')?.[0] ?? '';
+      const cookie = await adminSession(t.baseUrl, ADMIN_PASSWORD);
       const overview = await call('GET', '/admin', cookie);
-      const csrf = /name="_csrf" value="([^"]+)"/.exec(overview.text)?.[1] ?? '';
-      return { cookie, csrf };
+      return { cookie, csrf: csrfOf(overview.text) };
     }
 
     it('lists payouts awaiting approval with approve/reject forms; approve needs the CSRF token, records the staff name, makes one call; the detail shows provider calls and webhooks', async () => {
