@@ -8,18 +8,11 @@ import { Receiver, eventually, startReceiver } from '../support/webhook-receiver
 import { invoiceBody, ofdFor } from '../factories/invoice.factory';
 import { SANDBOX_CREDENTIALS, merchantBody } from '../factories/merchant.factory';
 import { adminCall, adminSession, csrfOf } from '../support/admin-session';
+import { KYC } from '../factories/payout.factory';
 
 const ADMIN_PASSWORD = 'api-keys-admin-password-7';
 /** PAYOUT_APPROVAL_THRESHOLD of these tests. */
 const THRESHOLD = 100_000_000;
-const KYC = {
-  lastName: 'Karimov',
-  firstName: 'Aziz',
-  passport: 'AA1234567',
-  pinfl: '31234567890123',
-  dob: '1990-04-01',
-  passportExpiryDate: '2030-04-01',
-};
 
 /** The seed's drop-in client (test/fixtures/seed/payment-client.ts), as it is typed there. */
 interface SeedClient {

@@ -18,6 +18,7 @@ import {
 } from '../support/webhook-receiver';
 import { SANDBOX_CREDENTIALS, merchantBody } from '../factories/merchant.factory';
 import { adminCall, adminSession, csrfOf } from '../support/admin-session';
+import { KYC } from '../factories/payout.factory';
 
 const SECRET = 'test-webhook-signing-secret-0123';
 const ADMIN_PASSWORD = 'payouts-admin-password-7';
@@ -26,14 +27,6 @@ const PROVIDER_TIMEOUT_MS = 1000;
 const THRESHOLD = 100_000_000;
 /** PAYOUT_DAILY_LIMIT for the sources of these tests. */
 const DAILY_LIMIT = 2_000_000_000;
-const KYC = {
-  lastName: 'Karimov',
-  firstName: 'Aziz',
-  passport: 'AA1234567',
-  pinfl: '31234567890123',
-  dob: '1990-04-01',
-  passportExpiryDate: '2030-04-01',
-};
 
 describe('Payouts (payouts.md §7–§8, over real HTTP against the Multicard emulator)', () => {
   let t: TestApp;

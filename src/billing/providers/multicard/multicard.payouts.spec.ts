@@ -5,6 +5,7 @@ import {
   multicardPayoutProblems,
 } from './multicard.payouts';
 import type { PayoutOrder } from '../../payment-provider.interface';
+import { KYC } from '../../../../test/factories/payout.factory';
 
 const order = (overrides: Partial<PayoutOrder> = {}): PayoutOrder => ({
   payoutId: '6f1d2c3b-0000-4000-8000-000000000001',
@@ -15,15 +16,6 @@ const order = (overrides: Partial<PayoutOrder> = {}): PayoutOrder => ({
   device: { ip: '203.0.113.7', userAgent: 'ua' },
   ...overrides,
 });
-
-const KYC = {
-  lastName: 'Karimov',
-  firstName: 'Aziz',
-  passport: 'AA1234567',
-  pinfl: '31234567890123',
-  dob: '1990-04-01',
-  passportExpiryDate: '2030-04-01',
-};
 
 describe('Multicard card payouts (payouts.md §2)', () => {
   it('§8.1 the credit body: tiyin, store_id, invoice_id = payout id, confirmable:false, card.pan xor card.token', () => {
