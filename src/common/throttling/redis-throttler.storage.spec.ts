@@ -167,6 +167,24 @@ describe('RedisThrottlerStorage (against a real redis-server)', () => {
     }
   });
 
+  it('after a hit a hung Redis did not answer, asks it no more for a while: the next hits do not wait on it', async () => {
+    const store = await storage();
+    const name = freshKey();
+    await store.increment(name, MINUTE, 50);
+    redis.pause();
+    try {
+      for (let i = 0; i < 20; i++) await store.increment(name, MINUTE, 50);
+      expect(store.failures).toBe(20);
+    } finally {
+      redis.resume();
+    }
+    // What reached Redis while it hung runs once it is thawed: the first hit and the one probe,
+    // not the twenty.
+    await eventually(async () => (await inspector.get(REDIS_KEY_PREFIX + name)) === '2', 5_000);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(await inspector.get(REDIS_KEY_PREFIX + name)).toBe('2');
+  });
+
   it('closes its connection on application shutdown', async () => {
     const store = await storage();
     await store.increment(freshKey(), MINUTE, 5);

@@ -18,6 +18,13 @@ export const REDIS_COMMAND_TIMEOUT_MS = 100;
 export const REDIS_KEY_PREFIX = 'payment-service:throttle:';
 
 /**
+ * After a hit Redis did not answer, how long the next hits are counted in the process without
+ * asking it (one hit then tries it again): a Redis that hangs with its connection open would
+ * otherwise cost every request the whole command timeout.
+ */
+export const REDIS_RETRY_AFTER_MS = 1_000;
+
+/**
  * One hit in a fixed window, atomically: the first hit of a window creates the counter with the
  * window's length as its expiry; every hit answers its count and the milliseconds left. A counter
  * without an expiry (written by something else) is given one rather than living for ever.
@@ -45,7 +52,9 @@ interface HitCommand {
  * Redis down or slow (no answer in REDIS_COMMAND_TIMEOUT_MS; commands are never queued while it
  * is disconnected) must not stop payments: the hit is counted in this process's own window
  * instead, so the limit still holds per process (a fleet of N allows up to N times the limit
- * until Redis is back), never unlimited. One warning when the store becomes unreachable, one line
+ * until Redis is back), never unlimited. After a hit it did not answer, the hits of the next
+ * REDIS_RETRY_AFTER_MS are counted locally without asking it (then one asks again), so a hung
+ * Redis costs one request the timeout, not every request. One warning when the store becomes unreachable, one line
  * when it is back; `failures` and `reachable` are there for the metrics. A hit that timed out
  * may still be counted by Redis when it answers late: the client is then counted twice for it,
  * never less than once.
@@ -58,6 +67,8 @@ export class RedisThrottlerStorage
   private readonly local = new FixedWindowThrottlerStorage();
   private failureCount = 0;
   private isReachable = true;
+  /** Until when (ms since epoch) hits skip Redis after one it did not answer. */
+  private skipRedisUntil = 0;
 
   /** `health`: told of every check the store could not answer and of its reachability (metrics). */
   constructor(
@@ -78,7 +89,10 @@ export class RedisThrottlerStorage
     // Connection errors are handled through the requests' fallback; without a listener ioredis
     // would print each one.
     this.redis.on('error', () => undefined);
-    this.redis.on('ready', () => this.markReachable());
+    this.redis.on('ready', () => {
+      this.skipRedisUntil = 0;
+      this.markReachable();
+    });
   }
 
   /** Connects before the app takes requests; Redis down at start is an outage like any other. */
@@ -101,15 +115,17 @@ export class RedisThrottlerStorage
   }
 
   async increment(key: string, ttl: number, limit: number): Promise<ThrottlerStorageRecord> {
+    const now = Date.now();
+    if (now < this.skipRedisUntil) return this.countLocally(key, ttl, limit);
     let answer: [number, number];
     try {
       answer = await this.redis.throttleHit(REDIS_KEY_PREFIX + key, ttl);
     } catch (error) {
-      this.failureCount++;
-      this.health?.rateLimitStoreFailed();
+      this.skipRedisUntil = Date.now() + REDIS_RETRY_AFTER_MS;
       this.markUnreachable(error);
-      return this.local.increment(key, ttl, limit);
+      return this.countLocally(key, ttl, limit);
     }
+    this.skipRedisUntil = 0;
     this.markReachable();
     const [hits, leftMs] = answer;
     const resetSeconds = Math.max(1, Math.ceil(leftMs / 1000));
@@ -119,6 +135,13 @@ export class RedisThrottlerStorage
       isBlocked: hits > limit,
       timeToBlockExpire: resetSeconds,
     };
+  }
+
+  /** A hit counted in this process's own window (Redis did not answer, or is being given time). */
+  private countLocally(key: string, ttl: number, limit: number): Promise<ThrottlerStorageRecord> {
+    this.failureCount++;
+    this.health?.rateLimitStoreFailed();
+    return this.local.increment(key, ttl, limit);
   }
 
   async onApplicationShutdown(): Promise<void> {
