@@ -18,8 +18,8 @@ export const REDIS_COMMAND_TIMEOUT_MS = 100;
 export const REDIS_KEY_PREFIX = 'payment-service:throttle:';
 
 /**
- * After a hit Redis did not answer, how long the next hits are counted in the process without
- * asking it (one hit then tries it again): a Redis that hangs with its connection open would
+ * After two hits in a row Redis did not answer, how long the next hits are counted in the process
+ * without asking it (one hit then tries it again): a Redis that hangs with its connection open would
  * otherwise cost every request the whole command timeout.
  */
 export const REDIS_RETRY_AFTER_MS = 1_000;
@@ -52,12 +52,12 @@ interface HitCommand {
  * Redis down or slow (no answer in REDIS_COMMAND_TIMEOUT_MS; commands are never queued while it
  * is disconnected) must not stop payments: the hit is counted in this process's own window
  * instead, so the limit still holds per process (a fleet of N allows up to N times the limit
- * until Redis is back), never unlimited. After a hit it did not answer, the hits of the next
- * REDIS_RETRY_AFTER_MS are counted locally without asking it (then one asks again), so a hung
- * Redis costs one request the timeout, not every request. One warning when the store becomes unreachable, one line
- * when it is back; `failures` and `reachable` are there for the metrics. A hit that timed out
- * may still be counted by Redis when it answers late: the client is then counted twice for it,
- * never less than once.
+ * until Redis is back), never unlimited. After two hits in a row it did not answer, the hits of
+ * the next REDIS_RETRY_AFTER_MS are counted locally without asking it (then one asks again), so a
+ * hung Redis costs a request the timeout once a second, not every request. One warning when the
+ * store becomes unreachable, one line when it is back; `failures` and `reachable` are there for
+ * the metrics. A hit that timed out may still be counted by Redis when it answers late: the
+ * client is then counted twice for it, never less than once.
  */
 export class RedisThrottlerStorage
   implements ThrottlerStorage, OnModuleInit, OnApplicationShutdown
@@ -67,16 +67,23 @@ export class RedisThrottlerStorage
   private readonly local = new FixedWindowThrottlerStorage();
   private failureCount = 0;
   private isReachable = true;
-  /** Until when (ms since epoch) hits skip Redis after one it did not answer. */
+  /** Hits in a row Redis did not answer. */
+  private failuresInARow = 0;
+  /** Until when (ms since epoch) hits skip Redis after two in a row it did not answer. */
   private skipRedisUntil = 0;
 
-  /** `health`: told of every check the store could not answer and of its reachability (metrics). */
+  /**
+   * `health`: told of every hit counted locally and of the store's reachability (metrics).
+   * `commandTimeoutMs`: REDIS_COMMAND_TIMEOUT_MS unless a test of something else (atomicity on a
+   * loaded machine) must not see a slow answer as an outage.
+   */
   constructor(
     url: string,
     private readonly health?: Pick<Metrics, 'rateLimitStoreFailed' | 'rateLimitStoreReachable'>,
+    commandTimeoutMs = REDIS_COMMAND_TIMEOUT_MS,
   ) {
     this.redis = new Redis(url, {
-      commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
+      commandTimeout: commandTimeoutMs,
       connectTimeout: 2_000,
       // Connected in onModuleInit, so the first requests find the connection ready.
       lazyConnect: true,
@@ -90,6 +97,7 @@ export class RedisThrottlerStorage
     // would print each one.
     this.redis.on('error', () => undefined);
     this.redis.on('ready', () => {
+      this.failuresInARow = 0;
       this.skipRedisUntil = 0;
       this.markReachable();
     });
@@ -121,10 +129,12 @@ export class RedisThrottlerStorage
     try {
       answer = await this.redis.throttleHit(REDIS_KEY_PREFIX + key, ttl);
     } catch (error) {
-      this.skipRedisUntil = Date.now() + REDIS_RETRY_AFTER_MS;
+      // Two in a row: one slow answer on a loaded machine is not yet an outage.
+      if (++this.failuresInARow >= 2) this.skipRedisUntil = Date.now() + REDIS_RETRY_AFTER_MS;
       this.markUnreachable(error);
       return this.countLocally(key, ttl, limit);
     }
+    this.failuresInARow = 0;
     this.skipRedisUntil = 0;
     this.markReachable();
     const [hits, leftMs] = answer;
