@@ -92,6 +92,8 @@ function paidVolumeChart(currency: string, all: InvoiceDayStatsDto[], days: stri
   const plotHeight = height - top - bottom;
   const slot = plotWidth / days.length;
   const barWidth = Math.max(2, slot - 4);
+  // Pixels, the only floats here: a bar's height is its share of the highest day; every amount
+  // the chart shows (titles, grid labels, data-amount, the table) is the exact bigint.
   const y = (amount: bigint) => top + plotHeight - (Number(amount) / Number(max)) * plotHeight;
 
   // Lines at none, half and all of the highest day (half rounded down to a minor unit).

@@ -8,7 +8,7 @@ import { Receiver, eventually, startReceiver } from '../support/webhook-receiver
 import { invoiceBody, ofdFor } from '../factories/invoice.factory';
 import { SANDBOX_CREDENTIALS, merchantBody } from '../factories/merchant.factory';
 import { adminCall, adminSession, csrfOf } from '../support/admin-session';
-import { KYC } from '../factories/payout.factory';
+import { KYC, payoutBody as aPayout } from '../factories/payout.factory';
 
 const ADMIN_PASSWORD = 'api-keys-admin-password-7';
 /** PAYOUT_APPROVAL_THRESHOLD of these tests. */
@@ -45,7 +45,6 @@ describe('Per-source API keys (issue 16 point 1, over real HTTP)', () => {
     payout: '',
     session: '',
   };
-  let n = 0;
 
   const as = (key: string, path: string, init: RequestInit & { json?: unknown } = {}) =>
     t.request(path, { ...init, headers: { 'x-api-key': key, ...(init.headers ?? {}) } });
@@ -56,18 +55,8 @@ describe('Per-source API keys (issue 16 point 1, over real HTTP)', () => {
     expect(created.status).toBe(201);
     return created.body.data as Record<string, any>;
   };
-  const payoutBody = (overrides: Record<string, unknown> = {}) => ({
-    source: 'marketplace',
-    businessId: 'biz_42',
-    provider: 'multicard',
-    amount: 5_000_000,
-    currency: 'UZS',
-    destination: { cardPan: '8600123412341234' },
-    purpose: 'seller_payout',
-    reference: `po_keys_${++n}`,
-    notifyUrl: receiver.url,
-    ...overrides,
-  });
+  const payoutBody = (overrides: Record<string, unknown> = {}) =>
+    aPayout({ notifyUrl: receiver.url, ...overrides });
   const sessionBody = (overrides: Record<string, unknown> = {}) => ({
     source: 'marketplace',
     businessId: 'biz_42',

@@ -8,6 +8,7 @@ import { TestApp, TestResponse, expectEnvelope, startTestApp } from '../support/
 import { Receiver, startReceiver } from '../support/webhook-receiver';
 import { invoiceBody, ofdFor } from '../factories/invoice.factory';
 import { merchantBody } from '../factories/merchant.factory';
+import { payoutBody as aPayout } from '../factories/payout.factory';
 
 const SECRET = 'test-webhook-signing-secret-0123';
 /** PAYOUT_APPROVAL_THRESHOLD, the default of every source: 1 000 000 so'm. */
@@ -19,20 +20,15 @@ describe('Escrow releases and per-source approval thresholds (issue 15, over rea
   let t: TestApp;
   let receiver: Receiver;
   let emulator: MulticardEmulator;
-  let n = 0;
 
-  const payoutBody = (overrides: Record<string, unknown> = {}): Record<string, unknown> => ({
-    source: 'marketplace',
-    businessId: 'biz_42',
-    provider: 'multicard',
-    amount: 300_000,
-    currency: 'UZS',
-    destination: { cardToken: 'tok_seller_1' },
-    purpose: 'escrow_release',
-    reference: `esc_${Date.now()}_${++n}`,
-    notifyUrl: receiver.url,
-    ...overrides,
-  });
+  const payoutBody = (overrides: Record<string, unknown> = {}) =>
+    aPayout({
+      amount: 300_000,
+      destination: { cardToken: 'tok_seller_1' },
+      purpose: 'escrow_release',
+      notifyUrl: receiver.url,
+      ...overrides,
+    });
   const create = (json: Record<string, unknown>) =>
     t.request('/api/payouts', { method: 'POST', json });
   const refund = (json: Record<string, unknown>) =>

@@ -18,7 +18,7 @@ import {
 } from '../support/webhook-receiver';
 import { SANDBOX_CREDENTIALS, merchantBody } from '../factories/merchant.factory';
 import { adminCall, adminSession, csrfOf } from '../support/admin-session';
-import { KYC } from '../factories/payout.factory';
+import { KYC, payoutBody as aPayout } from '../factories/payout.factory';
 
 const SECRET = 'test-webhook-signing-secret-0123';
 const ADMIN_PASSWORD = 'payouts-admin-password-7';
@@ -32,20 +32,9 @@ describe('Payouts (payouts.md §7–§8, over real HTTP against the Multicard em
   let t: TestApp;
   let receiver: Receiver;
   let emulator: MulticardEmulator;
-  let n = 0;
 
-  const payoutBody = (overrides: Record<string, unknown> = {}): Record<string, unknown> => ({
-    source: 'marketplace',
-    businessId: 'biz_42',
-    provider: 'multicard',
-    amount: 5_000_000,
-    currency: 'UZS',
-    destination: { cardPan: '8600123412341234' },
-    purpose: 'seller_payout',
-    reference: `po_${Date.now()}_${++n}`,
-    notifyUrl: receiver.url,
-    ...overrides,
-  });
+  const payoutBody = (overrides: Record<string, unknown> = {}) =>
+    aPayout({ notifyUrl: receiver.url, ...overrides });
   const create = (json: Record<string, unknown>, headers: Record<string, string> = {}) =>
     t.request('/api/payouts', { method: 'POST', json, headers });
   const approve = (id: string, approvedBy = 'ops@marketplace') =>

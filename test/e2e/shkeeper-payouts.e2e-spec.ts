@@ -20,6 +20,7 @@ import {
 } from '../support/webhook-receiver';
 import { invoiceBody } from '../factories/invoice.factory';
 import { merchantBody } from '../factories/merchant.factory';
+import { payoutBody as aPayout } from '../factories/payout.factory';
 
 const SECRET = 'shkeeper-payouts-webhook-secret-01';
 process.env.WEBHOOK_SIGNING_SECRET = SECRET;
@@ -41,18 +42,14 @@ describe('SHKeeper payouts (shkeeper.md §8, §11 cases 14–17, over real HTTP 
   let n = 0;
   const accounts: Record<string, string> = {};
 
-  const payoutBody = (overrides: Record<string, unknown> = {}): Record<string, unknown> => ({
-    source: 'marketplace',
-    businessId: 'biz_crypto',
-    provider: 'shkeeper',
-    amount: 5_000_000,
-    currency: 'UZS',
-    destination: { address: ADDRESS, crypto: 'ETH-USDT' },
-    purpose: 'seller_payout',
-    reference: `shk_po_${Date.now()}_${++n}`,
-    notifyUrl: receiver.url,
-    ...overrides,
-  });
+  const payoutBody = (overrides: Record<string, unknown> = {}) =>
+    aPayout({
+      businessId: 'biz_crypto',
+      provider: 'shkeeper',
+      destination: { address: ADDRESS, crypto: 'ETH-USDT' },
+      notifyUrl: receiver.url,
+      ...overrides,
+    });
   const create = (json: Record<string, unknown>) =>
     t.request('/api/payouts', { method: 'POST', json });
   const control = (json: Record<string, unknown>) =>

@@ -1,8 +1,8 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
+import { ApiProperty, ApiPropertyOptional, IntersectionType, PickType } from '@nestjs/swagger';
+import { IsIn, IsOptional, IsUUID } from 'class-validator';
 
-import { IsInstant } from '../../common/http/instant';
 import { PageQueryDto } from '../../common/http/pagination';
+import { MoneyListQueryDto } from '../../merchants/dto/account-list.query.dto';
 import { WebhookEventStatus } from '../webhook-event.entity';
 
 const WEBHOOK_EVENT_STATUSES = Object.values(WebhookEventStatus);
@@ -100,16 +100,14 @@ export class WebhookEventsPageDto {
   nextCursor: string | null;
 }
 
-export class ListWebhookEventsQueryDto extends PageQueryDto {
-  @ApiPropertyOptional({
-    example: 'marketplace',
-    description: "The events of this source's invoices and payouts (a source key: its own only)",
-  })
-  @IsOptional()
-  @IsString()
-  @MaxLength(128)
-  source?: string;
-
+/**
+ * The delivery log's filters: a page, the money lists' source and creation range (one
+ * definition), and the event's own invoice and status.
+ */
+export class ListWebhookEventsQueryDto extends IntersectionType(
+  PageQueryDto,
+  PickType(MoneyListQueryDto, ['source', 'createdFrom', 'createdTo'] as const),
+) {
   @ApiPropertyOptional({ format: 'uuid' })
   @IsOptional()
   @IsUUID('all')
@@ -119,23 +117,6 @@ export class ListWebhookEventsQueryDto extends PageQueryDto {
   @IsOptional()
   @IsIn(WEBHOOK_EVENT_STATUSES)
   status?: string;
-
-  @ApiPropertyOptional({
-    format: 'date-time',
-    description:
-      'Created at or after (ISO 8601 date or date-time, to the microsecond; no offset = UTC)',
-  })
-  @IsOptional()
-  @IsInstant()
-  createdFrom?: string;
-
-  @ApiPropertyOptional({
-    format: 'date-time',
-    description: 'Created before (ISO 8601 date or date-time, to the microsecond; no offset = UTC)',
-  })
-  @IsOptional()
-  @IsInstant()
-  createdTo?: string;
 }
 
 export class WebhookEventIdParamsDto {

@@ -1909,12 +1909,7 @@ export type WebhooksControllerListData = {
          * The `nextCursor` of the previous page (any other value is a 400)
          */
         cursor?: string;
-        /**
-         * The events of this source's invoices and payouts (a source key: its own only)
-         */
         source?: string;
-        invoiceId?: string;
-        status?: 'pending' | 'delivered' | 'dead' | 'superseded';
         /**
          * Created at or after (ISO 8601 date or date-time, to the microsecond; no offset = UTC)
          */
@@ -1923,6 +1918,8 @@ export type WebhooksControllerListData = {
          * Created before (ISO 8601 date or date-time, to the microsecond; no offset = UTC)
          */
         createdTo?: string;
+        invoiceId?: string;
+        status?: 'pending' | 'delivered' | 'dead' | 'superseded';
     };
     url: '/api/webhooks';
 };
