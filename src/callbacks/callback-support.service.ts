@@ -406,12 +406,15 @@ export class CallbackSupport {
     ) => Promise<T>,
   ): Promise<{ result: T; invoiceId: string } | null> {
     return this.transaction(async (m) => {
+      // Found by its unique key alone; the account is checked on the invoice locked, as
+      // lockInvoice does. With `merchant_account_id = $3` in this lookup PostgreSQL may keep a
+      // generic plan that walks the account's whole history by ix_provider_transactions_statement
+      // (1,700 index pages per Perform after 4,000 payments, growing with every payment).
       const invoice = await this.transitions.lockWhoseIdIs(
         m,
         'provider_transaction',
-        `SELECT invoice_id FROM provider_transactions
-          WHERE provider = $1 AND provider_txn_id = $2 AND merchant_account_id = $3`,
-        [provider, providerTxnId, accountId],
+        `SELECT invoice_id FROM provider_transactions WHERE provider = $1 AND provider_txn_id = $2`,
+        [provider, providerTxnId],
       );
       if (!invoice || invoice.merchantAccountId !== accountId) return null;
       const locked = (await TRANSACTIONS.oneWithRow(
