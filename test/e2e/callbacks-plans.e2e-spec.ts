@@ -98,7 +98,7 @@ const shkeeperCallback = (
 const FLOWS: ProviderFlow[] = [
   {
     provider: 'payme',
-    flow: 'a Create, Perform, Check and Cancel',
+    flow: 'a Create (and two refused), Perform, Check and Cancel',
     drive: async (t, accountId) => {
       const key = SANDBOX_CREDENTIALS.payme.key;
       const order = (await createInvoice(t, { provider: 'payme', amount: 500000 })).id;
@@ -110,6 +110,21 @@ const FLOWS: ProviderFlow[] = [
         account: { order_id: order },
       });
       expect(create.body.result).toMatchObject({ state: 1 });
+      // Refused creates: for a wrong amount (the slot's checks), for an unknown order (the owner's).
+      const wrongAmount = await rpc(t, accountId, key, 'CreateTransaction', {
+        id: paymeId(),
+        time: Date.now(),
+        amount: 1,
+        account: { order_id: order },
+      });
+      expect(wrongAmount.body.error).toMatchObject({ code: -31001 });
+      const unknownOrder = await rpc(t, accountId, key, 'CreateTransaction', {
+        id: paymeId(),
+        time: Date.now(),
+        amount: 500000,
+        account: { order_id: 'no-such-order' },
+      });
+      expect(unknownOrder.body.error).toMatchObject({ code: -31050 });
       const perform = await rpc(t, accountId, key, 'PerformTransaction', { id });
       expect(perform.body.result).toMatchObject({ state: 2 });
       const check = await rpc(t, accountId, key, 'CheckTransaction', { id });
