@@ -223,11 +223,15 @@ describe.each(FLOWS)('$provider callback statements under generic plans', (flow)
   }, 60_000);
   afterAll(() => t?.close());
 
-  it(`every statement of ${flow.flow} reads by a unique key, none by the history`, async () => {
+  it(`every statement of ${flow.flow} reads its rows by a key, none walks the history`, async () => {
     await flow.drive(t, accountId);
-    // The path's lookups and changes are named statements (the invoice's change and event at least).
+    // The path's lookups and changes are named statements: its transaction's, its invoice's
+    // change and event at least.
     expect((await preparedStatements(t)).map((p) => p.name)).toEqual(
-      expect.arrayContaining([expect.stringMatching(/^invoice_event_/)]),
+      expect.arrayContaining([
+        expect.stringMatching(/^callback_transaction_/),
+        expect.stringMatching(/^invoice_event_/),
+      ]),
     );
     expect(await genericPlanWalks(t)).toEqual([]);
   });

@@ -38,7 +38,7 @@ describe('Invoice API statements under generic plans', () => {
     await receiver?.close();
   });
 
-  it('every statement of a keyed create, a read, a payment, a refund and their webhooks reads by a key, none by the history', async () => {
+  it('every statement of a keyed create, a read, a payment, a refund and their webhooks reads its rows by a key, none walks the history', async () => {
     const body = invoiceBody({ provider: 'multicard', notifyUrl: receiver.url });
     const create = () =>
       t.request('/api/invoices', {
