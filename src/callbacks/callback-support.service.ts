@@ -41,7 +41,9 @@ const TRANSACTION_OWNER: PreparedStatement = {
 /**
  * What a new transaction of an invoice depends on (newTransactionChecks), over parameters `invoice`
  * (its id), `provider`, `txn` (the provider's transaction id) and the order's `source`, `business`
- * and `order`.
+ * and `order`. The invoice's other transactions are read by its id alone and checked on the rows
+ * found: with `provider = …` in the lookup, a generic plan made without statistics ANDed in every
+ * transaction of the provider from uq_provider_transactions_provider_txn.
  */
 function newTransactionSlotSelect(p: {
   invoice: string;
@@ -53,9 +55,9 @@ function newTransactionSlotSelect(p: {
 }): string {
   return `SELECT (SELECT id FROM provider_transactions
                   WHERE provider = ${p.provider} AND provider_txn_id = ${p.txn} FOR UPDATE) AS existing,
-                EXISTS (SELECT 1 FROM provider_transactions
-                         WHERE invoice_id = ${p.invoice} AND provider = ${p.provider} AND provider_txn_id <> ${p.txn}
-                           AND state IN ('${ProviderTransactionState.Created}', '${ProviderTransactionState.Completed}')) AS other_active,
+                (SELECT count(*) FILTER (WHERE provider = ${p.provider} AND provider_txn_id <> ${p.txn}
+                                           AND state IN ('${ProviderTransactionState.Created}', '${ProviderTransactionState.Completed}')) > 0
+                   FROM provider_transactions WHERE invoice_id = ${p.invoice}) AS other_active,
                 ${paidByAnotherCondition(p.source, p.business, p.order, p.invoice)} AS paid_by_another`;
 }
 

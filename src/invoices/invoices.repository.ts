@@ -53,9 +53,11 @@ const constants = NEW_INVOICE_CONSTANTS.map((c) => c.column);
  * has an open invoice with its provider (then that row is simply not returned), in one statement
  * for a whole batch of creates (StatementBatcher): the one way an invoice row is created. A new
  * order is claimed for its business in invoice_orders by the same statement; a row claimed there
- * by this very statement is not visible to the rest of it, hence the two EXISTS. When another
+ * by this very statement is not visible to the rest of it, hence the two reads of it. When another
  * statement claims the same new order at the same moment, ON CONFLICT waits for it and this row
- * is not inserted: claimOrder then reads the owner and tries again or refuses.
+ * is not inserted: claimOrder then reads the owner and tries again or refuses. The order and its
+ * payment are read per row by their keys, as scalar subqueries: as EXISTS, a generic plan made
+ * without statistics hashed every order and every paid invoice for each batch.
  */
 export const INSERT_NEW_INVOICES: PreparedStatement = {
   name: 'invoices_insert_new',
@@ -73,12 +75,12 @@ export const INSERT_NEW_INVOICES: PreparedStatement = {
           WHERE (EXISTS (SELECT 1 FROM claimed o
                           WHERE o.source = b.source AND o.source_invoice_id = b.source_invoice_id
                             AND o.business_id = b.business_id)
-                 OR EXISTS (SELECT 1 FROM invoice_orders o
-                             WHERE o.source = b.source AND o.source_invoice_id = b.source_invoice_id
-                               AND o.business_id = b.business_id))
-            AND NOT EXISTS (SELECT 1 FROM invoices p
-                             WHERE p.source = b.source AND p.source_invoice_id = b.source_invoice_id
-                               AND p.status IN (${ORDER_SETTLING_STATUSES_SQL}))
+                 OR (SELECT o.business_id FROM invoice_orders o
+                      WHERE o.source = b.source AND o.source_invoice_id = b.source_invoice_id) = b.business_id)
+            AND (SELECT p.id FROM invoices p
+                  WHERE p.source = b.source AND p.source_invoice_id = b.source_invoice_id
+                    AND p.status IN (${ORDER_SETTLING_STATUSES_SQL})
+                  LIMIT 1) IS NULL
          ON CONFLICT (source, source_invoice_id, provider) WHERE status IN ('creating', 'pending') DO NOTHING
          RETURNING id, created_at, updated_at`,
 };
