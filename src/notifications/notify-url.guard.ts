@@ -1,9 +1,10 @@
-import { LookupAddress, lookup as dnsLookup } from 'node:dns';
+import type { LookupAddress } from 'node:dns';
 import { BlockList, isIP } from 'node:net';
 
 import { DomainError } from '../common/errors/domain.error';
 import { ErrorCode } from '../common/errors/error-code';
 import type { AppConfig } from '../config/app-config';
+import { HostLookupOptions, ResolveHost, resolveWithGetaddrinfo } from './host-resolver';
 
 /**
  * Addresses a live-mode notifyUrl must not reach: loopback, private, link-local, metadata,
@@ -124,13 +125,15 @@ type LookupCallback = (
 
 /**
  * A DNS lookup for the HTTP client that refuses internal addresses, so the check and the
- * connection use the same resolution (no DNS-rebinding window).
+ * connection use the same resolution (no DNS-rebinding window). The policy judges the addresses
+ * on every call, also when `lookupAll` answers from a cache.
  */
-export function guardedLookup(policy: NotifyUrlPolicy) {
-  return (hostname: string, options: object, callback: LookupCallback): void => {
-    dnsLookup(hostname, { ...options, all: true }, (error, addresses) => {
-      if (error) return callback(error, []);
-      const list = addresses;
+export function guardedLookup(
+  policy: NotifyUrlPolicy,
+  lookupAll: ResolveHost = resolveWithGetaddrinfo,
+) {
+  return (hostname: string, options: HostLookupOptions, callback: LookupCallback): void => {
+    const judge = (list: LookupAddress[]): void => {
       const allowed = !policy.strict || policy.allowedHosts.includes(hostname.toLowerCase());
       const usable = allowed ? list : list.filter((a) => !isBlockedAddress(a.address));
       if (usable.length === 0) {
@@ -143,6 +146,9 @@ export function guardedLookup(policy: NotifyUrlPolicy) {
       const all = (options as { all?: boolean }).all;
       if (all) return callback(null, usable);
       return callback(null, usable[0].address, usable[0].family);
-    });
+    };
+    lookupAll(hostname, { family: options.family, hints: options.hints }).then(judge, (error) =>
+      callback(error as NodeJS.ErrnoException, []),
+    );
   };
 }

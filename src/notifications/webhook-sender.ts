@@ -1,6 +1,7 @@
 import { Agent as HttpAgent, IncomingMessage, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 
+import { HostResolver, ResolveHost } from './host-resolver';
 import { NotifyUrlPolicy, guardedLookup } from './notify-url.guard';
 
 export interface DeliveryResult {
@@ -12,6 +13,19 @@ export interface DeliveryResult {
   retryAfter: string | undefined;
 }
 
+export interface WebhookSenderOptions {
+  /** How hosts are resolved (getaddrinfo unless a test says otherwise). */
+  resolve?: ResolveHost;
+  /** The longest a delivery waits for its host's addresses. */
+  lookupWaitMs?: number;
+}
+
+/**
+ * A delivery waits at most this long for DNS (or its timeout, if shorter): long enough for a
+ * slow answer, short of the system resolver's own retries on a dead name. The lookup goes on and
+ * its answer serves the retry.
+ */
+const LOOKUP_WAIT_MS = 5_000;
 const SNIPPET_BYTES = 1024;
 /** Past this much of an answer's body we stop reading it: its status is all that counts. */
 const MAX_READ_BYTES = 64 * 1024;
@@ -32,7 +46,8 @@ export function storableText(text: string, maxChars: number): string {
 
 /**
  * POSTs webhook bodies over keep-alive connections, with a timeout, without following redirects,
- * resolving hosts through the SSRF guard. One instance per process.
+ * resolving hosts through the SSRF guard (lookups shared, cached and bounded by a HostResolver, so
+ * a receiver with broken DNS delays only itself). One instance per process.
  */
 export class WebhookSender {
   private readonly http: HttpAgent;
@@ -42,8 +57,15 @@ export class WebhookSender {
     private readonly timeoutMs: number,
     policy: NotifyUrlPolicy,
     maxSockets: number,
+    options: WebhookSenderOptions = {},
   ) {
-    const lookup = guardedLookup(policy) as never;
+    const hosts = new HostResolver({
+      resolve: options.resolve,
+      waitMs: options.lookupWaitMs ?? Math.min(timeoutMs, LOOKUP_WAIT_MS),
+    });
+    const lookup = guardedLookup(policy, (hostname, lookupOptions) =>
+      hosts.lookup(hostname, lookupOptions),
+    ) as never;
     this.http = new HttpAgent({ keepAlive: true, maxSockets, lookup });
     this.https = new HttpsAgent({ keepAlive: true, maxSockets, lookup });
   }
