@@ -37,6 +37,11 @@ export interface WebhooksConfig {
   concurrency: number;
   /** The safety-net sweep (deliveries are also woken right after each commit). */
   dispatchIntervalSeconds: number;
+  /**
+   * Whether this process delivers (WEBHOOK_DELIVERY). A process that does not still writes every
+   * event in its transaction; the processes that do deliver them (SKIP LOCKED shares the work).
+   */
+  deliver: boolean;
   /** Hosts a live-mode notifyUrl may resolve to even when private (the SSRF guard's allow-list). */
   allowedHosts: string[];
 }

@@ -291,6 +291,11 @@ export class EnvironmentVariables {
   @Max(3600)
   WEBHOOK_DISPATCH_INTERVAL_SECONDS?: number;
 
+  /** `off`: this process writes webhook events but leaves their delivery to the others. */
+  @IsOptional()
+  @IsIn(['on', 'off'])
+  WEBHOOK_DELIVERY?: 'on' | 'off';
+
   @IsOptional()
   @IsString()
   WEBHOOK_ALLOWED_HOSTS?: string;

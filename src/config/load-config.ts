@@ -228,6 +228,7 @@ export function loadConfig(
       timeoutMs: vars.WEBHOOK_TIMEOUT_MS ?? 10_000,
       concurrency: vars.WEBHOOK_CONCURRENCY ?? 200,
       dispatchIntervalSeconds: vars.WEBHOOK_DISPATCH_INTERVAL_SECONDS ?? 5,
+      deliver: (vars.WEBHOOK_DELIVERY ?? 'on') === 'on',
       allowedHosts: (vars.WEBHOOK_ALLOWED_HOSTS ?? '')
         .split(',')
         .map((h) => h.trim().toLowerCase())

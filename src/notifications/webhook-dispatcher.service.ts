@@ -43,6 +43,8 @@ interface Outcome {
 }
 
 export interface DispatcherState {
+  /** False when this process leaves delivery to the others (WEBHOOK_DELIVERY=off). */
+  delivering: boolean;
   listening: boolean;
   running: boolean;
   lastRunAt: string | null;
@@ -85,6 +87,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
   private again = false;
   private stopped = false;
   readonly state: DispatcherState = {
+    delivering: false,
     listening: false,
     running: false,
     lastRunAt: null,
@@ -112,6 +115,13 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
 
   async onApplicationBootstrap(): Promise<void> {
     this.metrics.measureOldestPendingWebhookEvent(() => this.oldestPendingEventAgeSeconds());
+    if (!this.config.webhooks.deliver) {
+      this.logger.log(
+        'WEBHOOK_DELIVERY=off: this process writes webhook events; other processes deliver them',
+      );
+      return;
+    }
+    this.state.delivering = true;
     await this.listen();
     void this.wake();
   }
@@ -126,9 +136,9 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
     this.sender.close();
   }
 
-  /** Runs the dispatch loop now, or once more right after the running one. */
+  /** Runs the dispatch loop now, or once more right after the running one (never when not delivering). */
   wake(): Promise<void> {
-    if (this.stopped) return Promise.resolve();
+    if (this.stopped || !this.config.webhooks.deliver) return Promise.resolve();
     if (this.running) {
       this.again = true;
       return this.running;

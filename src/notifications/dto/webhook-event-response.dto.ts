@@ -188,6 +188,7 @@ export class JobsStatusDto {
 
   @ApiProperty({
     example: {
+      delivering: true,
       listening: true,
       running: false,
       lastRunAt: '2026-11-23T10:00:00.000Z',
