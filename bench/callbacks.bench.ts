@@ -3,7 +3,10 @@
  * per pair, 50 connections, through the whole gateway (Basic auth, locks, the provider
  * transaction, the paid transition and its outbox event, the callback log), beside a raw Fastify
  * + pg server doing the same durable work (bench/callbacks-baseline.server.ts), in one run, on the
- * same machine and PostgreSQL, each with CPU time per request.
+ * same machine and PostgreSQL, each with CPU time per request. Both start above the same analyzed
+ * history (seedHistory). The gateway runs as an API instance (WEBHOOK_DELIVERY=off): delivering the
+ * events is work the baseline does not do (`BENCH_WEBHOOK_DELIVERY=on` measures it delivering too,
+ * to a notify host that does not resolve, so every event is attempted and retried).
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -19,6 +22,7 @@ import {
   freePort,
   registerBenchMerchant,
   resultsTable,
+  seedHistory,
   startBenchGateway,
   startProcess,
   stopProcess,
@@ -33,7 +37,7 @@ const INVOICES = Number(process.env.BENCH_INVOICES ?? 80_000);
 const KEY = 'bench-payme-cashbox-key';
 const AMOUNT = 500000;
 
-/** Pending Payme invoices to pay, written straight into the table (creating them is the other benchmark). */
+/** Pending Payme invoices to pay, written straight into the table (creating them is the other benchmark); seedHistory analyzes them. */
 async function seedInvoices(databaseUrl: string, accountId: string): Promise<string[]> {
   const client = new Client({ connectionString: databaseUrl });
   await client.connect();
@@ -113,7 +117,11 @@ async function payInvoices(
 export async function benchCallbacks(): Promise<void> {
   const pg = await benchPostgres();
   try {
-    const gateway = await startBenchGateway(pg, 'bench_callbacks');
+    // An API instance (WEBHOOK_DELIVERY=off): it writes each payment's event, as the baseline does,
+    // and leaves delivering it to another instance, which the baseline does not do at all.
+    const gateway = await startBenchGateway(pg, 'bench_callbacks', {
+      env: { WEBHOOK_DELIVERY: process.env.BENCH_WEBHOOK_DELIVERY ?? 'off' },
+    });
     let gatewayRun: { result: LoadResult; refused: number };
     try {
       const accountId = await registerBenchMerchant(gateway.url, 'payme', {
@@ -121,6 +129,7 @@ export async function benchCallbacks(): Promise<void> {
         key: KEY,
       });
       const ids = await seedInvoices(gateway.databaseUrl, accountId);
+      await seedHistory(gateway.databaseUrl, accountId);
       gatewayRun = await payInvoices(
         'gateway: Payme Create + Perform',
         `${gateway.url}/api/callbacks/payme/${accountId}`,
@@ -143,6 +152,7 @@ export async function benchCallbacks(): Promise<void> {
     );
     await client.end();
     const ids = await seedInvoices(databaseUrl, accountId);
+    await seedHistory(databaseUrl, accountId);
     const baseline = await startProcess(
       join(ROOT, 'dist', 'bench', 'callbacks-baseline.server.js'),
       {

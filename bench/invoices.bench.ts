@@ -11,6 +11,7 @@ import {
   registerBenchMerchant,
   resultsTable,
   runInsertBaseline,
+  seedHistory,
   startBenchGateway,
   stopProcess,
   writeResults,
@@ -48,11 +49,12 @@ export async function benchInvoices(): Promise<void> {
       });
 
     const gateway = await startBenchGateway(pg, 'bench_invoices');
-    await registerBenchMerchant(gateway.url, 'click', {
+    const accountId = await registerBenchMerchant(gateway.url, 'click', {
       serviceId: '1234',
       merchantId: '5678',
       secretKey: 'bench-secret',
     });
+    await seedHistory(gateway.databaseUrl, accountId);
     const apiKey = KEY_KIND === 'source' ? await createSourceKey(gateway.url) : BENCH_API_KEY;
     let gatewayResult;
     try {

@@ -219,7 +219,7 @@ export const BENCH_API_KEY = 'bench-service-api-key-0123456789';
 export async function startBenchGateway(
   pg: Awaited<ReturnType<typeof benchPostgres>>,
   name: string,
-  options: { reuseDatabase?: string } = {},
+  options: { reuseDatabase?: string; env?: Record<string, string> } = {},
 ): Promise<{ url: string; databaseUrl: string; child: ChildProcess }> {
   const port = await freePort();
   const databaseUrl = options.reuseDatabase ?? (await pg.createDatabase(name));
@@ -234,6 +234,7 @@ export async function startBenchGateway(
       LOG_LEVEL: 'info',
       // Scrapeable, on a free port: several gateways may run at once.
       METRICS_PORT: '0',
+      ...options.env,
     },
     `http://127.0.0.1:${port}/health`,
   );
@@ -272,6 +273,7 @@ export async function runInsertBaseline(
     [merchantId],
   );
   await client.end();
+  await seedHistory(databaseUrl, merchantId);
   const baseline = await startProcess(
     join(ROOT, 'dist', 'bench', 'invoices-baseline.server.js'),
     { DATABASE_URL: databaseUrl, PORT: String(port), MERCHANT_ACCOUNT_ID: merchantId },
@@ -285,6 +287,49 @@ export async function runInsertBaseline(
     });
   } finally {
     await stopProcess(baseline);
+  }
+}
+
+/** Paid invoices (with their orders and completed transactions) every load starts above. */
+export const HISTORY_INVOICES = Number(process.env.BENCH_HISTORY ?? 20_000);
+
+/**
+ * The history of a gateway past its first minutes, written by SQL before a load, then ANALYZE:
+ * `count` paid invoices of the account (its business `bench`), their orders and their completed
+ * provider transactions. A live database has statistics, and PostgreSQL plans a named statement
+ * with them (re-planning it whenever they change). A load over empty tables that nothing analyzes
+ * during its 20 s would instead run every named statement on plans made over empty tables (the
+ * state of a new database's first minute), and compare that with a baseline whose unnamed
+ * statements are planned on every call. Both sides of a benchmark get the same history.
+ */
+export async function seedHistory(
+  databaseUrl: string,
+  accountId: string,
+  count = HISTORY_INVOICES,
+): Promise<void> {
+  const client = new Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query(
+      `WITH account AS (SELECT id, source, provider FROM merchant_accounts WHERE id = $1),
+            paid AS (
+              INSERT INTO invoices (id, merchant_account_id, source, business_id, provider, source_invoice_id, amount,
+                                    currency, status, refunded_amount, notify_url, expires_at, paid_at, provider_ref, version)
+              SELECT gen_random_uuid(), a.id, a.source, 'bench', a.provider, 'history_' || n, 500000, 'UZS', 'paid', 0,
+                     'https://shop.example/hook', now(), now(), 'history_' || n, 2
+                FROM generate_series(1, $2) AS n, account a
+              RETURNING id, source, source_invoice_id, business_id, provider, provider_ref, amount, merchant_account_id),
+            orders AS (
+              INSERT INTO invoice_orders (source, source_invoice_id, business_id)
+              SELECT source, source_invoice_id, business_id FROM paid)
+       INSERT INTO provider_transactions (provider, provider_txn_id, invoice_id, merchant_account_id, state, amount,
+                                          provider_time, created_ms, completed_ms)
+       SELECT provider, provider_ref, id, merchant_account_id, 'completed', amount, 1, 1, 2 FROM paid`,
+      [accountId, count],
+    );
+    await client.query('ANALYZE');
+  } finally {
+    await client.end();
   }
 }
 
