@@ -409,9 +409,10 @@ export class CallbackSupport {
   ): Promise<{ result: T; invoiceId: string } | null> {
     return this.transaction(async (m) => {
       // Found by its unique key alone; the account is checked on the invoice locked, as
-      // lockInvoice does. With `merchant_account_id = $3` in this lookup PostgreSQL may keep a
-      // generic plan that walks the account's whole history by ix_provider_transactions_statement
-      // (1,700 index pages per Perform after 4,000 payments, growing with every payment).
+      // lockInvoice does. With `merchant_account_id = $3` in this lookup, a generic plan made
+      // before the table's first ANALYZE walks the account's whole history by
+      // ix_provider_transactions_statement until statistics replace it (1,700 index pages per
+      // Perform after 4,000 payments in the benchmark, which nothing analyzed).
       const invoice = await this.transitions.lockWhoseIdIs(
         m,
         'provider_transaction',
