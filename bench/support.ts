@@ -310,7 +310,7 @@ export async function seedHistory(
   const client = new Client({ connectionString: databaseUrl });
   await client.connect();
   try {
-    await client.query(
+    const written = await client.query(
       `WITH account AS (SELECT id, source, provider FROM merchant_accounts WHERE id = $1),
             paid AS (
               INSERT INTO invoices (id, merchant_account_id, source, business_id, provider, source_invoice_id, amount,
@@ -327,6 +327,10 @@ export async function seedHistory(
        SELECT provider, provider_ref, id, merchant_account_id, 'completed', amount, 1, 1, 2 FROM paid`,
       [accountId, count],
     );
+    if (written.rowCount !== count)
+      throw new Error(
+        `seedHistory wrote ${written.rowCount} transactions, not ${count}: is ${accountId} an account?`,
+      );
     await client.query('ANALYZE');
   } finally {
     await client.end();

@@ -423,8 +423,15 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
     }
   }
 
-  /** Attempts one event now (the manual retry); it must have been made due by the caller. */
+  /**
+   * Attempts one event now (the manual retry); it must have been made due by the caller. A process
+   * that does not deliver (WEBHOOK_DELIVERY=off) only wakes the ones that do, and answers false.
+   */
   async deliverNow(eventId: string): Promise<boolean> {
+    if (!this.config.webhooks.deliver) {
+      await this.dataSource.query(`SELECT pg_notify('${WEBHOOK_EVENTS_CHANNEL}', '')`);
+      return false;
+    }
     const [event] = await this.claim(1, eventId);
     if (!event) return false;
     await this.record([await this.deliver(event)]);

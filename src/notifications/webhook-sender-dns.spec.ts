@@ -73,6 +73,7 @@ describe('WebhookSender: one receiver with broken DNS does not hold up the other
     // Sandbox policy (the receiver is on loopback); a lookup wait far longer than this test.
     const sender = new WebhookSender(60_000, { strict: false, allowedHosts: [] }, 100, {
       resolve,
+      lookupWaitMs: 60_000,
     });
     try {
       brokenLookupPending = true;

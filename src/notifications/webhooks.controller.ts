@@ -56,7 +56,10 @@ export class WebhooksController {
   @Post('webhooks/:id/retry')
   @HttpCode(200)
   @ApiOperation({ summary: 'Attempt a delivery now (revives a dead event)' })
-  @ApiEnvelope(WebhookEventDetailDto, { description: 'The event after the attempt' })
+  @ApiEnvelope(WebhookEventDetailDto, {
+    description:
+      'The event after the attempt (still pending, no attempt added, from an instance with WEBHOOK_DELIVERY=off: the delivering instances are woken to attempt it)',
+  })
   @ApiErrors(400, 404, 409)
   retry(
     @Param() params: WebhookEventIdParamsDto,

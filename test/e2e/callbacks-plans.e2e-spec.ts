@@ -197,7 +197,7 @@ const FLOWS: ProviderFlow[] = [
 ];
 
 /**
- * A provider's callback path's named statements find their rows by a unique key, whatever the plan
+ * A provider's callback path's named statements find their rows by a key, whatever the plan
  * PostgreSQL caches for them: each is planned generically (as a prepared statement is after five
  * runs, and kept for the connection's life) over tables holding a long history of one account and
  * one business but no statistics yet, the state in which a lookup that also named the account was

@@ -10,8 +10,8 @@ const KEY = SANDBOX_CREDENTIALS.payme.key;
 
 /**
  * WEBHOOK_DELIVERY=off: an API-only instance takes the payment and writes its event in the same
- * transaction but never sends it, however often it is woken; an instance that delivers, on the
- * same database, sends it.
+ * transaction but never sends it, however often it is woken or asked to retry it; an instance
+ * that delivers, on the same database, sends it.
  */
 describe('An instance with WEBHOOK_DELIVERY=off (two instances, one database, real HTTP)', () => {
   let apiOnly: TestApp;
@@ -62,6 +62,16 @@ describe('An instance with WEBHOOK_DELIVERY=off (two instances, one database, re
         'SELECT status, attempts FROM webhook_events WHERE invoice_id = $1',
         [invoice.id],
       );
+    expect(await events()).toEqual([{ status: 'pending', attempts: 0 }]);
+    // A manual retry through it wakes the delivering instances instead of sending from here.
+    const [event] = await query<{ id: string }>(
+      apiOnly.databaseUrl,
+      'SELECT id FROM webhook_events WHERE invoice_id = $1',
+      [invoice.id],
+    );
+    const retried = await apiOnly.request(`/api/webhooks/${event.id}/retry`, { method: 'POST' });
+    expect(retried.status).toBe(200);
+    expect(retried.body.data).toMatchObject({ status: 'pending', attempts: 0 });
     expect(await events()).toEqual([{ status: 'pending', attempts: 0 }]);
     expect(receiver.deliveries).toHaveLength(0);
 

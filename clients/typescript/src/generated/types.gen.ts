@@ -2073,7 +2073,7 @@ export type WebhooksControllerRetryError = WebhooksControllerRetryErrors[keyof W
 
 export type WebhooksControllerRetryResponses = {
     /**
-     * The event after the attempt
+     * The event after the attempt (still pending, no attempt added, from an instance with WEBHOOK_DELIVERY=off: the delivering instances are woken to attempt it)
      */
     200: {
         status: boolean;
