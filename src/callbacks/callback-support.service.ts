@@ -438,6 +438,8 @@ export class CallbackSupport {
         ],
       )) as { entity: ProviderTransaction; row: Record<string, unknown> };
       orderLocked(m, invoice);
+      // The transaction is the account's own too (every path writes its invoice's account).
+      if (locked.entity.merchantAccountId !== accountId) return null;
       const orderPaid = settlesOrder(invoice.status) || locked.row.paid_by_another === true;
       return {
         result: await work(m, locked.entity, invoice, { orderPaid }),
