@@ -199,10 +199,10 @@ const FLOWS: ProviderFlow[] = [
 /**
  * A provider's callback path's named statements find their rows by a key, whatever the plan
  * PostgreSQL caches for them: each is planned generically (as a prepared statement is after five
- * runs, and kept for the connection's life) over tables holding a long history of one account and
- * one business but no statistics yet, the state in which a lookup that also named the account was
- * once planned over the account's history index (one Payme Perform then read every earlier
- * payment's index entry).
+ * runs, and kept until its tables' statistics change) over tables holding a long history of one
+ * account and one business but no statistics yet, the state in which a lookup that also named the
+ * account was once planned over the account's history index (one Payme Perform then read every
+ * earlier payment's index entry).
  */
 describe.each(FLOWS)('$provider callback statements under generic plans', (flow) => {
   let t: TestApp;

@@ -124,7 +124,7 @@ function binds(cond: string, column: string): boolean {
 
 /**
  * Each named statement planned generically (as PostgreSQL plans a prepared statement after five
- * runs, and keeps the plan for the connection's life), the reads of a big table that grow with
+ * runs, and keeps until its tables' statistics change), the reads of a big table that grow with
  * its history: a Seq Scan, or an index read not by a key (KEYS), e.g. an account's transactions
  * by ix_provider_transactions_statement, every paid invoice, every transaction of a provider.
  * Each as `statement: what it reads`.
