@@ -7,6 +7,7 @@ import {
   startPlanAuditApp,
 } from '../support/generic-plans';
 import { OCTO_CREDENTIALS } from '../support/octo';
+import { shkeeperInvoiceCallback } from '../support/shkeeper';
 import { paymeId, rpc } from '../support/payme';
 import { TestApp, send } from '../support/test-app';
 import { transId, uzumCall } from '../support/uzum';
@@ -56,32 +57,7 @@ const shkeeperCallback = (
   status: string,
   balance: string,
 ) => {
-  const raw = JSON.stringify({
-    addr: '0xabc',
-    balance_crypto: '10',
-    balance_fiat: balance,
-    crypto: 'ETH-USDT',
-    external_id: id,
-    fee_fixed: '0',
-    fee_percent: '2',
-    fee_policy: 'PERCENT_FEE',
-    fiat: 'UZS',
-    overpaid_fiat: '0.00',
-    paid: status !== 'PARTIAL',
-    status,
-    transactions: [
-      {
-        amount_crypto: '10',
-        amount_fiat: balance,
-        amount_fiat_without_fee: balance,
-        crypto: 'ETH-USDT',
-        date: '2024-06-25 15:45:38',
-        fee_fiat: '0',
-        trigger: true,
-        txid: `0x${status}${balance}`,
-      },
-    ],
-  });
+  const raw = shkeeperInvoiceCallback(id, status, balance);
   const timestamp = String(Math.floor(Date.now() / 1000));
   return send(t.baseUrl, `/api/callbacks/shkeeper/${accountId}`, {
     method: 'POST',

@@ -15,6 +15,7 @@ import {
 } from '../support/webhook-receiver';
 import { invoiceBody } from '../factories/invoice.factory';
 import { merchantBody } from '../factories/merchant.factory';
+import { shkeeperInvoiceCallback } from '../support/shkeeper';
 
 const SECRET = 'shkeeper-spec-webhook-secret-0123';
 // Seed 000's receiver reads its secret from the environment when it is loaded (below).
@@ -102,40 +103,6 @@ describe('SHKeeper (shkeeper.md §11 conformance, over real HTTP against the SHK
       body: raw,
     });
   };
-  /** SK3-style body for one of our invoices (compact, key-sorted, as SHKeeper serialises). */
-  const invoiceCallback = (
-    id: string,
-    status: string,
-    balance: string,
-    extra: Record<string, unknown> = {},
-  ) =>
-    JSON.stringify({
-      addr: '0xabc',
-      balance_crypto: '10',
-      balance_fiat: balance,
-      crypto: 'ETH-USDT',
-      external_id: id,
-      fee_fixed: '0',
-      fee_percent: '2',
-      fee_policy: 'PERCENT_FEE',
-      fiat: 'UZS',
-      overpaid_fiat: '0.00',
-      paid: status !== 'PARTIAL',
-      status,
-      transactions: [
-        {
-          amount_crypto: '10',
-          amount_fiat: balance,
-          amount_fiat_without_fee: balance,
-          crypto: 'ETH-USDT',
-          date: '2024-06-25 15:45:38',
-          fee_fiat: '0',
-          trigger: true,
-          txid: `0x${status}${balance}`,
-        },
-      ],
-      ...extra,
-    });
 
   /** Opens /pay/<id>, picks `coin`, then opens the emulated wallet and presses `label`. */
   const payInWallet = async (inv: Record<string, any>, coin: string, label: string) => {
@@ -264,7 +231,7 @@ describe('SHKeeper (shkeeper.md §11 conformance, over real HTTP against the SHK
 
   it("§11 case 3 and 4: a signed PAID callback → 202 and paid once; SHKeeper's retry (new timestamp and signature) → 202, no second event", async () => {
     const inv = await newInvoice();
-    const body = invoiceCallback(inv.id, 'PAID', '150000');
+    const body = shkeeperInvoiceCallback(inv.id, 'PAID', '150000');
     const first = await callback(account, body);
     expect(first.status).toBe(202);
     expect(first.body).toEqual({ status: 'ok' });
@@ -277,7 +244,7 @@ describe('SHKeeper (shkeeper.md §11 conformance, over real HTTP against the SHK
 
   it('§11 case 5: one byte changed, 301 s old, 301 s ahead, 63 hex characters → 401, nothing changes', async () => {
     const inv = await newInvoice();
-    const body = invoiceCallback(inv.id, 'PAID', '150000');
+    const body = shkeeperInvoiceCallback(inv.id, 'PAID', '150000');
     const now = Math.floor(Date.now() / 1000);
     const signed = shkeeperSignature(API_KEY, String(now), body);
     const answers = [
@@ -300,7 +267,7 @@ describe('SHKeeper (shkeeper.md §11 conformance, over real HTTP against the SHK
 
   it('§11 case 6: the signature in upper-case hex is accepted', async () => {
     const inv = await newInvoice();
-    const body = invoiceCallback(inv.id, 'PAID', '150000');
+    const body = shkeeperInvoiceCallback(inv.id, 'PAID', '150000');
     const now = Math.floor(Date.now() / 1000);
     const res = await callback(account, body, {
       timestamp: now,
@@ -312,14 +279,14 @@ describe('SHKeeper (shkeeper.md §11 conformance, over real HTTP against the SHK
 
   it("§11 case 7: only X-Shkeeper-Api-Key → 401 unless the merchant's legacy switch is on", async () => {
     const inv = await newInvoice();
-    const body = invoiceCallback(inv.id, 'PAID', '150000');
+    const body = shkeeperInvoiceCallback(inv.id, 'PAID', '150000');
     const legacy = { 'x-shkeeper-api-key': API_KEY };
     expect((await callback(account, body, { headers: legacy })).status).toBe(401);
     expect((await invoice(inv.id)).status).toBe('pending');
     const switched = await register(credentials({ legacyHeaderAuth: 'on' }), 'biz_legacy');
     const legacyAccount = switched.body.data.id as string;
     const inv2 = await newInvoice({ businessId: 'biz_legacy' });
-    const body2 = invoiceCallback(inv2.id, 'PAID', '150000');
+    const body2 = shkeeperInvoiceCallback(inv2.id, 'PAID', '150000');
     expect(
       (await callback(legacyAccount, body2, { headers: { 'x-shkeeper-api-key': 'wrong' } })).status,
     ).toBe(401);
@@ -329,7 +296,9 @@ describe('SHKeeper (shkeeper.md §11 conformance, over real HTTP against the SHK
 
   it('§11 case 8: PARTIAL at 50 % stays pending with amountReceived recorded; then PAID pays it', async () => {
     const inv = await newInvoice();
-    expect((await callback(account, invoiceCallback(inv.id, 'PARTIAL', '75000'))).status).toBe(202);
+    expect(
+      (await callback(account, shkeeperInvoiceCallback(inv.id, 'PARTIAL', '75000'))).status,
+    ).toBe(202);
     expect((await invoice(inv.id)).status).toBe('pending');
     expect((await received(inv.id)).details).toMatchObject({
       amountReceived: 7_500_000,
@@ -342,17 +311,21 @@ describe('SHKeeper (shkeeper.md §11 conformance, over real HTTP against the SHK
     });
     const page = await send(t.baseUrl, `/pay/${inv.id}`, { headers: { 'x-api-key': '' } });
     expect(page.text).toMatch(/data-testid="missing"><strong>Still missing: 75000\.00 so&#39;m/);
-    expect((await callback(account, invoiceCallback(inv.id, 'PAID', '150000'))).status).toBe(202);
+    expect(
+      (await callback(account, shkeeperInvoiceCallback(inv.id, 'PAID', '150000'))).status,
+    ).toBe(202);
     expect((await invoice(inv.id)).status).toBe('paid');
     expect(await events(inv.id)).toBe(1);
     // An older PARTIAL snapshot retried afterwards changes nothing.
-    expect((await callback(account, invoiceCallback(inv.id, 'PARTIAL', '75000'))).status).toBe(202);
+    expect(
+      (await callback(account, shkeeperInvoiceCallback(inv.id, 'PARTIAL', '75000'))).status,
+    ).toBe(202);
     expect((await received(inv.id)).details.amountReceived).toBe(15_000_000);
   });
 
   it('§11 case 9: PAID at 96 % → paid, flagged underpaid, amountReceived = floor(96 %)', async () => {
     const inv = await newInvoice({ amount: 10_001 });
-    const body = invoiceCallback(inv.id, 'PAID', '96.0096');
+    const body = shkeeperInvoiceCallback(inv.id, 'PAID', '96.0096');
     expect((await callback(account, body)).status).toBe(202);
     expect((await invoice(inv.id)).status).toBe('paid');
     expect((await received(inv.id)).details).toMatchObject({
@@ -364,7 +337,9 @@ describe('SHKeeper (shkeeper.md §11 conformance, over real HTTP against the SHK
 
   it('§11 case 10: OVERPAID → paid, the overpayment recorded and flagged for staff', async () => {
     const inv = await newInvoice();
-    const body = invoiceCallback(inv.id, 'OVERPAID', '165000', { overpaid_fiat: '7500.00' });
+    const body = shkeeperInvoiceCallback(inv.id, 'OVERPAID', '165000', {
+      overpaid_fiat: '7500.00',
+    });
     expect((await callback(account, body)).status).toBe(202);
     expect((await invoice(inv.id)).status).toBe('paid');
     const row = await received(inv.id);
@@ -396,7 +371,7 @@ describe('SHKeeper (shkeeper.md §11 conformance, over real HTTP against the SHK
 
   it('§11 case 12: a callback for an unknown external_id → 202, logged, nothing changes', async () => {
     const unknown = randomUUID();
-    const res = await callback(account, invoiceCallback(unknown, 'PAID', '150000'));
+    const res = await callback(account, shkeeperInvoiceCallback(unknown, 'PAID', '150000'));
     expect(res.status).toBe(202);
     const [log] = await query<{ outcome: string }>(
       t.databaseUrl,
@@ -418,13 +393,13 @@ describe('SHKeeper (shkeeper.md §11 conformance, over real HTTP against the SHK
 
   it('§11 case 18: balance_fiat "149999.999" is recorded as 14 999 999 tiyin (floor)', async () => {
     const inv = await newInvoice();
-    await callback(account, invoiceCallback(inv.id, 'PAID', '149999.999'));
+    await callback(account, shkeeperInvoiceCallback(inv.id, 'PAID', '149999.999'));
     expect((await received(inv.id)).details.amountReceived).toBe(14_999_999);
   });
 
   it("another account's key, a stale or a forged callback changes nothing", async () => {
     const inv = await newInvoice();
-    const body = invoiceCallback(inv.id, 'PAID', '150000');
+    const body = shkeeperInvoiceCallback(inv.id, 'PAID', '150000');
     expect((await callback(account, body, { key: 'another-instance-key' })).status).toBe(401);
     // Signed correctly for the other account, but the invoice is not that account's.
     expect((await callback(other, body, { key: 'another-instance-key' })).status).toBe(202);
