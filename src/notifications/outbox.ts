@@ -56,10 +56,13 @@ export async function enqueuePayoutEvent(
       now,
     ],
   );
-  await manager.query(`SELECT pg_notify('${WEBHOOK_EVENTS_CHANNEL}', '')`);
+  await manager.query(NOTIFY_WEBHOOK_EVENTS);
 }
 /** NOTIFY channel: PostgreSQL delivers it when the transaction commits, waking every dispatcher. */
 export const WEBHOOK_EVENTS_CHANNEL = 'webhook_events';
+
+/** Wakes every listening dispatcher (on commit, when run in a transaction). */
+export const NOTIFY_WEBHOOK_EVENTS = `SELECT pg_notify('${WEBHOOK_EVENTS_CHANNEL}', '')`;
 
 /** The statuses of an order's events a payment of another of its invoices supersedes. */
 const SUPERSEDABLE = SUPERSEDABLE_WEBHOOK_EVENT_STATUSES.map((status) => `'${status}'`).join(', ');

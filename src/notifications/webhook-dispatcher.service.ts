@@ -10,7 +10,7 @@ import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 
 import { OLDEST_PENDING_EVENT_SQL, OldestPendingEventRow } from './oldest-pending-event.sql';
-import { WEBHOOK_EVENTS_CHANNEL } from './outbox';
+import { NOTIFY_WEBHOOK_EVENTS, WEBHOOK_EVENTS_CHANNEL } from './outbox';
 import { nextAttemptDelayMs, parseRetryAfter } from './retry-schedule';
 import { WebhookEventStatus } from './webhook-event.entity';
 import {
@@ -136,7 +136,10 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
     this.sender.close();
   }
 
-  /** Runs the dispatch loop now, or once more right after the running one (never when not delivering). */
+  /**
+   * Runs the dispatch loop now, or once more right after the running one (never in a process that
+   * does not deliver).
+   */
   wake(): Promise<void> {
     if (this.stopped || !this.config.webhooks.deliver) return Promise.resolve();
     if (this.running) {
@@ -429,7 +432,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
    */
   async deliverNow(eventId: string): Promise<boolean> {
     if (!this.config.webhooks.deliver) {
-      await this.dataSource.query(`SELECT pg_notify('${WEBHOOK_EVENTS_CHANNEL}', '')`);
+      await this.dataSource.query(NOTIFY_WEBHOOK_EVENTS);
       return false;
     }
     const [event] = await this.claim(1, eventId);
